@@ -1,0 +1,4 @@
+//! The edges of the application: each adapter translates between the outside
+//! world and the layers inside, and holds no rules of its own.
+
+pub mod cli;

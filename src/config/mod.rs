@@ -1,0 +1,345 @@
+//! The configuration: a TOML file parsed into domain values. Every problem is
+//! reported with the file, the key and what is wrong, all of them at once.
+//! Secrets never live here: the file only names the environment variable that
+//! holds the Discord token.
+
+mod raw;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::domain::calendar::{Calendar, WeekHours, WorkingInterval};
+use crate::domain::customer::{Customer, CustomerKey, Snowflake};
+use crate::domain::sla::{Clock, Plan, ResponseTarget, Severity, Targets};
+use raw::RawConfig;
+
+/// A loaded, valid configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub source: PathBuf,
+    pub calendars: BTreeMap<String, Arc<Calendar>>,
+    pub plans: BTreeMap<String, Plan>,
+    pub storage: StorageConfig,
+    pub http: HttpConfig,
+    pub discord: Option<DiscordConfig>,
+    pub customers: Vec<Customer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageConfig {
+    /// `sqlite://path` or `postgres://…`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscordConfig {
+    /// Name of the environment variable that holds the bot token.
+    pub token_env: String,
+    pub api_base: String,
+    pub guild: Snowflake,
+    pub staff_role: Snowflake,
+    pub escalation_channel: Option<Snowflake>,
+}
+
+/// One thing wrong with a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted TOML key, e.g. `calendars.madrid.hours.mon[1]`; empty for the file as a whole.
+    pub key: String,
+    pub message: String,
+}
+
+/// A configuration file that cannot be used, with everything wrong in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "{}: invalid configuration ({n} problem{})", self.file.display(), if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            write!(f, "\n  {}: ", self.file.display())?;
+            if !p.key.is_empty() {
+                write!(f, "{}: ", p.key)?;
+            }
+            f.write_str(&p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_owned(),
+            problems: vec![Problem { key: String::new(), message: format!("cannot read the file: {e}") }],
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates configuration text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let fail = |problems| ConfigError { file: path.to_owned(), problems };
+        let raw = parse_toml(text).map_err(|p| fail(vec![p]))?;
+        let mut v = Validator::default();
+        let config = v.config(raw, path);
+        if v.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(fail(v.problems))
+        }
+    }
+
+    pub fn calendar(&self, name: &str) -> Result<&Arc<Calendar>, String> {
+        self.calendars.get(name).ok_or_else(|| unknown("calendar", name, self.calendars.keys()))
+    }
+
+    pub fn plan(&self, name: &str) -> Result<&Plan, String> {
+        self.plans.get(name).ok_or_else(|| unknown("plan", name, self.plans.keys()))
+    }
+
+    pub fn customer(&self, key: &str) -> Option<&Customer> {
+        self.customers.iter().find(|c| c.key.as_str() == key)
+    }
+}
+
+fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let known: Vec<&str> = known.map(String::as_str).collect();
+    if known.is_empty() {
+        format!("unknown {what} \"{name}\": the configuration defines none")
+    } else {
+        format!("unknown {what} \"{name}\" (defined: {})", known.join(", "))
+    }
+}
+
+/// TOML syntax and shape errors, with the key path and line:column.
+fn parse_toml(text: &str) -> Result<RawConfig, Problem> {
+    let located = |e: &toml::de::Error| {
+        let at = e.span().map(|s| line_col(text, s.start)).map(|(l, c)| format!(" (line {l}, column {c})"));
+        format!("{}{}", e.message().trim_end(), at.unwrap_or_default())
+    };
+    let de = toml::Deserializer::parse(text).map_err(|e| Problem { key: String::new(), message: located(&e) })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let key = e.path().to_string();
+        Problem { key: if key == "." { String::new() } else { key }, message: located(e.inner()) }
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Problem>,
+}
+
+impl Validator {
+    fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { key: key.into(), message: message.into() });
+    }
+
+    /// Parses `value`, recording a problem at `key` when it fails.
+    fn parsed<T>(&mut self, key: impl Into<String>, value: Result<T, String>) -> Option<T> {
+        value.map_err(|e| self.problem(key, e)).ok()
+    }
+
+    fn config(&mut self, raw: RawConfig, path: &Path) -> Config {
+        let calendars: BTreeMap<String, Arc<Calendar>> = raw
+            .calendars
+            .iter()
+            .filter_map(|(name, c)| Some((name.clone(), Arc::new(self.calendar(name, c)?))))
+            .collect();
+        let plans: BTreeMap<String, Plan> =
+            raw.plans.iter().filter_map(|(name, p)| Some((name.clone(), self.plan(name, p)?))).collect();
+        let storage = StorageConfig { url: raw.storage.url.clone() };
+        if !["sqlite:", "postgres:", "postgresql:"].iter().any(|s| storage.url.starts_with(s)) {
+            self.problem("storage.url", format!("\"{}\" is neither a sqlite:// nor a postgres:// URL", storage.url));
+        }
+        let listen = self.parsed(
+            "http.listen",
+            raw.http
+                .listen
+                .parse()
+                .map_err(|_| format!("\"{}\" is not an address like 127.0.0.1:9184", raw.http.listen)),
+        );
+        let http = HttpConfig { listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9184))) };
+        let discord = raw.discord.as_ref().and_then(|d| self.discord(d));
+        let customers = self.customers(&raw, &calendars, &plans);
+        Config { source: path.to_owned(), calendars, plans, storage, http, discord, customers }
+    }
+
+    fn calendar(&mut self, name: &str, raw: &raw::RawCalendar) -> Option<Calendar> {
+        let at = format!("calendars.{name}");
+        let zone = self.parsed(
+            format!("{at}.zone"),
+            raw.zone.parse::<Tz>().map_err(|_| {
+                format!("unknown time zone \"{}\" (expected an IANA name such as \"Europe/Madrid\")", raw.zone)
+            }),
+        );
+        let mut hours = WeekHours::default();
+        let mut hours_ok = true;
+        for (key, day, intervals) in raw.hours.days() {
+            let parsed: Vec<Option<WorkingInterval>> = intervals
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, s)| self.parsed(format!("{at}.hours.{key}[{i}]"), s.parse()))
+                .collect();
+            match parsed.into_iter().collect::<Option<Vec<_>>>() {
+                Some(list) => {
+                    if let Err(e) = hours.set(day, list) {
+                        self.problem(format!("{at}.hours.{key}"), e);
+                        hours_ok = false;
+                    }
+                }
+                None => hours_ok = false,
+            }
+        }
+        let mut holidays = BTreeSet::new();
+        for (i, h) in raw.holidays.iter().enumerate() {
+            let date =
+                NaiveDate::parse_from_str(h, "%Y-%m-%d").map_err(|_| format!("\"{h}\" is not a date (YYYY-MM-DD)"));
+            if let Some(d) = self.parsed(format!("{at}.holidays[{i}]"), date) {
+                holidays.insert(d);
+            }
+        }
+        Some(Calendar::new(zone?, hours_ok.then_some(hours)?, holidays))
+    }
+
+    fn plan(&mut self, name: &str, raw: &raw::RawPlan) -> Option<Plan> {
+        let at = format!("plans.{name}.targets");
+        let mut by_level: [Option<ResponseTarget>; 4] = [None; 4];
+        let mut complete = true;
+        for (level, t) in &raw.targets {
+            let key = format!("{at}.{level}");
+            let Some(severity) = level.parse::<u8>().ok().and_then(Severity::from_level) else {
+                self.problem(key, format!("\"{level}\" is not a severity level (1 to 4)"));
+                complete = false;
+                continue;
+            };
+            let clock = self.parsed(format!("{key}.clock"), t.clock.parse::<Clock>());
+            let target =
+                clock.and_then(|c| self.parsed(format!("{key}.response"), ResponseTarget::parse(&t.response, c)));
+            complete &= target.is_some();
+            by_level[usize::from(severity.level() - 1)] = target;
+        }
+        let missing: Vec<String> = Severity::ALL
+            .iter()
+            .filter(|s| !raw.targets.keys().any(|k| k.parse::<u8>().ok() == Some(s.level())))
+            .map(|s| s.level().to_string())
+            .collect();
+        if !missing.is_empty() {
+            self.problem(
+                at,
+                format!("missing target for severity {} (every plan needs levels 1 to 4)", missing.join(", ")),
+            );
+            return None;
+        }
+        let targets = by_level.into_iter().collect::<Option<Vec<_>>>()?;
+        let targets: [ResponseTarget; 4] = targets.try_into().ok()?;
+        complete.then(|| Plan { name: name.to_owned(), rank: raw.rank, targets: Targets::new(targets) })
+    }
+
+    fn discord(&mut self, raw: &raw::RawDiscord) -> Option<DiscordConfig> {
+        if raw.token_env.is_empty() || !raw.token_env.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            self.problem("discord.token_env", format!("\"{}\" is not an environment variable name", raw.token_env));
+        }
+        if !(raw.api_base.starts_with("http://") || raw.api_base.starts_with("https://")) {
+            self.problem("discord.api_base", format!("\"{}\" is not an http:// or https:// URL", raw.api_base));
+        }
+        let guild = self.parsed("discord.guild", raw.guild.parse());
+        let staff_role = self.parsed("discord.staff_role", raw.staff_role.parse());
+        let escalation_channel = match &raw.escalation_channel {
+            Some(c) => Some(self.parsed("discord.escalation_channel", c.parse())?),
+            None => None,
+        };
+        Some(DiscordConfig {
+            token_env: raw.token_env.clone(),
+            api_base: raw.api_base.trim_end_matches('/').to_owned(),
+            guild: guild?,
+            staff_role: staff_role?,
+            escalation_channel,
+        })
+    }
+
+    fn customers(
+        &mut self,
+        raw: &RawConfig,
+        calendars: &BTreeMap<String, Arc<Calendar>>,
+        plans: &BTreeMap<String, Plan>,
+    ) -> Vec<Customer> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for (i, c) in raw.customers.iter().enumerate() {
+            let at = format!("customers[{i}]");
+            let key = self.parsed(format!("{at}.key"), c.key.parse::<CustomerKey>());
+            if key.is_some() && !seen.insert(c.key.clone()) {
+                self.problem(format!("{at}.key"), format!("customer key \"{}\" is used twice", c.key));
+            }
+            if c.name.trim().is_empty() {
+                self.problem(format!("{at}.name"), "a customer needs a name");
+            }
+            if !raw.plans.contains_key(&c.plan) {
+                self.problem(format!("{at}.plan"), unknown("plan", &c.plan, raw.plans.keys()));
+            }
+            if !raw.calendars.contains_key(&c.calendar) {
+                self.problem(format!("{at}.calendar"), unknown("calendar", &c.calendar, raw.calendars.keys()));
+            }
+            if let (Some(plan), Some(cal)) = (plans.get(&c.plan), calendars.get(&c.calendar)) {
+                if plan.targets.uses_business_clock() && !cal.has_working_time() {
+                    self.problem(
+                        format!("{at}.calendar"),
+                        format!(
+                            "plan \"{}\" counts business hours but calendar \"{}\" has no working time: add hours to calendars.{}.hours",
+                            c.plan, c.calendar, c.calendar
+                        ),
+                    );
+                }
+            }
+            let support_channel = self.parsed(format!("{at}.support_channel"), c.support_channel.parse());
+            let tam = self.parsed(format!("{at}.tam"), c.tam.parse());
+            let backup_tam = match &c.backup_tam {
+                Some(b) => self.parsed(format!("{at}.backup_tam"), b.parse()).map(Some),
+                None => Some(None),
+            };
+            let language = self.parsed(format!("{at}.language"), c.language.parse());
+            if let (Some(key), Some(support_channel), Some(tam), Some(backup_tam), Some(language)) =
+                (key, support_channel, tam, backup_tam, language)
+            {
+                out.push(Customer {
+                    key,
+                    name: c.name.clone(),
+                    plan: c.plan.clone(),
+                    calendar: c.calendar.clone(),
+                    support_channel,
+                    tam,
+                    backup_tam,
+                    phone: c.phone.clone(),
+                    language,
+                });
+            }
+        }
+        out
+    }
+}

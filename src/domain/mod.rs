@@ -1,0 +1,7 @@
+//! The pure domain core: no I/O, no async, no clock of its own. Everything
+//! here is a function of its arguments, which is what makes it testable
+//! exhaustively.
+
+pub mod calendar;
+pub mod customer;
+pub mod sla;

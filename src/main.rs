@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    priority_line::adapters::cli::main()
+}
