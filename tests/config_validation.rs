@@ -1,0 +1,143 @@
+//! A configuration that is wrong is refused with the file, the key and the
+//! reason, every problem at once.
+
+use std::path::Path;
+
+use priority_line::config::Config;
+
+const GOOD_CALENDAR_AND_PLAN: &str = r#"
+[calendars.madrid]
+zone = "Europe/Madrid"
+holidays = ["2026-12-25"]
+[calendars.madrid.hours]
+mon = ["09:00-14:00", "15:00-18:00"]
+sun = ["00:00-24:00"]
+
+[plans.premium]
+rank = 1
+[plans.premium.targets]
+1 = { response = "30m", clock = "24x7" }
+2 = { response = "4h",  clock = "24x7" }
+3 = { response = "6h",  clock = "business" }
+4 = { response = "8h",  clock = "business" }
+"#;
+
+fn problems(text: &str) -> Vec<String> {
+    let err = Config::parse(text, Path::new("conf/bad.toml")).expect_err("the configuration should be refused");
+    assert_eq!(err.file, Path::new("conf/bad.toml"));
+    let shown = err.to_string();
+    for p in &err.problems {
+        assert!(shown.contains(&format!("conf/bad.toml: {}: {}", p.key, p.message)), "{shown}");
+    }
+    err.problems.iter().map(|p| format!("{}: {}", p.key, p.message)).collect()
+}
+
+fn assert_has(problems: &[String], key: &str, words: &str) {
+    assert!(
+        problems.iter().any(|p| p.starts_with(&format!("{key}: ")) && p.contains(words)),
+        "expected a problem at {key} mentioning {words:?}; got:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_example_configuration_is_valid() {
+    let config = Config::load(Path::new("config/example.toml")).unwrap();
+    assert_eq!(config.plans.len(), 2);
+    assert_eq!(config.customers.len(), 2);
+    let zones: Vec<_> = config.calendars.values().map(|c| c.zone().name()).collect();
+    assert!(zones.contains(&"Europe/Madrid") && zones.contains(&"America/New_York"), "{zones:?}");
+}
+
+#[test]
+fn a_minimal_sla_only_configuration_is_valid() {
+    let config = Config::parse(GOOD_CALENDAR_AND_PLAN, Path::new("x.toml")).unwrap();
+    assert_eq!(config.storage.url, "sqlite://data/priority-line.db", "defaults fill the deployment keys");
+    assert!(config.discord.is_none());
+}
+
+#[test]
+fn every_calendar_and_plan_problem_is_listed_at_once() {
+    let text = r#"
+[calendars.madrid]
+zone = "Europe/Madird"
+holidays = ["2026-13-01"]
+[calendars.madrid.hours]
+mon = ["09:00-14:00", "13:00-18:00"]
+tue = ["18:00-09:00"]
+wed = ["9-5"]
+
+[plans.premium]
+rank = 1
+[plans.premium.targets]
+1 = { response = "soon", clock = "24x7" }
+2 = { response = "4h",  clock = "weekdays" }
+3 = { response = "6h",  clock = "business" }
+"#;
+    let p = problems(text);
+    assert_has(&p, "calendars.madrid.zone", "unknown time zone \"Europe/Madird\"");
+    assert_has(&p, "calendars.madrid.holidays[0]", "not a date");
+    assert_has(&p, "calendars.madrid.hours.mon", "overlap");
+    assert_has(&p, "calendars.madrid.hours.tue[0]", "does not end after it starts");
+    assert_has(&p, "calendars.madrid.hours.wed[0]", "not a time of day");
+    assert_has(&p, "plans.premium.targets.1.response", "not a duration");
+    assert_has(&p, "plans.premium.targets.2.clock", "unknown clock");
+    assert_has(&p, "plans.premium.targets", "missing target for severity 4");
+    assert_eq!(p.len(), 8, "{}", p.join("\n"));
+}
+
+#[test]
+fn customers_must_name_known_plans_and_calendars_with_working_time() {
+    let text = format!(
+        r#"{GOOD_CALENDAR_AND_PLAN}
+[calendars.closed]
+zone = "UTC"
+
+[[customers]]
+key = "ACME"
+name = "Acme"
+plan = "gold"
+calendar = "lisbon"
+support_channel = "310000000000000001"
+tam = "400000000000000002"
+
+[[customers]]
+key = "ACME"
+name = "Acme again"
+plan = "premium"
+calendar = "closed"
+support_channel = "channel"
+tam = "400000000000000002"
+language = "fr"
+"#
+    );
+    let p = problems(&text);
+    assert_has(&p, "customers[0].plan", "unknown plan \"gold\" (defined: premium)");
+    assert_has(&p, "customers[0].calendar", "unknown calendar \"lisbon\"");
+    assert_has(&p, "customers[1].key", "used twice");
+    assert_has(&p, "customers[1].calendar", "has no working time");
+    assert_has(&p, "customers[1].support_channel", "not a Discord id");
+    assert_has(&p, "customers[1].language", "unsupported language");
+}
+
+#[test]
+fn unknown_keys_and_wrong_types_name_the_key_and_line() {
+    let line_of = |text: &str, needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+
+    let text = format!("{GOOD_CALENDAR_AND_PLAN}\n[storage]\nurl = \"sqlite://x.db\"\npath = \"typo\"\n");
+    let p = problems(&text);
+    let line = format!("line {}", line_of(&text, "path = "));
+    assert_eq!(p.len(), 1);
+    assert!(p[0].starts_with("storage.path: ") && p[0].contains("unknown field `path`") && p[0].contains(&line), "{p:?}");
+
+    let text = GOOD_CALENDAR_AND_PLAN.replace("rank = 1", "rank = \"first\"");
+    let p = problems(&text);
+    let line = format!("line {}", line_of(&text, "rank = "));
+    assert!(p[0].starts_with("plans.premium.rank: ") && p[0].contains(&line), "{p:?}");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let err = Config::load(Path::new("no/such/file.toml")).unwrap_err();
+    assert!(err.to_string().contains("no/such/file.toml: cannot read the file"), "{err}");
+}
