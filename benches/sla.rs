@@ -72,10 +72,8 @@ fn random_instants(rng: &mut Rng, n: usize) -> Vec<DateTime<Utc>> {
 fn deadlines(c: &mut Criterion) {
     let mut rng = Rng(0x5eed_1234_abcd_9876);
     let calendars: Vec<Calendar> = (0..64).map(|_| random_calendar(&mut rng)).collect();
-    let targets = [
-        ResponseTarget::parse("6h", Clock::Business).unwrap(),
-        ResponseTarget::parse("8h", Clock::Business).unwrap(),
-    ];
+    let targets =
+        [ResponseTarget::parse("6h", Clock::Business).unwrap(), ResponseTarget::parse("8h", Clock::Business).unwrap()];
     const N: usize = 100_000;
     let instants = random_instants(&mut rng, N);
     let picks: Vec<(usize, usize)> =

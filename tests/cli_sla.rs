@@ -26,7 +26,20 @@ fn run(args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn due_args<'a>(severity: &'a str, opened: &'a str) -> Vec<&'a str> {
-    vec!["sla", "due", "--config", EXAMPLE, "--calendar", "madrid", "--plan", "premium", "--severity", severity, "--opened", opened]
+    vec![
+        "sla",
+        "due",
+        "--config",
+        EXAMPLE,
+        "--calendar",
+        "madrid",
+        "--plan",
+        "premium",
+        "--severity",
+        severity,
+        "--opened",
+        opened,
+    ]
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -69,11 +82,91 @@ fn bulk_mode_with_only_good_lines_succeeds() {
 #[test]
 fn bad_arguments_exit_2_with_a_clear_message() {
     let cases: &[(&[&str], &str)] = &[
-        (&["sla", "due", "--config", EXAMPLE, "--calendar", "lisbon", "--plan", "premium", "--severity", "1", "--opened", "2026-01-01T00:00:00Z"], "unknown calendar \"lisbon\" (defined: madrid, new_york)"),
-        (&["sla", "due", "--config", EXAMPLE, "--calendar", "madrid", "--plan", "gold", "--severity", "1", "--opened", "2026-01-01T00:00:00Z"], "unknown plan \"gold\""),
-        (&["sla", "due", "--config", EXAMPLE, "--calendar", "madrid", "--plan", "premium", "--severity", "5", "--opened", "2026-01-01T00:00:00Z"], "5 is not in 1..=4"),
-        (&["sla", "due", "--config", EXAMPLE, "--calendar", "madrid", "--plan", "premium", "--severity", "1", "--opened", "tomorrow"], "\"tomorrow\" is not an RFC 3339 instant"),
-        (&["sla", "due", "--config", "missing.toml", "--calendar", "madrid", "--plan", "premium", "--severity", "1", "--opened", "2026-01-01T00:00:00Z"], "missing.toml: cannot read the file"),
+        (
+            &[
+                "sla",
+                "due",
+                "--config",
+                EXAMPLE,
+                "--calendar",
+                "lisbon",
+                "--plan",
+                "premium",
+                "--severity",
+                "1",
+                "--opened",
+                "2026-01-01T00:00:00Z",
+            ],
+            "unknown calendar \"lisbon\" (defined: madrid, new_york)",
+        ),
+        (
+            &[
+                "sla",
+                "due",
+                "--config",
+                EXAMPLE,
+                "--calendar",
+                "madrid",
+                "--plan",
+                "gold",
+                "--severity",
+                "1",
+                "--opened",
+                "2026-01-01T00:00:00Z",
+            ],
+            "unknown plan \"gold\"",
+        ),
+        (
+            &[
+                "sla",
+                "due",
+                "--config",
+                EXAMPLE,
+                "--calendar",
+                "madrid",
+                "--plan",
+                "premium",
+                "--severity",
+                "5",
+                "--opened",
+                "2026-01-01T00:00:00Z",
+            ],
+            "5 is not in 1..=4",
+        ),
+        (
+            &[
+                "sla",
+                "due",
+                "--config",
+                EXAMPLE,
+                "--calendar",
+                "madrid",
+                "--plan",
+                "premium",
+                "--severity",
+                "1",
+                "--opened",
+                "tomorrow",
+            ],
+            "\"tomorrow\" is not an RFC 3339 instant",
+        ),
+        (
+            &[
+                "sla",
+                "due",
+                "--config",
+                "missing.toml",
+                "--calendar",
+                "madrid",
+                "--plan",
+                "premium",
+                "--severity",
+                "1",
+                "--opened",
+                "2026-01-01T00:00:00Z",
+            ],
+            "missing.toml: cannot read the file",
+        ),
     ];
     for (args, message) in cases {
         let out = run(args, None);

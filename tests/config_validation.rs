@@ -128,7 +128,10 @@ fn unknown_keys_and_wrong_types_name_the_key_and_line() {
     let p = problems(&text);
     let line = format!("line {}", line_of(&text, "path = "));
     assert_eq!(p.len(), 1);
-    assert!(p[0].starts_with("storage.path: ") && p[0].contains("unknown field `path`") && p[0].contains(&line), "{p:?}");
+    assert!(
+        p[0].starts_with("storage.path: ") && p[0].contains("unknown field `path`") && p[0].contains(&line),
+        "{p:?}"
+    );
 
     let text = GOOD_CALENDAR_AND_PLAN.replace("rank = 1", "rank = \"first\"");
     let p = problems(&text);
