@@ -3,5 +3,8 @@
 //! exhaustively.
 
 pub mod calendar;
+pub mod classify;
 pub mod customer;
 pub mod sla;
+pub mod text;
+pub mod ticket;
