@@ -9,3 +9,4 @@
 pub mod adapters;
 pub mod config;
 pub mod domain;
+pub mod storage;

@@ -1,0 +1,541 @@
+//! Durable storage: contacts, tickets and their audit trail, on SQLite (the
+//! embedded default) or PostgreSQL.
+//!
+//! One implementation serves both backends through sqlx's `Any` driver: the
+//! SQL is portable (`$N` parameters, `ON CONFLICT`, `RETURNING`), each backend
+//! has its own migrations folder, and the few differences are spelled out
+//! where they occur. Instants are stored as UTC milliseconds, Discord ids as
+//! the signed 64-bit integer with the same bits.
+//!
+//! Concurrency: every transaction that changes a customer's tickets or
+//! contacts starts by writing that customer's `customer_seq` row. On
+//! PostgreSQL this takes the row lock; on SQLite the first write takes the
+//! database's write lock. Either way, a customer's numbering and contact
+//! limit are decided one transaction at a time, so numbers have no gaps or
+//! duplicates and a ninth contact cannot slip in beside an eighth.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Row};
+
+use crate::domain::customer::{CustomerKey, Snowflake};
+use crate::domain::sla::Severity;
+use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// At most this many active contacts per customer (SPEC.md).
+pub const MAX_CONTACTS: i64 = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("unsupported storage URL \"{0}\": use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("cannot create the directory for the SQLite file {path}: {source}")]
+    Directory { path: String, source: std::io::Error },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt row in {table}: {problem}")]
+    Corrupt { table: &'static str, problem: String },
+}
+
+/// A registered technical contact of a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub customer: String,
+    pub user: Snowflake,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub added_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewContact {
+    pub user: Option<Snowflake>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Why a contact could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum AddContactError {
+    #[error("the customer already has {active} active contacts")]
+    LimitReached { active: i64 },
+    #[error("already an active contact of {customer}")]
+    AlreadyContact { customer: String },
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A ticket about to be opened; the store assigns its id and number.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub customer: CustomerKey,
+    pub opened_by: Snowflake,
+    pub severity: Severity,
+    pub kind: TicketKind,
+    pub summary: String,
+    pub details: Option<String>,
+    pub product: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// The handle to the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects, creating the SQLite file (and its directory) if needed, and
+    /// applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Store, StorageError> {
+        let store = Store::connect_without_migrating(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn connect_without_migrating(url: &str) -> Result<Store, StorageError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            (Backend::Sqlite, sqlite_url(path)?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(StorageError::UnsupportedUrl(url.to_owned()));
+        };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            Backend::Sqlite => {
+                options
+                    .max_connections(4)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers work beside the one writer; NORMAL syncs at
+                            // checkpoints, not every commit (durable across process crashes).
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = NORMAL",
+                                "PRAGMA foreign_keys = ON",
+                                "PRAGMA busy_timeout = 30000",
+                            ] {
+                                sqlx::query(pragma).execute(&mut *conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => options.max_connections(8).connect(&url).await?,
+        };
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers (for health checks).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The raw pool, for benchmarks that compare against plain statements.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    // ---------------------------------------------------------------- contacts
+
+    /// Adds an active contact unless the customer has [`MAX_CONTACTS`] already
+    /// or the person is an active contact (of any customer).
+    pub async fn add_contact(
+        &self,
+        customer: &str,
+        contact: &NewContact,
+        user: Snowflake,
+        at: DateTime<Utc>,
+        by: Snowflake,
+    ) -> Result<Contact, AddContactError> {
+        let mut tx = self.pool.begin().await.map_err(StorageError::from)?;
+        lock_customer(&mut tx, customer).await?;
+        let existing = sqlx::query("SELECT customer FROM contacts WHERE user_id = $1 AND removed_at IS NULL")
+            .bind(id_to_db(user))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(StorageError::from)?;
+        if let Some(row) = existing {
+            let customer: String = row.try_get("customer").map_err(StorageError::from)?;
+            return Err(AddContactError::AlreadyContact { customer });
+        }
+        let active: i64 = sqlx::query("SELECT COUNT(*) AS n FROM contacts WHERE customer = $1 AND removed_at IS NULL")
+            .bind(customer)
+            .fetch_one(&mut *tx)
+            .await
+            .and_then(|r| r.try_get("n"))
+            .map_err(StorageError::from)?;
+        if active >= MAX_CONTACTS {
+            return Err(AddContactError::LimitReached { active });
+        }
+        sqlx::query(
+            "INSERT INTO contacts (customer, user_id, name, email, phone, added_at, added_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(customer)
+        .bind(id_to_db(user))
+        .bind(contact.name.clone())
+        .bind(contact.email.clone())
+        .bind(contact.phone.clone())
+        .bind(at.timestamp_millis())
+        .bind(id_to_db(by))
+        .execute(&mut *tx)
+        .await
+        .map_err(StorageError::from)?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(Contact {
+            customer: customer.to_owned(),
+            user,
+            name: contact.name.clone(),
+            email: contact.email.clone(),
+            phone: contact.phone.clone(),
+            added_at: at,
+        })
+    }
+
+    /// Marks a contact removed; their tickets and audit trail stay. Returns
+    /// whether an active contact was removed.
+    pub async fn remove_contact(
+        &self,
+        customer: &str,
+        user: Snowflake,
+        at: DateTime<Utc>,
+        by: Snowflake,
+    ) -> Result<bool, StorageError> {
+        let done = sqlx::query(
+            "UPDATE contacts SET removed_at = $1, removed_by = $2
+             WHERE customer = $3 AND user_id = $4 AND removed_at IS NULL",
+        )
+        .bind(at.timestamp_millis())
+        .bind(id_to_db(by))
+        .bind(customer)
+        .bind(id_to_db(user))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn contacts(&self, customer: &str) -> Result<Vec<Contact>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT customer, user_id, name, email, phone, added_at FROM contacts
+             WHERE customer = $1 AND removed_at IS NULL ORDER BY added_at, id",
+        )
+        .bind(customer)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(contact_from_row).collect()
+    }
+
+    /// The active contact registration of a person, if any.
+    pub async fn active_contact(&self, user: Snowflake) -> Result<Option<Contact>, StorageError> {
+        let row = sqlx::query(
+            "SELECT customer, user_id, name, email, phone, added_at FROM contacts
+             WHERE user_id = $1 AND removed_at IS NULL",
+        )
+        .bind(id_to_db(user))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(contact_from_row).transpose()
+    }
+
+    // ----------------------------------------------------------------- tickets
+
+    /// Opens a ticket with the customer's next number and records the event.
+    pub async fn open_ticket(&self, new: &NewTicket, event: &EventKind) -> Result<Ticket, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let seq: i64 = sqlx::query(
+            "INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
+             ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
+             RETURNING last_ticket",
+        )
+        .bind(new.customer.as_str())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_ticket")?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(new.customer.as_str())
+        .bind(seq)
+        .bind(id_to_db(new.opened_by))
+        .bind(i64::from(new.severity.level()))
+        .bind(new.kind.as_str())
+        .bind(new.summary.clone())
+        .bind(new.details.clone())
+        .bind(new.product.clone())
+        .bind(TicketState::Open.as_str())
+        .bind(new.opened_at.timestamp_millis())
+        .bind(new.due_at.timestamp_millis())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        insert_event(&mut tx, id, new.opened_at, new.opened_by, event).await?;
+        tx.commit().await?;
+        Ok(Ticket {
+            id,
+            number: TicketNumber { customer: new.customer.clone(), seq },
+            opened_by: new.opened_by,
+            severity: new.severity,
+            kind: new.kind,
+            summary: new.summary.clone(),
+            details: new.details.clone(),
+            product: new.product.clone(),
+            state: TicketState::Open,
+            opened_at: new.opened_at,
+            due_at: new.due_at,
+            acked_at: None,
+            acked_by: None,
+            closed_at: None,
+            thread_id: None,
+            card_message_id: None,
+            version: 1,
+        })
+    }
+
+    /// Stores a changed ticket and its event, if nobody changed the ticket
+    /// since `changed.version` was read. Returns false when someone did.
+    pub async fn update_ticket(
+        &self,
+        changed: &Ticket,
+        at: DateTime<Utc>,
+        actor: Snowflake,
+        event: &EventKind,
+    ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
+                    closed_at = $6, thread_id = $7, card_message_id = $8, version = version + 1
+             WHERE id = $9 AND version = $10",
+        )
+        .bind(i64::from(changed.severity.level()))
+        .bind(changed.state.as_str())
+        .bind(changed.due_at.timestamp_millis())
+        .bind(changed.acked_at.map(|t| t.timestamp_millis()))
+        .bind(changed.acked_by.map(id_to_db))
+        .bind(changed.closed_at.map(|t| t.timestamp_millis()))
+        .bind(changed.thread_id.map(id_to_db))
+        .bind(changed.card_message_id.map(id_to_db))
+        .bind(changed.id)
+        .bind(changed.version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, changed.id, at, actor, event).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>, StorageError> {
+        let row = sqlx::query(concat!(ticket_select!(), " WHERE customer = $1 AND seq = $2"))
+            .bind(number.customer.as_str())
+            .bind(number.seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    pub async fn ticket_by_thread(&self, thread: Snowflake) -> Result<Option<Ticket>, StorageError> {
+        let row = sqlx::query(concat!(ticket_select!(), " WHERE thread_id = $1"))
+            .bind(id_to_db(thread))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// A customer's tickets, newest first; closed ones only when asked.
+    pub async fn tickets(&self, customer: &str, include_closed: bool) -> Result<Vec<Ticket>, StorageError> {
+        let rows = sqlx::query(concat!(
+            ticket_select!(),
+            " WHERE customer = $1 AND ($2 OR state <> 'closed') ORDER BY seq DESC"
+        ))
+        .bind(customer)
+        .bind(include_closed)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Every ticket still waiting for a first response, soonest deadline first.
+    pub async fn unanswered_tickets(&self) -> Result<Vec<Ticket>, StorageError> {
+        let rows =
+            sqlx::query(concat!(ticket_select!(), " WHERE acked_at IS NULL AND state <> 'closed' ORDER BY due_at, id"))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    pub async fn events(&self, ticket_id: i64) -> Result<Vec<Event>, StorageError> {
+        let rows =
+            sqlx::query("SELECT ticket_id, at, actor, detail FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
+                .bind(ticket_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let detail: String = r.try_get("detail")?;
+                let kind = serde_json::from_str(&detail)
+                    .map_err(|e| StorageError::Corrupt { table: "ticket_events", problem: e.to_string() })?;
+                Ok(Event {
+                    ticket_id: r.try_get("ticket_id")?,
+                    at: instant(r.try_get("at")?, "ticket_events")?,
+                    actor: id_from_db(r.try_get("actor")?),
+                    kind,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Writes the customer's `customer_seq` row first thing in a transaction,
+/// which serialises that customer's writers (see the module comment).
+async fn lock_customer(tx: &mut sqlx::Transaction<'_, sqlx::Any>, customer: &str) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 0)
+         ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket",
+    )
+    .bind(customer)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ticket_id: i64,
+    at: DateTime<Utc>,
+    actor: Snowflake,
+    event: &EventKind,
+) -> Result<(), StorageError> {
+    // Serialising our own enum of plain fields cannot fail.
+    let detail = serde_json::to_string(event).expect("events serialise");
+    sqlx::query("INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(ticket_id)
+        .bind(at.timestamp_millis())
+        .bind(id_to_db(actor))
+        .bind(event.name())
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+macro_rules! ticket_select {
+    () => {
+        "SELECT id, customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at,
+                acked_at, acked_by, closed_at, thread_id, card_message_id, version FROM tickets"
+    };
+}
+use ticket_select;
+
+fn ticket_from_row(r: &AnyRow) -> Result<Ticket, StorageError> {
+    let corrupt = |problem: String| StorageError::Corrupt { table: "tickets", problem };
+    let customer: String = r.try_get("customer")?;
+    let severity: i64 = r.try_get("severity")?;
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("state")?;
+    let opt_instant = |col: &str| -> Result<Option<DateTime<Utc>>, StorageError> {
+        r.try_get::<Option<i64>, _>(col)?.map(|ms| instant(ms, "tickets")).transpose()
+    };
+    Ok(Ticket {
+        id: r.try_get("id")?,
+        number: TicketNumber { customer: customer.parse().map_err(corrupt)?, seq: r.try_get("seq")? },
+        opened_by: id_from_db(r.try_get("opened_by")?),
+        severity: u8::try_from(severity)
+            .ok()
+            .and_then(Severity::from_level)
+            .ok_or_else(|| corrupt(format!("severity {severity}")))?,
+        kind: TicketKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?,
+        summary: r.try_get("summary")?,
+        details: r.try_get("details")?,
+        product: r.try_get("product")?,
+        state: TicketState::parse(&state).ok_or_else(|| corrupt(format!("state {state}")))?,
+        opened_at: instant(r.try_get("opened_at")?, "tickets")?,
+        due_at: instant(r.try_get("due_at")?, "tickets")?,
+        acked_at: opt_instant("acked_at")?,
+        acked_by: r.try_get::<Option<i64>, _>("acked_by")?.map(id_from_db),
+        closed_at: opt_instant("closed_at")?,
+        thread_id: r.try_get::<Option<i64>, _>("thread_id")?.map(id_from_db),
+        card_message_id: r.try_get::<Option<i64>, _>("card_message_id")?.map(id_from_db),
+        version: r.try_get("version")?,
+    })
+}
+
+fn contact_from_row(r: &AnyRow) -> Result<Contact, StorageError> {
+    Ok(Contact {
+        customer: r.try_get("customer")?,
+        user: id_from_db(r.try_get("user_id")?),
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        phone: r.try_get("phone")?,
+        added_at: instant(r.try_get("added_at")?, "contacts")?,
+    })
+}
+
+fn instant(ms: i64, table: &'static str) -> Result<DateTime<Utc>, StorageError> {
+    DateTime::from_timestamp_millis(ms).ok_or(StorageError::Corrupt { table, problem: format!("instant {ms}") })
+}
+
+/// Discord ids are below 2^63 in practice; the cast keeps the bits either way.
+fn id_to_db(id: Snowflake) -> i64 {
+    id.0 as i64
+}
+
+fn id_from_db(v: i64) -> Snowflake {
+    Snowflake(v as u64)
+}
+
+/// `mode=rwc` creates the file; its directory is created here.
+fn sqlite_url(path: &str) -> Result<String, StorageError> {
+    let (file, query) = path.split_once('?').unwrap_or((path, ""));
+    if file != ":memory:" && !file.is_empty() {
+        if let Some(dir) = Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StorageError::Directory { path: dir.display().to_string(), source })?;
+        }
+    }
+    let query = if query.is_empty() { "mode=rwc".to_owned() } else { query.to_owned() };
+    Ok(format!("sqlite://{file}?{query}"))
+}

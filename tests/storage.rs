@@ -1,0 +1,189 @@
+//! The storage suite, run against SQLite and PostgreSQL alike.
+
+mod support;
+
+use chrono::{DateTime, Duration, Utc};
+use priority_line::domain::customer::{CustomerKey, Snowflake};
+use priority_line::domain::sla::Severity;
+use priority_line::domain::ticket::{EventKind, TicketKind, TicketState};
+use priority_line::storage::{AddContactError, NewContact, NewTicket, Store, MAX_CONTACTS};
+use support::TestDb;
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-30T09:00:00Z".parse().unwrap()
+}
+
+const STAFF: Snowflake = Snowflake(9);
+
+fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
+    NewTicket {
+        customer: customer.parse::<CustomerKey>().unwrap(),
+        opened_by: Snowflake(by),
+        severity: Severity::Medium,
+        kind: TicketKind::Incident,
+        summary: "VPN down".into(),
+        details: Some("since 08:40".into()),
+        product: None,
+        opened_at: at,
+        due_at: at + Duration::hours(6),
+    }
+}
+
+fn opened_event(at: DateTime<Utc>) -> EventKind {
+    EventKind::Opened { severity: 3, due_at: at + Duration::hours(6), classified_by: None }
+}
+
+async fn add(store: &Store, customer: &str, user: u64) -> Result<(), AddContactError> {
+    store.add_contact(customer, &NewContact::default(), Snowflake(user), t0(), STAFF).await.map(|_| ())
+}
+
+async fn a_ninth_contact_is_refused_and_removal_frees_a_seat(db: &TestDb) {
+    let store = &db.store;
+    for user in 1..=MAX_CONTACTS as u64 {
+        add(store, "ACME", user).await.unwrap();
+    }
+    match add(store, "ACME", 100).await {
+        Err(AddContactError::LimitReached { active }) => assert_eq!(active, MAX_CONTACTS),
+        other => panic!("expected the limit, got {other:?}"),
+    }
+    assert!(store.remove_contact("ACME", Snowflake(3), t0(), STAFF).await.unwrap());
+    assert!(!store.remove_contact("ACME", Snowflake(3), t0(), STAFF).await.unwrap(), "already removed");
+    add(store, "ACME", 100).await.unwrap();
+    assert_eq!(store.contacts("ACME").await.unwrap().len() as i64, MAX_CONTACTS);
+    // Another customer's seats are its own.
+    add(store, "GLOBEX", 200).await.unwrap();
+}
+
+async fn a_person_is_the_contact_of_one_customer_at_a_time(db: &TestDb) {
+    add(&db.store, "ACME", 1).await.unwrap();
+    match add(&db.store, "GLOBEX", 1).await {
+        Err(AddContactError::AlreadyContact { customer }) => assert_eq!(customer, "ACME"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let c = db.store.active_contact(Snowflake(1)).await.unwrap().unwrap();
+    assert_eq!(c.customer, "ACME");
+}
+
+async fn concurrent_adds_never_exceed_eight(db: &TestDb) {
+    for user in 1..=7 {
+        add(&db.store, "ACME", user).await.unwrap();
+    }
+    // Twenty staff race for the last seat: exactly one wins.
+    let tasks: Vec<_> = (100..120)
+        .map(|user| {
+            let store = db.store.clone();
+            tokio::spawn(async move { add(&store, "ACME", user).await })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(AddContactError::LimitReached { .. }) => {}
+            Err(e) => panic!("unexpected error: {e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(db.store.contacts("ACME").await.unwrap().len() as i64, MAX_CONTACTS);
+}
+
+async fn fifty_concurrent_opens_number_one_to_fifty(db: &TestDb) {
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let at = t0() + Duration::seconds(i);
+                store.open_ticket(&new_ticket("ACME", 1, at), &opened_event(at)).await.unwrap().number.seq
+            })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=50).collect::<Vec<i64>>());
+    // Numbering is per customer.
+    let other = db.store.open_ticket(&new_ticket("GLOBEX", 2, t0()), &opened_event(t0())).await.unwrap();
+    assert_eq!(other.number.to_string(), "GLOBEX-1");
+}
+
+async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
+    let store = &db.store;
+    let opened = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
+    let read = store.ticket(&opened.number).await.unwrap().unwrap();
+    assert_eq!(read, opened);
+
+    let at = t0() + Duration::minutes(20);
+    let (acked, event) = read.acknowledge(STAFF, at, Some("on it".into())).unwrap();
+    assert!(store.update_ticket(&acked, at, STAFF, &event).await.unwrap());
+    // A second change based on the stale read loses.
+    let (stale, event2) = read.acknowledge(Snowflake(10), at, None).unwrap();
+    assert!(!store.update_ticket(&stale, at, Snowflake(10), &event2).await.unwrap());
+
+    let now = store.ticket(&opened.number).await.unwrap().unwrap();
+    assert_eq!(
+        (now.state, now.acked_by, now.acked_at, now.version),
+        (TicketState::Acknowledged, Some(STAFF), Some(at), 2)
+    );
+    let events = store.events(opened.id).await.unwrap();
+    assert_eq!(events.len(), 2, "the stale change left no event");
+    assert_eq!(events[0].kind, opened_event(t0()));
+    assert_eq!(events[1].kind, event);
+    assert_eq!(events[1].actor, STAFF);
+}
+
+async fn the_audit_trail_cannot_be_edited(db: &TestDb) {
+    let store = &db.store;
+    store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
+    let update = sqlx::query("UPDATE ticket_events SET actor = 0").execute(store.pool()).await;
+    assert!(update.is_err(), "events are append-only");
+    let delete = sqlx::query("DELETE FROM ticket_events").execute(store.pool()).await;
+    assert!(delete.is_err(), "events are append-only");
+}
+
+async fn unanswered_tickets_come_soonest_deadline_first(db: &TestDb) {
+    let store = &db.store;
+    let mut late = new_ticket("ACME", 1, t0());
+    late.due_at = t0() + Duration::hours(8);
+    let mut soon = new_ticket("GLOBEX", 2, t0());
+    soon.due_at = t0() + Duration::minutes(30);
+    let a = store.open_ticket(&late, &opened_event(t0())).await.unwrap();
+    let b = store.open_ticket(&soon, &opened_event(t0())).await.unwrap();
+    let c = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
+    let (closed, ev) = c.close(t0(), None).unwrap();
+    store.update_ticket(&closed, t0(), Snowflake(1), &ev).await.unwrap();
+    let ids: Vec<i64> = store.unanswered_tickets().await.unwrap().iter().map(|t| t.id).collect();
+    assert_eq!(ids, vec![b.id, a.id]);
+    assert_eq!(store.tickets("ACME", false).await.unwrap().len(), 1);
+    assert_eq!(store.tickets("ACME", true).await.unwrap().len(), 2);
+}
+
+async fn removing_a_contact_keeps_their_tickets(db: &TestDb) {
+    let store = &db.store;
+    add(store, "ACME", 1).await.unwrap();
+    let t = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
+    store.remove_contact("ACME", Snowflake(1), t0(), STAFF).await.unwrap();
+    assert!(store.active_contact(Snowflake(1)).await.unwrap().is_none());
+    assert_eq!(store.ticket(&t.number).await.unwrap().unwrap().opened_by, Snowflake(1));
+    assert_eq!(store.events(t.id).await.unwrap().len(), 1);
+}
+
+async fn migrations_are_idempotent(db: &TestDb) {
+    db.store.migrate().await.unwrap();
+    let again = Store::connect(&db.url).await.unwrap();
+    again.ping().await.unwrap();
+    again.close().await;
+}
+
+both_backends! {
+    a_ninth_contact_is_refused_and_removal_frees_a_seat,
+    a_person_is_the_contact_of_one_customer_at_a_time,
+    concurrent_adds_never_exceed_eight,
+    fifty_concurrent_opens_number_one_to_fifty,
+    tickets_round_trip_and_changes_are_versioned,
+    the_audit_trail_cannot_be_edited,
+    unanswered_tickets_come_soonest_deadline_first,
+    removing_a_contact_keeps_their_tickets,
+    migrations_are_idempotent,
+}

@@ -1,0 +1,130 @@
+//! Test support: a fresh database per test, on SQLite and on PostgreSQL.
+//!
+//! PostgreSQL comes from `PRIORITY_LINE_TEST_POSTGRES` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test gets a database of
+//! its own, created from it and dropped at the end. Without a server the
+//! PostgreSQL cases are skipped with a notice on the terminal, unless
+//! `PRIORITY_LINE_REQUIRE_POSTGRES=1` (set by `.ci/run`), which makes them fail.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+use priority_line::storage::Store;
+use sqlx::any::AnyPoolOptions;
+
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin: String, name: String },
+}
+
+impl TestDb {
+    /// Closes the pool and drops the database (PostgreSQL) or directory (SQLite).
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Cleanup::Postgres { admin, name } = self.cleanup {
+            if let Ok(pool) = AnyPoolOptions::new().max_connections(1).connect(&admin).await {
+                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&pool).await;
+                pool.close().await;
+            }
+        }
+    }
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/test.db", dir.path().display());
+    let store = Store::connect(&url).await.unwrap();
+    TestDb { store, url, cleanup: Cleanup::Dir(dir) }
+}
+
+fn admin_url() -> String {
+    std::env::var("PRIORITY_LINE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh PostgreSQL database, or `None` (with a notice) when there is no server.
+pub async fn postgres() -> Option<TestDb> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    // Set on the first failed connection, so later tests skip at once.
+    static UNREACHABLE: OnceLock<String> = OnceLock::new();
+    sqlx::any::install_default_drivers();
+    let admin = admin_url();
+    let require = std::env::var("PRIORITY_LINE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1");
+    if UNREACHABLE.get().is_some() && !require {
+        return None;
+    }
+    let pool = match AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(3))
+        .connect(&admin)
+        .await
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            if require {
+                panic!("PostgreSQL is required (PRIORITY_LINE_REQUIRE_POSTGRES=1) but {admin} is unreachable: {e}");
+            }
+            if UNREACHABLE.set(e.to_string()).is_ok() {
+                // Straight to the process's stderr: libtest captures print macros, not this.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\nNOTICE: PostgreSQL tests SKIPPED: {admin} is unreachable ({e}). \
+                     Set PRIORITY_LINE_TEST_POSTGRES to a server to run them.\n"
+                );
+            }
+            return None;
+        }
+    };
+    let name = format!(
+        "pl_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_micros() % 1_000_000_000
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
+    pool.close().await;
+    let url = match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("PRIORITY_LINE_TEST_POSTGRES must end with /DATABASE"),
+    };
+    let store = Store::connect(&url).await.unwrap();
+    Some(TestDb { store, url, cleanup: Cleanup::Postgres { admin, name } })
+}
+
+/// Runs one async test body on SQLite and, when available, PostgreSQL:
+/// `both_backends!(name, …)` turns each `async fn name(&TestDb)` of the calling
+/// file into the tests `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        pub mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = $crate::support::sqlite().await;
+                    super::$name(&db).await;
+                    db.finish().await;
+                }
+            )*
+        }
+        pub mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = $crate::support::postgres().await else { return };
+                    super::$name(&db).await;
+                    db.finish().await;
+                }
+            )*
+        }
+    };
+}
