@@ -7,6 +7,7 @@
 //! - [`adapters`]: the edges (command line).
 
 pub mod adapters;
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod storage;

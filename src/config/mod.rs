@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::domain::calendar::{Calendar, WeekHours, WorkingInterval};
+use crate::domain::classify::{Classifier, Rule};
 use crate::domain::customer::{Customer, CustomerKey, Snowflake};
 use crate::domain::sla::{Clock, Plan, ResponseTarget, Severity, Targets};
 use raw::RawConfig;
@@ -29,6 +30,17 @@ pub struct Config {
     pub http: HttpConfig,
     pub discord: Option<DiscordConfig>,
     pub customers: Vec<Customer>,
+    pub classifier: Classifier,
+    pub console_users: Vec<ConsoleUser>,
+}
+
+/// Someone the console can act as (`:as NAME`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleUser {
+    pub name: String,
+    pub id: Snowflake,
+    /// Counts as support staff (in Discord: has the staff role).
+    pub staff: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +130,16 @@ impl Config {
     pub fn customer(&self, key: &str) -> Option<&Customer> {
         self.customers.iter().find(|c| c.key.as_str() == key)
     }
+
+    /// The customer whose support channel this is.
+    pub fn customer_by_channel(&self, channel: Snowflake) -> Option<&Customer> {
+        self.customers.iter().find(|c| c.support_channel == channel)
+    }
+
+    /// Customers of whom this user is the TAM or backup TAM.
+    pub fn tam_of(&self, user: Snowflake) -> impl Iterator<Item = &Customer> {
+        self.customers.iter().filter(move |c| c.tam == user || c.backup_tam == Some(user))
+    }
 }
 
 fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a String>) -> String {
@@ -186,7 +208,50 @@ impl Validator {
         let http = HttpConfig { listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9184))) };
         let discord = raw.discord.as_ref().and_then(|d| self.discord(d));
         let customers = self.customers(&raw, &calendars, &plans);
-        Config { source: path.to_owned(), calendars, plans, storage, http, discord, customers }
+        let classifier = self.classifier(&raw.classification);
+        let console_users = self.console_users(&raw.console);
+        Config { source: path.to_owned(), calendars, plans, storage, http, discord, customers, classifier, console_users }
+    }
+
+    fn classifier(&mut self, raw: &raw::RawClassification) -> Classifier {
+        let mut rules = Vec::new();
+        for (i, r) in raw.rules.iter().enumerate() {
+            let at = format!("classification.rules[{i}]");
+            let severity = u8::try_from(r.severity).ok().and_then(Severity::from_level);
+            if severity.is_none() {
+                self.problem(format!("{at}.severity"), format!("{} is not a severity level (1 to 4)", r.severity));
+            }
+            let language = match &r.language {
+                Some(l) => self.parsed(format!("{at}.language"), l.parse()).map(Some),
+                None => Some(None),
+            };
+            let pattern = self.parsed(
+                format!("{at}.pattern"),
+                regex::Regex::new(&r.pattern).map_err(|e| format!("not a valid regular expression: {e}")),
+            );
+            if let (Some(severity), Some(language), Some(pattern)) = (severity, language, pattern) {
+                rules.push(Rule { name: r.name.clone(), severity, language, pattern });
+            }
+        }
+        Classifier::new(rules)
+    }
+
+    fn console_users(&mut self, raw: &raw::RawConsole) -> Vec<ConsoleUser> {
+        let mut names = BTreeSet::new();
+        let mut out = Vec::new();
+        for (i, u) in raw.users.iter().enumerate() {
+            let at = format!("console.users[{i}]");
+            let name_ok = !u.name.is_empty() && u.name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+            if !name_ok {
+                self.problem(format!("{at}.name"), format!("\"{}\" is not a user name (letters, digits, - and _)", u.name));
+            } else if !names.insert(u.name.clone()) {
+                self.problem(format!("{at}.name"), format!("user name \"{}\" is used twice", u.name));
+            }
+            if let Some(id) = self.parsed(format!("{at}.id"), u.id.parse()) {
+                out.push(ConsoleUser { name: u.name.clone(), id, staff: u.staff });
+            }
+        }
+        out
     }
 
     fn calendar(&mut self, name: &str, raw: &raw::RawCalendar) -> Option<Calendar> {

@@ -20,6 +20,42 @@ pub struct RawConfig {
     pub discord: Option<RawDiscord>,
     #[serde(default)]
     pub customers: Vec<RawCustomer>,
+    #[serde(default)]
+    pub classification: RawClassification,
+    #[serde(default)]
+    pub console: RawConsole,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClassification {
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub name: String,
+    pub severity: i64,
+    pub language: Option<String>,
+    pub pattern: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsole {
+    #[serde(default)]
+    pub users: Vec<RawConsoleUser>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsoleUser {
+    pub name: String,
+    pub id: String,
+    #[serde(default)]
+    pub staff: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -368,6 +368,23 @@ impl Store {
         Ok(true)
     }
 
+    /// Records the chat thread and card message of a ticket (not an audited change).
+    pub async fn attach_thread(
+        &self,
+        number: &TicketNumber,
+        thread: Snowflake,
+        card_message: Snowflake,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE tickets SET thread_id = $1, card_message_id = $2 WHERE customer = $3 AND seq = $4")
+            .bind(id_to_db(thread))
+            .bind(id_to_db(card_message))
+            .bind(number.customer.as_str())
+            .bind(number.seq)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>, StorageError> {
         let row = sqlx::query(concat!(ticket_select!(), " WHERE customer = $1 AND seq = $2"))
             .bind(number.customer.as_str())
