@@ -10,11 +10,15 @@ pub(super) enum Actor<'a> {
     /// Support staff or a TAM: may act for any customer.
     Staff,
     /// A registered technical contact: may act for their customer only.
-    Contact { customer: &'a Customer, contact: Contact },
+    Contact {
+        customer: &'a Customer,
+        contact: Contact,
+    },
     Unregistered,
 }
 
-pub(super) const NOT_REGISTERED: &str = "You are not a registered technical contact of any customer, so you cannot do this. \
+pub(super) const NOT_REGISTERED: &str =
+    "You are not a registered technical contact of any customer, so you cannot do this. \
      Ask your Technical Account Manager to add you with /contacts add.";
 
 impl App {
@@ -36,13 +40,19 @@ impl App {
     pub(super) async fn require_staff(&self, inv: &Invocation, doing: &str) -> Result<(), AppError> {
         match self.actor(inv).await? {
             Actor::Staff => Ok(()),
-            _ => refuse(format!("Only support staff and TAMs can {doing}. If you need this, ask your TAM in your support channel.")),
+            _ => refuse(format!(
+                "Only support staff and TAMs can {doing}. If you need this, ask your TAM in your support channel."
+            )),
         }
     }
 
     /// The customer a command is about: a contact's own; for staff, the
     /// customer whose support channel (or ticket thread) this is.
-    pub(super) async fn customer_here<'s>(&'s self, inv: &Invocation, actor: &Actor<'s>) -> Result<&'s Customer, AppError> {
+    pub(super) async fn customer_here<'s>(
+        &'s self,
+        inv: &Invocation,
+        actor: &Actor<'s>,
+    ) -> Result<&'s Customer, AppError> {
         match actor {
             Actor::Contact { customer, .. } => Ok(customer),
             Actor::Unregistered => refuse(NOT_REGISTERED),
@@ -62,7 +72,11 @@ impl App {
 
     /// A ticket the actor may see and act on. A contact asking for another
     /// customer's ticket learns nothing about it.
-    pub(super) async fn visible_ticket(&self, actor: &Actor<'_>, number: &TicketNumber) -> Result<(Ticket, &Customer), AppError> {
+    pub(super) async fn visible_ticket(
+        &self,
+        actor: &Actor<'_>,
+        number: &TicketNumber,
+    ) -> Result<(Ticket, &Customer), AppError> {
         let not_found = || format!("There is no ticket {number} among your tickets. /ticket list shows them.");
         match actor {
             Actor::Unregistered => return refuse(NOT_REGISTERED),
@@ -75,9 +89,15 @@ impl App {
     }
 
     /// The ticket whose thread this is.
-    pub(super) async fn ticket_of_thread(&self, inv: &Invocation, command: &str) -> Result<(Ticket, &Customer), AppError> {
+    pub(super) async fn ticket_of_thread(
+        &self,
+        inv: &Invocation,
+        command: &str,
+    ) -> Result<(Ticket, &Customer), AppError> {
         let Some(ticket) = self.store.ticket_by_thread(inv.channel).await? else {
-            return refuse(format!("Use {command} inside a ticket's thread (or give the ticket number where the command takes one)."));
+            return refuse(format!(
+                "Use {command} inside a ticket's thread (or give the ticket number where the command takes one)."
+            ));
         };
         match self.config.customer(ticket.number.customer.as_str()) {
             Some(c) => Ok((ticket, c)),

@@ -55,8 +55,18 @@ pub struct Card {
 }
 
 impl Card {
-    pub fn new(ticket: &Ticket, customer_name: &str, target: &ResponseTarget, calendar: &Calendar, now: DateTime<Utc>) -> Card {
-        Card { ticket: ticket.clone(), status: status(ticket, target, calendar, now), customer_name: customer_name.to_owned() }
+    pub fn new(
+        ticket: &Ticket,
+        customer_name: &str,
+        target: &ResponseTarget,
+        calendar: &Calendar,
+        now: DateTime<Utc>,
+    ) -> Card {
+        Card {
+            ticket: ticket.clone(),
+            status: status(ticket, target, calendar, now),
+            customer_name: customer_name.to_owned(),
+        }
     }
 
     /// Response time of an acknowledged ticket, in whole minutes.

@@ -60,7 +60,10 @@ impl App {
         let actor = self.actor(inv).await?;
         let customer = self.customer_here(inv, &actor).await?;
         if !self.store.remove_contact(customer.key.as_str(), user, self.now(), inv.user).await? {
-            return refuse(format!("<@{user}> is not an active contact of {}; /contacts list shows who is.", customer.name));
+            return refuse(format!(
+                "<@{user}> is not an active contact of {}; /contacts list shows who is.",
+                customer.name
+            ));
         }
         let seats = self.store.contacts(customer.key.as_str()).await?.len();
         tracing::info!(customer = %customer.key, contact = %user, "contact removed");
@@ -77,9 +80,11 @@ impl App {
         }
         let customer = self.customer_here(inv, &actor).await?;
         let contacts = self.store.contacts(customer.key.as_str()).await?;
-        let mut lines = vec![format!("Technical contacts of {} ({} of {MAX_CONTACTS} seats):", customer.name, contacts.len())];
+        let mut lines =
+            vec![format!("Technical contacts of {} ({} of {MAX_CONTACTS} seats):", customer.name, contacts.len())];
         for c in &contacts {
-            let extra: Vec<&str> = [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()].into_iter().flatten().collect();
+            let extra: Vec<&str> =
+                [c.name.as_deref(), c.email.as_deref(), c.phone.as_deref()].into_iter().flatten().collect();
             lines.push(format!("• <@{}> {}", c.user, extra.join(" · ")).trim_end().to_owned());
         }
         Ok(Outcome::reply(Reply::private(lines.join("\n"))))

@@ -17,7 +17,12 @@ impl App {
         }
         let mut lines = vec![format!("{} unanswered tickets:", rows.len())];
         for (_, severity, due, plan, t) in &rows {
-            lines.push(format!("• **{}** {plan} · {severity} · due <t:{}:R> · {}", t.number, due.timestamp(), t.summary));
+            lines.push(format!(
+                "• **{}** {plan} · {severity} · due <t:{}:R> · {}",
+                t.number,
+                due.timestamp(),
+                t.summary
+            ));
         }
         Ok(Outcome::reply(Reply::private(lines.join("\n"))))
     }

@@ -20,12 +20,10 @@ impl App {
     ) -> Result<Outcome, AppError> {
         let (customer, contact) = match self.actor(inv).await? {
             Actor::Contact { customer, contact } => (customer, contact),
-            Actor::Staff => {
-                return refuse(
-                    "Tickets are opened by the customer's registered technical contacts, so the SLA clock runs for them. \
+            Actor::Staff => return refuse(
+                "Tickets are opened by the customer's registered technical contacts, so the SLA clock runs for them. \
                      Ask a contact to open it, or add the person with /contacts add.",
-                )
-            }
+            ),
             Actor::Unregistered => return refuse(NOT_REGISTERED),
         };
         if inv.channel != customer.support_channel {
@@ -67,7 +65,11 @@ impl App {
         let tams: Vec<Snowflake> = std::iter::once(customer.tam).chain(customer.backup_tam).collect();
         let mut members = vec![contact.user];
         members.extend(&tams);
-        let mut effects = vec![Effect::OpenThread { card: self.card(customer, &ticket)?, channel: customer.support_channel, members }];
+        let mut effects = vec![Effect::OpenThread {
+            card: self.card(customer, &ticket)?,
+            channel: customer.support_channel,
+            members,
+        }];
         if severity == Severity::Critical {
             effects.push(critical_ping(&ticket, &tams, inv.user));
         }
@@ -80,14 +82,22 @@ impl App {
         );
         if severity <= Severity::High && !calendar.is_working(now)? {
             let phone = phone_reminder(customer);
-            effects.push(Effect::Post { place: Place::Ticket(ticket.number.clone()), text: phone.clone(), ping: vec![] });
+            effects.push(Effect::Post {
+                place: Place::Ticket(ticket.number.clone()),
+                text: phone.clone(),
+                ping: vec![],
+            });
             text.push('\n');
             text.push_str(&phone);
         }
         Ok(Outcome { reply: Reply::private(text), effects })
     }
 
-    pub(super) async fn ticket_status(&self, inv: &Invocation, number: Option<TicketNumber>) -> Result<Outcome, AppError> {
+    pub(super) async fn ticket_status(
+        &self,
+        inv: &Invocation,
+        number: Option<TicketNumber>,
+    ) -> Result<Outcome, AppError> {
         let actor = self.actor(inv).await?;
         let (ticket, customer) = match number {
             Some(n) => self.visible_ticket(&actor, &n).await?,
@@ -154,11 +164,17 @@ impl App {
             let tams: Vec<Snowflake> = std::iter::once(customer.tam).chain(customer.backup_tam).collect();
             outcome.effects.push(critical_ping(&changed, &tams, inv.user));
         }
-        outcome.reply = Reply::private(format!("{} is now {}; first response due {}.", ticket.number, level, when(due_at)));
+        outcome.reply =
+            Reply::private(format!("{} is now {}; first response due {}.", ticket.number, level, when(due_at)));
         Ok(outcome)
     }
 
-    pub(super) async fn close(&self, inv: &Invocation, number: &TicketNumber, resolution: Option<&str>) -> Result<Outcome, AppError> {
+    pub(super) async fn close(
+        &self,
+        inv: &Invocation,
+        number: &TicketNumber,
+        resolution: Option<&str>,
+    ) -> Result<Outcome, AppError> {
         let actor = self.actor(inv).await?;
         let (ticket, customer) = self.visible_ticket(&actor, number).await?;
         let resolution = clean_optional("resolution", resolution, DETAILS_MAX).map_err(AppError::Refused)?;
@@ -169,7 +185,8 @@ impl App {
             None => format!("Closed by <@{}>.", inv.user),
         };
         outcome.effects.push(Effect::Post { place: Place::Ticket(ticket.number.clone()), text, ping: vec![] });
-        outcome.reply = Reply::private(format!("{} is closed. /ticket reopen number:{} reopens it.", ticket.number, ticket.number));
+        outcome.reply =
+            Reply::private(format!("{} is closed. /ticket reopen number:{} reopens it.", ticket.number, ticket.number));
         Ok(outcome)
     }
 
@@ -256,7 +273,9 @@ fn critical_ping(ticket: &Ticket, tams: &[Snowflake], opener: Snowflake) -> Effe
 
 fn phone_reminder(customer: &Customer) -> String {
     match &customer.phone {
-        Some(p) => format!("It is outside {}'s working hours: please also phone the priority line at {p}.", customer.name),
+        Some(p) => {
+            format!("It is outside {}'s working hours: please also phone the priority line at {p}.", customer.name)
+        }
         None => format!("It is outside {}'s working hours: please also phone the priority line.", customer.name),
     }
 }

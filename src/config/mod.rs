@@ -210,7 +210,17 @@ impl Validator {
         let customers = self.customers(&raw, &calendars, &plans);
         let classifier = self.classifier(&raw.classification);
         let console_users = self.console_users(&raw.console);
-        Config { source: path.to_owned(), calendars, plans, storage, http, discord, customers, classifier, console_users }
+        Config {
+            source: path.to_owned(),
+            calendars,
+            plans,
+            storage,
+            http,
+            discord,
+            customers,
+            classifier,
+            console_users,
+        }
     }
 
     fn classifier(&mut self, raw: &raw::RawClassification) -> Classifier {
@@ -243,7 +253,10 @@ impl Validator {
             let at = format!("console.users[{i}]");
             let name_ok = !u.name.is_empty() && u.name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_');
             if !name_ok {
-                self.problem(format!("{at}.name"), format!("\"{}\" is not a user name (letters, digits, - and _)", u.name));
+                self.problem(
+                    format!("{at}.name"),
+                    format!("\"{}\" is not a user name (letters, digits, - and _)", u.name),
+                );
             } else if !names.insert(u.name.clone()) {
                 self.problem(format!("{at}.name"), format!("user name \"{}\" is used twice", u.name));
             }
