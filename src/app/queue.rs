@@ -11,7 +11,7 @@ impl App {
             let (plan, _) = self.sla(customer)?;
             rows.push((plan.rank, t.severity, t.due_at, plan.name.clone(), t));
         }
-        rows.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        rows.sort_by_key(|r| (r.0, r.1, r.2));
         if rows.is_empty() {
             return Ok(Outcome::reply(Reply::private("The queue is empty: every ticket has had its first response.")));
         }

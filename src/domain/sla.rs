@@ -105,7 +105,7 @@ impl ResponseTarget {
         if response.is_zero() {
             return Err("a response target must be longer than zero".into());
         }
-        if response.subsec_nanos() % 1_000_000 != 0 {
+        if !response.subsec_nanos().is_multiple_of(1_000_000) {
             return Err("a response target must be a whole number of milliseconds".into());
         }
         Ok(ResponseTarget { response, clock })
