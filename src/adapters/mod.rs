@@ -2,3 +2,4 @@
 //! world and the layers inside, and holds no rules of its own.
 
 pub mod cli;
+pub mod console;

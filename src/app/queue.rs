@@ -15,7 +15,7 @@ impl App {
         if rows.is_empty() {
             return Ok(Outcome::reply(Reply::private("The queue is empty: every ticket has had its first response.")));
         }
-        let mut lines = vec![format!("{} unanswered tickets:", rows.len())];
+        let mut lines = vec![format!("Unanswered tickets ({}), premium first:", rows.len())];
         for (_, severity, due, plan, t) in &rows {
             lines.push(format!(
                 "• **{}** {plan} · {severity} · due <t:{}:R> · {}",

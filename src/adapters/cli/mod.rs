@@ -28,6 +28,29 @@ enum Command {
     /// Configuration file checks.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The chat-ops shell: the bot's commands typed as a configured user, without Discord.
+    Console {
+        #[arg(long, value_name = "FILE", default_value = "config/example.toml")]
+        config: PathBuf,
+        /// Storage for the console (an SQLite file by default, created if missing).
+        #[arg(long, value_name = "URL", default_value = "sqlite://data/console.db")]
+        db: String,
+        /// Start as this console user (`[[console.users]]` name).
+        #[arg(long = "as", value_name = "NAME")]
+        as_user: Option<String>,
+    },
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Apply pending migrations to the configured storage ([storage].url).
+    Migrate {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +83,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sla(cmd) => sla::run(cmd),
         Command::Config(ConfigCommand::Check { config }) => config_check(&config),
+        Command::Console { config, db, as_user } => console(&config, &db, as_user.as_deref()),
+        Command::Db(DbCommand::Migrate { config }) => migrate(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,6 +94,38 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// Logs go to standard error; `RUST_LOG` overrides the default level.
+fn init_logs(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn console(config: &std::path::Path, db: &str, as_user: Option<&str>) -> Result<(), Failure> {
+    init_logs("warn");
+    let config = std::sync::Arc::new(Config::load(config)?);
+    let rt = runtime()?;
+    let store = rt
+        .block_on(crate::storage::Store::connect(db))
+        .map_err(|e| Failure::Usage(format!("cannot open the console's storage {db}: {e}")))?;
+    let app = crate::app::App::new(config, store, std::sync::Arc::new(crate::app::SystemClock));
+    crate::adapters::console::run(&rt, app, as_user).map_err(Failure::Usage)
+}
+
+fn migrate(config: &std::path::Path) -> Result<(), Failure> {
+    init_logs("info");
+    let config = Config::load(config)?;
+    let rt = runtime()?;
+    rt.block_on(crate::storage::Store::connect(&config.storage.url))
+        .map_err(|e| Failure::Usage(format!("cannot migrate {}: {e}", config.storage.url)))?;
+    println!("{}: migrations applied", config.storage.url);
+    Ok(())
 }
 
 fn config_check(path: &std::path::Path) -> Result<(), Failure> {
