@@ -15,6 +15,7 @@
 //! duplicates and a ninth contact cannot slip in beside an eighth.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -101,6 +102,11 @@ pub struct NewTicket {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time, and a writer that finds the database
+    /// locked sleeps in millisecond steps in SQLite's busy handler. Queuing
+    /// this process's write transactions here instead keeps them from
+    /// colliding (a second process on the same file is refused at start).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -146,7 +152,16 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(8).connect(&url).await?,
         };
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, writer: Arc::default() })
+    }
+
+    /// Begins a write transaction; on SQLite, after this process's earlier writers.
+    async fn begin_write(&self) -> Result<WriteTx<'_>, StorageError> {
+        let turn = match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        };
+        Ok(WriteTx { tx: self.pool.begin().await?, _turn: turn })
     }
 
     pub fn backend(&self) -> Backend {
@@ -188,11 +203,12 @@ impl Store {
         at: DateTime<Utc>,
         by: Snowflake,
     ) -> Result<Contact, AddContactError> {
-        let mut tx = self.pool.begin().await.map_err(StorageError::from)?;
-        lock_customer(&mut tx, customer).await?;
+        let mut w = self.begin_write().await?;
+        let tx = &mut w.tx;
+        lock_customer(tx, customer).await?;
         let existing = sqlx::query("SELECT customer FROM contacts WHERE user_id = $1 AND removed_at IS NULL")
             .bind(id_to_db(user))
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await
             .map_err(StorageError::from)?;
         if let Some(row) = existing {
@@ -201,7 +217,7 @@ impl Store {
         }
         let active: i64 = sqlx::query("SELECT COUNT(*) AS n FROM contacts WHERE customer = $1 AND removed_at IS NULL")
             .bind(customer)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await
             .and_then(|r| r.try_get("n"))
             .map_err(StorageError::from)?;
@@ -219,10 +235,10 @@ impl Store {
         .bind(contact.phone.clone())
         .bind(at.timestamp_millis())
         .bind(id_to_db(by))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .map_err(StorageError::from)?;
-        tx.commit().await.map_err(StorageError::from)?;
+        w.tx.commit().await.map_err(StorageError::from)?;
         Ok(Contact {
             customer: customer.to_owned(),
             user,
@@ -280,38 +296,13 @@ impl Store {
 
     // ----------------------------------------------------------------- tickets
 
-    /// Opens a ticket with the customer's next number and records the event.
+    /// Opens a ticket with the customer's next number and records the event,
+    /// atomically: the number, the ticket and its event exist together or not at all.
     pub async fn open_ticket(&self, new: &NewTicket, event: &EventKind) -> Result<Ticket, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        let seq: i64 = sqlx::query(
-            "INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
-             ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
-             RETURNING last_ticket",
-        )
-        .bind(new.customer.as_str())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last_ticket")?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(new.customer.as_str())
-        .bind(seq)
-        .bind(id_to_db(new.opened_by))
-        .bind(i64::from(new.severity.level()))
-        .bind(new.kind.as_str())
-        .bind(new.summary.clone())
-        .bind(new.details.clone())
-        .bind(new.product.clone())
-        .bind(TicketState::Open.as_str())
-        .bind(new.opened_at.timestamp_millis())
-        .bind(new.due_at.timestamp_millis())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        insert_event(&mut tx, id, new.opened_at, new.opened_by, event).await?;
-        tx.commit().await?;
+        let (id, seq) = match self.backend {
+            Backend::Postgres => self.open_ticket_postgres(new, event).await?,
+            Backend::Sqlite => self.open_ticket_sqlite(new, event).await?,
+        };
         Ok(Ticket {
             id,
             number: TicketNumber { customer: new.customer.clone(), seq },
@@ -333,6 +324,76 @@ impl Store {
         })
     }
 
+    /// PostgreSQL: one statement (data-modifying CTEs), so the customer's
+    /// counter row is locked for a single round trip and its commit.
+    async fn open_ticket_postgres(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
+        let row = sqlx::query(
+            "WITH seq AS (
+                 INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
+                 ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
+                 RETURNING last_ticket
+             ), ticket AS (
+                 INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
+                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM seq
+                 RETURNING id, seq
+             )
+             INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
+             SELECT id, $9, $2, $11, $12 FROM ticket
+             RETURNING ticket_id, (SELECT seq FROM ticket) AS seq",
+        )
+        .bind(new.customer.as_str())
+        .bind(id_to_db(new.opened_by))
+        .bind(i64::from(new.severity.level()))
+        .bind(new.kind.as_str())
+        .bind(new.summary.clone())
+        .bind(new.details.clone())
+        .bind(new.product.clone())
+        .bind(TicketState::Open.as_str())
+        .bind(new.opened_at.timestamp_millis())
+        .bind(new.due_at.timestamp_millis())
+        .bind(event.name())
+        .bind(event_json(event))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
+    }
+
+    /// SQLite: a transaction whose first statement takes the write lock.
+    async fn open_ticket_sqlite(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
+        let mut w = self.begin_write().await?;
+        let tx = &mut w.tx;
+        let seq: i64 = sqlx::query(
+            "INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
+             ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
+             RETURNING last_ticket",
+        )
+        .bind(new.customer.as_str())
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("last_ticket")?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(new.customer.as_str())
+        .bind(seq)
+        .bind(id_to_db(new.opened_by))
+        .bind(i64::from(new.severity.level()))
+        .bind(new.kind.as_str())
+        .bind(new.summary.clone())
+        .bind(new.details.clone())
+        .bind(new.product.clone())
+        .bind(TicketState::Open.as_str())
+        .bind(new.opened_at.timestamp_millis())
+        .bind(new.due_at.timestamp_millis())
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?;
+        insert_event(tx, id, new.opened_at, new.opened_by, event).await?;
+        w.tx.commit().await?;
+        Ok((id, seq))
+    }
+
     /// Stores a changed ticket and its event, if nobody changed the ticket
     /// since `changed.version` was read. Returns false when someone did.
     pub async fn update_ticket(
@@ -342,7 +403,8 @@ impl Store {
         actor: Snowflake,
         event: &EventKind,
     ) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut w = self.begin_write().await?;
+        let tx = &mut w.tx;
         let done = sqlx::query(
             "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
                     closed_at = $6, thread_id = $7, card_message_id = $8, version = version + 1
@@ -358,13 +420,13 @@ impl Store {
         .bind(changed.card_message_id.map(id_to_db))
         .bind(changed.id)
         .bind(changed.version)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        insert_event(&mut tx, changed.id, at, actor, event).await?;
-        tx.commit().await?;
+        insert_event(tx, changed.id, at, actor, event).await?;
+        w.tx.commit().await?;
         Ok(true)
     }
 
@@ -466,17 +528,26 @@ async fn insert_event(
     actor: Snowflake,
     event: &EventKind,
 ) -> Result<(), StorageError> {
-    // Serialising our own enum of plain fields cannot fail.
-    let detail = serde_json::to_string(event).expect("events serialise");
     sqlx::query("INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)")
         .bind(ticket_id)
         .bind(at.timestamp_millis())
         .bind(id_to_db(actor))
         .bind(event.name())
-        .bind(detail)
+        .bind(event_json(event))
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+fn event_json(event: &EventKind) -> String {
+    // Serialising our own enum of plain fields cannot fail.
+    serde_json::to_string(event).expect("events serialise")
+}
+
+/// A write transaction, holding this process's SQLite writer turn until it ends.
+struct WriteTx<'a> {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::MutexGuard<'a, ()>>,
 }
 
 macro_rules! ticket_select {

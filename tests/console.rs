@@ -1,0 +1,85 @@
+//! `priority-line console` driven through a pipe, as a script would drive it:
+//! the README's walk-through, as a contact, a TAM, staff, an unregistered user
+//! and a ninth contact.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run_console(script: &str) -> (String, String, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/console.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .args(["console", "--config", "config/example.toml", "--db", &db, "--as", "tam-acme"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.success(),
+    )
+}
+
+fn assert_in(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "expected {needle:?} in:\n{haystack}");
+}
+
+#[test]
+fn the_readme_walk_through_works_from_a_script() {
+    let script = r#"
+/contacts add user:@alice name:"Alice Ortega"
+:as alice
+/ticket open summary:"VPN down for all users" severity:1
+/ticket open summary:"El informe semanal va lento"
+/ticket list
+:as engineer
+:in ACME-1
+/ack note:"Looking at the concentrator"
+/ack
+:as alice
+/ticket severity number:ACME-2 level:4 reason:"not urgent after all"
+/ticket close number:ACME-1 resolution:"Firmware rolled back"
+:as engineer
+/queue
+"#;
+    let (out, err, ok) = run_console(script);
+    assert!(ok, "{err}");
+    assert_in(&out, "Added @alice as a technical contact of Acme Corp (1 of 8 seats used).");
+    assert_in(&out, "Opened ACME-1: L1 Critical (severity as you chose it).");
+    assert_in(&out, "private thread ACME-1 created for @alice, @tam-acme, @backup-tam-acme");
+    assert_in(&out, "(notifies @tam-acme, @backup-tam-acme)");
+    assert_in(&out, "Opened ACME-2: L2 High (classified by rule \"degradado\", which matched \"lento\")");
+    assert_in(&out, "engineer in thread ACME-1> /ack");
+    assert_in(
+        &out,
+        "[thread ACME-1] Acknowledged by @engineer after 0 min (within target). Looking at the concentrator",
+    );
+    assert_in(&out, "ACME-1 was already acknowledged by @engineer");
+    assert_in(&out, "ACME-2 is now L4 Low");
+    assert_in(&out, "[thread ACME-1] Closed by @alice: Firmware rolled back");
+    assert_in(&out, "Unanswered tickets (1), premium first:\n• ACME-2 premium · L4 Low");
+}
+
+#[test]
+fn refusals_are_clear_for_the_unregistered_and_a_ninth_contact() {
+    let mut script = String::from(":as mallory\n/ticket open summary:\"help\"\n/queue\n:as tam-acme\n");
+    for i in 1..=9 {
+        script.push_str(&format!("/contacts add user:60000000000000000{i}\n"));
+    }
+    script.push_str("/contacts list\n/ticket opne\n/ticket open summary:\"unterminated\n:nonsense\n");
+    let (out, err, ok) = run_console(&script);
+    assert!(ok, "{err}");
+    assert_in(&out, "You are not a registered technical contact of any customer");
+    assert_in(&out, "Only support staff and TAMs can see the queue.");
+    assert_in(&out, "(8 of 8 seats used)");
+    assert_in(&out, "Acme Corp already has 8 active technical contacts, the most the premium package allows. Remove one with /contacts remove");
+    assert_in(&out, "Technical contacts of Acme Corp (8 of 8 seats):");
+    assert_in(&out, "error: unknown command /ticket opne.");
+    assert_in(&out, "error: the quoted value of summary has no closing \"");
+    assert_in(&out, "error: unknown console command :nonsense");
+    assert!(!out.contains("Added @600000000000000009"), "the ninth contact was not added:\n{out}");
+}
