@@ -144,3 +144,19 @@ fn a_missing_file_is_named() {
     let err = Config::load(Path::new("no/such/file.toml")).unwrap_err();
     assert!(err.to_string().contains("no/such/file.toml: cannot read the file"), "{err}");
 }
+
+#[test]
+fn a_database_password_in_the_file_is_refused_without_echoing_it() {
+    let text = format!("{GOOD_CALENDAR_AND_PLAN}\n[storage]\nurl = \"postgres://bot:hunter2@db.internal/pl\"\n");
+    let p = problems(&text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("storage.url: ") && p[0].contains("PGPASSWORD"), "{p:?}");
+    assert!(!p.iter().any(|m| m.contains("hunter2")), "the secret is echoed: {p:?}");
+
+    // A user name alone, or an @ in the path, is not a password.
+    for url in ["postgres://bot@db.internal/pl", "sqlite://data/x@y:z.db"] {
+        let text = format!("{GOOD_CALENDAR_AND_PLAN}\n[storage]\nurl = \"{url}\"\n");
+        let config = Config::parse(&text, Path::new("conf/good.toml")).expect(url);
+        assert_eq!(config.storage.url, url);
+    }
+}

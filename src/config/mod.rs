@@ -195,7 +195,14 @@ impl Validator {
         let plans: BTreeMap<String, Plan> =
             raw.plans.iter().filter_map(|(name, p)| Some((name.clone(), self.plan(name, p)?))).collect();
         let storage = StorageConfig { url: raw.storage.url.clone() };
-        if !["sqlite:", "postgres:", "postgresql:"].iter().any(|s| storage.url.starts_with(s)) {
+        if url_has_password(&storage.url) {
+            // The URL is not echoed: it holds the secret.
+            self.problem(
+                "storage.url",
+                "holds a password; remove it from the file and set PGPASSWORD in the environment instead \
+                 (secrets come only from the environment)",
+            );
+        } else if !["sqlite:", "postgres:", "postgresql:"].iter().any(|s| storage.url.starts_with(s)) {
             self.problem("storage.url", format!("\"{}\" is neither a sqlite:// nor a postgres:// URL", storage.url));
         }
         let listen = self.parsed(
@@ -420,4 +427,11 @@ impl Validator {
         }
         out
     }
+}
+
+/// Whether a URL's authority carries a password (`scheme://user:secret@host`).
+fn url_has_password(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else { return false };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
 }
