@@ -327,8 +327,7 @@ impl Store {
     /// PostgreSQL: one statement (data-modifying CTEs), so the customer's
     /// counter row is locked for a single round trip and its commit.
     async fn open_ticket_postgres(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
-        let row = sqlx::query(
-            "WITH seq AS (
+        const OPEN: &str = "WITH seq AS (
                  INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
                  ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
                  RETURNING last_ticket
@@ -339,22 +338,12 @@ impl Store {
              )
              INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
              SELECT id, $9, $2, $11, $12 FROM ticket
-             RETURNING ticket_id, (SELECT seq FROM ticket) AS seq",
-        )
-        .bind(new.customer.as_str())
-        .bind(id_to_db(new.opened_by))
-        .bind(i64::from(new.severity.level()))
-        .bind(new.kind.as_str())
-        .bind(new.summary.clone())
-        .bind(new.details.clone())
-        .bind(new.product.clone())
-        .bind(TicketState::Open.as_str())
-        .bind(new.opened_at.timestamp_millis())
-        .bind(new.due_at.timestamp_millis())
-        .bind(event.name())
-        .bind(event_json(event))
-        .fetch_one(&self.pool)
-        .await?;
+             RETURNING ticket_id, (SELECT seq FROM ticket) AS seq";
+        let row = bind_new_ticket(sqlx::query(OPEN), new)
+            .bind(event.name())
+            .bind(event_json(event))
+            .fetch_one(&self.pool)
+            .await?;
         Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
     }
 
@@ -362,33 +351,24 @@ impl Store {
     async fn open_ticket_sqlite(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
         let mut w = self.begin_write().await?;
         let tx = &mut w.tx;
-        let seq: i64 = sqlx::query(
+        sqlx::query(
             "INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
-             ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
-             RETURNING last_ticket",
+             ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1",
         )
         .bind(new.customer.as_str())
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("last_ticket")?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        .execute(&mut **tx)
+        .await?;
+        let row = bind_new_ticket(
+            sqlx::query(
+                "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
+                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM customer_seq WHERE customer = $1
+                 RETURNING id, seq",
+            ),
+            new,
         )
-        .bind(new.customer.as_str())
-        .bind(seq)
-        .bind(id_to_db(new.opened_by))
-        .bind(i64::from(new.severity.level()))
-        .bind(new.kind.as_str())
-        .bind(new.summary.clone())
-        .bind(new.details.clone())
-        .bind(new.product.clone())
-        .bind(TicketState::Open.as_str())
-        .bind(new.opened_at.timestamp_millis())
-        .bind(new.due_at.timestamp_millis())
         .fetch_one(&mut **tx)
-        .await?
-        .try_get("id")?;
+        .await?;
+        let (id, seq): (i64, i64) = (row.try_get("id")?, row.try_get("seq")?);
         insert_event(tx, id, new.opened_at, new.opened_by, event).await?;
         w.tx.commit().await?;
         Ok((id, seq))
@@ -537,6 +517,25 @@ async fn insert_event(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Binds a new ticket's columns as `$1` to `$10`, in the order of the
+/// `INSERT INTO tickets` statements above (the number comes from the counter).
+fn bind_new_ticket<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    new: &NewTicket,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(new.customer.as_str().to_owned())
+        .bind(id_to_db(new.opened_by))
+        .bind(i64::from(new.severity.level()))
+        .bind(new.kind.as_str())
+        .bind(new.summary.clone())
+        .bind(new.details.clone())
+        .bind(new.product.clone())
+        .bind(TicketState::Open.as_str())
+        .bind(new.opened_at.timestamp_millis())
+        .bind(new.due_at.timestamp_millis())
 }
 
 fn event_json(event: &EventKind) -> String {
