@@ -105,7 +105,8 @@ pub struct Store {
     /// SQLite has one writer at a time, and a writer that finds the database
     /// locked sleeps in millisecond steps in SQLite's busy handler. Queuing
     /// this process's write transactions here instead keeps them from
-    /// colliding (a second process on the same file is refused at start).
+    /// colliding. (Another process on the same file stays correct, through
+    /// SQLite's busy timeout, only slower.)
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
