@@ -204,6 +204,35 @@ impl App {
         Ok(outcome)
     }
 
+    /// The numbers of the tickets this person may act on here that start with
+    /// what they typed (`ACME-4` or just `4`), at most 25: for autocomplete.
+    pub async fn ticket_numbers(&self, inv: &Invocation, typed: &str) -> Vec<String> {
+        let Ok(actor) = self.actor(inv).await else { return Vec::new() };
+        let Ok(customer) = self.customer_here(inv, &actor).await else { return Vec::new() };
+        let Ok(tickets) = self.store.tickets(customer.key.as_str(), true).await else { return Vec::new() };
+        let typed = typed.trim().to_uppercase();
+        tickets
+            .iter()
+            .map(|t| t.number.to_string())
+            .filter(|n| n.starts_with(&typed) || n.rsplit('-').next().is_some_and(|seq| seq.starts_with(&typed)))
+            .take(25)
+            .collect()
+    }
+
+    /// A message a person wrote in a thread. When it is the first message of
+    /// support staff in an unanswered ticket's thread, it acknowledges the
+    /// ticket (deployments choose whether it counts); otherwise nothing happens.
+    pub async fn thread_message(&self, inv: &Invocation) -> Option<Outcome> {
+        if !matches!(self.actor(inv).await, Ok(Actor::Staff)) {
+            return None;
+        }
+        let ticket = self.store.ticket_by_thread(inv.channel).await.ok()??;
+        if !ticket.is_unanswered() {
+            return None;
+        }
+        Some(self.handle(inv, super::Command::Ack { note: None }).await)
+    }
+
     pub(super) async fn acknowledge(&self, inv: &Invocation, note: Option<&str>) -> Result<Outcome, AppError> {
         self.require_staff(inv, "acknowledge a ticket").await?;
         let (ticket, customer) = self.ticket_of_thread(inv, "/ack").await?;

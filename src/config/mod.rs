@@ -62,6 +62,12 @@ pub struct DiscordConfig {
     pub guild: Snowflake,
     pub staff_role: Snowflake,
     pub escalation_channel: Option<Snowflake>,
+    /// Register the slash commands in the support server only (fast to update)
+    /// or globally.
+    pub global_commands: bool,
+    /// A staff member's first message in an unanswered ticket's thread
+    /// acknowledges it, like /ack.
+    pub ack_by_first_message: bool,
 }
 
 /// One thing wrong with a configuration file.
@@ -365,6 +371,15 @@ impl Validator {
             guild: guild?,
             staff_role: staff_role?,
             escalation_channel,
+            global_commands: match raw.commands.as_str() {
+                "guild" => false,
+                "global" => true,
+                other => {
+                    self.problem("discord.commands", format!("\"{other}\" is not \"guild\" or \"global\""));
+                    return None;
+                }
+            },
+            ack_by_first_message: raw.ack_by_first_message,
         })
     }
 

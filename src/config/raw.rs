@@ -157,6 +157,18 @@ pub struct RawDiscord {
     pub guild: String,
     pub staff_role: String,
     pub escalation_channel: Option<String>,
+    #[serde(default = "default_commands")]
+    pub commands: String,
+    #[serde(default = "yes")]
+    pub ack_by_first_message: bool,
+}
+
+fn default_commands() -> String {
+    "guild".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_token_env() -> String {

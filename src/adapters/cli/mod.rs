@@ -39,6 +39,12 @@ enum Command {
         #[arg(long = "as", value_name = "NAME")]
         as_user: Option<String>,
     },
+    /// Run the bot: connect to Discord (the token from the variable that
+    /// [discord].token_env names, DISCORD_TOKEN by default) and serve the slash commands.
+    Run {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
@@ -85,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Config(ConfigCommand::Check { config }) => config_check(&config),
         Command::Console { config, db, as_user } => console(&config, &db, as_user.as_deref()),
         Command::Db(DbCommand::Migrate { config }) => migrate(&config),
+        Command::Run { config } => run_bot(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -105,6 +112,51 @@ fn init_logs(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn run_bot(path: &std::path::Path) -> Result<(), Failure> {
+    init_logs("info,serenity=warn");
+    let config = std::sync::Arc::new(Config::load(path)?);
+    let Some(discord) = config.discord.clone() else {
+        return Err(Failure::Usage(format!("{}: has no [discord] table; the bot needs one to run", path.display())));
+    };
+    let token = std::env::var(&discord.token_env).ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        Failure::Usage(format!("set {} to the bot token (the environment, never the file)", discord.token_env))
+    })?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let store = crate::storage::Store::connect(&config.storage.url)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot open the storage: {e}")))?;
+        tracing::info!(backend = ?store.backend(), "storage ready");
+        let app = crate::app::App::new(config.clone(), store.clone(), std::sync::Arc::new(crate::app::SystemClock));
+        let result = crate::adapters::discord::run(app, &discord, &token, shutdown_signal()).await;
+        store.close().await;
+        result.map_err(|e| Failure::Usage(format!("{e:#}")))
+    })
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn console(config: &std::path::Path, db: &str, as_user: Option<&str>) -> Result<(), Failure> {

@@ -1,0 +1,302 @@
+//! The Discord adapter: serenity's gateway client and REST calls around the
+//! application layer, which it only translates. A slash command, a button or
+//! a staff member's message in a ticket thread becomes an [`Invocation`] and
+//! a [`Command`]; the [`Outcome`] becomes an interaction reply and messages.
+//!
+//! Interactions are answered within Discord's three seconds: the reply is
+//! sent as soon as the application layer returns, and if it has not returned
+//! after [`DEFER_AFTER`] (slow storage), an ephemeral "thinking" reply goes
+//! first and the answer follows as its edit. Effects (threads, cards, posts)
+//! run after the reply.
+
+mod commands;
+mod render;
+
+use std::future::Future;
+use std::num::NonZeroU64;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serenity::all::{
+    AutoArchiveDuration, ChannelId, ChannelType, ClientBuilder, CommandInteraction, ComponentInteraction, Context,
+    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
+    CreateThread, EditInteractionResponse, EditMessage, EventHandler, GatewayIntents, GuildId, HttpBuilder,
+    Interaction, InteractionId, Member, Message, MessageId, Ready, RoleId, User, UserId,
+};
+use serenity::async_trait;
+use serenity::http::Http;
+
+use crate::app::{App, Command, Effect, Invocation, Outcome, Place, Reply};
+use crate::config::DiscordConfig;
+use crate::domain::customer::{Language, Snowflake};
+
+/// How long an interaction waits for the application layer before Discord is
+/// told that an answer is coming (Discord allows three seconds in all).
+pub const DEFER_AFTER: Duration = Duration::from_millis(1500);
+
+/// Discord's own REST base; anything else is a proxy or a test double.
+const DISCORD: &str = "https://discord.com";
+
+/// Connects to the gateway, registers the slash commands and serves them
+/// until `shutdown` completes (then closes the gateway connection cleanly).
+pub async fn run(
+    app: App,
+    discord: &DiscordConfig,
+    token: &str,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut http = HttpBuilder::new(token).default_allowed_mentions(render::mentions(&[]));
+    if discord.api_base != DISCORD {
+        // serenity sends through a proxy base only with its own rate limiter
+        // off: the proxy (twilight-http-proxy) does the rate limiting.
+        http = http.proxy(discord.api_base.clone()).ratelimiter_disabled(true);
+    }
+    let handler = Handler {
+        app,
+        guild: id(discord.guild).context("discord.guild is 0")?,
+        staff_role: id(discord.staff_role).context("discord.staff_role is 0")?,
+        global_commands: discord.global_commands,
+        ack_by_first_message: discord.ack_by_first_message,
+    };
+    // Interactions arrive without intents; thread messages need GUILD_MESSAGES
+    // (their content is not read, so no MESSAGE_CONTENT).
+    let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES;
+    let mut client = ClientBuilder::new_with_http(http.build(), intents)
+        .event_handler(handler)
+        .await
+        .context("cannot build the Discord client")?;
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing the gateway connection");
+        shards.shutdown_all().await;
+    });
+    client.start().await.context("the Discord gateway connection ended")
+}
+
+struct Handler {
+    app: App,
+    guild: GuildId,
+    staff_role: RoleId,
+    global_commands: bool,
+    ack_by_first_message: bool,
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(bot = %ready.user.name, session = %ready.session_id, "connected to the Discord gateway");
+        let commands = commands::all();
+        let registered = if self.global_commands {
+            serenity::all::Command::set_global_commands(&ctx.http, commands).await
+        } else {
+            self.guild.set_commands(&ctx.http, commands).await
+        };
+        match registered {
+            Ok(c) => tracing::info!(count = c.len(), global = self.global_commands, "slash commands registered"),
+            Err(e) => tracing::error!(error = %e, "registering the slash commands failed"),
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(c) => self.command(&ctx, c).await,
+            Interaction::Component(c) => self.button(&ctx, c).await,
+            Interaction::Autocomplete(c) => self.autocomplete(&ctx, c).await,
+            _ => {}
+        }
+    }
+
+    async fn message(&self, ctx: Context, message: Message) {
+        // Discord echoes the bot's own posts; other bots are not staff either.
+        if !self.ack_by_first_message || message.author.bot || message.guild_id.is_none() {
+            return;
+        }
+        let is_staff = message.member.as_ref().is_some_and(|m| m.roles.contains(&self.staff_role));
+        let inv = Invocation {
+            user: Snowflake(message.author.id.get()),
+            is_staff,
+            channel: Snowflake(message.channel_id.get()),
+            language: None,
+        };
+        if let Some(outcome) = self.app.thread_message(&inv).await {
+            tracing::info!(user = %inv.user, "first staff message in the thread acknowledged its ticket");
+            self.carry_out(&ctx.http, outcome.effects).await;
+        }
+    }
+}
+
+impl Handler {
+    fn invocation(&self, user: &User, member: Option<&Member>, channel: ChannelId, locale: &str) -> Invocation {
+        Invocation {
+            user: Snowflake(user.id.get()),
+            is_staff: member.is_some_and(|m| m.roles.contains(&self.staff_role)),
+            channel: Snowflake(channel.get()),
+            language: Some(if locale.starts_with("es") { Language::Es } else { Language::En }),
+        }
+    }
+
+    async fn command(&self, ctx: &Context, c: CommandInteraction) {
+        let inv = self.invocation(&c.user, c.member.as_deref(), c.channel_id, &c.locale);
+        let (path, options) = commands::invoked(&c.data.name, &c.data.options);
+        let work = async {
+            match Command::build(&path, &options) {
+                Ok(command) => self.app.handle(&inv, command).await,
+                Err(usage) => refusal(usage),
+            }
+        };
+        self.answer(ctx, c.id, &c.token, work).await;
+    }
+
+    async fn button(&self, ctx: &Context, c: ComponentInteraction) {
+        let inv = self.invocation(&c.user, c.member.as_ref(), c.channel_id, &c.locale);
+        let work = async {
+            match render::ack_button_ticket(&c.data.custom_id) {
+                // The card lives in the ticket's thread, so /ack there is this ticket's.
+                Some(_) => self.app.handle(&inv, Command::Ack { note: None }).await,
+                None => refusal("This button is no longer in use. Use /ack in the ticket's thread."),
+            }
+        };
+        self.answer(ctx, c.id, &c.token, work).await;
+    }
+
+    async fn autocomplete(&self, ctx: &Context, c: CommandInteraction) {
+        let inv = self.invocation(&c.user, c.member.as_deref(), c.channel_id, &c.locale);
+        let typed = c.data.autocomplete().map(|a| a.value.to_owned()).unwrap_or_default();
+        let choices = self
+            .app
+            .ticket_numbers(&inv, &typed)
+            .await
+            .into_iter()
+            .fold(CreateAutocompleteResponse::new(), |r, n| r.add_string_choice(n.clone(), n));
+        if let Err(e) = c.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices)).await {
+            tracing::warn!(error = %e, "autocomplete answer failed");
+        }
+    }
+
+    /// Replies to an interaction with the outcome of `work`, deferring first
+    /// if it is slow, then carries out the effects.
+    async fn answer(&self, ctx: &Context, id: InteractionId, token: &str, work: impl Future<Output = Outcome>) {
+        tokio::pin!(work);
+        let outcome = tokio::select! {
+            outcome = &mut work => {
+                let reply = CreateInteractionResponse::Message(reply_message(&outcome.reply));
+                if let Err(e) = ctx.http.create_interaction_response(id, token, &reply, vec![]).await {
+                    tracing::error!(error = %e, "the interaction reply failed");
+                }
+                outcome
+            }
+            () = tokio::time::sleep(DEFER_AFTER) => {
+                let defer = CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
+                if let Err(e) = ctx.http.create_interaction_response(id, token, &defer, vec![]).await {
+                    tracing::error!(error = %e, "deferring the interaction failed");
+                }
+                let outcome = work.await;
+                let mut edit = EditInteractionResponse::new()
+                    .content(render::fit(&outcome.reply.text))
+                    .allowed_mentions(render::mentions(&[]));
+                if let Some(card) = &outcome.reply.card {
+                    edit = edit.embed(render::card_embed(card));
+                }
+                if let Err(e) = ctx.http.edit_original_interaction_response(token, &edit, vec![]).await {
+                    tracing::error!(error = %e, "the deferred interaction answer failed");
+                }
+                outcome
+            }
+        };
+        self.carry_out(&ctx.http, outcome.effects).await;
+    }
+
+    /// Carries out effects in order; one that fails is logged and the rest go on.
+    async fn carry_out(&self, http: &Http, effects: Vec<Effect>) {
+        for effect in effects {
+            if let Err(e) = self.effect(http, effect).await {
+                tracing::error!(error = format!("{e:#}"), "a Discord effect failed");
+            }
+        }
+    }
+
+    async fn effect(&self, http: &Http, effect: Effect) -> anyhow::Result<()> {
+        match effect {
+            Effect::OpenThread { card, channel, members } => {
+                let number = &card.ticket.number;
+                let thread = CreateThread::new(render::thread_name(&card))
+                    .kind(ChannelType::PrivateThread)
+                    .invitable(false)
+                    .auto_archive_duration(AutoArchiveDuration::OneWeek);
+                let thread = id::<ChannelId>(channel)?
+                    .create_thread(http, thread)
+                    .await
+                    .with_context(|| format!("creating the thread of {number}"))?;
+                for member in members {
+                    thread
+                        .id
+                        .add_thread_member(http, id::<UserId>(member)?)
+                        .await
+                        .with_context(|| format!("adding {member} to the thread of {number}"))?;
+                }
+                let message = CreateMessage::new()
+                    .embed(render::card_embed(&card))
+                    .components(render::card_components(&card))
+                    .allowed_mentions(render::mentions(&[]));
+                let posted = thread
+                    .id
+                    .send_message(http, message)
+                    .await
+                    .with_context(|| format!("posting the card of {number}"))?;
+                self.app
+                    .attach_thread(number, Snowflake(thread.id.get()), Snowflake(posted.id.get()))
+                    .await
+                    .with_context(|| format!("recording the thread of {number}"))?;
+                tracing::info!(ticket = %number, thread = %thread.id, "ticket thread opened");
+            }
+            Effect::UpdateCard { card } => {
+                let number = &card.ticket.number;
+                let stored = self.app.store().ticket(number).await?;
+                let Some((thread, message)) = stored.and_then(|t| t.thread_id.zip(t.card_message_id)) else {
+                    tracing::warn!(ticket = %number, "the card cannot be updated: the ticket has no thread");
+                    return Ok(());
+                };
+                let edit =
+                    EditMessage::new().embed(render::card_embed(&card)).components(render::card_components(&card));
+                id::<ChannelId>(thread)?
+                    .edit_message(http, id::<MessageId>(message)?, edit)
+                    .await
+                    .with_context(|| format!("editing the card of {number}"))?;
+            }
+            Effect::Post { place, text, ping } => {
+                let channel = match &place {
+                    Place::Channel(c) => *c,
+                    Place::Ticket(number) => match self.app.store().ticket(number).await?.and_then(|t| t.thread_id) {
+                        Some(thread) => thread,
+                        None => anyhow::bail!("{number} has no thread to post in"),
+                    },
+                };
+                let message =
+                    CreateMessage::new().content(render::fit(&text)).allowed_mentions(render::mentions(&ping));
+                id::<ChannelId>(channel)?.send_message(http, message).await.context("posting a message")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn refusal(text: impl Into<String>) -> Outcome {
+    Outcome { reply: Reply::private(text), effects: Vec::new() }
+}
+
+fn reply_message(reply: &Reply) -> CreateInteractionResponseMessage {
+    let message = CreateInteractionResponseMessage::new()
+        .content(render::fit(&reply.text))
+        .ephemeral(reply.ephemeral)
+        .allowed_mentions(render::mentions(&[]));
+    match &reply.card {
+        Some(card) => message.embed(render::card_embed(card)),
+        None => message,
+    }
+}
+
+/// A serenity id from ours; 0 is not an id (serenity's constructors panic on it).
+fn id<T: From<NonZeroU64>>(s: Snowflake) -> anyhow::Result<T> {
+    NonZeroU64::new(s.0).map(T::from).context("an id of 0")
+}

@@ -1,0 +1,100 @@
+//! Cards, replies and posts as Discord messages. Every message sets
+//! `allowed_mentions` explicitly: nothing a user typed can ping `@everyone`,
+//! `@here` or a role; only the users the application layer names are pinged.
+
+use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, UserId};
+
+use crate::app::{Card, CardStatus};
+use crate::domain::customer::Snowflake;
+use crate::domain::ticket::TicketNumber;
+
+/// The prefix of the Acknowledge button's `custom_id`, followed by the ticket number.
+pub const ACK_BUTTON: &str = "ack:";
+
+/// Mentions limited to `users` (none when empty): no everyone, here or roles.
+pub fn mentions(users: &[Snowflake]) -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .everyone(false)
+        .all_roles(false)
+        .all_users(false)
+        .users(users.iter().map(|u| UserId::new(u.0)))
+}
+
+/// The ticket card: number, severity, summary, opener, deadline as live
+/// Discord timestamps, status colour.
+pub fn card_embed(card: &Card) -> CreateEmbed {
+    let t = &card.ticket;
+    let due = t.due_at.timestamp();
+    let mut embed = CreateEmbed::new()
+        .title(format!("{} · {}", t.number, t.severity))
+        .description(&t.summary)
+        .colour(card.status.colour())
+        .field("Status", card.status.label(), true)
+        .field("Opened by", format!("<@{}>", t.opened_by), true)
+        .field("Customer", &card.customer_name, true);
+    embed = match (t.acked_by, card.response_minutes()) {
+        (Some(by), Some(min)) => embed.field("First response", format!("<@{by}> after {min} min"), false),
+        _ => embed.field("First response due", format!("<t:{due}:R> (<t:{due}:F>)"), false),
+    };
+    if let Some(product) = &t.product {
+        embed = embed.field("Product", product, true);
+    }
+    embed.timestamp(serenity::all::Timestamp::from_unix_timestamp(t.opened_at.timestamp()).unwrap_or_default())
+}
+
+/// The Acknowledge button while the ticket waits for its first response.
+pub fn card_components(card: &Card) -> Vec<CreateActionRow> {
+    match card.status {
+        CardStatus::Acknowledged | CardStatus::Closed => vec![],
+        _ => vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{ACK_BUTTON}{}", card.ticket.number))
+            .style(ButtonStyle::Success)
+            .label("Acknowledge")])],
+    }
+}
+
+/// The ticket named by an Acknowledge button's `custom_id`.
+pub fn ack_button_ticket(custom_id: &str) -> Option<TicketNumber> {
+    custom_id.strip_prefix(ACK_BUTTON)?.parse().ok()
+}
+
+/// A private thread's name: the number, severity and the start of the summary
+/// (Discord allows 100 characters).
+pub fn thread_name(card: &Card) -> String {
+    let t = &card.ticket;
+    let name = format!("{} · L{} · {}", t.number, t.severity.level(), t.summary);
+    name.chars().take(100).collect()
+}
+
+/// Discord's message length limit, keeping the end visible as an ellipsis.
+pub fn fit(text: &str) -> String {
+    const MAX: usize = 2000;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let mut s: String = text.chars().take(MAX - 1).collect();
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_name_only_the_given_users() {
+        let json = serde_json::to_value(mentions(&[Snowflake(42)])).unwrap();
+        assert_eq!(json["parse"], serde_json::json!([]));
+        assert_eq!(json["users"], serde_json::json!(["42"]));
+        let none = serde_json::to_value(mentions(&[])).unwrap();
+        assert_eq!(none["parse"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn long_text_is_cut_to_discords_limit() {
+        let long = "x".repeat(2500);
+        assert_eq!(fit(&long).chars().count(), 2000);
+        assert_eq!(fit("short"), "short");
+        assert_eq!(ack_button_ticket("ack:ACME-7").map(|n| n.to_string()), Some("ACME-7".into()));
+        assert_eq!(ack_button_ticket("other:ACME-7"), None);
+    }
+}
