@@ -128,3 +128,4 @@ macro_rules! both_backends {
         }
     };
 }
+pub mod fake_discord;

@@ -1,0 +1,358 @@
+//! The Discord adapter end to end: the real serenity client of the library,
+//! run by `adapters::discord::run`, against the fake Discord of
+//! `support/fake_discord.rs` on 127.0.0.1. Every request body the bot sends is
+//! checked against Discord's OpenAPI description.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use priority_line::app::{App, Command, Invocation, ManualClock};
+use priority_line::config::Config;
+use priority_line::domain::customer::Snowflake;
+use serde_json::{json, Value};
+use support::fake_discord::{self as fake, FakeDiscord, Request, STAFF_ROLE};
+use support::TestDb;
+
+const ACME_CHANNEL: u64 = 310000000000000001;
+const GLOBEX_CHANNEL: u64 = 310000000000000002;
+const TAM_ACME: u64 = 400000000000000002;
+const BACKUP_ACME: u64 = 400000000000000003;
+const ENGINEER: u64 = 410000000000000001;
+const ALICE: u64 = 500000000000000001;
+const BOB: u64 = 500000000000000002;
+const MALLORY: u64 = 500000000000000099;
+
+/// Monday 30 November 2026, 10:00 in Madrid: inside Acme's working hours.
+fn monday_morning() -> DateTime<Utc> {
+    "2026-11-30T09:00:00Z".parse().unwrap()
+}
+
+struct Bot {
+    fake: FakeDiscord,
+    app: App,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    db: TestDb,
+}
+
+impl Bot {
+    /// The bot, connected to a fresh fake Discord, with ALICE a contact of
+    /// ACME and BOB one of GLOBEX.
+    async fn start() -> Bot {
+        let fake = FakeDiscord::start().await;
+        let db = support::sqlite().await;
+        let config = Config::load(Path::new("config/example.toml")).unwrap();
+        let mut discord = config.discord.clone().expect("the example has [discord]");
+        discord.api_base = fake.api_base();
+        let app = App::new(Arc::new(config), db.store.clone(), Arc::new(ManualClock::new(monday_morning())));
+        for (user, channel) in [(ALICE, ACME_CHANNEL), (BOB, GLOBEX_CHANNEL)] {
+            let staff =
+                Invocation { user: Snowflake(ENGINEER), is_staff: true, channel: Snowflake(channel), language: None };
+            let add = Command::ContactsAdd { user: Snowflake(user), name: None, email: None, phone: None };
+            let out = app.handle(&staff, add).await;
+            assert!(out.reply.text.starts_with("Added"), "{}", out.reply.text);
+        }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let bot_app = app.clone();
+        let task = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.await;
+            };
+            priority_line::adapters::discord::run(bot_app, &discord, "fake-token", shutdown).await
+        });
+        fake.connected(1).await;
+        Bot { fake, app, stop: Some(stop), task, db }
+    }
+
+    /// Sends a slash command as `member` in `channel` and returns the
+    /// interaction callback the bot answered with.
+    async fn slash(&self, channel: u64, member: Value, locale: &str, name: &str, options: Value) -> Value {
+        let id = self.fake.next_id();
+        self.fake.dispatch("INTERACTION_CREATE", fake::slash(id, channel, member, locale, name, options));
+        self.callback(id).await
+    }
+
+    async fn callback(&self, interaction: u64) -> Value {
+        self.fake.request("POST", &format!("/interactions/{interaction}/token-{interaction}/callback"), 1).await.body
+    }
+
+    /// Alice opens an L1 ticket; returns (thread id, card message request).
+    async fn open_critical(&self) -> (u64, Request) {
+        let options = json!([{"name": "open", "type": 1, "options": [
+            {"name": "summary", "type": 3, "value": "VPN down for all users @everyone"},
+            {"name": "severity", "type": 4, "value": 1}
+        ]}]);
+        let reply = self.slash(ACME_CHANNEL, alice(), "en-US", "ticket", options).await;
+        assert!(text(&reply).starts_with("Opened **ACME-1**"), "{reply}");
+        let created = self.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 1).await;
+        let thread =
+            self.fake
+                .wait_for("the thread's id", |f| {
+                    f.requests().iter().find(|r| r.path.contains("/thread-members/")).map(|r| {
+                        r.path.trim_start_matches("/channels/").split('/').next().unwrap().parse::<u64>().unwrap()
+                    })
+                })
+                .await;
+        assert_eq!(created.body["type"], 12, "a private thread: {}", created.body);
+        let card = self.fake.request("POST", &format!("/channels/{thread}/messages"), 1).await;
+        // The L1 ping follows the card, after the thread and card ids were stored.
+        self.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
+        (thread, card)
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(30), self.task).await;
+        assert!(matches!(ended, Ok(Ok(Ok(())))), "the bot did not shut down cleanly: {ended:?}");
+        self.fake.assert_valid();
+        self.db.finish().await;
+    }
+}
+
+fn alice() -> Value {
+    fake::member(ALICE, "alice", &[])
+}
+
+fn engineer() -> Value {
+    fake::member(ENGINEER, "engineer", &[STAFF_ROLE])
+}
+
+/// The content of an interaction callback.
+fn text(callback: &Value) -> &str {
+    callback["data"]["content"].as_str().unwrap_or("")
+}
+
+fn assert_ephemeral(callback: &Value) {
+    assert_eq!(callback["type"], 4, "a message reply: {callback}");
+    assert_eq!(callback["data"]["flags"].as_u64().map(|f| f & 64), Some(64), "ephemeral: {callback}");
+    assert_eq!(callback["data"]["allowed_mentions"]["parse"], json!([]), "no mass mentions: {callback}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_registered_in_the_guild_with_spanish_localisations() {
+    let bot = Bot::start().await;
+    let put = bot.fake.request("PUT", &format!("/guilds/{}/commands", fake::GUILD), 1).await;
+    let commands = put.body.as_array().expect("an array of commands");
+    let names: Vec<&str> = commands.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ticket", "ack", "contacts", "queue"]);
+    assert_eq!(commands[0]["options"][0]["name_localizations"]["es-ES"], "abrir");
+    assert_eq!(commands[0]["options"][0]["options"][0]["max_length"], 200, "summary ≤ 200 characters");
+    let identify = bot.fake.sent().into_iter().find(|s| s.op == 2).unwrap();
+    let intents = identify.d["intents"].as_u64().unwrap();
+    assert_eq!(intents, 1 | 512, "GUILDS and GUILD_MESSAGES only");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_ticket_gets_a_private_thread_a_card_and_a_tam_ping() {
+    let bot = Bot::start().await;
+    let (thread, card) = bot.open_critical().await;
+
+    // The contact and both TAMs are added to the thread.
+    for user in [ALICE, TAM_ACME, BACKUP_ACME] {
+        bot.fake.request("PUT", &format!("/channels/{thread}/thread-members/{user}"), 1).await;
+    }
+    // The card: number, severity, summary, opener, deadline 30 min after opening.
+    let embed = &card.body["embeds"][0];
+    assert_eq!(embed["title"], "ACME-1 · L1 Critical");
+    let due = monday_morning().timestamp() + 30 * 60;
+    let fields = embed["fields"].to_string();
+    assert!(fields.contains(&format!("<t:{due}:R>")) && fields.contains(&format!("<t:{due}:F>")), "{fields}");
+    assert!(fields.contains(&format!("<@{ALICE}>")), "{fields}");
+    assert_eq!(card.body["components"][0]["components"][0]["custom_id"], "ack:ACME-1");
+    assert_eq!(card.body["allowed_mentions"]["parse"], json!([]));
+    // The L1 ping names the TAMs and may mention only them: the summary's
+    // @everyone is neutralised and not allowed to ping.
+    let ping = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
+    let content = ping.body["content"].as_str().unwrap();
+    assert!(content.contains(&format!("<@{TAM_ACME}>")) && content.contains(&format!("<@{BACKUP_ACME}>")), "{content}");
+    assert!(!content.contains("@everyone"), "{content}");
+    assert_eq!(ping.body["allowed_mentions"]["parse"], json!([]));
+    let mut pinged: Vec<String> = ping.body["allowed_mentions"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap().to_owned())
+        .collect();
+    pinged.sort();
+    assert_eq!(pinged, [TAM_ACME.to_string(), BACKUP_ACME.to_string()]);
+    // Stored: the thread and card ids.
+    let stored = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.thread_id, Some(Snowflake(thread)));
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unregistered_user_is_refused_ephemerally_and_nothing_is_created() {
+    let bot = Bot::start().await;
+    let options = json!([{"name": "open", "type": 1, "options": [{"name": "summary", "type": 3, "value": "help"}]}]);
+    let reply = bot.slash(ACME_CHANNEL, fake::member(MALLORY, "mallory", &[]), "en-US", "ticket", options).await;
+    assert_ephemeral(&reply);
+    assert!(text(&reply).contains("not a registered technical contact"), "{reply}");
+    assert!(bot.fake.requests().iter().all(|r| !r.path.ends_with("/threads")), "no thread for a refusal");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_cannot_see_or_act_on_another_customers_ticket() {
+    let bot = Bot::start().await;
+    let bob = Invocation { user: Snowflake(BOB), is_staff: false, channel: Snowflake(GLOBEX_CHANNEL), language: None };
+    let open = Command::TicketOpen {
+        summary: "Globex secret".into(),
+        severity: Some(priority_line::domain::sla::Severity::Low),
+        product: None,
+        details: None,
+    };
+    assert!(bot.app.handle(&bob, open).await.reply.text.starts_with("Opened"));
+
+    for (sub, extra) in [("status", json!([])), ("close", json!([]))] {
+        let mut options = vec![json!({"name": "number", "type": 3, "value": "GLOBEX-1"})];
+        options.extend(extra.as_array().unwrap().iter().cloned());
+        let reply = bot
+            .slash(ACME_CHANNEL, alice(), "en-US", "ticket", json!([{"name": sub, "type": 1, "options": options}]))
+            .await;
+        assert_ephemeral(&reply);
+        assert!(text(&reply).contains("There is no ticket GLOBEX-1 among your tickets"), "{reply}");
+        assert!(!reply.to_string().contains("Globex secret"), "{reply}");
+    }
+    let ticket = bot.app.store().ticket(&"GLOBEX-1".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(ticket.state, priority_line::domain::ticket::TicketState::Open, "still open");
+    bot.stop().await;
+}
+
+/// After an acknowledgement, the card is edited to "acknowledged" without the
+/// button, and the thread is told who answered.
+async fn assert_acknowledged(bot: &Bot, thread: u64, card: &Request) {
+    let card_id = card_id(bot, thread, card).await;
+    let edit = bot.fake.request("PATCH", &format!("/channels/{thread}/messages/{card_id}"), 1).await;
+    let embed = &edit.body["embeds"][0];
+    assert!(embed["fields"].to_string().contains("acknowledged"), "{embed}");
+    assert_eq!(edit.body["components"], json!([]), "no button once acknowledged");
+    bot.fake
+        .wait_for("the acknowledgement post", |f| {
+            f.requests().into_iter().find(|r| {
+                r.method == "POST"
+                    && r.path == format!("/channels/{thread}/messages")
+                    && r.body["content"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with(&format!("Acknowledged by <@{ENGINEER}>")))
+            })
+        })
+        .await;
+    let stored = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.acked_by, Some(Snowflake(ENGINEER)));
+    assert_eq!(stored.acked_at, Some(monday_morning()));
+}
+
+async fn card_id(bot: &Bot, thread: u64, _card: &Request) -> u64 {
+    let stored = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(stored.thread_id, Some(Snowflake(thread)));
+    stored.card_message_id.expect("the card is recorded").0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_acknowledge_button_acknowledges_once() {
+    let bot = Bot::start().await;
+    let (thread, card) = bot.open_critical().await;
+    let card_message = fake::message(card_id(&bot, thread, &card).await, thread, fake::BOT_ID, &card.body);
+    let press = |id| fake::button(id, thread, engineer(), "ack:ACME-1", card_message.clone());
+
+    let first = bot.fake.next_id();
+    bot.fake.dispatch("INTERACTION_CREATE", press(first));
+    let reply = bot.callback(first).await;
+    assert_ephemeral(&reply);
+    assert!(text(&reply).starts_with("You acknowledged ACME-1"), "{reply}");
+    assert_acknowledged(&bot, thread, &card).await;
+
+    let second = bot.fake.next_id();
+    bot.fake.dispatch("INTERACTION_CREATE", press(second));
+    let reply = bot.callback(second).await;
+    assert!(text(&reply).contains("already acknowledged"), "{reply}");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ack_in_the_thread_acknowledges_and_a_contact_cannot() {
+    let bot = Bot::start().await;
+    let (thread, card) = bot.open_critical().await;
+    let reply = bot.slash(thread, alice(), "en-US", "ack", json!([])).await;
+    assert_ephemeral(&reply);
+    assert!(text(&reply).contains("Only support staff and TAMs can acknowledge"), "{reply}");
+
+    let reply =
+        bot.slash(thread, engineer(), "en-US", "ack", json!([{"name": "note", "type": 3, "value": "On it"}])).await;
+    assert!(text(&reply).starts_with("You acknowledged ACME-1"), "{reply}");
+    assert_acknowledged(&bot, thread, &card).await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_staff_message_in_the_thread_acknowledges() {
+    let bot = Bot::start().await;
+    let (thread, card) = bot.open_critical().await;
+    // The contact's own message and the bot's echo do not count.
+    let id = bot.fake.next_id();
+    bot.fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, ALICE, "alice", &[], "any news?"));
+    let id = bot.fake.next_id();
+    bot.fake.dispatch(
+        "MESSAGE_CREATE",
+        fake::typed_message(id, thread, ENGINEER, "engineer", &[STAFF_ROLE], "Looking now"),
+    );
+    assert_acknowledged(&bot, thread, &card).await;
+    let edits = bot.fake.requests().iter().filter(|r| r.method == "PATCH").count();
+    assert_eq!(edits, 1, "one acknowledgement, one card edit");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_gateway_connection_is_resumed_without_losing_the_interaction() {
+    let bot = Bot::start().await;
+    bot.fake.drop_connection();
+    // Dispatched while the bot is away: kept for the RESUME replay.
+    let id = bot.fake.next_id();
+    let options = json!([{"name": "list", "type": 1, "options": []}]);
+    bot.fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, alice(), "en-US", "ticket", options));
+    let reply = bot.callback(id).await;
+    assert_ephemeral(&reply);
+    let resume = bot.fake.sent().into_iter().find(|s| s.op == 6).expect("the bot resumed its session");
+    assert_eq!(resume.d["session_id"], "fake-session");
+    assert_eq!(bot.fake.sent().iter().filter(|s| s.op == 2).count(), 1, "resumed, not identified again");
+    bot.stop().await;
+}
+
+/// serenity drops events it cannot read (logged at debug level only), so the
+/// fake's payloads are checked against serenity's own types.
+#[test]
+fn the_fakes_payloads_are_what_serenity_reads() {
+    use serenity::all::{Guild, GuildChannel, Interaction, Message, Ready};
+    let member = fake::member(ALICE, "alice", &[]);
+    serde_json::from_value::<Ready>(fake::ready(1)).expect("READY");
+    serde_json::from_value::<Guild>(fake::guild()).expect("GUILD_CREATE");
+    serde_json::from_value::<GuildChannel>(fake::thread(7, ACME_CHANNEL, "ACME-1")).expect("a thread");
+    let message = fake::message(8, 7, fake::BOT_ID, &json!({"content": "hi"}));
+    serde_json::from_value::<Message>(message.clone()).expect("a message");
+    serde_json::from_value::<Message>(fake::typed_message(9, 7, ALICE, "alice", &[], "hi")).expect("MESSAGE_CREATE");
+    let slash = fake::slash(10, ACME_CHANNEL, member.clone(), "es-ES", "queue", json!([]));
+    assert!(matches!(serde_json::from_value::<Interaction>(slash).expect("a slash command"), Interaction::Command(_)));
+    let button = fake::button(11, 7, member, "ack:ACME-1", message);
+    assert!(matches!(serde_json::from_value::<Interaction>(button).expect("a button"), Interaction::Component(_)));
+}
+
+/// The checker that every test's requests go through refuses what Discord refuses.
+#[test]
+fn the_openapi_check_refuses_bodies_discord_would_refuse() {
+    let ok = fake::validate_body("POST", "/channels/1/messages", &json!({"content": "hello"}));
+    assert_eq!(ok, Ok(()));
+    let too_long = json!({"content": "x".repeat(4001)});
+    assert!(fake::validate_body("POST", "/channels/1/messages", &too_long).is_err());
+    let bad_thread = json!({"name": "ACME-1", "type": "private"});
+    assert!(fake::validate_body("POST", "/channels/1/threads", &bad_thread).is_err());
+    let bad_callback = json!({"type": 4, "data": {"content": 42}});
+    assert!(fake::validate_body("POST", "/interactions/1/tok/callback", &bad_callback).is_err());
+    assert!(fake::validate_body("POST", "/no/such/route", &json!({})).is_err());
+}
