@@ -356,3 +356,30 @@ fn the_openapi_check_refuses_bodies_discord_would_refuse() {
     assert!(fake::validate_body("POST", "/interactions/1/tok/callback", &bad_callback).is_err());
     assert!(fake::validate_body("POST", "/no/such/route", &json!({})).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_and_outages_are_retried_and_a_post_is_not_doubled() {
+    use support::fake_discord::Failure;
+    let bot = Bot::start().await;
+    // The thread creation is rate limited once; the card post fails with a
+    // 500 after Discord stored it, then with a 502 before it did.
+    bot.fake.fail_next(Failure { method: "POST", path_suffix: "/threads".into(), status: 429, processed: false });
+    for (status, processed) in [(500, true), (502, false)] {
+        bot.fake.fail_next(Failure { method: "POST", path_suffix: "/messages".into(), status, processed });
+    }
+    let (thread, card) = bot.open_critical().await;
+    bot.fake.request("POST", &format!("/channels/{thread}/messages"), 4).await;
+    let posts: Vec<Request> = bot
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/channels/{thread}/messages"))
+        .collect();
+    assert_eq!(posts.len(), 4, "three tries of the card, then the ping");
+    assert_eq!(posts[0].body["nonce"], posts[2].body["nonce"], "one nonce for every try of the card");
+    assert_eq!(posts[0].body["enforce_nonce"], true);
+    assert_eq!(card.body["embeds"][0]["title"], "ACME-1 · L1 Critical");
+    let cards: Vec<Value> = bot.fake.messages_in(thread).into_iter().filter(|m| m["embeds"] != json!([])).collect();
+    assert_eq!(cards.len(), 1, "the card exists once: {cards:#?}");
+    bot.stop().await;
+}

@@ -59,6 +59,18 @@ struct Shared {
     changed: Notify,
     /// Messages by id, for edits.
     messages: Mutex<HashMap<u64, Value>>,
+    /// Failures to answer with, first match first.
+    failures: Mutex<Vec<Failure>>,
+}
+
+/// A failure the fake answers a request with, once.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub method: &'static str,
+    pub path_suffix: String,
+    pub status: u16,
+    /// The request took effect before the error (an ambiguous failure).
+    pub processed: bool,
 }
 
 enum Outgoing {
@@ -170,6 +182,20 @@ impl FakeDiscord {
     pub fn next_id(&self) -> u64 {
         next_id(&self.shared)
     }
+
+    /// The next request that matches answers with this failure instead.
+    pub fn fail_next(&self, failure: Failure) {
+        self.shared.failures.lock().unwrap().push(failure);
+    }
+
+    /// The messages that exist in a channel (created, not merely requested).
+    pub fn messages_in(&self, channel: u64) -> Vec<Value> {
+        let messages = self.shared.messages.lock().unwrap();
+        let mut found: Vec<Value> =
+            messages.values().filter(|m| m["channel_id"] == channel.to_string()).cloned().collect();
+        found.sort_by_key(|m| m["id"].as_str().and_then(|id| id.parse::<u64>().ok()));
+        found
+    }
 }
 
 fn next_id(shared: &Shared) -> u64 {
@@ -263,7 +289,26 @@ async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body:
             shared.violations.lock().unwrap().push(format!("{method} {path}: {problem}\n  body: {body}"));
         }
     }
-    let response = answer(&shared, &method, &path, &body);
+    let failure = {
+        let mut failures = shared.failures.lock().unwrap();
+        let found = failures.iter().position(|f| f.method == method.as_str() && path.ends_with(&f.path_suffix));
+        found.map(|i| failures.remove(i))
+    };
+    let response = match failure {
+        None => answer(&shared, &method, &path, &body),
+        Some(f) => {
+            if f.processed {
+                let _ = answer(&shared, &method, &path, &body);
+            }
+            let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = if f.status == 429 {
+                json!({"message": "You are being rate limited.", "retry_after": 0.01, "global": false})
+            } else {
+                json!({"code": 0, "message": "fake Discord: injected failure"})
+            };
+            (status, Json(body)).into_response()
+        }
+    };
     shared.requests.lock().unwrap().push(Request { method: method.to_string(), path, body });
     shared.changed.notify_waiters();
     response
@@ -298,6 +343,14 @@ fn answer(shared: &Shared, method: &Method, path: &str, body: &Value) -> Respons
             Json(thread(id, parent.parse().unwrap_or(0), body["name"].as_str().unwrap_or(""))).into_response()
         }
         ("POST", ["channels", channel, "messages"]) => {
+            let nonce = &body["nonce"];
+            if body["enforce_nonce"] == json!(true) && !nonce.is_null() {
+                let messages = shared.messages.lock().unwrap();
+                let same = messages.values().find(|m| m["channel_id"] == *channel && m["nonce"] == *nonce);
+                if let Some(m) = same {
+                    return Json(m.clone()).into_response();
+                }
+            }
             let id = next_id(shared);
             let m = message(id, channel.parse().unwrap_or(0), BOT_ID, body);
             shared.messages.lock().unwrap().insert(id, m.clone());
@@ -399,7 +452,7 @@ pub fn message(id: u64, channel: u64, author: u64, sent: &Value) -> Value {
         "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
         "embeds": sent.get("embeds").cloned().unwrap_or(json!([])),
         "components": sent.get("components").cloned().unwrap_or(json!([])),
-        "pinned": false, "type": 0, "flags": 0
+        "pinned": false, "type": 0, "flags": 0, "nonce": sent.get("nonce").cloned().unwrap_or(Value::Null)
     })
 }
 

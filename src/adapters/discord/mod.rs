@@ -11,6 +11,7 @@
 
 mod commands;
 mod render;
+mod retry;
 
 use std::future::Future;
 use std::num::NonZeroU64;
@@ -181,14 +182,16 @@ impl Handler {
         let outcome = tokio::select! {
             outcome = &mut work => {
                 let reply = CreateInteractionResponse::Message(reply_message(&outcome.reply));
-                if let Err(e) = ctx.http.create_interaction_response(id, token, &reply, vec![]).await {
+                let sent = retry::with_retries("interaction reply", || ctx.http.create_interaction_response(id, token, &reply, vec![])).await;
+                if let Err(e) = sent {
                     tracing::error!(error = %e, "the interaction reply failed");
                 }
                 outcome
             }
             () = tokio::time::sleep(DEFER_AFTER) => {
                 let defer = CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
-                if let Err(e) = ctx.http.create_interaction_response(id, token, &defer, vec![]).await {
+                let sent = retry::with_retries("interaction defer", || ctx.http.create_interaction_response(id, token, &defer, vec![])).await;
+                if let Err(e) = sent {
                     tracing::error!(error = %e, "deferring the interaction failed");
                 }
                 let outcome = work.await;
@@ -198,7 +201,8 @@ impl Handler {
                 if let Some(card) = &outcome.reply.card {
                     edit = edit.embed(render::card_embed(card));
                 }
-                if let Err(e) = ctx.http.edit_original_interaction_response(token, &edit, vec![]).await {
+                let sent = retry::with_retries("deferred answer", || ctx.http.edit_original_interaction_response(token, &edit, vec![])).await;
+                if let Err(e) = sent {
                     tracing::error!(error = %e, "the deferred interaction answer failed");
                 }
                 outcome
@@ -224,24 +228,23 @@ impl Handler {
                     .kind(ChannelType::PrivateThread)
                     .invitable(false)
                     .auto_archive_duration(AutoArchiveDuration::OneWeek);
-                let thread = id::<ChannelId>(channel)?
-                    .create_thread(http, thread)
+                let parent = id::<ChannelId>(channel)?;
+                let thread = retry::with_retries("create thread", || parent.create_thread(http, thread.clone()))
                     .await
                     .with_context(|| format!("creating the thread of {number}"))?;
                 for member in members {
-                    thread
-                        .id
-                        .add_thread_member(http, id::<UserId>(member)?)
+                    let user = id::<UserId>(member)?;
+                    retry::with_retries("add thread member", || thread.id.add_thread_member(http, user))
                         .await
                         .with_context(|| format!("adding {member} to the thread of {number}"))?;
                 }
                 let message = CreateMessage::new()
                     .embed(render::card_embed(&card))
                     .components(render::card_components(&card))
-                    .allowed_mentions(render::mentions(&[]));
-                let posted = thread
-                    .id
-                    .send_message(http, message)
+                    .allowed_mentions(render::mentions(&[]))
+                    .nonce(retry::nonce())
+                    .enforce_nonce(true);
+                let posted = retry::with_retries("post card", || thread.id.send_message(http, message.clone()))
                     .await
                     .with_context(|| format!("posting the card of {number}"))?;
                 self.app
@@ -259,8 +262,8 @@ impl Handler {
                 };
                 let edit =
                     EditMessage::new().embed(render::card_embed(&card)).components(render::card_components(&card));
-                id::<ChannelId>(thread)?
-                    .edit_message(http, id::<MessageId>(message)?, edit)
+                let (thread, message) = (id::<ChannelId>(thread)?, id::<MessageId>(message)?);
+                retry::with_retries("edit card", || thread.edit_message(http, message, edit.clone()))
                     .await
                     .with_context(|| format!("editing the card of {number}"))?;
             }
