@@ -191,8 +191,9 @@ impl FakeDiscord {
     /// The messages that exist in a channel (created, not merely requested).
     pub fn messages_in(&self, channel: u64) -> Vec<Value> {
         let messages = self.shared.messages.lock().unwrap();
+        let channel = channel.to_string();
         let mut found: Vec<Value> =
-            messages.values().filter(|m| m["channel_id"] == channel.to_string()).cloned().collect();
+            messages.values().filter(|m| m["channel_id"].as_str() == Some(channel.as_str())).cloned().collect();
         found.sort_by_key(|m| m["id"].as_str().and_then(|id| id.parse::<u64>().ok()));
         found
     }
