@@ -158,11 +158,24 @@ impl Store {
 
     /// Begins a write transaction; on SQLite, after this process's earlier writers.
     async fn begin_write(&self) -> Result<WriteTx<'_>, StorageError> {
-        let turn = match self.backend {
+        let turn = self.writer_turn().await;
+        Ok(WriteTx { tx: self.pool.begin().await?, _turn: turn })
+    }
+
+    /// Runs one autocommitted write statement; on SQLite, in the writer queue.
+    async fn execute_write(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> Result<sqlx::any::AnyQueryResult, StorageError> {
+        let _turn = self.writer_turn().await;
+        Ok(query.execute(&self.pool).await?)
+    }
+
+    async fn writer_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
             Backend::Sqlite => Some(self.writer.lock().await),
             Backend::Postgres => None,
-        };
-        Ok(WriteTx { tx: self.pool.begin().await?, _turn: turn })
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -259,16 +272,15 @@ impl Store {
         at: DateTime<Utc>,
         by: Snowflake,
     ) -> Result<bool, StorageError> {
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE contacts SET removed_at = $1, removed_by = $2
              WHERE customer = $3 AND user_id = $4 AND removed_at IS NULL",
         )
         .bind(at.timestamp_millis())
         .bind(id_to_db(by))
-        .bind(customer)
-        .bind(id_to_db(user))
-        .execute(&self.pool)
-        .await?;
+        .bind(customer.to_owned())
+        .bind(id_to_db(user));
+        let done = self.execute_write(update).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -418,13 +430,13 @@ impl Store {
         thread: Snowflake,
         card_message: Snowflake,
     ) -> Result<(), StorageError> {
-        sqlx::query("UPDATE tickets SET thread_id = $1, card_message_id = $2 WHERE customer = $3 AND seq = $4")
-            .bind(id_to_db(thread))
-            .bind(id_to_db(card_message))
-            .bind(number.customer.as_str())
-            .bind(number.seq)
-            .execute(&self.pool)
-            .await?;
+        let update =
+            sqlx::query("UPDATE tickets SET thread_id = $1, card_message_id = $2 WHERE customer = $3 AND seq = $4")
+                .bind(id_to_db(thread))
+                .bind(id_to_db(card_message))
+                .bind(number.customer.as_str().to_owned())
+                .bind(number.seq);
+        self.execute_write(update).await?;
         Ok(())
     }
 

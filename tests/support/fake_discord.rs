@@ -61,6 +61,11 @@ struct Shared {
     messages: Mutex<HashMap<u64, Value>>,
     /// Failures to answer with, first match first.
     failures: Mutex<Vec<Failure>>,
+    /// When each interaction's callback arrived, by interaction id.
+    callbacks: Mutex<HashMap<u64, std::time::Instant>>,
+    /// Check bodies against the OpenAPI description (off only in benchmarks,
+    /// where the checking would compete with the bot for the CPU).
+    validate: bool,
 }
 
 /// A failure the fake answers a request with, once.
@@ -92,15 +97,29 @@ impl Drop for FakeDiscord {
 
 impl FakeDiscord {
     pub async fn start() -> FakeDiscord {
+        FakeDiscord::start_with(true).await
+    }
+
+    /// A fake that does not check request bodies: for benchmarks only.
+    pub async fn start_unchecked() -> FakeDiscord {
+        FakeDiscord::start_with(false).await
+    }
+
+    async fn start_with(validate: bool) -> FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Shared { port: addr.port(), next_id: AtomicU64::new(1), ..Shared::default() });
+        let shared = Arc::new(Shared { port: addr.port(), next_id: AtomicU64::new(1), validate, ..Shared::default() });
         let router = Router::new()
             .route("/api/v10/gateway", get(gateway_url))
             .route("/api/v10/gateway/bot", get(gateway_url))
             .route("/gateway", get(gateway))
             .fallback(rest)
             .with_state(shared.clone());
+        // Small frames go out at once, as from Discord's edge: without
+        // TCP_NODELAY, Nagle and delayed ACKs would add up to 40 ms.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -181,6 +200,11 @@ impl FakeDiscord {
 
     pub fn next_id(&self) -> u64 {
         next_id(&self.shared)
+    }
+
+    /// When the callback of each answered interaction arrived.
+    pub fn callback_times(&self) -> HashMap<u64, std::time::Instant> {
+        self.shared.callbacks.lock().unwrap().clone()
     }
 
     /// The next request that matches answers with this failure instead.
@@ -283,9 +307,15 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
 
 /// Every REST call: recorded, validated, answered as Discord would.
 async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body: Bytes) -> Response {
+    let arrived = std::time::Instant::now();
     let path = uri.path().strip_prefix("/api/v10").unwrap_or(uri.path()).to_owned();
+    if let ["interactions", id, _, "callback"] = path.trim_start_matches('/').split('/').collect::<Vec<_>>()[..] {
+        if let Ok(id) = id.parse() {
+            shared.callbacks.lock().unwrap().insert(id, arrived);
+        }
+    }
     let body: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
-    if !body.is_null() {
+    if shared.validate && !body.is_null() {
         if let Err(problem) = openapi().validate(method.as_str(), &path, &body) {
             shared.violations.lock().unwrap().push(format!("{method} {path}: {problem}\n  body: {body}"));
         }
