@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use priority_line::app::{App, CardStatus, Command, Effect, Invocation, ManualClock, Outcome, Place};
 use priority_line::config::Config;
-use priority_line::domain::customer::Snowflake;
+use priority_line::domain::customer::{Language, Snowflake};
 use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::{EventKind, TicketNumber, TicketState};
 use support::TestDb;
@@ -87,9 +87,9 @@ impl World {
 }
 
 fn looks_refused(text: &str) -> bool {
-    ["cannot", "Only", "not ", "Use ", "already", "Sorry", "There is no", "Open tickets in"]
-        .iter()
-        .any(|w| text.contains(w))
+    const ENGLISH: [&str; 8] = ["cannot", "Only", "not ", "Use ", "already", "Sorry", "There is no", "Open tickets in"];
+    const SPANISH: [&str; 7] = ["Solo ", "No eres", "No hay", "Usa ", " ya ", "Lo sentimos", "Abre los tickets"];
+    ENGLISH.iter().chain(&SPANISH).any(|w| text.contains(w))
 }
 
 fn posts(out: &Outcome) -> Vec<(&Place, &str, &[Snowflake])> {
@@ -114,9 +114,15 @@ async fn a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping(db: &TestDb) {
     let pings = posts(&out);
     assert_eq!(pings.len(), 1, "working hours: no phone reminder");
     assert_eq!(pings[0].2, &[TAM_ACME, BACKUP_ACME]);
-    assert!(pings[0].1.contains(&format!("<@{TAM_ACME}>")) && pings[0].1.contains("Critical"));
+    // Acme's language is Spanish: its contacts' replies and its threads' posts are in Spanish.
+    assert!(pings[0].1.contains(&format!("<@{TAM_ACME}>")) && pings[0].1.contains("es Crítico (L1)"), "{}", pings[0].1);
     assert!(out.reply.ephemeral);
-    assert!(out.reply.text.contains("Opened **ACME-1**") && out.reply.text.contains("severity as you chose it"));
+    assert!(
+        out.reply.text.contains("Abierto **ACME-1**: L1 Crítica")
+            && out.reply.text.contains("severidad elegida por ti"),
+        "{}",
+        out.reply.text
+    );
 }
 
 async fn without_a_severity_the_rules_decide_and_the_reply_says_how(db: &TestDb) {
@@ -124,18 +130,22 @@ async fn without_a_severity_the_rules_decide_and_the_reply_says_how(db: &TestDb)
     // Acme writes in Spanish (its configured language), so the Spanish rules apply.
     let (_, _, out) = w.open("El correo va lento desde esta mañana", None).await;
     assert!(
-        out.reply.text.contains("L2 High") && out.reply.text.contains("rule \"degradado\", which matched \"lento\""),
+        out.reply.text.contains("L2 Alta") && out.reply.text.contains("regla \"degradado\", que encontró \"lento\""),
         "{}",
         out.reply.text
     );
     let (_, _, out) = w.open("Mail gateway is slow", None).await;
     assert!(
-        out.reply.text.contains("L3 Medium"),
+        out.reply.text.contains("L3 Media"),
         "the English rule does not apply to Spanish tickets: {}",
         out.reply.text
     );
     let (_, _, out) = w.open("Console colours look odd", None).await;
-    assert!(out.reply.text.contains("L3 Medium") && out.reply.text.contains("default level 3"), "{}", out.reply.text);
+    assert!(
+        out.reply.text.contains("L3 Media") && out.reply.text.contains("nivel 3 por defecto"),
+        "{}",
+        out.reply.text
+    );
 }
 
 async fn an_l1_outside_working_hours_adds_the_phone_reminder(db: &TestDb) {
@@ -145,10 +155,11 @@ async fn an_l1_outside_working_hours_adds_the_phone_reminder(db: &TestDb) {
     assert!(out.reply.text.contains("+34 900 000 000"), "{}", out.reply.text);
     assert!(posts(&out)
         .iter()
-        .any(|(_, text, ping)| text.contains("also phone the priority line at +34 900 000 000") && ping.is_empty()));
+        .any(|(_, text, ping)| text.contains("llama también a la línea prioritaria, al +34 900 000 000")
+            && ping.is_empty()));
     // An L3 at the same hour gets no reminder.
     let (_, _, out) = w.open("Report export misses a column", Some(Severity::Medium)).await;
-    assert!(!out.reply.text.contains("phone"));
+    assert!(!out.reply.text.contains("+34"), "{}", out.reply.text);
 }
 
 async fn unregistered_users_and_staff_cannot_open_tickets(db: &TestDb) {
@@ -185,7 +196,7 @@ async fn staff_acknowledge_once_inside_the_thread(db: &TestDb) {
     let w = World::new(db).await;
     let (number, thread, _) = w.open("VPN down", Some(Severity::Critical)).await;
     let out = w.run(ALICE, thread, Command::Ack { note: None }).await;
-    assert!(out.reply.text.contains("Only support staff"), "contacts cannot acknowledge: {}", out.reply.text);
+    assert!(out.reply.text.contains("Solo el equipo de soporte"), "contacts cannot acknowledge: {}", out.reply.text);
     let out = w.run(ENGINEER, ACME_CHANNEL, Command::Ack { note: None }).await;
     assert!(out.reply.text.contains("inside a ticket's thread"), "{}", out.reply.text);
 
@@ -194,7 +205,7 @@ async fn staff_acknowledge_once_inside_the_thread(db: &TestDb) {
     let Some(Effect::UpdateCard { card }) = out.effects.first() else { panic!("{out:?}") };
     assert_eq!(card.status, CardStatus::Acknowledged);
     assert_eq!(card.response_minutes(), Some(12));
-    assert!(posts(&out)[0].1.contains("after 12 min (within target)"));
+    assert!(posts(&out)[0].1.contains("tras 12 min (dentro del objetivo)"), "{}", posts(&out)[0].1);
 
     let again = w.run(TAM_ACME, thread, Command::Ack { note: None }).await;
     assert!(again.reply.text.contains("already acknowledged") && again.effects.is_empty(), "{}", again.reply.text);
@@ -215,7 +226,7 @@ async fn reclassification_recomputes_from_the_opening_time_and_is_audited(db: &T
         .await;
     let t = db.store.ticket(&number).await.unwrap().unwrap();
     assert_eq!(t.due_at, monday_morning() + Duration::hours(4), "4 h from the original opening, not from now");
-    assert!(posts(&out)[0].1.contains("from L4 Low to L2 High") && posts(&out)[0].1.contains("finance blocked"));
+    assert!(posts(&out)[0].1.contains("de L4 Baja a L2 Alta") && posts(&out)[0].1.contains("finance blocked"));
     let events = db.store.events(t.id).await.unwrap();
     assert!(
         matches!(&events[1].kind, EventKind::SeverityChanged { from: 4, to: 2, reason, .. } if reason == "finance blocked")
@@ -235,7 +246,7 @@ async fn close_and_reopen_follow_the_state_machine(db: &TestDb) {
     let out = w.run(ENGINEER, thread, Command::Ack { note: None }).await;
     assert!(out.reply.text.contains("is closed: reopen it"), "{}", out.reply.text);
     let out = w.run(ALICE, ACME_CHANNEL, Command::TicketClose { number: number.clone(), resolution: None }).await;
-    assert!(out.reply.text.contains("already closed"));
+    assert!(out.reply.text.contains("ACME-1 ya está cerrado"), "{}", out.reply.text);
     w.ok(TAM_ACME, ACME_CHANNEL, Command::TicketReopen { number: number.clone() }).await;
     let t = db.store.ticket(&number).await.unwrap().unwrap();
     assert_eq!(t.state, TicketState::Reopened);
@@ -269,9 +280,9 @@ async fn a_ninth_contact_is_refused_with_the_way_out(db: &TestDb) {
     let out = w
         .run(ALICE, ACME_CHANNEL, Command::ContactsAdd { user: Snowflake(699), name: None, email: None, phone: None })
         .await;
-    assert!(out.reply.text.contains("Only support staff"), "{}", out.reply.text);
+    assert!(out.reply.text.contains("Solo el equipo de soporte"), "{}", out.reply.text);
     let list = w.ok(ALICE, ACME_CHANNEL, Command::ContactsList).await;
-    assert!(list.reply.text.contains("(8 of 8 seats)") && list.reply.text.contains("Alice"), "{}", list.reply.text);
+    assert!(list.reply.text.contains("(8 de 8 plazas)") && list.reply.text.contains("Alice"), "{}", list.reply.text);
 }
 
 async fn the_queue_puts_premium_first_then_severity_then_deadline(db: &TestDb) {
@@ -292,10 +303,32 @@ async fn the_queue_puts_premium_first_then_severity_then_deadline(db: &TestDb) {
     w.open("Acme slow console", Some(Severity::High)).await;
     w.open("Acme down", Some(Severity::Critical)).await;
     let out = w.run(ALICE, ACME_CHANNEL, Command::Queue).await;
-    assert!(out.reply.text.contains("Only support staff"));
+    assert!(out.reply.text.contains("Solo el equipo de soporte"), "{}", out.reply.text);
     let out = w.ok(ENGINEER, ACME_CHANNEL, Command::Queue).await;
     let order: Vec<&str> = out.reply.text.lines().skip(1).map(|l| l.split("**").nth(1).unwrap()).collect();
     assert_eq!(order, vec!["ACME-2", "ACME-1", "GLOBEX-1"]);
+}
+
+async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb) {
+    let w = World::new(db).await;
+    let (number, thread, _) = w.open("VPN down", Some(Severity::High)).await;
+    // Alice's Discord is in English: her replies are, Acme's thread stays Spanish.
+    let english = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: Some(Language::En) };
+    let reason = "not that urgent".to_owned();
+    let out =
+        w.app.handle(&english, Command::TicketSeverity { number: number.clone(), level: Severity::Low, reason }).await;
+    assert!(out.reply.text.starts_with("ACME-1 is now L4 Low; first response due"), "{}", out.reply.text);
+    assert!(posts(&out)[0].1.contains("cambió la severidad de L2 Alta a L4 Baja"), "{}", posts(&out)[0].1);
+    // Bob (Globex, English) in Spanish: the refusal is in Spanish.
+    let spanish = Invocation { user: BOB, is_staff: false, channel: GLOBEX_CHANNEL, language: Some(Language::Es) };
+    let out = w.app.handle(&spanish, Command::TicketStatus { number: Some(number) }).await;
+    assert!(out.reply.text.contains("No hay ningún ticket ACME-1 entre los tuyos"), "{}", out.reply.text);
+    // Staff in Spanish acknowledging: the reply in Spanish, the card in Acme's language.
+    let staff = Invocation { user: ENGINEER, is_staff: true, channel: thread, language: Some(Language::Es) };
+    let out = w.app.handle(&staff, Command::Ack { note: None }).await;
+    assert_eq!(out.reply.text, "Has acusado recibo de ACME-1.");
+    let Some(Effect::UpdateCard { card }) = out.effects.first() else { panic!("{out:?}") };
+    assert_eq!(card.language, Language::Es);
 }
 
 async fn user_text_cannot_mass_mention(db: &TestDb) {
@@ -307,7 +340,7 @@ async fn user_text_cannot_mass_mention(db: &TestDb) {
     let out = w
         .run(ALICE, ACME_CHANNEL, Command::TicketOpen { summary: long, severity: None, product: None, details: None })
         .await;
-    assert!(out.reply.text.contains("201 characters long; the limit is 200"), "{}", out.reply.text);
+    assert!(out.reply.text.contains("resumen tiene 201 caracteres; el límite es 200"), "{}", out.reply.text);
 }
 
 both_backends! {
@@ -322,4 +355,5 @@ both_backends! {
     a_ninth_contact_is_refused_with_the_way_out,
     the_queue_puts_premium_first_then_severity_then_deadline,
     user_text_cannot_mass_mention,
+    replies_follow_the_callers_language_and_posts_the_customers,
 }

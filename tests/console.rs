@@ -43,6 +43,9 @@ fn the_readme_walk_through_works_from_a_script() {
 :as alice
 /ticket severity number:ACME-2 level:4 reason:"not urgent after all"
 /ticket close number:ACME-1 resolution:"Firmware rolled back"
+:lang es
+/ticket reopen number:ACME-1
+:lang en
 :as engineer
 /queue
 "#;
@@ -54,13 +57,17 @@ fn the_readme_walk_through_works_from_a_script() {
     assert_in(&out, "(notifies @tam-acme, @backup-tam-acme)");
     assert_in(&out, "Opened ACME-2: L2 High (classified by rule \"degradado\", which matched \"lento\")");
     assert_in(&out, "engineer in thread ACME-1> /ack");
+    // Acme's language is Spanish: posts in its threads and its cards are in Spanish.
     assert_in(
         &out,
-        "[thread ACME-1] Acknowledged by @engineer after 0 min (within target). Looking at the concentrator",
+        "[thread ACME-1] @engineer acusó recibo tras 0 min (dentro del objetivo). Looking at the concentrator",
     );
+    assert_in(&out, "ACME-1 · L1 Crítica · con acuse de recibo");
     assert_in(&out, "ACME-1 was already acknowledged by @engineer");
     assert_in(&out, "ACME-2 is now L4 Low");
-    assert_in(&out, "[thread ACME-1] Closed by @alice: Firmware rolled back");
+    assert_in(&out, "[thread ACME-1] Cerrado por @alice: Firmware rolled back");
+    // `:lang es` gives Spanish replies, as a Spanish Discord locale does.
+    assert_in(&out, "ACME-1 vuelve a estar abierto.");
     assert_in(&out, "Unanswered tickets (1), premium first:\n• ACME-2 premium · L4 Low");
 }
 

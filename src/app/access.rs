@@ -1,7 +1,8 @@
 //! Who may do what: the one place where authorization is decided.
 
+use super::i18n::say;
 use super::{refuse, App, AppError, Invocation};
-use crate::domain::customer::Customer;
+use crate::domain::customer::{Customer, Language};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::storage::Contact;
 
@@ -17,11 +18,32 @@ pub(super) enum Actor<'a> {
     Unregistered,
 }
 
-pub(super) const NOT_REGISTERED: &str =
-    "You are not a registered technical contact of any customer, so you cannot do this. \
-     Ask your Technical Account Manager to add you with /contacts add.";
+pub(super) fn not_registered(lang: Language) -> String {
+    say!(
+        lang,
+        "You are not a registered technical contact of any customer, so you cannot do this. \
+         Ask your Technical Account Manager to add you with /contacts add.",
+        "No eres contacto técnico registrado de ningún cliente, así que no puedes hacer esto. \
+         Pide a tu Technical Account Manager que te añada con /contactos añadir."
+    )
+}
+
+impl Actor<'_> {
+    /// The customer a contact belongs to.
+    pub(super) fn customer(&self) -> Option<&Customer> {
+        match self {
+            Actor::Contact { customer, .. } => Some(customer),
+            _ => None,
+        }
+    }
+}
 
 impl App {
+    /// The language to answer `inv` in: their locale, else their customer's, else English.
+    pub(super) fn lang(&self, inv: &Invocation, customer: Option<&Customer>) -> Language {
+        inv.language.or(customer.map(|c| c.language)).unwrap_or_default()
+    }
+
     pub(super) async fn actor(&self, inv: &Invocation) -> Result<Actor<'_>, AppError> {
         if inv.is_staff || self.config.tam_of(inv.user).next().is_some() {
             return Ok(Actor::Staff);
@@ -36,13 +58,18 @@ impl App {
         }
     }
 
-    /// Support staff only (TAMs included).
-    pub(super) async fn require_staff(&self, inv: &Invocation, doing: &str) -> Result<(), AppError> {
+    /// Support staff only (TAMs included); `doing` says what, in English and Spanish.
+    pub(super) async fn require_staff(&self, inv: &Invocation, doing: (&str, &str)) -> Result<(), AppError> {
         match self.actor(inv).await? {
             Actor::Staff => Ok(()),
-            _ => refuse(format!(
-                "Only support staff and TAMs can {doing}. If you need this, ask your TAM in your support channel."
-            )),
+            actor => {
+                let (en, es) = doing;
+                refuse(say!(
+                    self.lang(inv, actor.customer()),
+                    "Only support staff and TAMs can {en}. If you need this, ask your TAM in your support channel.",
+                    "Solo el equipo de soporte y los TAM pueden {es}. Si lo necesitas, pídeselo a tu TAM en tu canal de soporte."
+                ))
+            }
         }
     }
 
@@ -55,7 +82,7 @@ impl App {
     ) -> Result<&'s Customer, AppError> {
         match actor {
             Actor::Contact { customer, .. } => Ok(customer),
-            Actor::Unregistered => refuse(NOT_REGISTERED),
+            Actor::Unregistered => refuse(not_registered(self.lang(inv, None))),
             Actor::Staff => {
                 if let Some(c) = self.config.customer_by_channel(inv.channel) {
                     return Ok(c);
@@ -65,7 +92,11 @@ impl App {
                         return Ok(c);
                     }
                 }
-                refuse("This channel belongs to no customer. Run the command in the customer's support channel or in one of its ticket threads.")
+                refuse(say!(
+                    self.lang(inv, None),
+                    "This channel belongs to no customer. Run the command in the customer's support channel or in one of its ticket threads.",
+                    "Este canal no es de ningún cliente. Usa el comando en el canal de soporte del cliente o en uno de sus hilos de ticket."
+                ))
             }
         }
     }
@@ -74,12 +105,20 @@ impl App {
     /// customer's ticket learns nothing about it.
     pub(super) async fn visible_ticket(
         &self,
+        inv: &Invocation,
         actor: &Actor<'_>,
         number: &TicketNumber,
     ) -> Result<(Ticket, &Customer), AppError> {
-        let not_found = || format!("There is no ticket {number} among your tickets. /ticket list shows them.");
+        let lang = self.lang(inv, actor.customer());
+        let not_found = || {
+            say!(
+                lang,
+                "There is no ticket {number} among your tickets. /ticket list shows them.",
+                "No hay ningún ticket {number} entre los tuyos. /ticket lista los muestra."
+            )
+        };
         match actor {
-            Actor::Unregistered => return refuse(NOT_REGISTERED),
+            Actor::Unregistered => return refuse(not_registered(lang)),
             Actor::Contact { customer, .. } if customer.key != number.customer => return refuse(not_found()),
             _ => {}
         }
@@ -94,14 +133,22 @@ impl App {
         inv: &Invocation,
         command: &str,
     ) -> Result<(Ticket, &Customer), AppError> {
+        let lang = self.lang(inv, None);
         let Some(ticket) = self.store.ticket_by_thread(inv.channel).await? else {
-            return refuse(format!(
-                "Use {command} inside a ticket's thread (or give the ticket number where the command takes one)."
+            return refuse(say!(
+                lang,
+                "Use {command} inside a ticket's thread (or give the ticket number where the command takes one).",
+                "Usa {command} dentro del hilo de un ticket (o indica el número del ticket si el comando lo admite)."
             ));
         };
-        match self.config.customer(ticket.number.customer.as_str()) {
+        let n = &ticket.number;
+        match self.config.customer(n.customer.as_str()) {
             Some(c) => Ok((ticket, c)),
-            None => refuse(format!("{} belongs to a customer that is no longer configured.", ticket.number)),
+            None => refuse(say!(
+                lang,
+                "{n} belongs to a customer that is no longer configured.",
+                "{n} es de un cliente que ya no está configurado."
+            )),
         }
     }
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::calendar::Calendar;
+use crate::domain::customer::Language;
 use crate::domain::sla::ResponseTarget;
 use crate::domain::ticket::{Ticket, TicketState};
 
@@ -23,6 +24,7 @@ pub enum CardStatus {
 }
 
 impl CardStatus {
+    /// In English; `app::i18n::status` has both languages.
     pub fn label(self) -> &'static str {
         match self {
             CardStatus::Green => "waiting for first response",
@@ -52,12 +54,15 @@ pub struct Card {
     pub ticket: Ticket,
     pub status: CardStatus,
     pub customer_name: String,
+    /// The customer's language: the card is read by the contact and the TAM.
+    pub language: Language,
 }
 
 impl Card {
     pub fn new(
         ticket: &Ticket,
         customer_name: &str,
+        language: Language,
         target: &ResponseTarget,
         calendar: &Calendar,
         now: DateTime<Utc>,
@@ -66,6 +71,7 @@ impl Card {
             ticket: ticket.clone(),
             status: status(ticket, target, calendar, now),
             customer_name: customer_name.to_owned(),
+            language,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod card;
 pub mod clock;
 pub mod command;
 mod contacts;
+pub mod i18n;
 mod queue;
 mod tickets;
 
@@ -162,9 +163,12 @@ impl App {
             }
             Err(e) => {
                 tracing::error!(command = name, user = %inv.user, error = ?e, "command failed");
-                Outcome::reply(Reply::private(format!(
+                Outcome::reply(Reply::private(i18n::say!(
+                    inv.language.unwrap_or_default(),
                     "Sorry, {name} failed on our side and the error has been logged. Please try again in a moment; \
-                     if it is urgent, phone the priority line."
+                     if it is urgent, phone the priority line.",
+                    "Lo sentimos: {name} ha fallado por nuestra parte y el error ha quedado registrado. Inténtalo de \
+                     nuevo en un momento; si es urgente, llama a la línea prioritaria."
                 )))
             }
         }
@@ -195,7 +199,7 @@ impl App {
 
     fn card(&self, customer: &Customer, ticket: &Ticket) -> Result<Card, AppError> {
         let (target, calendar) = self.target(customer, ticket)?;
-        Ok(Card::new(ticket, &customer.name, &target, calendar, self.now()))
+        Ok(Card::new(ticket, &customer.name, customer.language, &target, calendar, self.now()))
     }
 }
 

@@ -1,10 +1,12 @@
 //! `/queue`: every unanswered ticket, premium first, then severity, then deadline.
 
+use super::i18n::{self, say};
 use super::{App, AppError, Invocation, Outcome, Reply};
 
 impl App {
     pub(super) async fn queue(&self, inv: &Invocation) -> Result<Outcome, AppError> {
-        self.require_staff(inv, "see the queue").await?;
+        self.require_staff(inv, ("see the queue", "ver la cola")).await?;
+        let lang = self.lang(inv, None);
         let mut rows = Vec::new();
         for t in self.store.unanswered_tickets().await? {
             let Some(customer) = self.config.customer(t.number.customer.as_str()) else { continue };
@@ -13,15 +15,25 @@ impl App {
         }
         rows.sort_by_key(|r| (r.0, r.1, r.2));
         if rows.is_empty() {
-            return Ok(Outcome::reply(Reply::private("The queue is empty: every ticket has had its first response.")));
+            return Ok(Outcome::reply(Reply::private(say!(
+                lang,
+                "The queue is empty: every ticket has had its first response.",
+                "La cola está vacía: todos los tickets han tenido su primera respuesta."
+            ))));
         }
-        let mut lines = vec![format!("Unanswered tickets ({}), premium first:", rows.len())];
+        let n = rows.len();
+        let mut lines = vec![say!(
+            lang,
+            "Unanswered tickets ({n}), premium first:",
+            "Tickets sin respuesta ({n}), premium primero:"
+        )];
         for (_, severity, due, plan, t) in &rows {
-            lines.push(format!(
-                "• **{}** {plan} · {severity} · due <t:{}:R> · {}",
-                t.number,
-                due.timestamp(),
-                t.summary
+            let (number, severity, due, summary) =
+                (&t.number, i18n::severity(lang, *severity), due.timestamp(), &t.summary);
+            lines.push(say!(
+                lang,
+                "• **{number}** {plan} · {severity} · due <t:{due}:R> · {summary}",
+                "• **{number}** {plan} · {severity} · vence <t:{due}:R> · {summary}"
             ));
         }
         Ok(Outcome::reply(Reply::private(lines.join("\n"))))

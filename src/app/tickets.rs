@@ -1,12 +1,16 @@
 //! `/ticket open|status|list|severity|close|reopen` and `/ack`.
+//!
+//! Replies are in the caller's language; posts in a ticket's thread in the
+//! customer's (the contact and the TAM both read them).
 
-use super::access::{Actor, NOT_REGISTERED};
+use super::access::{not_registered, Actor};
+use super::i18n::{self, say};
 use super::{refuse, when, App, AppError, Effect, Invocation, Outcome, Place, Reply};
 use crate::domain::classify::Decision;
-use crate::domain::customer::{Customer, Snowflake};
+use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::text::{clean, clean_optional, DETAILS_MAX, SHORT_MAX, SUMMARY_MAX};
-use crate::domain::ticket::{EventKind, Ticket, TicketKind, TicketNumber};
+use crate::domain::ticket::{EventKind, Refusal, Ticket, TicketKind, TicketNumber};
 use crate::storage::NewTicket;
 
 impl App {
@@ -20,24 +24,38 @@ impl App {
     ) -> Result<Outcome, AppError> {
         let (customer, contact) = match self.actor(inv).await? {
             Actor::Contact { customer, contact } => (customer, contact),
-            Actor::Staff => return refuse(
-                "Tickets are opened by the customer's registered technical contacts, so the SLA clock runs for them. \
-                     Ask a contact to open it, or add the person with /contacts add.",
-            ),
-            Actor::Unregistered => return refuse(NOT_REGISTERED),
+            Actor::Staff => {
+                return refuse(say!(
+                    self.lang(inv, None),
+                    "Tickets are opened by the customer's registered technical contacts, so the SLA clock runs for \
+                     them. Ask a contact to open it, or add the person with /contacts add.",
+                    "Los tickets los abren los contactos técnicos registrados del cliente, para quienes corre el reloj \
+                     del SLA. Pide a un contacto que lo abra, o añade a la persona con /contactos añadir."
+                ))
+            }
+            Actor::Unregistered => return refuse(not_registered(self.lang(inv, None))),
         };
+        let lang = self.lang(inv, Some(customer));
         if inv.channel != customer.support_channel {
-            return refuse(format!("Open tickets in your support channel <#{}>.", customer.support_channel));
+            let channel = customer.support_channel;
+            return refuse(say!(
+                lang,
+                "Open tickets in your support channel <#{channel}>.",
+                "Abre los tickets en tu canal de soporte <#{channel}>."
+            ));
         }
-        let summary = clean("summary", summary, SUMMARY_MAX).map_err(AppError::Refused)?;
-        let details = clean_optional("details", details, DETAILS_MAX).map_err(AppError::Refused)?;
-        let product = clean_optional("product", product, SHORT_MAX).map_err(AppError::Refused)?;
-        let language = inv.language.unwrap_or(customer.language);
+        let text_error = |e| AppError::Refused(i18n::text_error(lang, &e));
+        let summary = clean("summary", summary, SUMMARY_MAX).map_err(text_error)?;
+        let details = clean_optional("details", details, DETAILS_MAX).map_err(text_error)?;
+        let product = clean_optional("product", product, SHORT_MAX).map_err(text_error)?;
         let (severity, decision) = match severity {
             Some(s) => (s, Decision::Given),
             None => {
                 let text = format!("{summary}\n{}", details.as_deref().unwrap_or(""));
-                self.config.classifier.classify(&text, language)
+                // The customer's language, and the contact's own if it differs.
+                let mut languages = vec![customer.language];
+                languages.extend(inv.language.filter(|l| *l != customer.language));
+                self.config.classifier.classify(&text, &languages)
             }
         };
         let (plan, calendar) = self.sla(customer)?;
@@ -71,24 +89,23 @@ impl App {
             members,
         }];
         if severity == Severity::Critical {
-            effects.push(critical_ping(&ticket, &tams, inv.user));
+            effects.push(critical_ping(customer.language, &ticket, &tams, inv.user));
         }
-        let mut text = format!(
-            "Opened **{}**: {} ({}). First response due {}.",
-            ticket.number,
-            severity,
-            explain(&decision),
-            when(due_at)
+        let (number, level, how, due) =
+            (&ticket.number, i18n::severity(lang, severity), explain(lang, &decision), when(due_at));
+        let mut text = say!(
+            lang,
+            "Opened **{number}**: {level} ({how}). First response due {due}.",
+            "Abierto **{number}**: {level} ({how}). Primera respuesta antes de {due}."
         );
         if severity <= Severity::High && !calendar.is_working(now)? {
-            let phone = phone_reminder(customer);
             effects.push(Effect::Post {
                 place: Place::Ticket(ticket.number.clone()),
-                text: phone.clone(),
+                text: phone_reminder(customer.language, customer),
                 ping: vec![],
             });
             text.push('\n');
-            text.push_str(&phone);
+            text.push_str(&phone_reminder(lang, customer));
         }
         Ok(Outcome { reply: Reply::private(text), effects })
     }
@@ -100,35 +117,48 @@ impl App {
     ) -> Result<Outcome, AppError> {
         let actor = self.actor(inv).await?;
         let (ticket, customer) = match number {
-            Some(n) => self.visible_ticket(&actor, &n).await?,
+            Some(n) => self.visible_ticket(inv, &actor, &n).await?,
             None => {
-                let (ticket, customer) = self.ticket_of_thread(inv, "/ticket status without a number").await?;
-                self.visible_ticket(&actor, &ticket.number).await.map(|_| (ticket, customer))?
+                let (ticket, customer) = self.ticket_of_thread(inv, "/ticket status").await?;
+                self.visible_ticket(inv, &actor, &ticket.number).await.map(|_| (ticket, customer))?
             }
         };
+        let lang = self.lang(inv, actor.customer());
         let card = self.card(customer, &ticket)?;
-        let text = format!("{} · {} · {}", ticket.number, ticket.severity, card.status.label());
+        let text = format!(
+            "{} · {} · {}",
+            ticket.number,
+            i18n::severity(lang, ticket.severity),
+            i18n::status(lang, card.status)
+        );
         Ok(Outcome::reply(Reply { text, ephemeral: true, card: Some(card) }))
     }
 
     pub(super) async fn ticket_list(&self, inv: &Invocation, all: bool) -> Result<Outcome, AppError> {
         let actor = self.actor(inv).await?;
+        let lang = self.lang(inv, actor.customer());
         let customer = self.customer_here(inv, &actor).await?;
         let tickets = self.store.tickets(customer.key.as_str(), all).await?;
+        let name = &customer.name;
         if tickets.is_empty() {
-            let which = if all { "no tickets" } else { "no open tickets" };
-            return Ok(Outcome::reply(Reply::private(format!("{} has {which}.", customer.name))));
+            return Ok(Outcome::reply(Reply::private(match all {
+                true => say!(lang, "{name} has no tickets.", "{name} no tiene tickets."),
+                false => say!(lang, "{name} has no open tickets.", "{name} no tiene tickets abiertos."),
+            })));
         }
-        let mut lines = vec![format!("{} tickets of {}:", if all { "All" } else { "Open" }, customer.name)];
+        let mut lines = vec![match all {
+            true => say!(lang, "All tickets of {name}:", "Todos los tickets de {name}:"),
+            false => say!(lang, "Open tickets of {name}:", "Tickets abiertos de {name}:"),
+        }];
         for t in &tickets {
             let card = self.card(customer, t)?;
-            lines.push(format!(
-                "• **{}** {} · {} · due <t:{}:R> · {}",
-                t.number,
-                t.severity,
-                card.status.label(),
-                t.due_at.timestamp(),
-                t.summary
+            let (number, level, status) =
+                (&t.number, i18n::severity(lang, t.severity), i18n::status(lang, card.status));
+            let (due, summary) = (t.due_at.timestamp(), &t.summary);
+            lines.push(say!(
+                lang,
+                "• **{number}** {level} · {status} · due <t:{due}:R> · {summary}",
+                "• **{number}** {level} · {status} · vence <t:{due}:R> · {summary}"
             ));
         }
         Ok(Outcome::reply(Reply::private(lines.join("\n"))))
@@ -142,30 +172,37 @@ impl App {
         reason: &str,
     ) -> Result<Outcome, AppError> {
         let actor = self.actor(inv).await?;
-        let (ticket, customer) = self.visible_ticket(&actor, number).await?;
-        let reason = clean("reason", reason, SHORT_MAX).map_err(AppError::Refused)?;
+        let lang = self.lang(inv, actor.customer());
+        let (ticket, customer) = self.visible_ticket(inv, &actor, number).await?;
+        let reason = clean("reason", reason, SHORT_MAX).map_err(|e| AppError::Refused(i18n::text_error(lang, &e)))?;
         let (plan, calendar) = self.sla(customer)?;
         // SPEC: the deadline is recomputed from the original opening time.
         let due_at = plan.targets.get(level).due(calendar, ticket.opened_at)?;
-        let (changed, event) = ticket.reclassify(level, due_at, reason.clone()).map_err(|r| AppError::Refused(r.0))?;
-        let mut outcome = self.commit(inv, customer, &ticket, changed.clone(), event).await?;
+        let (changed, event) =
+            ticket.reclassify(level, due_at, reason.clone()).map_err(|r| refused(lang, &ticket, &r))?;
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed.clone(), event).await?;
+        let post = customer.language;
+        let (from, to, by, due) =
+            (i18n::severity(post, ticket.severity), i18n::severity(post, level), inv.user, when(due_at));
         outcome.effects.push(Effect::Post {
             place: Place::Ticket(ticket.number.clone()),
-            text: format!(
-                "Severity changed from {} to {} by <@{}>: {reason}. First response now due {}.",
-                ticket.severity,
-                level,
-                inv.user,
-                when(due_at)
+            text: say!(
+                post,
+                "Severity changed from {from} to {to} by <@{by}>: {reason}. First response now due {due}.",
+                "<@{by}> cambió la severidad de {from} a {to}: {reason}. La primera respuesta vence ahora {due}."
             ),
             ping: vec![],
         });
         if level == Severity::Critical && changed.is_unanswered() {
             let tams: Vec<Snowflake> = std::iter::once(customer.tam).chain(customer.backup_tam).collect();
-            outcome.effects.push(critical_ping(&changed, &tams, inv.user));
+            outcome.effects.push(critical_ping(post, &changed, &tams, inv.user));
         }
-        outcome.reply =
-            Reply::private(format!("{} is now {}; first response due {}.", ticket.number, level, when(due_at)));
+        let (number, level) = (&ticket.number, i18n::severity(lang, level));
+        outcome.reply = Reply::private(say!(
+            lang,
+            "{number} is now {level}; first response due {due}.",
+            "{number} es ahora {level}; la primera respuesta vence {due}."
+        ));
         Ok(outcome)
     }
 
@@ -176,31 +213,40 @@ impl App {
         resolution: Option<&str>,
     ) -> Result<Outcome, AppError> {
         let actor = self.actor(inv).await?;
-        let (ticket, customer) = self.visible_ticket(&actor, number).await?;
-        let resolution = clean_optional("resolution", resolution, DETAILS_MAX).map_err(AppError::Refused)?;
-        let (changed, event) = ticket.close(self.now(), resolution.clone()).map_err(|r| AppError::Refused(r.0))?;
-        let mut outcome = self.commit(inv, customer, &ticket, changed, event).await?;
+        let lang = self.lang(inv, actor.customer());
+        let (ticket, customer) = self.visible_ticket(inv, &actor, number).await?;
+        let resolution = clean_optional("resolution", resolution, DETAILS_MAX)
+            .map_err(|e| AppError::Refused(i18n::text_error(lang, &e)))?;
+        let (changed, event) = ticket.close(self.now(), resolution.clone()).map_err(|r| refused(lang, &ticket, &r))?;
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event).await?;
+        let by = inv.user;
         let text = match resolution {
-            Some(r) => format!("Closed by <@{}>: {r}", inv.user),
-            None => format!("Closed by <@{}>.", inv.user),
+            Some(r) => say!(customer.language, "Closed by <@{by}>: {r}", "Cerrado por <@{by}>: {r}"),
+            None => say!(customer.language, "Closed by <@{by}>.", "Cerrado por <@{by}>."),
         };
         outcome.effects.push(Effect::Post { place: Place::Ticket(ticket.number.clone()), text, ping: vec![] });
-        outcome.reply =
-            Reply::private(format!("{} is closed. /ticket reopen number:{} reopens it.", ticket.number, ticket.number));
+        let n = &ticket.number;
+        outcome.reply = Reply::private(say!(
+            lang,
+            "{n} is closed. /ticket reopen number:{n} reopens it.",
+            "{n} está cerrado. /ticket reabrir número:{n} lo reabre."
+        ));
         Ok(outcome)
     }
 
     pub(super) async fn reopen(&self, inv: &Invocation, number: &TicketNumber) -> Result<Outcome, AppError> {
         let actor = self.actor(inv).await?;
-        let (ticket, customer) = self.visible_ticket(&actor, number).await?;
-        let (changed, event) = ticket.reopen().map_err(|r| AppError::Refused(r.0))?;
-        let mut outcome = self.commit(inv, customer, &ticket, changed, event).await?;
+        let lang = self.lang(inv, actor.customer());
+        let (ticket, customer) = self.visible_ticket(inv, &actor, number).await?;
+        let (changed, event) = ticket.reopen().map_err(|r| refused(lang, &ticket, &r))?;
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event).await?;
+        let (by, n) = (inv.user, &ticket.number);
         outcome.effects.push(Effect::Post {
             place: Place::Ticket(ticket.number.clone()),
-            text: format!("Reopened by <@{}>.", inv.user),
+            text: say!(customer.language, "Reopened by <@{by}>.", "Reabierto por <@{by}>."),
             ping: vec![],
         });
-        outcome.reply = Reply::private(format!("{} is open again.", ticket.number));
+        outcome.reply = Reply::private(say!(lang, "{n} is open again.", "{n} vuelve a estar abierto."));
         Ok(outcome)
     }
 
@@ -234,21 +280,35 @@ impl App {
     }
 
     pub(super) async fn acknowledge(&self, inv: &Invocation, note: Option<&str>) -> Result<Outcome, AppError> {
-        self.require_staff(inv, "acknowledge a ticket").await?;
+        self.require_staff(inv, ("acknowledge a ticket", "acusar recibo de un ticket")).await?;
+        let lang = self.lang(inv, None);
         let (ticket, customer) = self.ticket_of_thread(inv, "/ack").await?;
-        let note = clean_optional("note", note, DETAILS_MAX).map_err(AppError::Refused)?;
+        let note =
+            clean_optional("note", note, DETAILS_MAX).map_err(|e| AppError::Refused(i18n::text_error(lang, &e)))?;
         let now = self.now();
-        let (changed, event) = ticket.acknowledge(inv.user, now, note.clone()).map_err(|r| AppError::Refused(r.0))?;
-        let mut outcome = self.commit(inv, customer, &ticket, changed, event).await?;
-        let minutes = (now - ticket.opened_at).num_minutes();
-        let met = if now <= ticket.due_at { "within target" } else { "after the target" };
-        let mut text = format!("Acknowledged by <@{}> after {minutes} min ({met}).", inv.user);
+        let (changed, event) =
+            ticket.acknowledge(inv.user, now, note.clone()).map_err(|r| refused(lang, &ticket, &r))?;
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event).await?;
+        let (by, minutes, post) = (inv.user, (now - ticket.opened_at).num_minutes(), customer.language);
+        let mut text = match now <= ticket.due_at {
+            true => say!(
+                post,
+                "Acknowledged by <@{by}> after {minutes} min (within target).",
+                "<@{by}> acusó recibo tras {minutes} min (dentro del objetivo)."
+            ),
+            false => say!(
+                post,
+                "Acknowledged by <@{by}> after {minutes} min (after the target).",
+                "<@{by}> acusó recibo tras {minutes} min (fuera del objetivo)."
+            ),
+        };
         if let Some(n) = note {
             text.push(' ');
             text.push_str(&n);
         }
         outcome.effects.push(Effect::Post { place: Place::Ticket(ticket.number.clone()), text, ping: vec![] });
-        outcome.reply = Reply::private(format!("You acknowledged {}.", ticket.number));
+        let n = &ticket.number;
+        outcome.reply = Reply::private(say!(lang, "You acknowledged {n}.", "Has acusado recibo de {n}."));
         Ok(outcome)
     }
 
@@ -257,15 +317,18 @@ impl App {
     async fn commit(
         &self,
         inv: &Invocation,
+        lang: Language,
         customer: &Customer,
         before: &Ticket,
         mut changed: Ticket,
         event: EventKind,
     ) -> Result<Outcome, AppError> {
         if !self.store.update_ticket(&changed, self.now(), inv.user, &event).await? {
-            return refuse(format!(
-                "{} changed while you were acting on it. Look at it again with /ticket status number:{} and retry.",
-                before.number, before.number
+            let n = &before.number;
+            return refuse(say!(
+                lang,
+                "{n} changed while you were acting on it. Look at it again with /ticket status number:{n} and retry.",
+                "{n} cambió mientras actuabas sobre él. Vuelve a mirarlo con /ticket estado número:{n} e inténtalo otra vez."
             ));
         }
         changed.version += 1;
@@ -275,36 +338,52 @@ impl App {
     }
 }
 
-fn explain(decision: &Decision) -> String {
+fn refused(lang: Language, ticket: &Ticket, r: &Refusal) -> AppError {
+    AppError::Refused(i18n::refusal(lang, &ticket.number, r))
+}
+
+fn explain(lang: Language, decision: &Decision) -> String {
     match decision {
-        Decision::Given => "severity as you chose it".into(),
-        Decision::Rule { name, matched } => format!("classified by rule \"{name}\", which matched \"{matched}\""),
-        Decision::Default => "no classification rule matched, so the default level 3 applies; \
-             use /ticket severity to change it"
-            .into(),
+        Decision::Given => say!(lang, "severity as you chose it", "severidad elegida por ti"),
+        Decision::Rule { name, matched } => say!(
+            lang,
+            "classified by rule \"{name}\", which matched \"{matched}\"",
+            "clasificado por la regla \"{name}\", que encontró \"{matched}\""
+        ),
+        Decision::Default => say!(
+            lang,
+            "no classification rule matched, so the default level 3 applies; use /ticket severity to change it",
+            "ninguna regla de clasificación encajó, así que se aplica el nivel 3 por defecto; cámbialo con /ticket severidad"
+        ),
     }
 }
 
-fn critical_ping(ticket: &Ticket, tams: &[Snowflake], opener: Snowflake) -> Effect {
+fn critical_ping(lang: Language, ticket: &Ticket, tams: &[Snowflake], opener: Snowflake) -> Effect {
     let mentions: Vec<String> = tams.iter().map(|t| format!("<@{t}>")).collect();
+    let (who, n, summary, due) = (mentions.join(" "), &ticket.number, &ticket.summary, when(ticket.due_at));
     Effect::Post {
         place: Place::Ticket(ticket.number.clone()),
-        text: format!(
-            "{} **{}** is Critical (L1), raised by <@{opener}>: {}. First response due {}.",
-            mentions.join(" "),
-            ticket.number,
-            ticket.summary,
-            when(ticket.due_at)
+        text: say!(
+            lang,
+            "{who} **{n}** is Critical (L1), raised by <@{opener}>: {summary}. First response due {due}.",
+            "{who} **{n}** es Crítico (L1), abierto por <@{opener}>: {summary}. Primera respuesta antes de {due}."
         ),
         ping: tams.to_vec(),
     }
 }
 
-fn phone_reminder(customer: &Customer) -> String {
+fn phone_reminder(lang: Language, customer: &Customer) -> String {
+    let name = &customer.name;
     match &customer.phone {
-        Some(p) => {
-            format!("It is outside {}'s working hours: please also phone the priority line at {p}.", customer.name)
-        }
-        None => format!("It is outside {}'s working hours: please also phone the priority line.", customer.name),
+        Some(p) => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line at {p}.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria, al {p}."
+        ),
+        None => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria."
+        ),
     }
 }

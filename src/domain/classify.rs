@@ -39,10 +39,12 @@ impl Classifier {
         Classifier { rules }
     }
 
-    pub fn classify(&self, text: &str, language: Language) -> (Severity, Decision) {
+    /// The first rule, in order, that applies to one of `languages` and
+    /// matches the text; none: the default level.
+    pub fn classify(&self, text: &str, languages: &[Language]) -> (Severity, Decision) {
         self.rules
             .iter()
-            .filter(|r| r.language.is_none_or(|l| l == language))
+            .filter(|r| r.language.is_none_or(|l| languages.contains(&l)))
             .find_map(|r| {
                 let m = r.pattern.find(text)?;
                 Some((r.severity, Decision::Rule { name: r.name.clone(), matched: m.as_str().to_owned() }))
@@ -67,12 +69,19 @@ mod tests {
             rule("question", Severity::Low, None, r"(?i)\b(how do i|pregunta)\b"),
         ]);
         assert_eq!(
-            c.classify("VPN down for everyone", Language::En),
+            c.classify("VPN down for everyone", &[Language::En]),
             (Severity::Critical, Decision::Rule { name: "outage".into(), matched: "down".into() })
         );
-        assert_eq!(c.classify("VPN down", Language::Es).1, Decision::Default, "English rule does not apply to Spanish");
-        assert_eq!(c.classify("Servidores caídos", Language::Es).0, Severity::Critical);
-        assert_eq!(c.classify("Pregunta sobre licencias", Language::Es).0, Severity::Low);
-        assert_eq!(c.classify("Console is slow", Language::En), (Severity::Medium, Decision::Default));
+        assert_eq!(
+            c.classify("VPN down", &[Language::Es]).1,
+            Decision::Default,
+            "English rule does not apply to Spanish"
+        );
+        assert_eq!(c.classify("Servidores caídos", &[Language::Es]).0, Severity::Critical);
+        assert_eq!(c.classify("Pregunta sobre licencias", &[Language::Es]).0, Severity::Low);
+        assert_eq!(c.classify("Console is slow", &[Language::En]), (Severity::Medium, Decision::Default));
+        // A Spanish customer's contact with an English client: both languages' rules apply.
+        assert_eq!(c.classify("VPN down", &[Language::Es, Language::En]).0, Severity::Critical);
+        assert_eq!(c.classify("Servidores caídos", &[Language::Es, Language::En]).0, Severity::Critical);
     }
 }

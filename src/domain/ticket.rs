@@ -139,10 +139,23 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// Why a transition cannot happen, in words for the person who asked.
+/// Why a transition cannot happen; the application layer words it in the
+/// reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refusal(pub String);
+pub enum Refusal {
+    #[error("the ticket is closed: reopen it first")]
+    ClosedCannotAcknowledge,
+    #[error("the ticket was already acknowledged by {by} at {at}")]
+    AlreadyAcknowledged { by: Snowflake, at: DateTime<Utc> },
+    #[error("the ticket is closed: reopen it before changing its severity")]
+    ClosedCannotReclassify,
+    #[error("the ticket is already {0}")]
+    SameSeverity(Severity),
+    #[error("the ticket is already closed")]
+    AlreadyClosed,
+    #[error("the ticket is not closed ({})", .0.as_str())]
+    NotClosed(TicketState),
+}
 
 impl Ticket {
     /// Waiting for a qualified first response.
@@ -158,17 +171,10 @@ impl Ticket {
         note: Option<String>,
     ) -> Result<(Ticket, EventKind), Refusal> {
         if self.state == TicketState::Closed {
-            return Err(Refusal(format!(
-                "{} is closed: reopen it with /ticket reopen number:{} first",
-                self.number, self.number
-            )));
+            return Err(Refusal::ClosedCannotAcknowledge);
         }
-        if let (Some(when), Some(who)) = (self.acked_at, self.acked_by) {
-            return Err(Refusal(format!(
-                "{} was already acknowledged by <@{who}> at {} UTC",
-                self.number,
-                when.format("%Y-%m-%d %H:%M")
-            )));
+        if let (Some(at), Some(by)) = (self.acked_at, self.acked_by) {
+            return Err(Refusal::AlreadyAcknowledged { by, at });
         }
         let mut t = self.clone();
         t.state = TicketState::Acknowledged;
@@ -187,10 +193,10 @@ impl Ticket {
         reason: String,
     ) -> Result<(Ticket, EventKind), Refusal> {
         if self.state == TicketState::Closed {
-            return Err(Refusal(format!("{} is closed: reopen it before changing its severity", self.number)));
+            return Err(Refusal::ClosedCannotReclassify);
         }
         if to == self.severity {
-            return Err(Refusal(format!("{} is already {}", self.number, self.severity)));
+            return Err(Refusal::SameSeverity(self.severity));
         }
         let mut t = self.clone();
         t.severity = to;
@@ -207,7 +213,7 @@ impl Ticket {
 
     pub fn close(&self, at: DateTime<Utc>, resolution: Option<String>) -> Result<(Ticket, EventKind), Refusal> {
         if self.state == TicketState::Closed {
-            return Err(Refusal(format!("{} is already closed", self.number)));
+            return Err(Refusal::AlreadyClosed);
         }
         let mut t = self.clone();
         t.state = TicketState::Closed;
@@ -217,11 +223,7 @@ impl Ticket {
 
     pub fn reopen(&self) -> Result<(Ticket, EventKind), Refusal> {
         if self.state != TicketState::Closed {
-            return Err(Refusal(format!(
-                "{} is not closed ({}), so there is nothing to reopen",
-                self.number,
-                self.state.as_str()
-            )));
+            return Err(Refusal::NotClosed(self.state));
         }
         let mut t = self.clone();
         t.state = TicketState::Reopened;
@@ -277,23 +279,22 @@ mod tests {
         assert_eq!(t.acked_by, Some(Snowflake(99)));
         assert_eq!(ev, EventKind::Acknowledged { note: None, response_ms: 20 * 60 * 1000 });
         let again = t.acknowledge(Snowflake(98), at("2026-11-30T09:30:00Z"), None).unwrap_err();
-        assert!(again.0.contains("already acknowledged by <@99>"), "{again}");
+        assert_eq!(again, Refusal::AlreadyAcknowledged { by: Snowflake(99), at: at("2026-11-30T09:20:00Z") });
     }
 
     #[test]
     fn closed_tickets_refuse_changes_until_reopened() {
         let (closed, _) = ticket().close(at("2026-11-30T10:00:00Z"), Some("fixed".into())).unwrap();
-        assert!(closed
-            .acknowledge(Snowflake(1), at("2026-11-30T10:01:00Z"), None)
-            .unwrap_err()
-            .0
-            .contains("/ticket reopen"));
+        assert_eq!(
+            closed.acknowledge(Snowflake(1), at("2026-11-30T10:01:00Z"), None).unwrap_err(),
+            Refusal::ClosedCannotAcknowledge
+        );
         assert!(closed.close(at("2026-11-30T10:02:00Z"), None).is_err());
         assert!(closed.reclassify(Severity::High, at("2026-11-30T13:00:00Z"), "x".into()).is_err());
         let (reopened, _) = closed.reopen().unwrap();
         assert_eq!(reopened.state, TicketState::Reopened);
         assert!(reopened.is_unanswered(), "never acknowledged, so still waiting for a first response");
-        assert!(ticket().reopen().unwrap_err().0.contains("not closed"));
+        assert_eq!(ticket().reopen().unwrap_err(), Refusal::NotClosed(TicketState::Open));
     }
 
     #[test]
@@ -310,6 +311,9 @@ mod tests {
                 due_after: at("2026-11-30T09:30:00Z")
             }
         );
-        assert!(t.reclassify(Severity::Critical, t.due_at, "again".into()).unwrap_err().0.contains("already L1"));
+        assert_eq!(
+            t.reclassify(Severity::Critical, t.due_at, "again".into()).unwrap_err(),
+            Refusal::SameSeverity(Severity::Critical)
+        );
     }
 }

@@ -14,8 +14,9 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 
 use crate::app::command::GRAMMAR;
+use crate::app::i18n;
 use crate::app::{App, Card, Command, Effect, Invocation, Outcome, Place};
-use crate::domain::customer::Snowflake;
+use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
 
 /// Console-made thread and card ids: far above real Discord ids of today's
@@ -38,6 +39,8 @@ pub struct Console {
     names: BTreeMap<Snowflake, String>,
     /// Thread ids of the tickets seen in this session, for prompts.
     threads: BTreeMap<Snowflake, TicketNumber>,
+    /// The language replies come in, as a Discord locale would say (`:lang`).
+    language: Language,
 }
 
 impl Console {
@@ -59,7 +62,7 @@ impl Console {
             .ok_or("the configuration has no [[console.users]]: add some to use the console")?;
         let me = Me { name: first.name.clone(), id: first.id, staff: first.staff };
         let channel = config.customers.first().map(|c| c.support_channel).unwrap_or(Snowflake(1));
-        let mut console = Console { app, me, channel, names, threads: BTreeMap::new() };
+        let mut console = Console { app, me, channel, names, threads: BTreeMap::new(), language: Language::En };
         if let Some(who) = start_as {
             let out = console.switch_user(who).await;
             if out.starts_with("error") {
@@ -86,6 +89,16 @@ impl Console {
                 "as" => Some(self.switch_user(arg.trim()).await),
                 "in" => Some(self.switch_place(arg.trim()).await),
                 "users" => Some(self.users()),
+                "lang" => Some(match arg.trim().parse::<Language>() {
+                    Ok(l) => {
+                        self.language = l;
+                        format!(
+                            "Replies now come in \"{}\"; posts in threads stay in the customer's language.",
+                            arg.trim()
+                        )
+                    }
+                    Err(e) => format!("error: {e}"),
+                }),
                 "help" | "h" => Some(help()),
                 other => Some(format!("error: unknown console command :{other}; :help lists them")),
             };
@@ -114,7 +127,12 @@ impl Console {
             Ok(c) => c,
             Err(e) => return format!("error: {e}"),
         };
-        let inv = Invocation { user: self.me.id, is_staff: self.me.staff, channel: self.channel, language: None };
+        let inv = Invocation {
+            user: self.me.id,
+            is_staff: self.me.staff,
+            channel: self.channel,
+            language: Some(self.language),
+        };
         let outcome = self.app.handle(&inv, command).await;
         self.show(outcome).await
     }
@@ -167,7 +185,12 @@ impl Console {
     fn card(&self, card: &Card, now: DateTime<Utc>) -> String {
         let t = &card.ticket;
         let mut lines = vec![
-            format!("  ┌─ {} · {} · {}", t.number, t.severity, card.status.label()),
+            format!(
+                "  ┌─ {} · {} · {}",
+                t.number,
+                i18n::severity(card.language, t.severity),
+                i18n::status(card.language, card.status)
+            ),
             format!("  │  {}", t.summary),
             format!(
                 "  │  {} · opened by {} · {}",
@@ -324,6 +347,7 @@ fn help() -> String {
     lines.push("  :as NAME        act as a configured user (:users lists them)".into());
     lines.push("  :in ACME        go to a customer's support channel".into());
     lines.push("  :in ACME-3      go into a ticket's thread (for /ack)".into());
+    lines.push("  :lang es        replies in Spanish (en: English), as a Discord locale does".into());
     lines.push("  :help, :quit".into());
     lines.push("Quote values with spaces: summary:\"VPN down for all users\". Mention users as user:@alice.".into());
     lines.join("\n")

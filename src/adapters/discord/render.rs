@@ -4,6 +4,7 @@
 
 use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, UserId};
 
+use crate::app::i18n::{self, say};
 use crate::app::{Card, CardStatus};
 use crate::domain::customer::Snowflake;
 use crate::domain::ticket::TicketNumber;
@@ -23,21 +24,29 @@ pub fn mentions(users: &[Snowflake]) -> CreateAllowedMentions {
 /// The ticket card: number, severity, summary, opener, deadline as live
 /// Discord timestamps, status colour.
 pub fn card_embed(card: &Card) -> CreateEmbed {
-    let t = &card.ticket;
+    let (t, lang) = (&card.ticket, card.language);
     let due = t.due_at.timestamp();
     let mut embed = CreateEmbed::new()
-        .title(format!("{} · {}", t.number, t.severity))
+        .title(format!("{} · {}", t.number, i18n::severity(lang, t.severity)))
         .description(&t.summary)
         .colour(card.status.colour())
-        .field("Status", card.status.label(), true)
-        .field("Opened by", format!("<@{}>", t.opened_by), true)
-        .field("Customer", &card.customer_name, true);
+        .field(say!(lang, "Status", "Estado"), i18n::status(lang, card.status), true)
+        .field(say!(lang, "Opened by", "Abierto por"), format!("<@{}>", t.opened_by), true)
+        .field(say!(lang, "Customer", "Cliente"), &card.customer_name, true);
     embed = match (t.acked_by, card.response_minutes()) {
-        (Some(by), Some(min)) => embed.field("First response", format!("<@{by}> after {min} min"), false),
-        _ => embed.field("First response due", format!("<t:{due}:R> (<t:{due}:F>)"), false),
+        (Some(by), Some(min)) => embed.field(
+            say!(lang, "First response", "Primera respuesta"),
+            say!(lang, "<@{by}> after {min} min", "<@{by}> tras {min} min"),
+            false,
+        ),
+        _ => embed.field(
+            say!(lang, "First response due", "Primera respuesta antes de"),
+            format!("<t:{due}:R> (<t:{due}:F>)"),
+            false,
+        ),
     };
     if let Some(product) = &t.product {
-        embed = embed.field("Product", product, true);
+        embed = embed.field(say!(lang, "Product", "Producto"), product, true);
     }
     embed.timestamp(serenity::all::Timestamp::from_unix_timestamp(t.opened_at.timestamp()).unwrap_or_default())
 }
@@ -48,7 +57,7 @@ pub fn card_components(card: &Card) -> Vec<CreateActionRow> {
         CardStatus::Acknowledged | CardStatus::Closed => vec![],
         _ => vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{ACK_BUTTON}{}", card.ticket.number))
             .style(ButtonStyle::Success)
-            .label("Acknowledge")])],
+            .label(say!(card.language, "Acknowledge", "Acusar recibo"))])],
     }
 }
 
@@ -57,11 +66,11 @@ pub fn ack_button_ticket(custom_id: &str) -> Option<TicketNumber> {
     custom_id.strip_prefix(ACK_BUTTON)?.parse().ok()
 }
 
-/// A private thread's name: the number, severity and the start of the summary
-/// (Discord allows 100 characters).
+/// A private thread's name: the number, severity and the start of the summary.
 pub fn thread_name(card: &Card) -> String {
     let t = &card.ticket;
     let name = format!("{} · L{} · {}", t.number, t.severity.level(), t.summary);
+    // Discord limits thread names to 100 characters.
     name.chars().take(100).collect()
 }
 
