@@ -159,7 +159,8 @@ async fn a_critical_ticket_gets_a_private_thread_a_card_and_a_tam_ping() {
     }
     // The card: number, severity, summary, opener, deadline 30 min after opening.
     let embed = &card.body["embeds"][0];
-    assert_eq!(embed["title"], "ACME-1 · L1 Critical");
+    // Acme's language is Spanish: its cards are, whatever the opener's locale.
+    assert_eq!(embed["title"], "ACME-1 · L1 Crítica");
     let due = monday_morning().timestamp() + 30 * 60;
     let fields = embed["fields"].to_string();
     assert!(fields.contains(&format!("<t:{due}:R>")) && fields.contains(&format!("<t:{due}:F>")), "{fields}");
@@ -231,7 +232,7 @@ async fn assert_acknowledged(bot: &Bot, thread: u64, card: &Request) {
     let card_id = card_id(bot, thread, card).await;
     let edit = bot.fake.request("PATCH", &format!("/channels/{thread}/messages/{card_id}"), 1).await;
     let embed = &edit.body["embeds"][0];
-    assert!(embed["fields"].to_string().contains("acknowledged"), "{embed}");
+    assert!(embed["fields"].to_string().contains("con acuse de recibo"), "{embed}");
     assert_eq!(edit.body["components"], json!([]), "no button once acknowledged");
     bot.fake
         .wait_for("the acknowledgement post", |f| {
@@ -240,7 +241,7 @@ async fn assert_acknowledged(bot: &Bot, thread: u64, card: &Request) {
                     && r.path == format!("/channels/{thread}/messages")
                     && r.body["content"]
                         .as_str()
-                        .is_some_and(|c| c.starts_with(&format!("Acknowledged by <@{ENGINEER}>")))
+                        .is_some_and(|c| c.starts_with(&format!("<@{ENGINEER}> acusó recibo tras 0 min")))
             })
         })
         .await;
@@ -306,6 +307,24 @@ async fn the_first_staff_message_in_the_thread_acknowledges() {
     assert_acknowledged(&bot, thread, &card).await;
     let edits = bot.fake.requests().iter().filter(|r| r.method == "PATCH").count();
     assert_eq!(edits, 1, "one acknowledgement, one card edit");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_follow_the_discord_locale() {
+    let bot = Bot::start().await;
+    let list = json!([{"name": "list", "type": 1, "options": []}]);
+    // Bob is a contact of Globex, an English customer; his Discord is in Spanish.
+    let bob = fake::member(BOB, "bob", &[]);
+    let reply = bot.slash(GLOBEX_CHANNEL, bob.clone(), "es-ES", "ticket", list.clone()).await;
+    assert_ephemeral(&reply);
+    assert_eq!(text(&reply), "Globex Corporation no tiene tickets abiertos.");
+    let reply = bot.slash(GLOBEX_CHANNEL, bob, "en-GB", "ticket", list).await;
+    assert_eq!(text(&reply), "Globex Corporation has no open tickets.");
+    // A refusal in Spanish says what to do, with the Spanish command names.
+    let mallory = fake::member(MALLORY, "mallory", &[]);
+    let reply = bot.slash(ACME_CHANNEL, mallory, "es-419", "queue", json!([])).await;
+    assert!(text(&reply).starts_with("Solo el equipo de soporte y los TAM pueden ver la cola"), "{reply}");
     bot.stop().await;
 }
 
@@ -378,7 +397,7 @@ async fn rate_limits_and_outages_are_retried_and_a_post_is_not_doubled() {
     assert_eq!(posts.len(), 4, "three tries of the card, then the ping");
     assert_eq!(posts[0].body["nonce"], posts[2].body["nonce"], "one nonce for every try of the card");
     assert_eq!(posts[0].body["enforce_nonce"], true);
-    assert_eq!(card.body["embeds"][0]["title"], "ACME-1 · L1 Critical");
+    assert_eq!(card.body["embeds"][0]["title"], "ACME-1 · L1 Crítica");
     let cards: Vec<Value> = bot.fake.messages_in(thread).into_iter().filter(|m| m["embeds"] != json!([])).collect();
     assert_eq!(cards.len(), 1, "the card exists once: {cards:#?}");
     bot.stop().await;
