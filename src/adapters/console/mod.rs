@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 
 use crate::app::command::GRAMMAR;
-use crate::app::i18n;
+use crate::app::i18n::{self, say};
 use crate::app::{App, Card, Command, Effect, Invocation, Outcome, Place};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
@@ -183,26 +183,32 @@ impl Console {
     }
 
     fn card(&self, card: &Card, now: DateTime<Utc>) -> String {
-        let t = &card.ticket;
+        let (t, lang) = (&card.ticket, card.language);
+        let (customer, opener, opened) =
+            (&card.customer_name, self.user_name(t.opened_by), when_text(t.opened_at, now));
         let mut lines = vec![
-            format!(
-                "  ┌─ {} · {} · {}",
-                t.number,
-                i18n::severity(card.language, t.severity),
-                i18n::status(card.language, card.status)
-            ),
+            format!("  ┌─ {} · {} · {}", t.number, i18n::severity(lang, t.severity), i18n::status(lang, card.status)),
             format!("  │  {}", t.summary),
-            format!(
-                "  │  {} · opened by {} · {}",
-                card.customer_name,
-                self.user_name(t.opened_by),
-                when_text(t.opened_at, now)
+            say!(
+                lang,
+                "  │  {customer} · opened by {opener} · {opened}",
+                "  │  {customer} · abierto por {opener} · {opened}"
             ),
         ];
-        match (t.acked_by, card.response_minutes()) {
-            (Some(by), Some(min)) => lines.push(format!("  └─ acknowledged by {} after {min} min", self.user_name(by))),
-            _ => lines.push(format!("  └─ first response due {}   [Acknowledge]", when_text(t.due_at, now))),
-        }
+        lines.push(match (t.acked_by, card.response_minutes()) {
+            (Some(by), Some(min)) => {
+                let by = self.user_name(by);
+                say!(lang, "  └─ acknowledged by {by} after {min} min", "  └─ acuse de recibo de {by} tras {min} min")
+            }
+            _ => {
+                let due = when_text(t.due_at, now);
+                say!(
+                    lang,
+                    "  └─ first response due {due}   [Acknowledge]",
+                    "  └─ primera respuesta antes de {due}   [Acusar recibo]"
+                )
+            }
+        });
         lines.join("\n")
     }
 
