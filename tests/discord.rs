@@ -402,3 +402,114 @@ async fn rate_limits_and_outages_are_retried_and_a_post_is_not_doubled() {
     assert_eq!(cards.len(), 1, "the card exists once: {cards:#?}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticket_numbers_autocomplete_among_the_callers_own_tickets() {
+    let bot = Bot::start().await;
+    bot.open_critical().await;
+    let bob = Invocation { user: Snowflake(BOB), is_staff: false, channel: Snowflake(GLOBEX_CHANNEL), language: None };
+    let open = Command::TicketOpen { summary: "Globex".into(), severity: None, product: None, details: None };
+    bot.app.handle(&bob, open).await;
+
+    let id = bot.fake.next_id();
+    let options = json!([{"name": "status", "type": 1, "options": [
+        {"name": "number", "type": 3, "value": "1", "focused": true}
+    ]}]);
+    let mut typing = fake::slash(id, ACME_CHANNEL, alice(), "en-US", "ticket", options);
+    typing["type"] = json!(4);
+    bot.fake.dispatch("INTERACTION_CREATE", typing);
+    let answer = bot.callback(id).await;
+    assert_eq!(answer["type"], 8, "an autocomplete result: {answer}");
+    assert_eq!(answer["data"]["choices"], json!([{"name": "ACME-1", "value": "ACME-1"}]), "not GLOBEX-1");
+    bot.stop().await;
+}
+
+/// When storage is slow, Discord is told within its three seconds that an
+/// answer is coming, and the answer follows as an edit. Here another
+/// connection holds SQLite's write lock until the deferral is seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_deferred_then_delivered() {
+    let bot = Bot::start().await;
+    let mut blocker = <sqlx::AnyConnection as sqlx::Connection>::connect(&bot.db.url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut blocker).await.unwrap();
+
+    let id = bot.fake.next_id();
+    let options =
+        json!([{"name": "open", "type": 1, "options": [{"name": "summary", "type": 3, "value": "Slow day"}]}]);
+    bot.fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, alice(), "en-US", "ticket", options));
+    let deferred = bot.callback(id).await;
+    assert_eq!(deferred["type"], 5, "deferred: {deferred}");
+    assert_eq!(deferred["data"]["flags"], 64, "ephemeral: {deferred}");
+
+    sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
+    let answer = bot.fake.request("PATCH", &format!("/token-{id}/messages/@original"), 1).await;
+    assert!(answer.body["content"].as_str().unwrap().starts_with("Opened **ACME-1**"), "{}", answer.body);
+    assert_eq!(answer.body["allowed_mentions"]["parse"], json!([]));
+    bot.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 1).await;
+    bot.stop().await;
+}
+
+/// The real binary, as operators run it: `priority-line run` with the token
+/// in the environment, serving until SIGTERM, then closing the gateway
+/// connection cleanly and exiting 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_and_shuts_down_cleanly_on_sigterm() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string("config/example.toml").unwrap();
+    let config =
+        example.replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base())).replace(
+            "url = \"sqlite://data/priority-line.db\"",
+            &format!("url = \"sqlite://{}/bot.db\"", dir.path().display()),
+        );
+    assert_ne!(config, example, "the example's api_base and storage lines moved: update this test");
+    let path = dir.path().join("bot.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .arg("run")
+        .arg("--config")
+        .arg(&path)
+        .env("DISCORD_TOKEN", "fake-token")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    fake.connected(1).await;
+    fake.request("PUT", "/commands", 1).await;
+    let id = fake.next_id();
+    let queue = fake::slash(id, ACME_CHANNEL, fake::member(MALLORY, "mallory", &[]), "en-US", "queue", json!([]));
+    fake.dispatch("INTERACTION_CREATE", queue);
+    let reply = fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await;
+    assert!(reply.body["data"]["content"].as_str().unwrap().contains("Only support staff"), "{}", reply.body);
+
+    let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    fake.wait_for("a clean close of the gateway connection", |f| (f.clean_closes() >= 1).then_some(())).await;
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < give_up, "the bot did not exit after SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(status.success(), "exit {status}: {logs}");
+    assert!(logs.contains("shutting down"), "{logs}");
+    assert!(!logs.contains("fake-token"), "the token never reaches the logs: {logs}");
+    fake.assert_valid();
+}
+
+#[test]
+fn without_a_token_the_bot_says_which_variable_to_set() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .args(["run", "--config", "config/example.toml"])
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("set DISCORD_TOKEN to the bot token"), "{err}");
+}

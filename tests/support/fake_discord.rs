@@ -61,6 +61,8 @@ struct Shared {
     messages: Mutex<HashMap<u64, Value>>,
     /// Failures to answer with, first match first.
     failures: Mutex<Vec<Failure>>,
+    /// Close frames received (clean disconnects by the bot).
+    closes: AtomicU64,
     /// When each interaction's callback arrived, by interaction id.
     callbacks: Mutex<HashMap<u64, std::time::Instant>>,
     /// Check bodies against the OpenAPI description (off only in benchmarks,
@@ -202,6 +204,11 @@ impl FakeDiscord {
         next_id(&self.shared)
     }
 
+    /// How many times the bot closed its gateway connection with a close frame.
+    pub fn clean_closes(&self) -> u64 {
+        self.shared.closes.load(Ordering::SeqCst)
+    }
+
     /// When the callback of each answered interaction arrived.
     pub fn callback_times(&self) -> HashMap<u64, std::time::Instant> {
         self.shared.callbacks.lock().unwrap().clone()
@@ -252,7 +259,11 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                 let Some(Ok(frame)) = frame else { break };
                 let text = match frame {
                     WsMessage::Text(t) => t.to_string(),
-                    WsMessage::Close(_) => break,
+                    WsMessage::Close(_) => {
+                        shared.closes.fetch_add(1, Ordering::SeqCst);
+                        shared.changed.notify_waiters();
+                        break;
+                    }
                     _ => continue,
                 };
                 let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
