@@ -234,6 +234,7 @@ async fn assert_acknowledged(bot: &Bot, thread: u64, card: &Request) {
     let embed = &edit.body["embeds"][0];
     assert!(embed["fields"].to_string().contains("con acuse de recibo"), "{embed}");
     assert_eq!(edit.body["components"], json!([]), "no button once acknowledged");
+    assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]));
     bot.fake
         .wait_for("the acknowledgement post", |f| {
             f.requests().into_iter().find(|r| {

@@ -260,8 +260,10 @@ impl Handler {
                     tracing::warn!(ticket = %number, "the card cannot be updated: the ticket has no thread");
                     return Ok(());
                 };
-                let edit =
-                    EditMessage::new().embed(render::card_embed(&card)).components(render::card_components(&card));
+                let edit = EditMessage::new()
+                    .embed(render::card_embed(&card))
+                    .components(render::card_components(&card))
+                    .allowed_mentions(render::mentions(&[]));
                 let (thread, message) = (id::<ChannelId>(thread)?, id::<MessageId>(message)?);
                 retry::with_retries("edit card", || thread.edit_message(http, message, edit.clone()))
                     .await
