@@ -160,3 +160,36 @@ fn a_database_password_in_the_file_is_refused_without_echoing_it() {
         assert_eq!(config.storage.url, url);
     }
 }
+
+#[test]
+fn escalation_steps_default_to_the_spec_and_bad_ones_are_named() {
+    use priority_line::domain::escalation::{Policy, Trigger};
+    use priority_line::domain::sla::Severity;
+    let config = Config::load(Path::new("config/example.toml")).unwrap();
+    // The example writes SPEC.md's defaults out: the same as none at all.
+    for plan in ["premium", "standard"] {
+        assert_eq!(config.escalation(plan).unwrap(), &Policy::spec_default(), "{plan}");
+    }
+    let text = format!("{GOOD_CALENDAR_AND_PLAN}\n[[escalation.steps]]\nplans = [\"premium\"]\nseverity = 3\nat = \"90%\"\nping = [\"tam\"]\n");
+    let config = Config::parse(&text, Path::new("conf/good.toml")).unwrap();
+    let steps = config.escalation("premium").unwrap().steps(Severity::Medium);
+    assert_eq!(steps.iter().map(|s| s.trigger).collect::<Vec<_>>(), [Trigger::Percent(90)], "replaces L3's defaults");
+    assert_eq!(
+        config.escalation("premium").unwrap().steps(Severity::Critical),
+        Policy::spec_default().steps(Severity::Critical)
+    );
+
+    let text = format!(
+        "{GOOD_CALENDAR_AND_PLAN}\n[[escalation.steps]]\nplans = [\"gold\"]\nseverity = 5\nat = \"soon\"\nping = [\"boss\"]\npost = [\"email\"]\n"
+    );
+    let p = problems(&text);
+    for key in [
+        "escalation.steps[0].severity",
+        "escalation.steps[0].plans",
+        "escalation.steps[0].at",
+        "escalation.steps[0].ping",
+        "escalation.steps[0].post",
+    ] {
+        assert!(p.iter().any(|m| m.starts_with(&format!("{key}: "))), "{key} in {p:?}");
+    }
+}

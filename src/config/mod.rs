@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 use crate::domain::calendar::{Calendar, WeekHours, WorkingInterval};
 use crate::domain::classify::{Classifier, Rule};
 use crate::domain::customer::{Customer, CustomerKey, Snowflake};
+use crate::domain::escalation::{Destination, Policy, Recipient, Step, Trigger};
 use crate::domain::sla::{Clock, Plan, ResponseTarget, Severity, Targets};
 use raw::RawConfig;
 
@@ -32,6 +33,8 @@ pub struct Config {
     pub customers: Vec<Customer>,
     pub classifier: Classifier,
     pub console_users: Vec<ConsoleUser>,
+    /// Escalation steps by plan name.
+    pub escalation: BTreeMap<String, Policy>,
 }
 
 /// Someone the console can act as (`:as NAME`).
@@ -62,6 +65,8 @@ pub struct DiscordConfig {
     pub guild: Snowflake,
     pub staff_role: Snowflake,
     pub escalation_channel: Option<Snowflake>,
+    /// The role the escalation steps ping as "role".
+    pub escalation_role: Option<Snowflake>,
     /// Register the slash commands in the support server only (fast to update)
     /// or globally.
     pub global_commands: bool,
@@ -127,6 +132,11 @@ impl Config {
 
     pub fn calendar(&self, name: &str) -> Result<&Arc<Calendar>, String> {
         self.calendars.get(name).ok_or_else(|| unknown("calendar", name, self.calendars.keys()))
+    }
+
+    /// A plan's escalation steps (every plan has them: defaults at least).
+    pub fn escalation(&self, plan: &str) -> Result<&Policy, String> {
+        self.escalation.get(plan).ok_or_else(|| unknown("plan", plan, self.plans.keys()))
     }
 
     pub fn plan(&self, name: &str) -> Result<&Plan, String> {
@@ -223,7 +233,9 @@ impl Validator {
         let customers = self.customers(&raw, &calendars, &plans);
         let classifier = self.classifier(&raw.classification);
         let console_users = self.console_users(&raw.console);
+        let escalation = self.escalation(&raw.escalation, &plans);
         Config {
+            escalation,
             source: path.to_owned(),
             calendars,
             plans,
@@ -257,6 +269,50 @@ impl Validator {
             }
         }
         Classifier::new(rules)
+    }
+
+    /// Each plan's steps: SPEC.md's defaults, except for the (plan, severity)
+    /// pairs that `[[escalation.steps]]` configures, whose steps replace them.
+    fn escalation(&mut self, raw: &raw::RawEscalation, plans: &BTreeMap<String, Plan>) -> BTreeMap<String, Policy> {
+        let defaults = Policy::spec_default();
+        let mut configured: BTreeMap<(String, u8), Vec<Step>> = BTreeMap::new();
+        for (i, s) in raw.steps.iter().enumerate() {
+            let at = format!("escalation.steps[{i}]");
+            let severity = u8::try_from(s.severity).ok().filter(|l| (1..=4).contains(l));
+            if severity.is_none() {
+                self.problem(format!("{at}.severity"), format!("{} is not a severity level (1 to 4)", s.severity));
+            }
+            let names: Vec<String> = s.plans.clone().unwrap_or_else(|| plans.keys().cloned().collect());
+            for name in &names {
+                if !plans.contains_key(name) {
+                    self.problem(format!("{at}.plans"), unknown("plan", name, plans.keys()));
+                }
+            }
+            let trigger = self.parsed(format!("{at}.at"), Trigger::parse(&s.at));
+            let ping: Vec<Option<Recipient>> =
+                s.ping.iter().map(|r| self.parsed(format!("{at}.ping"), Recipient::parse(r))).collect();
+            let post: Vec<Option<Destination>> =
+                s.post.iter().map(|d| self.parsed(format!("{at}.post"), Destination::parse(d))).collect();
+            let (Some(level), Some(trigger)) = (severity, trigger) else { continue };
+            let step = Step {
+                trigger,
+                ping: ping.into_iter().flatten().collect(),
+                post: post.into_iter().flatten().collect(),
+            };
+            for name in names {
+                configured.entry((name, level)).or_default().push(step.clone());
+            }
+        }
+        plans
+            .keys()
+            .map(|name| {
+                let by_level = [1u8, 2, 3, 4].map(|level| match configured.remove(&(name.clone(), level)) {
+                    Some(steps) => steps,
+                    None => defaults.steps(Severity::from_level(level).unwrap_or(Severity::Low)).to_vec(),
+                });
+                (name.clone(), Policy::new(by_level))
+            })
+            .collect()
     }
 
     fn console_users(&mut self, raw: &raw::RawConsole) -> Vec<ConsoleUser> {
@@ -365,7 +421,12 @@ impl Validator {
             Some(c) => Some(self.parsed("discord.escalation_channel", c.parse())?),
             None => None,
         };
+        let escalation_role = match &raw.escalation_role {
+            Some(r) => Some(self.parsed("discord.escalation_role", r.parse())?),
+            None => None,
+        };
         Some(DiscordConfig {
+            escalation_role,
             token_env: raw.token_env.clone(),
             api_base: raw.api_base.trim_end_matches('/').to_owned(),
             guild: guild?,

@@ -24,6 +24,32 @@ pub struct RawConfig {
     pub classification: RawClassification,
     #[serde(default)]
     pub console: RawConsole,
+    #[serde(default)]
+    pub escalation: RawEscalation,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEscalation {
+    #[serde(default)]
+    pub steps: Vec<RawStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// The plans it applies to; every plan when absent.
+    pub plans: Option<Vec<String>>,
+    pub severity: i64,
+    pub at: String,
+    #[serde(default)]
+    pub ping: Vec<String>,
+    #[serde(default = "thread")]
+    pub post: Vec<String>,
+}
+
+fn thread() -> Vec<String> {
+    vec!["thread".into()]
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,6 +183,7 @@ pub struct RawDiscord {
     pub guild: String,
     pub staff_role: String,
     pub escalation_channel: Option<String>,
+    pub escalation_role: Option<String>,
     #[serde(default = "default_commands")]
     pub commands: String,
     #[serde(default = "yes")]

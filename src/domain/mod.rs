@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod classify;
 pub mod customer;
+pub mod escalation;
 pub mod sla;
 pub mod text;
 pub mod ticket;
