@@ -10,4 +10,5 @@ pub mod adapters;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod scheduler;
 pub mod storage;

@@ -96,7 +96,7 @@ fn posts(out: &Outcome) -> Vec<(&Place, &str, &[Snowflake])> {
     out.effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Post { place, text, ping } => Some((place, text.as_str(), ping.as_slice())),
+            Effect::Post { place, text, ping, .. } => Some((place, text.as_str(), ping.as_slice())),
             _ => None,
         })
         .collect()

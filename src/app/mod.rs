@@ -14,6 +14,7 @@ mod contacts;
 pub mod i18n;
 mod queue;
 mod tickets;
+pub mod watch;
 
 use std::sync::Arc;
 
@@ -22,9 +23,10 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Customer, Language, Snowflake};
-use crate::domain::sla::{Plan, ResponseTarget};
+use crate::domain::escalation;
+use crate::domain::sla::{Plan, ResponseTarget, Severity};
 use crate::domain::ticket::{Ticket, TicketNumber};
-use crate::storage::{StorageError, Store};
+use crate::storage::{Scheduled, StorageError, Store};
 pub use card::{Card, CardStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use command::Command;
@@ -73,8 +75,17 @@ pub enum Effect {
     OpenThread { card: Card, channel: Snowflake, members: Vec<Snowflake> },
     /// The card's status changed: edit it.
     UpdateCard { card: Card },
-    /// A message; `ping` lists the only users it may mention.
-    Post { place: Place, text: String, ping: Vec<Snowflake> },
+    /// A message; `ping` and `ping_roles` list the only users and roles it
+    /// may mention. `key` makes it idempotent: a post with the same key is
+    /// posted once however often it is retried (Discord's enforced nonce).
+    Post { place: Place, text: String, ping: Vec<Snowflake>, ping_roles: Vec<Snowflake>, key: Option<String> },
+}
+
+impl Effect {
+    /// A post that may ping `ping`.
+    pub fn post(place: Place, text: String, ping: Vec<Snowflake>) -> Effect {
+        Effect::Post { place, text, ping, ping_roles: Vec::new(), key: None }
+    }
 }
 
 /// The result of a command.
@@ -112,11 +123,13 @@ pub struct App {
     config: Arc<Config>,
     store: Store,
     clock: Arc<dyn Clock>,
+    /// Woken when a ticket change may have moved the next due notification.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>) -> App {
-        App { config, store, clock }
+        App { config, store, clock, wake: Arc::default() }
     }
 
     pub fn config(&self) -> &Config {
@@ -195,6 +208,21 @@ impl App {
     fn target(&self, customer: &Customer, ticket: &Ticket) -> Result<(ResponseTarget, &Calendar), AppError> {
         let (plan, calendar) = self.sla(customer)?;
         Ok((*plan.targets.get(ticket.severity), calendar))
+    }
+
+    /// When a ticket's escalation steps fall due, from its opening instant.
+    fn schedule(
+        &self,
+        customer: &Customer,
+        severity: Severity,
+        opened_at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+    ) -> Result<Vec<Scheduled>, AppError> {
+        let (plan, calendar) = self.sla(customer)?;
+        let policy = self.config.escalation(&plan.name).map_err(AppError::Refused)?;
+        let target = plan.targets.get(severity);
+        let steps = escalation::schedule(policy.steps(severity), target, calendar, opened_at, due_at)?;
+        Ok(steps.into_iter().map(|(trigger, due_at)| Scheduled { step: trigger.name(), due_at }).collect())
     }
 
     fn card(&self, customer: &Customer, ticket: &Ticket) -> Result<Card, AppError> {

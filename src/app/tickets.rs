@@ -11,7 +11,7 @@ use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::text::{clean, clean_optional, DETAILS_MAX, SHORT_MAX, SUMMARY_MAX};
 use crate::domain::ticket::{EventKind, Refusal, Ticket, TicketKind, TicketNumber};
-use crate::storage::NewTicket;
+use crate::storage::{NewTicket, Reschedule};
 
 impl App {
     pub(super) async fn open_ticket(
@@ -75,9 +75,11 @@ impl App {
             product,
             opened_at: now,
             due_at,
+            schedule: self.schedule(customer, severity, now, due_at)?,
         };
         let event = EventKind::Opened { severity: severity.level(), due_at, classified_by };
         let ticket = self.store.open_ticket(&new, &event).await?;
+        self.wake.notify_one();
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
 
         let tams: Vec<Snowflake> = std::iter::once(customer.tam).chain(customer.backup_tam).collect();
@@ -99,11 +101,11 @@ impl App {
             "Abierto **{number}**: {level} ({how}). Primera respuesta antes de {due}."
         );
         if severity <= Severity::High && !calendar.is_working(now)? {
-            effects.push(Effect::Post {
-                place: Place::Ticket(ticket.number.clone()),
-                text: phone_reminder(customer.language, customer),
-                ping: vec![],
-            });
+            effects.push(Effect::post(
+                Place::Ticket(ticket.number.clone()),
+                phone_reminder(customer.language, customer),
+                vec![],
+            ));
             text.push('\n');
             text.push_str(&phone_reminder(lang, customer));
         }
@@ -180,19 +182,23 @@ impl App {
         let due_at = plan.targets.get(level).due(calendar, ticket.opened_at)?;
         let (changed, event) =
             ticket.reclassify(level, due_at, reason.clone()).map_err(|r| refused(lang, &ticket, &r))?;
-        let mut outcome = self.commit(inv, lang, customer, &ticket, changed.clone(), event).await?;
+        let reschedule = match changed.is_unanswered() {
+            true => Reschedule::Replace(self.schedule(customer, level, ticket.opened_at, due_at)?),
+            false => Reschedule::Keep,
+        };
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed.clone(), event, reschedule).await?;
         let post = customer.language;
         let (from, to, by, due) =
             (i18n::severity(post, ticket.severity), i18n::severity(post, level), inv.user, when(due_at));
-        outcome.effects.push(Effect::Post {
-            place: Place::Ticket(ticket.number.clone()),
-            text: say!(
+        outcome.effects.push(Effect::post(
+            Place::Ticket(ticket.number.clone()),
+            say!(
                 post,
                 "Severity changed from {from} to {to} by <@{by}>: {reason}. First response now due {due}.",
                 "<@{by}> cambió la severidad de {from} a {to}: {reason}. La primera respuesta vence ahora {due}."
             ),
-            ping: vec![],
-        });
+            vec![],
+        ));
         if level == Severity::Critical && changed.is_unanswered() {
             let tams: Vec<Snowflake> = std::iter::once(customer.tam).chain(customer.backup_tam).collect();
             outcome.effects.push(critical_ping(post, &changed, &tams, inv.user));
@@ -218,13 +224,13 @@ impl App {
         let resolution = clean_optional("resolution", resolution, DETAILS_MAX)
             .map_err(|e| AppError::Refused(i18n::text_error(lang, &e)))?;
         let (changed, event) = ticket.close(self.now(), resolution.clone()).map_err(|r| refused(lang, &ticket, &r))?;
-        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event).await?;
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event, Reschedule::Cancel).await?;
         let by = inv.user;
         let text = match resolution {
             Some(r) => say!(customer.language, "Closed by <@{by}>: {r}", "Cerrado por <@{by}>: {r}"),
             None => say!(customer.language, "Closed by <@{by}>.", "Cerrado por <@{by}>."),
         };
-        outcome.effects.push(Effect::Post { place: Place::Ticket(ticket.number.clone()), text, ping: vec![] });
+        outcome.effects.push(Effect::post(Place::Ticket(ticket.number.clone()), text, vec![]));
         let n = &ticket.number;
         outcome.reply = Reply::private(say!(
             lang,
@@ -239,13 +245,20 @@ impl App {
         let lang = self.lang(inv, actor.customer());
         let (ticket, customer) = self.visible_ticket(inv, &actor, number).await?;
         let (changed, event) = ticket.reopen().map_err(|r| refused(lang, &ticket, &r))?;
-        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event).await?;
+        // Still waiting for its first response: its steps not yet sent come back.
+        let reschedule = match changed.is_unanswered() {
+            true => {
+                Reschedule::Replace(self.schedule(customer, changed.severity, changed.opened_at, changed.due_at)?)
+            }
+            false => Reschedule::Keep,
+        };
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event, reschedule).await?;
         let (by, n) = (inv.user, &ticket.number);
-        outcome.effects.push(Effect::Post {
-            place: Place::Ticket(ticket.number.clone()),
-            text: say!(customer.language, "Reopened by <@{by}>.", "Reabierto por <@{by}>."),
-            ping: vec![],
-        });
+        outcome.effects.push(Effect::post(
+            Place::Ticket(ticket.number.clone()),
+            say!(customer.language, "Reopened by <@{by}>.", "Reabierto por <@{by}>."),
+            vec![],
+        ));
         outcome.reply = Reply::private(say!(lang, "{n} is open again.", "{n} vuelve a estar abierto."));
         Ok(outcome)
     }
@@ -288,7 +301,7 @@ impl App {
         let now = self.now();
         let (changed, event) =
             ticket.acknowledge(inv.user, now, note.clone()).map_err(|r| refused(lang, &ticket, &r))?;
-        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event).await?;
+        let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event, Reschedule::Answered(now)).await?;
         let (by, minutes, post) = (inv.user, (now - ticket.opened_at).num_minutes(), customer.language);
         let mut text = match now <= ticket.due_at {
             true => say!(
@@ -306,14 +319,16 @@ impl App {
             text.push(' ');
             text.push_str(&n);
         }
-        outcome.effects.push(Effect::Post { place: Place::Ticket(ticket.number.clone()), text, ping: vec![] });
+        outcome.effects.push(Effect::post(Place::Ticket(ticket.number.clone()), text, vec![]));
         let n = &ticket.number;
         outcome.reply = Reply::private(say!(lang, "You acknowledged {n}.", "Has acusado recibo de {n}."));
         Ok(outcome)
     }
 
-    /// Stores a change with its event; a concurrent change wins and this one
-    /// is refused with a way forward. The card follows the new state.
+    /// Stores a change with its event and its effect on the escalation
+    /// schedule; a concurrent change wins and this one is refused with a way
+    /// forward. The card follows the new state.
+    #[allow(clippy::too_many_arguments)]
     async fn commit(
         &self,
         inv: &Invocation,
@@ -322,8 +337,9 @@ impl App {
         before: &Ticket,
         mut changed: Ticket,
         event: EventKind,
+        reschedule: Reschedule,
     ) -> Result<Outcome, AppError> {
-        if !self.store.update_ticket(&changed, self.now(), inv.user, &event).await? {
+        if !self.store.update_ticket(&changed, self.now(), inv.user, &event, &reschedule).await? {
             let n = &before.number;
             return refuse(say!(
                 lang,
@@ -332,6 +348,7 @@ impl App {
             ));
         }
         changed.version += 1;
+        self.wake.notify_one();
         tracing::info!(ticket = %changed.number, event = event.name(), "ticket changed");
         let card = self.card(customer, &changed)?;
         Ok(Outcome { reply: Reply::private(""), effects: vec![Effect::UpdateCard { card }] })
@@ -361,15 +378,15 @@ fn explain(lang: Language, decision: &Decision) -> String {
 fn critical_ping(lang: Language, ticket: &Ticket, tams: &[Snowflake], opener: Snowflake) -> Effect {
     let mentions: Vec<String> = tams.iter().map(|t| format!("<@{t}>")).collect();
     let (who, n, summary, due) = (mentions.join(" "), &ticket.number, &ticket.summary, when(ticket.due_at));
-    Effect::Post {
-        place: Place::Ticket(ticket.number.clone()),
-        text: say!(
+    Effect::post(
+        Place::Ticket(ticket.number.clone()),
+        say!(
             lang,
             "{who} **{n}** is Critical (L1), raised by <@{opener}>: {summary}. First response due {due}.",
             "{who} **{n}** es Crítico (L1), abierto por <@{opener}>: {summary}. Primera respuesta antes de {due}."
         ),
-        ping: tams.to_vec(),
-    }
+        tams.to_vec(),
+    )
 }
 
 fn phone_reminder(lang: Language, customer: &Customer) -> String {

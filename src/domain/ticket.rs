@@ -111,11 +111,33 @@ pub struct Ticket {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    Opened { severity: u8, due_at: DateTime<Utc>, classified_by: Option<String> },
-    SeverityChanged { from: u8, to: u8, reason: String, due_before: DateTime<Utc>, due_after: DateTime<Utc> },
-    Acknowledged { note: Option<String>, response_ms: i64 },
-    Closed { resolution: Option<String> },
-    Reopened { state_after: TicketState },
+    Opened {
+        severity: u8,
+        due_at: DateTime<Utc>,
+        classified_by: Option<String>,
+    },
+    SeverityChanged {
+        from: u8,
+        to: u8,
+        reason: String,
+        due_before: DateTime<Utc>,
+        due_after: DateTime<Utc>,
+    },
+    Acknowledged {
+        note: Option<String>,
+        response_ms: i64,
+    },
+    Closed {
+        resolution: Option<String>,
+    },
+    Reopened {
+        state_after: TicketState,
+    },
+    /// The first-response deadline passed unanswered; recorded at the
+    /// deadline instant, whenever it was noticed.
+    Breached {
+        due_at: DateTime<Utc>,
+    },
 }
 
 impl EventKind {
@@ -126,6 +148,7 @@ impl EventKind {
             EventKind::Acknowledged { .. } => "acknowledged",
             EventKind::Closed { .. } => "closed",
             EventKind::Reopened { .. } => "reopened",
+            EventKind::Breached { .. } => "breached",
         }
     }
 }

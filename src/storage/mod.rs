@@ -27,6 +27,9 @@ use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
 
+mod notifications;
+pub use notifications::{Claimed, Notification, Reschedule, Scheduled};
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -95,6 +98,8 @@ pub struct NewTicket {
     pub product: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// Its escalation steps, stored with it.
+    pub schedule: Vec<Scheduled>,
 }
 
 /// The handle to the database; cheap to clone.
@@ -349,12 +354,17 @@ impl Store {
                  SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM seq
                  RETURNING id, seq
              )
+             , notes AS (
+                 INSERT INTO notifications (ticket_id, step, due_at)
+                 SELECT ticket.id, e->>'step', (e->>'due_at')::BIGINT FROM ticket, json_array_elements($13::json) e
+             )
              INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
              SELECT id, $9, $2, $11, $12 FROM ticket
              RETURNING ticket_id, (SELECT seq FROM ticket) AS seq";
         let row = bind_new_ticket(sqlx::query(OPEN), new)
             .bind(event.name())
             .bind(event_json(event))
+            .bind(notifications::schedule_json(&new.schedule))
             .fetch_one(&self.pool)
             .await?;
         Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
@@ -383,6 +393,12 @@ impl Store {
         .await?;
         let (id, seq): (i64, i64) = (row.try_get("id")?, row.try_get("seq")?);
         insert_event(tx, id, new.opened_at, new.opened_by, event).await?;
+        let schedule = notifications::insert_schedule_sql(Backend::Sqlite, "$1", "$2");
+        sqlx::query(sqlx::AssertSqlSafe(schedule))
+            .bind(id)
+            .bind(notifications::schedule_json(&new.schedule))
+            .execute(&mut **tx)
+            .await?;
         w.tx.commit().await?;
         Ok((id, seq))
     }
@@ -395,6 +411,7 @@ impl Store {
         at: DateTime<Utc>,
         actor: Snowflake,
         event: &EventKind,
+        reschedule: &Reschedule,
     ) -> Result<bool, StorageError> {
         let mut w = self.begin_write().await?;
         let tx = &mut w.tx;
@@ -419,6 +436,7 @@ impl Store {
             return Ok(false);
         }
         insert_event(tx, changed.id, at, actor, event).await?;
+        self.reschedule(tx, changed.id, reschedule).await?;
         w.tx.commit().await?;
         Ok(true)
     }
@@ -446,6 +464,11 @@ impl Store {
             .bind(number.seq)
             .fetch_optional(&self.pool)
             .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    pub async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>, StorageError> {
+        let row = sqlx::query(concat!(ticket_select!(), " WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(ticket_from_row).transpose()
     }
 

@@ -167,12 +167,16 @@ impl Console {
                     out.push(self.card(&card, now));
                 }
                 Effect::UpdateCard { card } => out.push(self.card(&card, now)),
-                Effect::Post { place, text, ping } => {
+                Effect::Post { place, text, ping, ping_roles, .. } => {
                     let place = match place {
                         Place::Ticket(n) => format!("thread {n}"),
                         Place::Channel(c) => self.place_name(c),
                     };
-                    let pinged: Vec<String> = ping.iter().map(|p| self.user_name(*p)).collect();
+                    let pinged: Vec<String> = ping
+                        .iter()
+                        .map(|p| self.user_name(*p))
+                        .chain(ping_roles.iter().map(|r| format!("@role:{r}")))
+                        .collect();
                     let pinged =
                         if pinged.is_empty() { String::new() } else { format!("  (notifies {})", pinged.join(", ")) };
                     out.push(format!("[{place}] {}{pinged}", self.render(&text, now)));

@@ -269,7 +269,7 @@ impl Handler {
                     .await
                     .with_context(|| format!("editing the card of {number}"))?;
             }
-            Effect::Post { place, text, ping } => {
+            Effect::Post { place, text, ping, ping_roles, key } => {
                 let channel = match &place {
                     Place::Channel(c) => *c,
                     Place::Ticket(number) => match self.app.store().ticket(number).await?.and_then(|t| t.thread_id) {
@@ -277,9 +277,18 @@ impl Handler {
                         None => anyhow::bail!("{number} has no thread to post in"),
                     },
                 };
-                let message =
-                    CreateMessage::new().content(render::fit(&text)).allowed_mentions(render::mentions(&ping));
-                id::<ChannelId>(channel)?.send_message(http, message).await.context("posting a message")?;
+                // A keyed post (a scheduled notification) keeps its nonce across
+                // restarts too, so a resend after a crash is not posted twice.
+                let nonce = key.map_or_else(retry::nonce, serenity::all::Nonce::String);
+                let message = CreateMessage::new()
+                    .content(render::fit(&text))
+                    .allowed_mentions(render::mentions(&ping).roles(ping_roles.iter().map(|r| RoleId::new(r.0))))
+                    .nonce(nonce)
+                    .enforce_nonce(true);
+                let channel = id::<ChannelId>(channel)?;
+                retry::with_retries("post", || channel.send_message(http, message.clone()))
+                    .await
+                    .context("posting a message")?;
             }
         }
         Ok(())

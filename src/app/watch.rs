@@ -1,0 +1,178 @@
+//! The watcher's half of the application layer: due escalation steps become
+//! posts and card updates, and a sent step is recorded (a breach as an event
+//! at its deadline). The loop that drives it is `crate::scheduler`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::i18n::{self, say};
+use super::{when, App, AppError, Effect, Place};
+use crate::domain::customer::Customer;
+use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
+use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
+
+/// How long a claim holds before another instance may take the notification.
+pub const LEASE: Duration = Duration::from_secs(120);
+
+/// Sent more than this after its due instant, a notification is marked late.
+pub const LATE_AFTER: Duration = Duration::from_secs(60);
+
+/// A claimed notification and what to post for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub ticket: TicketNumber,
+    pub step: String,
+    pub due_at: DateTime<Utc>,
+    pub late: bool,
+    pub effects: Vec<Effect>,
+}
+
+impl App {
+    /// Claims the notifications due now (at most `limit`, earliest first) and
+    /// says what each posts. Steps made moot meanwhile are dropped here.
+    pub async fn claim_due(&self, limit: i64) -> Result<Vec<Due>, AppError> {
+        let now = self.now();
+        let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let mut due = Vec::new();
+        for c in self.store.claim_due(now, now + lease, limit).await? {
+            let ticket = self.store.ticket_by_id(c.ticket_id).await?;
+            let customer = ticket.as_ref().and_then(|t| self.config.customer(t.number.customer.as_str()));
+            let (Some(ticket), Some(customer)) = (ticket, customer) else {
+                self.store.drop_notification(c.id).await?;
+                continue;
+            };
+            // Answered or closed after the claim's schedule was written: only
+            // a breach that came before the answer is still news.
+            let breached_unanswered = c.step == "breach" && ticket.acked_at.is_none_or(|a| a > c.due_at);
+            if !ticket.is_unanswered() && !breached_unanswered {
+                self.store.drop_notification(c.id).await?;
+                continue;
+            }
+            let late = (now - c.due_at).to_std().is_ok_and(|d| d > LATE_AFTER);
+            let effects = self.step_effects(customer, &ticket, &c.step, c.due_at, late, c.id)?;
+            due.push(Due {
+                id: c.id,
+                ticket_id: c.ticket_id,
+                ticket: ticket.number,
+                step: c.step,
+                due_at: c.due_at,
+                late,
+                effects,
+            });
+        }
+        Ok(due)
+    }
+
+    /// Records a notification as sent; a breach becomes an event at its deadline.
+    pub async fn notification_sent(&self, due: &Due) -> Result<(), AppError> {
+        let breach = EventKind::Breached { due_at: due.due_at };
+        let event = (due.step == "breach").then_some((due.ticket_id, due.due_at, &breach));
+        if self.store.mark_sent(due.id, self.now(), due.late, event).await? {
+            tracing::info!(ticket = %due.ticket, step = %due.step, late = due.late, "notification sent");
+        }
+        Ok(())
+    }
+
+    /// Gives a notification whose delivery failed back to the schedule.
+    pub async fn notification_failed(&self, due: &Due) -> Result<(), AppError> {
+        tracing::warn!(ticket = %due.ticket, step = %due.step, "notification not delivered; it will be retried");
+        Ok(self.store.release(due.id).await?)
+    }
+
+    /// When the next notification falls due, if any is pending.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, AppError> {
+        Ok(self.store.next_due().await?)
+    }
+
+    /// Woken whenever a ticket change may have moved the next due instant.
+    pub fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
+    }
+
+    fn step_effects(
+        &self,
+        customer: &Customer,
+        ticket: &Ticket,
+        step_name: &str,
+        due_at: DateTime<Utc>,
+        late: bool,
+        id: i64,
+    ) -> Result<Vec<Effect>, AppError> {
+        let (plan, _) = self.sla(customer)?;
+        let policy = self.config.escalation(&plan.name).map_err(AppError::Refused)?;
+        let trigger = Trigger::parse(step_name).map_err(AppError::Refused)?;
+        // The configured step; one removed from the configuration since it
+        // was scheduled still posts in the thread, pinging nobody.
+        let fallback = Step { trigger, ping: vec![], post: vec![Destination::Thread] };
+        let step = policy.steps(ticket.severity).iter().find(|s| s.trigger == trigger).unwrap_or(&fallback);
+        let role = self.config.discord.as_ref().and_then(|d| d.escalation_role);
+        let mut users = Vec::new();
+        let mut roles = Vec::new();
+        for r in &step.ping {
+            match r {
+                Recipient::Tam => users.push(customer.tam),
+                Recipient::BackupTam => users.extend(customer.backup_tam),
+                Recipient::Role => roles.extend(role),
+            }
+        }
+        let lang = customer.language;
+        let mentions: String =
+            users.iter().map(|u| format!("<@{u}> ")).chain(roles.iter().map(|r| format!("<@&{r}> "))).collect();
+        let (n, level, summary) = (&ticket.number, i18n::severity(lang, ticket.severity), &ticket.summary);
+        let mut text = match trigger {
+            Trigger::Percent(p) => {
+                let due = when(ticket.due_at);
+                say!(
+                    lang,
+                    "{mentions}Reminder: **{n}** ({level}, {summary}) has used {p} % of its first-response time; response due {due}.",
+                    "{mentions}Recordatorio: **{n}** ({level}, {summary}) ha consumido el {p} % de su tiempo de primera respuesta; vence {due}."
+                )
+            }
+            Trigger::Breach => {
+                let at = format!("<t:{}:F>", due_at.timestamp());
+                say!(
+                    lang,
+                    "{mentions}**{n}** ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
+                    "{mentions}**{n}** ({level}, {summary}) ha INCUMPLIDO su objetivo: sin primera respuesta cualificada a las {at}."
+                )
+            }
+        };
+        if late {
+            let at = format!("<t:{}:F>", due_at.timestamp());
+            text.push_str(&say!(
+                lang,
+                " (Sent late: it was due {at}, while the bot was unavailable.)",
+                " (Enviado con retraso: vencía {at}, cuando el bot no estaba disponible.)"
+            ));
+        }
+        let mut effects = Vec::new();
+        for (i, destination) in step.post.iter().enumerate() {
+            let (place, text) = match destination {
+                Destination::Thread => (Place::Ticket(ticket.number.clone()), text.clone()),
+                Destination::EscalationChannel => {
+                    let Some(channel) = self.config.discord.as_ref().and_then(|d| d.escalation_channel) else {
+                        continue;
+                    };
+                    let thread = ticket.thread_id.map(|t| format!(" <#{t}>")).unwrap_or_default();
+                    (Place::Channel(channel), format!("{text}{thread}"))
+                }
+            };
+            effects.push(Effect::Post {
+                place,
+                text,
+                ping: users.clone(),
+                ping_roles: roles.clone(),
+                // Stable across restarts: a resend is recognised, not reposted.
+                key: Some(format!("pl-n{id}-{i}")),
+            });
+        }
+        if ticket.is_unanswered() {
+            effects.push(Effect::UpdateCard { card: self.card(customer, ticket)? });
+        }
+        Ok(effects)
+    }
+}
