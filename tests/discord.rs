@@ -33,6 +33,7 @@ fn monday_morning() -> DateTime<Utc> {
 struct Bot {
     fake: FakeDiscord,
     app: App,
+    clock: Arc<ManualClock>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     db: TestDb,
@@ -47,7 +48,8 @@ impl Bot {
         let config = Config::load(Path::new("config/example.toml")).unwrap();
         let mut discord = config.discord.clone().expect("the example has [discord]");
         discord.api_base = fake.api_base();
-        let app = App::new(Arc::new(config), db.store.clone(), Arc::new(ManualClock::new(monday_morning())));
+        let clock = Arc::new(ManualClock::new(monday_morning()));
+        let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
         for (user, channel) in [(ALICE, ACME_CHANNEL), (BOB, GLOBEX_CHANNEL)] {
             let staff =
                 Invocation { user: Snowflake(ENGINEER), is_staff: true, channel: Snowflake(channel), language: None };
@@ -64,7 +66,7 @@ impl Bot {
             priority_line::adapters::discord::run(bot_app, &discord, "fake-token", shutdown).await
         });
         fake.connected(1).await;
-        Bot { fake, app, stop: Some(stop), task, db }
+        Bot { fake, app, clock, stop: Some(stop), task, db }
     }
 
     /// Sends a slash command as `member` in `channel` and returns the
@@ -228,8 +230,8 @@ async fn a_contact_cannot_see_or_act_on_another_customers_ticket() {
 
 /// After an acknowledgement, the card is edited to "acknowledged" without the
 /// button, and the thread is told who answered.
-async fn assert_acknowledged(bot: &Bot, thread: u64, card: &Request) {
-    let card_id = card_id(bot, thread, card).await;
+async fn assert_acknowledged(bot: &Bot, thread: u64) {
+    let card_id = card_id(bot, thread).await;
     let edit = bot.fake.request("PATCH", &format!("/channels/{thread}/messages/{card_id}"), 1).await;
     let embed = &edit.body["embeds"][0];
     assert!(embed["fields"].to_string().contains("con acuse de recibo"), "{embed}");
@@ -251,7 +253,7 @@ async fn assert_acknowledged(bot: &Bot, thread: u64, card: &Request) {
     assert_eq!(stored.acked_at, Some(monday_morning()));
 }
 
-async fn card_id(bot: &Bot, thread: u64, _card: &Request) -> u64 {
+async fn card_id(bot: &Bot, thread: u64) -> u64 {
     let stored = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(stored.thread_id, Some(Snowflake(thread)));
     stored.card_message_id.expect("the card is recorded").0
@@ -261,7 +263,7 @@ async fn card_id(bot: &Bot, thread: u64, _card: &Request) -> u64 {
 async fn the_acknowledge_button_acknowledges_once() {
     let bot = Bot::start().await;
     let (thread, card) = bot.open_critical().await;
-    let card_message = fake::message(card_id(&bot, thread, &card).await, thread, fake::BOT_ID, &card.body);
+    let card_message = fake::message(card_id(&bot, thread).await, thread, fake::BOT_ID, &card.body);
     let press = |id| fake::button(id, thread, engineer(), "ack:ACME-1", card_message.clone());
 
     let first = bot.fake.next_id();
@@ -269,7 +271,7 @@ async fn the_acknowledge_button_acknowledges_once() {
     let reply = bot.callback(first).await;
     assert_ephemeral(&reply);
     assert!(text(&reply).starts_with("You acknowledged ACME-1"), "{reply}");
-    assert_acknowledged(&bot, thread, &card).await;
+    assert_acknowledged(&bot, thread).await;
 
     let second = bot.fake.next_id();
     bot.fake.dispatch("INTERACTION_CREATE", press(second));
@@ -281,7 +283,7 @@ async fn the_acknowledge_button_acknowledges_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ack_in_the_thread_acknowledges_and_a_contact_cannot() {
     let bot = Bot::start().await;
-    let (thread, card) = bot.open_critical().await;
+    let (thread, _) = bot.open_critical().await;
     let reply = bot.slash(thread, alice(), "en-US", "ack", json!([])).await;
     assert_ephemeral(&reply);
     assert!(text(&reply).contains("Only support staff and TAMs can acknowledge"), "{reply}");
@@ -289,14 +291,14 @@ async fn ack_in_the_thread_acknowledges_and_a_contact_cannot() {
     let reply =
         bot.slash(thread, engineer(), "en-US", "ack", json!([{"name": "note", "type": 3, "value": "On it"}])).await;
     assert!(text(&reply).starts_with("You acknowledged ACME-1"), "{reply}");
-    assert_acknowledged(&bot, thread, &card).await;
+    assert_acknowledged(&bot, thread).await;
     bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_staff_message_in_the_thread_acknowledges() {
     let bot = Bot::start().await;
-    let (thread, card) = bot.open_critical().await;
+    let (thread, _) = bot.open_critical().await;
     // The contact's own message and the bot's echo do not count.
     let id = bot.fake.next_id();
     bot.fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, ALICE, "alice", &[], "any news?"));
@@ -305,7 +307,7 @@ async fn the_first_staff_message_in_the_thread_acknowledges() {
         "MESSAGE_CREATE",
         fake::typed_message(id, thread, ENGINEER, "engineer", &[STAFF_ROLE], "Looking now"),
     );
-    assert_acknowledged(&bot, thread, &card).await;
+    assert_acknowledged(&bot, thread).await;
     let edits = bot.fake.requests().iter().filter(|r| r.method == "PATCH").count();
     assert_eq!(edits, 1, "one acknowledgement, one card edit");
     bot.stop().await;
@@ -513,4 +515,37 @@ fn without_a_token_the_bot_says_which_variable_to_set() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("set DISCORD_TOKEN to the bot token"), "{err}");
+}
+
+/// The watcher runs inside the bot: as time passes (moved by the test, which
+/// then nudges the watcher instead of waiting for its next wake-up), the
+/// escalation steps reach the thread, the escalation channel and the card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalations_reach_the_thread_the_escalation_channel_and_the_card() {
+    const ESCALATION_CHANNEL: u64 = 310000000000000009;
+    const ESCALATION_ROLE: &str = "320000000000000002";
+    let bot = Bot::start().await;
+    let (thread, _) = bot.open_critical().await;
+    let card_id = card_id(&bot, thread).await;
+
+    bot.clock.advance(chrono::Duration::minutes(15));
+    bot.app.wake_handle().notify_one();
+    let reminder = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 3).await;
+    let content = reminder.body["content"].as_str().unwrap();
+    assert!(content.starts_with(&format!("<@{TAM_ACME}> Recordatorio: **ACME-1**")), "{content}");
+    assert_eq!(reminder.body["allowed_mentions"]["users"], json!([TAM_ACME.to_string()]));
+    assert!(reminder.body["nonce"].as_str().unwrap().starts_with("pl-n"), "a keyed post: {}", reminder.body);
+    let amber = bot.fake.request("PATCH", &format!("/channels/{thread}/messages/{card_id}"), 1).await;
+    assert_eq!(amber.body["embeds"][0]["color"], 0xf1c40f, "amber at half time");
+
+    bot.clock.advance(chrono::Duration::minutes(15));
+    bot.app.wake_handle().notify_one();
+    let escalated = bot.fake.request("POST", &format!("/channels/{ESCALATION_CHANNEL}/messages"), 1).await;
+    let content = escalated.body["content"].as_str().unwrap();
+    assert!(content.contains("INCUMPLIDO") && content.contains(&format!("<#{thread}>")), "{content}");
+    assert_eq!(escalated.body["allowed_mentions"]["roles"], json!([ESCALATION_ROLE]));
+    assert_eq!(escalated.body["allowed_mentions"]["parse"], json!([]));
+    let breached = bot.fake.request("PATCH", &format!("/channels/{thread}/messages/{card_id}"), 3).await;
+    assert_eq!(breached.body["embeds"][0]["color"], 0xe74c3c, "red: breached");
+    bot.stop().await;
 }

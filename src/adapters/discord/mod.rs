@@ -15,21 +15,23 @@ mod retry;
 
 use std::future::Future;
 use std::num::NonZeroU64;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use async_trait::async_trait;
 use serenity::all::{
     AutoArchiveDuration, ChannelId, ChannelType, ClientBuilder, CommandInteraction, ComponentInteraction, Context,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
     CreateThread, EditInteractionResponse, EditMessage, EventHandler, GatewayIntents, GuildId, HttpBuilder,
     Interaction, InteractionId, Member, Message, MessageId, Ready, RoleId, User, UserId,
 };
-use serenity::async_trait;
 use serenity::http::Http;
 
 use crate::app::{App, Command, Effect, Invocation, Outcome, Place, Reply};
 use crate::config::DiscordConfig;
 use crate::domain::customer::{Language, Snowflake};
+use crate::scheduler;
 
 /// How long an interaction waits for the application layer before Discord is
 /// told that an answer is coming (Discord allows three seconds in all).
@@ -53,7 +55,7 @@ pub async fn run(
         http = http.proxy(discord.api_base.clone()).ratelimiter_disabled(true);
     }
     let handler = Handler {
-        app,
+        app: app.clone(),
         guild: id(discord.guild).context("discord.guild is 0")?,
         staff_role: id(discord.staff_role).context("discord.staff_role is 0")?,
         global_commands: discord.global_commands,
@@ -66,13 +68,26 @@ pub async fn run(
         .event_handler(handler)
         .await
         .context("cannot build the Discord client")?;
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let shards = client.shard_manager.clone();
+    let mut gateway_stopping = stopping.clone();
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing the gateway connection");
+        let _ = stop.send(true);
+    });
+    tokio::spawn(async move {
+        let _ = gateway_stopping.wait_for(|s| *s).await;
         shards.shutdown_all().await;
     });
-    client.start().await.context("the Discord gateway connection ended")
+    let out = DiscordOut { app: app.clone(), http: client.http.clone() };
+    let mut watcher_stopping = stopping;
+    let watcher = tokio::spawn(scheduler::run(app, out, async move {
+        let _ = watcher_stopping.wait_for(|s| *s).await;
+    }));
+    let ended = client.start().await.context("the Discord gateway connection ended");
+    watcher.abort();
+    ended
 }
 
 struct Handler {
@@ -214,82 +229,98 @@ impl Handler {
     /// Carries out effects in order; one that fails is logged and the rest go on.
     async fn carry_out(&self, http: &Http, effects: Vec<Effect>) {
         for effect in effects {
-            if let Err(e) = self.effect(http, effect).await {
+            if let Err(e) = deliver(&self.app, http, effect).await {
                 tracing::error!(error = format!("{e:#}"), "a Discord effect failed");
             }
         }
     }
+}
 
-    async fn effect(&self, http: &Http, effect: Effect) -> anyhow::Result<()> {
-        match effect {
-            Effect::OpenThread { card, channel, members } => {
-                let number = &card.ticket.number;
-                let thread = CreateThread::new(render::thread_name(&card))
-                    .kind(ChannelType::PrivateThread)
-                    .invitable(false)
-                    .auto_archive_duration(AutoArchiveDuration::OneWeek);
-                let parent = id::<ChannelId>(channel)?;
-                let thread = retry::with_retries("create thread", || parent.create_thread(http, thread.clone()))
+/// Carries out one effect of the application layer on Discord.
+async fn deliver(app: &App, http: &Http, effect: Effect) -> anyhow::Result<()> {
+    match effect {
+        Effect::OpenThread { card, channel, members } => {
+            let number = &card.ticket.number;
+            let thread = CreateThread::new(render::thread_name(&card))
+                .kind(ChannelType::PrivateThread)
+                .invitable(false)
+                .auto_archive_duration(AutoArchiveDuration::OneWeek);
+            let parent = id::<ChannelId>(channel)?;
+            let thread = retry::with_retries("create thread", || parent.create_thread(http, thread.clone()))
+                .await
+                .with_context(|| format!("creating the thread of {number}"))?;
+            for member in members {
+                let user = id::<UserId>(member)?;
+                retry::with_retries("add thread member", || thread.id.add_thread_member(http, user))
                     .await
-                    .with_context(|| format!("creating the thread of {number}"))?;
-                for member in members {
-                    let user = id::<UserId>(member)?;
-                    retry::with_retries("add thread member", || thread.id.add_thread_member(http, user))
-                        .await
-                        .with_context(|| format!("adding {member} to the thread of {number}"))?;
-                }
-                let message = CreateMessage::new()
-                    .embed(render::card_embed(&card))
-                    .components(render::card_components(&card))
-                    .allowed_mentions(render::mentions(&[]))
-                    .nonce(retry::nonce())
-                    .enforce_nonce(true);
-                let posted = retry::with_retries("post card", || thread.id.send_message(http, message.clone()))
-                    .await
-                    .with_context(|| format!("posting the card of {number}"))?;
-                self.app
-                    .attach_thread(number, Snowflake(thread.id.get()), Snowflake(posted.id.get()))
-                    .await
-                    .with_context(|| format!("recording the thread of {number}"))?;
-                tracing::info!(ticket = %number, thread = %thread.id, "ticket thread opened");
+                    .with_context(|| format!("adding {member} to the thread of {number}"))?;
             }
-            Effect::UpdateCard { card } => {
-                let number = &card.ticket.number;
-                let stored = self.app.store().ticket(number).await?;
-                let Some((thread, message)) = stored.and_then(|t| t.thread_id.zip(t.card_message_id)) else {
-                    tracing::warn!(ticket = %number, "the card cannot be updated: the ticket has no thread");
-                    return Ok(());
-                };
-                let edit = EditMessage::new()
-                    .embed(render::card_embed(&card))
-                    .components(render::card_components(&card))
-                    .allowed_mentions(render::mentions(&[]));
-                let (thread, message) = (id::<ChannelId>(thread)?, id::<MessageId>(message)?);
-                retry::with_retries("edit card", || thread.edit_message(http, message, edit.clone()))
-                    .await
-                    .with_context(|| format!("editing the card of {number}"))?;
-            }
-            Effect::Post { place, text, ping, ping_roles, key } => {
-                let channel = match &place {
-                    Place::Channel(c) => *c,
-                    Place::Ticket(number) => match self.app.store().ticket(number).await?.and_then(|t| t.thread_id) {
-                        Some(thread) => thread,
-                        None => anyhow::bail!("{number} has no thread to post in"),
-                    },
-                };
-                // A keyed post (a scheduled notification) keeps its nonce across
-                // restarts too, so a resend after a crash is not posted twice.
-                let nonce = key.map_or_else(retry::nonce, serenity::all::Nonce::String);
-                let message = CreateMessage::new()
-                    .content(render::fit(&text))
-                    .allowed_mentions(render::mentions(&ping).roles(ping_roles.iter().map(|r| RoleId::new(r.0))))
-                    .nonce(nonce)
-                    .enforce_nonce(true);
-                let channel = id::<ChannelId>(channel)?;
-                retry::with_retries("post", || channel.send_message(http, message.clone()))
-                    .await
-                    .context("posting a message")?;
-            }
+            let message = CreateMessage::new()
+                .embed(render::card_embed(&card))
+                .components(render::card_components(&card))
+                .allowed_mentions(render::mentions(&[]))
+                .nonce(retry::nonce())
+                .enforce_nonce(true);
+            let posted = retry::with_retries("post card", || thread.id.send_message(http, message.clone()))
+                .await
+                .with_context(|| format!("posting the card of {number}"))?;
+            app.attach_thread(number, Snowflake(thread.id.get()), Snowflake(posted.id.get()))
+                .await
+                .with_context(|| format!("recording the thread of {number}"))?;
+            tracing::info!(ticket = %number, thread = %thread.id, "ticket thread opened");
+        }
+        Effect::UpdateCard { card } => {
+            let number = &card.ticket.number;
+            let stored = app.store().ticket(number).await?;
+            let Some((thread, message)) = stored.and_then(|t| t.thread_id.zip(t.card_message_id)) else {
+                tracing::warn!(ticket = %number, "the card cannot be updated: the ticket has no thread");
+                return Ok(());
+            };
+            let edit = EditMessage::new()
+                .embed(render::card_embed(&card))
+                .components(render::card_components(&card))
+                .allowed_mentions(render::mentions(&[]));
+            let (thread, message) = (id::<ChannelId>(thread)?, id::<MessageId>(message)?);
+            retry::with_retries("edit card", || thread.edit_message(http, message, edit.clone()))
+                .await
+                .with_context(|| format!("editing the card of {number}"))?;
+        }
+        Effect::Post { place, text, ping, ping_roles, key } => {
+            let channel = match &place {
+                Place::Channel(c) => *c,
+                Place::Ticket(number) => match app.store().ticket(number).await?.and_then(|t| t.thread_id) {
+                    Some(thread) => thread,
+                    None => anyhow::bail!("{number} has no thread to post in"),
+                },
+            };
+            // A keyed post (a scheduled notification) keeps its nonce across
+            // restarts too, so a resend after a crash is not posted twice.
+            let nonce = key.map_or_else(retry::nonce, serenity::all::Nonce::String);
+            let message = CreateMessage::new()
+                .content(render::fit(&text))
+                .allowed_mentions(render::mentions(&ping).roles(ping_roles.iter().map(|r| RoleId::new(r.0))))
+                .nonce(nonce)
+                .enforce_nonce(true);
+            let channel = id::<ChannelId>(channel)?;
+            retry::with_retries("post", || channel.send_message(http, message.clone()))
+                .await
+                .context("posting a message")?;
+        }
+    }
+    Ok(())
+}
+
+/// The scheduler's deliveries, on Discord.
+struct DiscordOut {
+    app: App,
+    http: Arc<Http>,
+}
+
+#[async_trait]
+impl scheduler::Deliver for DiscordOut {
+    async fn deliver(&self, effects: &[Effect]) -> Result<(), String> {
+        for effect in effects {
+            deliver(&self.app, &self.http, effect.clone()).await.map_err(|e| format!("{e:#}"))?;
         }
         Ok(())
     }
