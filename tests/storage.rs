@@ -172,9 +172,24 @@ async fn removing_a_contact_keeps_their_tickets(db: &TestDb) {
 
 async fn migrations_are_idempotent(db: &TestDb) {
     db.store.migrate().await.unwrap();
-    let again = Store::connect(&db.url).await.unwrap();
-    again.ping().await.unwrap();
-    again.close().await;
+    db.store.migrate().await.unwrap();
+    db.store.ping().await.unwrap();
+}
+
+/// One process per SQLite file: a second store on it is refused, clearly,
+/// until the first is gone. (PostgreSQL takes any number of instances.)
+#[tokio::test]
+async fn a_second_process_on_the_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/bot.db", dir.path().display());
+    let first = Store::connect(&url).await.unwrap();
+    let err = Store::connect(&url).await.expect_err("the file is in use");
+    let message = err.to_string();
+    assert!(message.contains("in use by another priority-line process") && message.contains("PostgreSQL"), "{message}");
+    first.close().await;
+    drop(first);
+    let second = Store::connect(&url).await.expect("free again once the first is gone");
+    second.close().await;
 }
 
 both_backends! {

@@ -291,5 +291,13 @@ both_backends! {
     after_downtime_overdue_steps_go_out_late_in_order_and_the_breach_is_dated_at_the_deadline,
     an_answer_during_downtime_drops_the_reminders_but_not_the_breach_before_it,
     reclassification_reschedules_from_the_opening_time,
-    concurrent_watchers_send_each_notification_once,
+}
+
+/// PostgreSQL only: SQLite serves one process (a second is refused, see
+/// tests/storage.rs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_instances_claim_concurrently_without_duplicates() {
+    let Some(db) = support::postgres().await else { return };
+    concurrent_watchers_send_each_notification_once(&db).await;
+    db.finish().await;
 }

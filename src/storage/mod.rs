@@ -52,6 +52,13 @@ pub enum StorageError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "{path} is in use by another priority-line process (it holds {path}.lock): SQLite serves one process. \
+         Stop the other one, or use PostgreSQL to run several instances."
+    )]
+    InUse { path: String },
+    #[error("cannot lock {path}.lock: {source}")]
+    Lock { path: String, source: std::io::Error },
     #[error("corrupt row in {table}: {problem}")]
     Corrupt { table: &'static str, problem: String },
 }
@@ -113,6 +120,10 @@ pub struct Store {
     /// colliding. (Another process on the same file stays correct, through
     /// SQLite's busy timeout, only slower.)
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite: the lock on `<file>.lock`, held while any clone of the store
+    /// lives, so that a second process on the same file refuses to start
+    /// (two would each believe they alone send the notifications).
+    _owner: Option<Arc<std::fs::File>>,
 }
 
 impl Store {
@@ -126,8 +137,11 @@ impl Store {
 
     pub async fn connect_without_migrating(url: &str) -> Result<Store, StorageError> {
         sqlx::any::install_default_drivers();
+        let mut owner = None;
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
-            (Backend::Sqlite, sqlite_url(path)?)
+            let url = sqlite_url(path)?;
+            owner = lock_sqlite_file(path)?;
+            (Backend::Sqlite, url)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_owned())
         } else {
@@ -158,7 +172,7 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(8).connect(&url).await?,
         };
-        Ok(Store { pool, backend, writer: Arc::default() })
+        Ok(Store { pool, backend, writer: Arc::default(), _owner: owner })
     }
 
     /// Begins a write transaction; on SQLite, after this process's earlier writers.
@@ -651,6 +665,26 @@ fn id_from_db(v: i64) -> Snowflake {
 }
 
 /// `mode=rwc` creates the file; its directory is created here.
+/// Takes `<file>.lock` for this process (not for in-memory databases).
+fn lock_sqlite_file(path: &str) -> Result<Option<Arc<std::fs::File>>, StorageError> {
+    let file = path.split_once('?').map_or(path, |(f, _)| f);
+    if file.is_empty() || file == ":memory:" {
+        return Ok(None);
+    }
+    let lock_path = format!("{file}.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| StorageError::Lock { path: file.to_owned(), source })?;
+    match lock.try_lock() {
+        Ok(()) => Ok(Some(Arc::new(lock))),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::InUse { path: file.to_owned() }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StorageError::Lock { path: file.to_owned(), source }),
+    }
+}
+
 fn sqlite_url(path: &str) -> Result<String, StorageError> {
     let (file, query) = path.split_once('?').unwrap_or((path, ""));
     if file != ":memory:" && !file.is_empty() {
