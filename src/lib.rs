@@ -10,5 +10,6 @@ pub mod adapters;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod metrics;
 pub mod scheduler;
 pub mod storage;

@@ -460,11 +460,13 @@ async fn the_binary_serves_and_shuts_down_cleanly_on_sigterm() {
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
     let example = std::fs::read_to_string("config/example.toml").unwrap();
-    let config =
-        example.replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base())).replace(
+    let config = example
+        .replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base()))
+        .replace(
             "url = \"sqlite://data/priority-line.db\"",
             &format!("url = \"sqlite://{}/bot.db\"", dir.path().display()),
-        );
+        )
+        .replace("listen = \"127.0.0.1:9184\"", "listen = \"127.0.0.1:0\"");
     assert_ne!(config, example, "the example's api_base and storage lines moved: update this test");
     let path = dir.path().join("bot.toml");
     std::fs::write(&path, config).unwrap();

@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod console;
 pub mod discord;
+pub mod http;

@@ -26,6 +26,7 @@ use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::escalation;
 use crate::domain::sla::{Plan, ResponseTarget, Severity};
 use crate::domain::ticket::{Ticket, TicketNumber};
+use crate::metrics::Metrics;
 use crate::storage::{Scheduled, StorageError, Store};
 pub use card::{Card, CardStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -125,15 +126,20 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Woken when a ticket change may have moved the next due notification.
     wake: Arc<tokio::sync::Notify>,
+    metrics: Arc<Metrics>,
 }
 
 impl App {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>) -> App {
-        App { config, store, clock, wake: Arc::default() }
+        App { config, store, clock, wake: Arc::default(), metrics: Arc::default() }
     }
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     pub fn store(&self) -> &Store {

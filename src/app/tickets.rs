@@ -11,6 +11,7 @@ use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::text::{clean, clean_optional, DETAILS_MAX, SHORT_MAX, SUMMARY_MAX};
 use crate::domain::ticket::{EventKind, Refusal, Ticket, TicketKind, TicketNumber};
+use crate::metrics::SeverityLabel;
 use crate::storage::{NewTicket, Reschedule};
 
 impl App {
@@ -302,6 +303,11 @@ impl App {
         let (changed, event) =
             ticket.acknowledge(inv.user, now, note.clone()).map_err(|r| refused(lang, &ticket, &r))?;
         let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event, Reschedule::Answered(now)).await?;
+        let response = (now - ticket.opened_at).to_std().unwrap_or_default();
+        self.metrics
+            .first_response_seconds
+            .get_or_create(&SeverityLabel::of(ticket.severity))
+            .observe(response.as_secs_f64());
         let (by, minutes, post) = (inv.user, (now - ticket.opened_at).num_minutes(), customer.language);
         let mut text = match now <= ticket.due_at {
             true => say!(

@@ -71,8 +71,18 @@ impl App {
     pub async fn notification_sent(&self, due: &Due) -> Result<(), AppError> {
         let breach = EventKind::Breached { due_at: due.due_at };
         let event = (due.step == "breach").then_some((due.ticket_id, due.due_at, &breach));
-        if self.store.mark_sent(due.id, self.now(), due.late, event).await? {
+        let now = self.now();
+        if self.store.mark_sent(due.id, now, due.late, event).await? {
             tracing::info!(ticket = %due.ticket, step = %due.step, late = due.late, "notification sent");
+            let m = &self.metrics;
+            m.notifications_sent.inc();
+            if due.late {
+                m.notifications_late.inc();
+            }
+            if due.step == "breach" {
+                m.breaches.inc();
+            }
+            m.notification_lag_seconds.observe((now - due.due_at).to_std().unwrap_or_default().as_secs_f64());
         }
         Ok(())
     }
@@ -86,6 +96,17 @@ impl App {
     /// When the next notification falls due, if any is pending.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, AppError> {
         Ok(self.store.next_due().await?)
+    }
+
+    /// Sets the open-tickets gauges from the database (at each scrape).
+    pub async fn refresh_open_tickets(&self) -> Result<(), AppError> {
+        let counts = self.store.open_ticket_counts().await?;
+        self.metrics.open_tickets.clear();
+        for (customer, severity, n) in counts {
+            let labels = crate::metrics::OpenLabels { customer, severity: severity.to_string() };
+            self.metrics.open_tickets.get_or_create(&labels).set(n);
+        }
+        Ok(())
     }
 
     /// Woken whenever a ticket change may have moved the next due instant.

@@ -481,6 +481,17 @@ impl Store {
         row.as_ref().map(ticket_from_row).transpose()
     }
 
+    /// Tickets not closed, counted by customer and severity level.
+    pub async fn open_ticket_counts(&self) -> Result<Vec<(String, i64, i64)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT customer, CAST(severity AS BIGINT) AS severity, COUNT(*) AS n FROM tickets
+             WHERE state <> 'closed' GROUP BY customer, severity ORDER BY customer, severity",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((r.try_get("customer")?, r.try_get("severity")?, r.try_get("n")?))).collect()
+    }
+
     pub async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>, StorageError> {
         let row = sqlx::query(concat!(ticket_select!(), " WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(ticket_from_row).transpose()

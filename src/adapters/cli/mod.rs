@@ -130,7 +130,23 @@ fn run_bot(path: &std::path::Path) -> Result<(), Failure> {
             .map_err(|e| Failure::Usage(format!("cannot open the storage: {e}")))?;
         tracing::info!(backend = ?store.backend(), "storage ready");
         let app = crate::app::App::new(config.clone(), store.clone(), std::sync::Arc::new(crate::app::SystemClock));
-        let result = crate::adapters::discord::run(app, &discord, &token, shutdown_signal()).await;
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stopped| *stopped).await;
+        };
+        let listen = config.http.listen;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot listen on {listen} ([http].listen): {e}")))?;
+        let bound = listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string());
+        tracing::info!(address = %bound, "metrics at /metrics, health at /healthz");
+        let http = tokio::spawn(crate::adapters::http::serve(listener, app.clone(), until_stopped(stopping.clone())));
+        let result = crate::adapters::discord::run(app, &discord, &token, until_stopped(stopping)).await;
+        http.abort();
         store.close().await;
         result.map_err(|e| Failure::Usage(format!("{e:#}")))
     })

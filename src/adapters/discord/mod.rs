@@ -24,8 +24,9 @@ use serenity::all::{
     AutoArchiveDuration, ChannelId, ChannelType, ClientBuilder, CommandInteraction, ComponentInteraction, Context,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
     CreateThread, EditInteractionResponse, EditMessage, EventHandler, GatewayIntents, GuildId, HttpBuilder,
-    Interaction, InteractionId, Member, Message, MessageId, Ready, RoleId, User, UserId,
+    Interaction, InteractionId, Member, Message, MessageId, Ready, RoleId, ShardStageUpdateEvent, User, UserId,
 };
+use serenity::gateway::ConnectionStage;
 use serenity::http::Http;
 
 use crate::app::{App, Command, Effect, Invocation, Outcome, Place, Reply};
@@ -54,6 +55,7 @@ pub async fn run(
         // off: the proxy (twilight-http-proxy) does the rate limiting.
         http = http.proxy(discord.api_base.clone()).ratelimiter_disabled(true);
     }
+    app.metrics().gateway_expected.store(true, std::sync::atomic::Ordering::Relaxed);
     let handler = Handler {
         app: app.clone(),
         guild: id(discord.guild).context("discord.guild is 0")?,
@@ -102,6 +104,7 @@ struct Handler {
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(bot = %ready.user.name, session = %ready.session_id, "connected to the Discord gateway");
+        self.app.metrics().gateway_connected.set(1);
         let commands = commands::all();
         let registered = if self.global_commands {
             serenity::all::Command::set_global_commands(&ctx.http, commands).await
@@ -112,6 +115,12 @@ impl EventHandler for Handler {
             Ok(c) => tracing::info!(count = c.len(), global = self.global_commands, "slash commands registered"),
             Err(e) => tracing::error!(error = %e, "registering the slash commands failed"),
         }
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        let connected = matches!(event.new, ConnectionStage::Connected);
+        tracing::info!(stage = %event.new, "gateway connection stage");
+        self.app.metrics().gateway_connected.set(i64::from(connected));
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -193,6 +202,7 @@ impl Handler {
     /// Replies to an interaction with the outcome of `work`, deferring first
     /// if it is slow, then carries out the effects.
     async fn answer(&self, ctx: &Context, id: InteractionId, token: &str, work: impl Future<Output = Outcome>) {
+        let arrived = std::time::Instant::now();
         tokio::pin!(work);
         let outcome = tokio::select! {
             outcome = &mut work => {
@@ -223,6 +233,7 @@ impl Handler {
                 outcome
             }
         };
+        self.app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
         self.carry_out(&ctx.http, outcome.effects).await;
     }
 

@@ -1,0 +1,119 @@
+//! What operators watch: Prometheus metrics, observed where things happen
+//! (the application layer, the scheduler, the Discord adapter) and encoded
+//! by the HTTP adapter at `GET /metrics`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::domain::sla::Severity;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SeverityLabel {
+    pub severity: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OpenLabels {
+    pub customer: String,
+    pub severity: String,
+}
+
+impl SeverityLabel {
+    pub fn of(s: Severity) -> SeverityLabel {
+        SeverityLabel { severity: s.level().to_string() }
+    }
+}
+
+pub struct Metrics {
+    registry: Registry,
+    /// Set from the database at each scrape.
+    pub open_tickets: Family<OpenLabels, Gauge>,
+    pub first_response_seconds: Family<SeverityLabel, Histogram, fn() -> Histogram>,
+    pub breaches: Counter,
+    pub notifications_sent: Counter,
+    pub notifications_late: Counter,
+    pub notification_lag_seconds: Histogram,
+    pub interaction_seconds: Histogram,
+    pub gateway_connected: Gauge,
+    /// Whether this process runs a gateway connection at all (the console does not).
+    pub gateway_expected: AtomicBool,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("priority_line");
+        let open_tickets = Family::<OpenLabels, Gauge>::default();
+        registry.register("open_tickets", "Tickets not closed, by customer and severity", open_tickets.clone());
+        // From 1 minute to 2 days: L1's 30 minutes to L4's working days.
+        fn response_histogram() -> Histogram {
+            Histogram::new([60.0, 300.0, 900.0, 1800.0, 3600.0, 4.0 * 3600.0, 8.0 * 3600.0, 86400.0, 172800.0])
+        }
+        let first_response_seconds =
+            Family::<SeverityLabel, Histogram, fn() -> Histogram>::new_with_constructor(response_histogram);
+        registry.register(
+            "first_response_seconds",
+            "Time from opening to the qualified first response, by severity",
+            first_response_seconds.clone(),
+        );
+        let breaches = Counter::default();
+        registry.register("breaches", "First-response targets breached", breaches.clone());
+        let notifications_sent = Counter::default();
+        registry.register("notifications_sent", "Escalation notifications sent", notifications_sent.clone());
+        let notifications_late = Counter::default();
+        registry.register(
+            "notifications_late",
+            "Escalation notifications sent late (the bot was down when they fell due)",
+            notifications_late.clone(),
+        );
+        let notification_lag_seconds = Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0]);
+        registry.register(
+            "notification_lag_seconds",
+            "From a notification's due instant to its sending",
+            notification_lag_seconds.clone(),
+        );
+        let interaction_seconds = Histogram::new([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0]);
+        registry.register(
+            "interaction_seconds",
+            "From a Discord interaction's arrival to its reply",
+            interaction_seconds.clone(),
+        );
+        let gateway_connected = Gauge::default();
+        registry.register("gateway_connected", "1 while the Discord gateway session is up", gateway_connected.clone());
+        Metrics {
+            registry,
+            open_tickets,
+            first_response_seconds,
+            breaches,
+            notifications_sent,
+            notifications_late,
+            notification_lag_seconds,
+            interaction_seconds,
+            gateway_connected,
+            gateway_expected: AtomicBool::new(false),
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    pub fn gateway_up(&self) -> bool {
+        !self.gateway_expected.load(Ordering::Relaxed) || self.gateway_connected.get() == 1
+    }
+}

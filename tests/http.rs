@@ -1,0 +1,100 @@
+//! `GET /metrics` and `GET /healthz`, scraped over real HTTP from the HTTP
+//! adapter, after real work: tickets opened, one acknowledged, the watcher
+//! announcing a breach.
+
+mod support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Duration;
+use priority_line::app::{App, Command, Effect, Invocation, ManualClock};
+use priority_line::config::Config;
+use priority_line::domain::customer::Snowflake;
+use priority_line::domain::sla::Severity;
+use priority_line::scheduler::{self, Deliver};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
+const ENGINEER: Snowflake = Snowflake(410000000000000001);
+const ALICE: Snowflake = Snowflake(500000000000000001);
+
+struct Accept;
+
+#[async_trait]
+impl Deliver for Accept {
+    async fn deliver(&self, _: &[Effect]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// One request over a plain TCP connection: (status line, body).
+async fn get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_health_over_http() {
+    let db = support::sqlite().await;
+    let config = Config::load(Path::new("config/example.toml")).unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
+    let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
+    let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None };
+    app.handle(&staff, Command::ContactsAdd { user: ALICE, name: None, email: None, phone: None }).await;
+    let alice = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
+    let mut threads = Vec::new();
+    for severity in [Severity::Critical, Severity::High] {
+        let open =
+            Command::TicketOpen { summary: "VPN".into(), severity: Some(severity), product: None, details: None };
+        let out = app.handle(&alice, open).await;
+        let Some(Effect::OpenThread { card, .. }) = out.effects.first() else { panic!("{out:?}") };
+        let thread = Snowflake(900 + card.ticket.number.seq as u64);
+        app.attach_thread(&card.ticket.number, thread, Snowflake(1)).await.unwrap();
+        threads.push(thread);
+    }
+    // The L2 is answered after 20 minutes; the L1 breaches unanswered.
+    clock.advance(Duration::minutes(20));
+    let ack = Invocation { user: ENGINEER, is_staff: true, channel: threads[1], language: None };
+    app.handle(&ack, Command::Ack { note: None }).await;
+    clock.advance(Duration::minutes(20));
+    let tick = scheduler::tick(&app, &Accept).await.unwrap();
+    assert_eq!((tick.sent, tick.late), (3, 3), "the L1's 50 %, 80 % and breach, all overdue by then");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(priority_line::adapters::http::serve(listener, app.clone(), std::future::pending()));
+
+    let (status, body) = get(addr, "/metrics").await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    for line in [
+        "priority_line_open_tickets{customer=\"ACME\",severity=\"1\"} 1",
+        "priority_line_open_tickets{customer=\"ACME\",severity=\"2\"} 1",
+        "priority_line_first_response_seconds_count{severity=\"2\"} 1",
+        "priority_line_first_response_seconds_sum{severity=\"2\"} 1200.0",
+        "priority_line_breaches_total 1",
+        "priority_line_notifications_sent_total 3",
+        "priority_line_notifications_late_total 3",
+        "priority_line_notification_lag_seconds_count 3",
+        "priority_line_gateway_connected 0",
+    ] {
+        assert!(body.lines().any(|l| l == line), "missing {line:?} in:\n{body}");
+    }
+
+    let (status, body) = get(addr, "/healthz").await;
+    assert_eq!(status, "HTTP/1.1 200 OK", "no gateway expected here: {body}");
+    assert!(body.contains("\"database\":\"ok\""), "{body}");
+    // A bot whose gateway is down is unhealthy.
+    app.metrics().gateway_expected.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (status, body) = get(addr, "/healthz").await;
+    assert_eq!(status, "HTTP/1.1 503 Service Unavailable");
+    assert!(body.contains("\"gateway\":\"disconnected\""), "{body}");
+    server.abort();
+    db.finish().await;
+}
