@@ -90,3 +90,15 @@ fn refusals_are_clear_for_the_unregistered_and_a_ninth_contact() {
     assert_in(&out, "error: unknown console command :nonsense");
     assert!(!out.contains("Added @600000000000000009"), "the ninth contact was not added:\n{out}");
 }
+
+#[test]
+fn later_moves_the_clock_and_escalations_appear_on_time() {
+    let script = "/contacts add user:@alice\n:as alice\n/ticket open summary:\"VPN down\" severity:1\n:later 20m\n:as engineer\n:in ACME-1\n/ack\n:later 1h\n";
+    let (out, err, ok) = run_console(script);
+    assert!(ok, "{err}");
+    assert_in(&out, "Recordatorio: ACME-1 (L1 Crítica, VPN down) ha consumido el 50 %");
+    assert_in(&out, "(notifies @tam-acme)");
+    assert!(!out.contains("Enviado con retraso"), "on time, not late:\n{out}");
+    // Acknowledged at 20 min: the 80 % step and the breach never come.
+    assert!(!out.contains("80 %") && !out.contains("INCUMPLIDO"), "{out}");
+}

@@ -43,3 +43,21 @@ impl Clock for ManualClock {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// The wall clock moved forward by an offset that only grows: the console's
+/// `:later`, to see escalations fall due without waiting for them.
+#[derive(Debug, Default)]
+pub struct ShiftedClock(Mutex<Duration>);
+
+impl ShiftedClock {
+    pub fn shift(&self, by: std::time::Duration) {
+        let by = Duration::from_std(by).unwrap_or(Duration::zero());
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) += by;
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -182,8 +182,10 @@ fn console(config: &std::path::Path, db: &str, as_user: Option<&str>) -> Result<
     let store = rt
         .block_on(crate::storage::Store::connect(db))
         .map_err(|e| Failure::Usage(format!("cannot open the console's storage {db}: {e}")))?;
-    let app = crate::app::App::new(config, store, std::sync::Arc::new(crate::app::SystemClock));
-    crate::adapters::console::run(&rt, app, as_user).map_err(Failure::Usage)
+    // The wall clock, which the console's `:later` moves forward.
+    let clock = std::sync::Arc::new(crate::app::clock::ShiftedClock::default());
+    let app = crate::app::App::new(config, store, clock.clone());
+    crate::adapters::console::run(&rt, app, clock, as_user).map_err(Failure::Usage)
 }
 
 fn migrate(config: &std::path::Path) -> Result<(), Failure> {

@@ -8,16 +8,18 @@ mod parse;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
+use crate::app::clock::ShiftedClock;
 use crate::app::command::GRAMMAR;
 use crate::app::i18n::{self, say};
 use crate::app::{App, Card, Command, Effect, Invocation, Outcome, Place};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
+use crate::scheduler;
 
 /// Console-made thread and card ids: far above real Discord ids of today's
 /// tickets, and derived from the ticket id so they stay unique per database.
@@ -41,11 +43,13 @@ pub struct Console {
     threads: BTreeMap<Snowflake, TicketNumber>,
     /// The language replies come in, as a Discord locale would say (`:lang`).
     language: Language,
+    /// The application's clock, which `:later` moves.
+    clock: Arc<ShiftedClock>,
 }
 
 impl Console {
     /// Starts as `start_as` (a console user's name or id), else the first configured user.
-    pub async fn new(app: App, start_as: Option<&str>) -> Result<Console, String> {
+    pub async fn new(app: App, clock: Arc<ShiftedClock>, start_as: Option<&str>) -> Result<Console, String> {
         let config = app.config();
         let mut names: BTreeMap<Snowflake, String> =
             config.console_users.iter().map(|u| (u.id, u.name.clone())).collect();
@@ -62,7 +66,7 @@ impl Console {
             .ok_or("the configuration has no [[console.users]]: add some to use the console")?;
         let me = Me { name: first.name.clone(), id: first.id, staff: first.staff };
         let channel = config.customers.first().map(|c| c.support_channel).unwrap_or(Snowflake(1));
-        let mut console = Console { app, me, channel, names, threads: BTreeMap::new(), language: Language::En };
+        let mut console = Console { app, me, channel, names, threads: BTreeMap::new(), language: Language::En, clock };
         if let Some(who) = start_as {
             let out = console.switch_user(who).await;
             if out.starts_with("error") {
@@ -78,6 +82,16 @@ impl Console {
 
     /// Runs one line and returns what to print. `None` means quit.
     pub async fn line(&mut self, line: &str) -> Option<String> {
+        let due = self.due_now().await;
+        let answer = self.answer(line).await?;
+        Some(match (due.is_empty(), answer.is_empty()) {
+            (true, _) => answer,
+            (false, true) => due,
+            (false, false) => format!("{due}\n{answer}"),
+        })
+    }
+
+    async fn answer(&mut self, line: &str) -> Option<String> {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             return Some(String::new());
@@ -89,6 +103,10 @@ impl Console {
                 "as" => Some(self.switch_user(arg.trim()).await),
                 "in" => Some(self.switch_place(arg.trim()).await),
                 "users" => Some(self.users()),
+                "later" => Some(match humantime::parse_duration(arg.trim()) {
+                    Ok(d) => self.later(d).await,
+                    Err(e) => format!("error: :later takes a duration such as 20m or 2h: {e}"),
+                }),
                 "lang" => Some(match arg.trim().parse::<Language>() {
                     Ok(l) => {
                         self.language = l;
@@ -147,7 +165,12 @@ impl Console {
         if let Some(card) = &outcome.reply.card {
             out.push(self.card(card, now));
         }
-        for effect in outcome.effects {
+        self.show_effects(outcome.effects, now, &mut out).await;
+        out.join("\n")
+    }
+
+    async fn show_effects(&mut self, effects: Vec<Effect>, now: DateTime<Utc>, out: &mut Vec<String>) {
+        for effect in effects {
             match effect {
                 Effect::OpenThread { card, channel, members } => {
                     let t = &card.ticket;
@@ -183,6 +206,37 @@ impl Console {
                 }
             }
         }
+    }
+
+    /// Moves the clock forward by `by`, stopping at each due instant on the
+    /// way so that every notification goes out on time, as a running bot's would.
+    async fn later(&mut self, by: std::time::Duration) -> String {
+        let until = self.app.now() + chrono::Duration::from_std(by).unwrap_or_default();
+        let mut out = Vec::new();
+        while let Ok(Some(next)) = self.app.next_due().await {
+            if next > until {
+                break;
+            }
+            self.clock.shift((next - self.app.now()).to_std().unwrap_or_default());
+            let due = self.due_now().await;
+            if !due.is_empty() {
+                out.push(due);
+            }
+        }
+        self.clock.shift((until - self.app.now()).to_std().unwrap_or_default());
+        out.insert(0, format!("It is now {}.", self.app.now().format("%a %Y-%m-%d %H:%M UTC")));
+        out.join("\n")
+    }
+
+    /// Runs the scheduler: what fell due since the last command is shown first.
+    async fn due_now(&mut self) -> String {
+        let collected = Collect::default();
+        if let Err(e) = scheduler::tick(&self.app, &collected).await {
+            return format!("error: the scheduler failed: {e}");
+        }
+        let effects = std::mem::take(&mut *collected.0.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut out = Vec::new();
+        self.show_effects(effects, self.app.now(), &mut out).await;
         out.join("\n")
     }
 
@@ -280,6 +334,9 @@ impl Console {
     }
 
     fn place_name(&self, channel: Snowflake) -> String {
+        if self.app.config().discord.as_ref().and_then(|d| d.escalation_channel) == Some(channel) {
+            return "#escalations".into();
+        }
         if let Some(c) = self.app.config().customer_by_channel(channel) {
             return format!("#{}-support", c.key.as_str().to_lowercase());
         }
@@ -293,7 +350,7 @@ impl Console {
     fn render(&self, text: &str, now: DateTime<Utc>) -> String {
         static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
             // A fixed pattern: it compiles.
-            Regex::new(r"<t:(-?\d+):([FR])>|<@!?(\d+)>|<#(\d+)>|\*\*").expect("valid pattern")
+            Regex::new(r"<t:(-?\d+):([FR])>|<@!?(\d+)>|<#(\d+)>|<@&(\d+)>|\*\*").expect("valid pattern")
         });
         TOKENS
             .replace_all(text, |c: &regex::Captures| {
@@ -311,6 +368,9 @@ impl Console {
                 }
                 if let Some(channel) = id(4) {
                     return self.place_name(channel);
+                }
+                if let Some(role) = id(5) {
+                    return format!("@role:{role}");
                 }
                 String::new()
             })
@@ -358,14 +418,32 @@ fn help() -> String {
     lines.push("  :in ACME        go to a customer's support channel".into());
     lines.push("  :in ACME-3      go into a ticket's thread (for /ack)".into());
     lines.push("  :lang es        replies in Spanish (en: English), as a Discord locale does".into());
+    lines.push("  :later 20m      move the console's clock forward: escalations fall due".into());
     lines.push("  :help, :quit".into());
     lines.push("Quote values with spaces: summary:\"VPN down for all users\". Mention users as user:@alice.".into());
     lines.join("\n")
 }
 
+/// Collects what the scheduler delivers, for printing.
+#[derive(Default)]
+struct Collect(std::sync::Mutex<Vec<Effect>>);
+
+#[async_trait::async_trait]
+impl scheduler::Deliver for Collect {
+    async fn deliver(&self, effects: &[Effect]) -> Result<(), String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(effects);
+        Ok(())
+    }
+}
+
 /// Runs the console on standard input until it ends or `:quit`.
-pub fn run(runtime: &tokio::runtime::Runtime, app: App, start_as: Option<&str>) -> Result<(), String> {
-    let mut console = runtime.block_on(Console::new(app, start_as))?;
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    app: App,
+    clock: Arc<ShiftedClock>,
+    start_as: Option<&str>,
+) -> Result<(), String> {
+    let mut console = runtime.block_on(Console::new(app, clock, start_as))?;
     let stdout = std::io::stdout();
     if std::io::stdin().is_terminal() {
         let mut editor = rustyline::DefaultEditor::new().map_err(|e| format!("cannot start the line editor: {e}"))?;
