@@ -13,8 +13,9 @@ use crate::domain::customer::Customer;
 use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
 
-/// How long a claim holds before another instance may take the notification.
-pub const LEASE: Duration = Duration::from_secs(120);
+/// How long a claim holds before another instance may take the notification
+/// (longer than a delivery with all its retries).
+pub const LEASE: Duration = Duration::from_secs(30);
 
 /// Sent more than this after its due instant, a notification is marked late.
 pub const LATE_AFTER: Duration = Duration::from_secs(60);

@@ -1,0 +1,167 @@
+//! The real binary under failure: killed with SIGKILL at arbitrary points
+//! while an L1's escalation steps fall due and restarted each time, and two
+//! processes sharing one PostgreSQL database. Every notification reaches the
+//! (fake) Discord exactly once.
+//!
+//! The premium L1 target is shortened to 6 s (steps at 3 s, 4.8 s and 6 s) so
+//! that the steps fall due in real time during the test. The kill points come
+//! from a fixed list, so a failure can be replayed; nothing is asserted about
+//! timing, only about what Discord received.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+
+const ACME_CHANNEL: u64 = 310000000000000001;
+const ESCALATION_CHANNEL: u64 = 310000000000000009;
+const ENGINEER: u64 = 410000000000000001;
+const ALICE: u64 = 500000000000000001;
+
+fn start(config: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("DISCORD_TOKEN", "fake-token")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn kill(child: &mut Child, signal: &str) {
+    let _ = Command::new("kill").args([signal, &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
+/// The example configuration pointed at the fake and at `storage`, with a
+/// 6-second L1 target for the premium plan.
+fn write_config(fake: &FakeDiscord, dir: &Path, storage: &str) -> PathBuf {
+    let example = std::fs::read_to_string("config/example.toml").unwrap();
+    let config = example
+        .replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base()))
+        .replace("url = \"sqlite://data/priority-line.db\"", &format!("url = \"{storage}\""))
+        .replace("listen = \"127.0.0.1:9184\"", "listen = \"127.0.0.1:0\"")
+        .replacen("1 = { response = \"30m\", clock = \"24x7\" }", "1 = { response = \"6s\", clock = \"24x7\" }", 1);
+    let changed = config.contains("\"6s\"") && config.contains(storage) && config.contains(&fake.api_base());
+    assert!(changed, "the example's lines moved: update this test");
+    let path = dir.join("bot.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+async fn slash(fake: &FakeDiscord, member: Value, name: &str, options: Value) -> Value {
+    let id = fake.next_id();
+    fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, member, "en-US", name, options));
+    fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await.body
+}
+
+/// Registers Alice and has her open an L1; returns the ticket's thread.
+async fn open_l1(fake: &FakeDiscord) -> u64 {
+    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
+    let add = slash(fake, staff, "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
+    assert!(add["data"]["content"].as_str().unwrap().starts_with("Added"), "{add}");
+    let options = json!([{"name": "summary", "type": 3, "value": "Everything is down"},
+                         {"name": "severity", "type": 4, "value": 1}]);
+    let alice = fake::member(ALICE, "alice", &[]);
+    let open = slash(fake, alice, "ticket", json!([{"name": "open", "type": 1, "options": options}])).await;
+    assert!(open["data"]["content"].as_str().unwrap().starts_with("Opened **ACME-1**"), "{open}");
+    fake.wait_for("the ticket's card", |f| {
+        let card = f.requests().into_iter().find(|r| r.method == "POST" && r.body["embeds"] != Value::Null);
+        card.and_then(|r| r.path.trim_start_matches("/channels/").split('/').next()?.parse().ok())
+    })
+    .await
+}
+
+/// The escalation posts that exist in the thread.
+fn steps(fake: &FakeDiscord, thread: u64) -> Vec<String> {
+    fake.messages_in(thread)
+        .iter()
+        .filter_map(|m| m["content"].as_str().map(str::to_owned))
+        .filter(|c| c.contains("Recordatorio") || c.contains("INCUMPLIDO"))
+        .collect()
+}
+
+async fn breach_posted(fake: &FakeDiscord, thread: u64) {
+    fake.wait_for("the breach notice", |f| steps(f, thread).iter().any(|c| c.contains("INCUMPLIDO")).then_some(()))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_and_restarted_the_bot_sends_every_notification_exactly_once() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&fake, dir.path(), &format!("sqlite://{}/bot.db", dir.path().display()));
+    let mut bot = start(&path);
+    let mut sessions = 1;
+    fake.connected(sessions).await;
+    let thread = open_l1(&fake).await;
+
+    // Kill points, in milliseconds after each start: across the 3 s, 4.8 s
+    // and 6 s steps, some before a step, some while one is being sent.
+    for pause in [1200u64, 900, 1700, 600, 1300, 2100] {
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        kill(&mut bot, "-KILL");
+        bot = start(&path);
+        sessions += 1;
+        fake.connected(sessions).await;
+    }
+    breach_posted(&fake, thread).await;
+    // One more restart after everything was sent: nothing is sent again.
+    kill(&mut bot, "-KILL");
+    bot = start(&path);
+    fake.connected(sessions + 1).await;
+    // Its scheduler ran its first tick at start, before the gateway session
+    // that answers this (the tick is a few statements; the session a handshake).
+    let number = json!([{"name": "number", "type": 3, "value": "ACME-1"}]);
+    let alice = fake::member(ALICE, "alice", &[]);
+    let status = slash(&fake, alice, "ticket", json!([{"name": "status", "type": 1, "options": number}])).await;
+    assert!(status["data"]["content"].as_str().unwrap().starts_with("ACME-1"), "{status}");
+    kill(&mut bot, "-TERM");
+
+    let sent = steps(&fake, thread);
+    for step in ["el 50 %", "el 80 %", "INCUMPLIDO"] {
+        let n = sent.iter().filter(|c| c.contains(step)).count();
+        assert_eq!(n, 1, "{step:?} posted {n} times in: {sent:#?}");
+    }
+    let escalations = fake.messages_in(ESCALATION_CHANNEL);
+    assert_eq!(escalations.len(), 1, "one breach notice in the escalation channel: {escalations:#?}");
+    fake.assert_valid();
+}
+
+/// Two bot processes on one PostgreSQL database share the work: each
+/// notification is sent by one of them, once (counted in requests, so
+/// Discord's nonce deduplication cannot hide a double send).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_postgresql_send_each_notification_once() {
+    let Some(db) = support::postgres().await else { return };
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&fake, dir.path(), &db.url);
+    let mut first = start(&path);
+    fake.connected(1).await;
+    let mut second = start(&path);
+    fake.connected(2).await;
+    let thread = open_l1(&fake).await;
+    breach_posted(&fake, thread).await;
+    kill(&mut first, "-TERM");
+    kill(&mut second, "-TERM");
+    let keyed: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter_map(|r| r.body["nonce"].as_str().filter(|n| n.starts_with("pl-n")).map(str::to_owned))
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = keyed.iter().collect();
+    assert_eq!(keyed.len(), 4, "50 %, 80 %, breach in the thread and in the escalation channel: {keyed:?}");
+    assert_eq!(unique.len(), keyed.len(), "no notification sent twice: {keyed:?}");
+    fake.assert_valid();
+    db.finish().await;
+}
