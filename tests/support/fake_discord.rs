@@ -259,7 +259,9 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                 let Some(Ok(frame)) = frame else { break };
                 let text = match frame {
                     WsMessage::Text(t) => t.to_string(),
-                    WsMessage::Close(_) => {
+                    WsMessage::Close(frame) => {
+                        // Completes the closing handshake, as Discord does.
+                        let _ = socket.send(WsMessage::Close(frame)).await;
                         shared.closes.fetch_add(1, Ordering::SeqCst);
                         shared.changed.notify_waiters();
                         break;
