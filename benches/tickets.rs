@@ -11,13 +11,15 @@
 //! postgres://postgres@127.0.0.1:5432/postgres), in a scratch database created
 //! and dropped. Figures: docs/performance.md.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use priority_line::app::{App, Command, Invocation, SystemClock};
 use priority_line::config::Config;
-use priority_line::domain::customer::Snowflake;
+use priority_line::domain::customer::{Language, Snowflake};
 use priority_line::domain::sla::Severity;
 use priority_line::storage::{NewContact, Store};
 
@@ -82,7 +84,7 @@ async fn ticket_opens(app: &App, customers: &[&str], n: usize, first_user: u64) 
         .map(|(t, (user, channel))| {
             let app = app.clone();
             tokio::spawn(async move {
-                let inv = Invocation { user, is_staff: false, channel, language: None };
+                let inv = Invocation { user, is_staff: false, channel, language: Some(Language::En) };
                 for _ in (t..n).step_by(TASKS) {
                     let cmd = Command::TicketOpen {
                         summary: "VPN down for all users".into(),
@@ -126,16 +128,8 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     measure("sqlite", &format!("sqlite://{}/bench.db", dir.path().display()), n).await;
 
-    sqlx::any::install_default_drivers();
-    let admin = std::env::var("PRIORITY_LINE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let Ok(pool) = sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&admin).await else {
-        println!("postgres  skipped: {admin} is unreachable");
-        return;
-    };
-    let name = format!("pl_bench_{}", std::process::id());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-    measure("postgres", &url, n).await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)"))).execute(&pool).await.unwrap();
+    if let Some(db) = common::Scratch::create("tickets").await {
+        measure("postgres", &db.url, n).await;
+        db.drop_now().await;
+    }
 }

@@ -9,6 +9,7 @@
 //!
 //! `cargo bench --bench watcher`; BENCH_OPEN sets N. Figures: docs/performance.md.
 
+mod common;
 #[allow(dead_code)]
 #[path = "../tests/support/fake_discord.rs"]
 mod fake_discord;
@@ -220,21 +221,9 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     ticks("sqlite", &format!("sqlite://{}/bench.db", dir.path().display()), n).await;
 
-    sqlx::any::install_default_drivers();
-    let admin = std::env::var("PRIORITY_LINE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    match sqlx::any::AnyPoolOptions::new().max_connections(1).connect(&admin).await {
-        Ok(pool) => {
-            let name = format!("pl_bench_watch_{}", std::process::id());
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
-            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-            ticks("postgres", &url, n).await;
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        Err(_) => println!("postgres  skipped: {admin} is unreachable"),
+    if let Some(db) = common::Scratch::create("watcher").await {
+        ticks("postgres", &db.url, n).await;
+        db.drop_now().await;
     }
 
     for open in [10_000, n] {
