@@ -71,12 +71,14 @@ pub async fn run(
         .await
         .context("cannot build the Discord client")?;
     let (stop, stopping) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
     let shards = client.shard_manager.clone();
     let mut gateway_stopping = stopping.clone();
+    let signal = stop.clone();
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing the gateway connection");
-        let _ = stop.send(true);
+        let _ = signal.send(true);
     });
     tokio::spawn(async move {
         let _ = gateway_stopping.wait_for(|s| *s).await;
@@ -88,7 +90,12 @@ pub async fn run(
         let _ = watcher_stopping.wait_for(|s| *s).await;
     }));
     let ended = client.start().await.context("the Discord gateway connection ended");
-    watcher.abort();
+    // Let a delivery in progress finish and be recorded, rather than leave
+    // its claim to run out.
+    let _ = stop.send(true);
+    if tokio::time::timeout(std::time::Duration::from_secs(15), watcher).await.is_err() {
+        tracing::warn!("the scheduler did not stop within 15 s; its claims will be taken again");
+    }
     ended
 }
 
