@@ -3,7 +3,7 @@
 //! processes sharing one PostgreSQL database. Every notification reaches the
 //! (fake) Discord exactly once.
 //!
-//! The premium L1 target is shortened to 6 s (steps at 3 s, 4.8 s and 6 s) so
+//! The premium L1 target is shortened to 10 s (steps at 5 s, 8 s and 10 s) so
 //! that the steps fall due in real time during the test. The kill points come
 //! from a fixed list, so a failure can be replayed; nothing is asserted about
 //! timing, only about what Discord received.
@@ -41,16 +41,27 @@ fn kill(child: &mut Child, signal: &str) {
     let _ = child.wait();
 }
 
+/// SIGKILL, `down` milliseconds without a bot, and a new process.
+async fn restart(bot: &mut Child, config: &Path, down: u64) {
+    kill(bot, "-KILL");
+    tokio::time::sleep(Duration::from_millis(down)).await;
+    *bot = start(config);
+}
+
 /// The example configuration pointed at the fake and at `storage`, with a
-/// 6-second L1 target for the premium plan.
+/// 10-second L1 target for the premium plan and 1 s as the lateness threshold.
 fn write_config(fake: &FakeDiscord, dir: &Path, storage: &str) -> PathBuf {
     let example = std::fs::read_to_string("config/example.toml").unwrap();
     let config = example
         .replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base()))
         .replace("url = \"sqlite://data/priority-line.db\"", &format!("url = \"{storage}\""))
         .replace("listen = \"127.0.0.1:9184\"", "listen = \"127.0.0.1:0\"")
-        .replacen("1 = { response = \"30m\", clock = \"24x7\" }", "1 = { response = \"6s\", clock = \"24x7\" }", 1);
-    let changed = config.contains("\"6s\"") && config.contains(storage) && config.contains(&fake.api_base());
+        .replacen("1 = { response = \"30m\", clock = \"24x7\" }", "1 = { response = \"10s\", clock = \"24x7\" }", 1)
+        .replace("late_after = \"1m\"", "late_after = \"1s\"");
+    let changed = config.contains("\"10s\"")
+        && config.contains("late_after = \"1s\"")
+        && config.contains(storage)
+        && config.contains(&fake.api_base());
     assert!(changed, "the example's lines moved: update this test");
     let path = dir.join("bot.toml");
     std::fs::write(&path, config).unwrap();
@@ -105,12 +116,23 @@ async fn killed_and_restarted_the_bot_sends_every_notification_exactly_once() {
     fake.connected(sessions).await;
     let thread = open_l1(&fake).await;
 
-    // Kill points, in milliseconds after each start: across the 3 s, 4.8 s
-    // and 6 s steps, some before a step, some while one is being sent.
-    for pause in [1200u64, 900, 1700, 600, 1300, 2100] {
+    // Kill points, in milliseconds after each start: two before the 50 % step.
+    for pause in [700u64, 800] {
         tokio::time::sleep(Duration::from_millis(pause)).await;
-        kill(&mut bot, "-KILL");
-        bot = start(&path);
+        restart(&mut bot, &path, 0).await;
+        sessions += 1;
+        fake.connected(sessions).await;
+    }
+    // Right after the 50 % reminder (due at 5 s), down for 4 s: across the
+    // 80 % step (8 s), which therefore goes out more than 1 s late.
+    fake.wait_for("the 50 % reminder", |f| steps(f, thread).iter().any(|c| c.contains("el 50 %")).then_some(())).await;
+    restart(&mut bot, &path, 4000).await;
+    sessions += 1;
+    fake.connected(sessions).await;
+    // And across the breach (10 s), some while a step is being sent.
+    for pause in [300u64, 1200, 900] {
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        restart(&mut bot, &path, 0).await;
         sessions += 1;
         fake.connected(sessions).await;
     }
@@ -132,6 +154,11 @@ async fn killed_and_restarted_the_bot_sends_every_notification_exactly_once() {
         let n = sent.iter().filter(|c| c.contains(step)).count();
         assert_eq!(n, 1, "{step:?} posted {n} times in: {sent:#?}");
     }
+    let late: Vec<&String> = sent.iter().filter(|c| c.contains("Enviado con retraso")).collect();
+    assert!(
+        late.iter().any(|c| c.contains("el 80 %")),
+        "the 80 % step, sent after the downtime, says it is late: {sent:#?}"
+    );
     let escalations = fake.messages_in(ESCALATION_CHANNEL);
     assert_eq!(escalations.len(), 1, "one breach notice in the escalation channel: {escalations:#?}");
     fake.assert_valid();

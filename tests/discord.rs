@@ -551,3 +551,25 @@ async fn escalations_reach_the_thread_the_escalation_channel_and_the_card() {
     assert_eq!(breached.body["embeds"][0]["color"], 0xe74c3c, "red: breached");
     bot.stop().await;
 }
+
+/// A ticket whose thread was never created (the bot stopped right after the
+/// opening) still gets its escalations: in the customer's support channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalations_of_a_ticket_without_a_thread_go_to_the_support_channel() {
+    let bot = Bot::start().await;
+    let alice =
+        Invocation { user: Snowflake(ALICE), is_staff: false, channel: Snowflake(ACME_CHANNEL), language: None };
+    let open = Command::TicketOpen {
+        summary: "Threadless".into(),
+        severity: Some(priority_line::domain::sla::Severity::Critical),
+        product: None,
+        details: None,
+    };
+    // Opened through the application layer only: its effects never ran.
+    assert!(bot.app.handle(&alice, open).await.reply.text.starts_with("Abierto"));
+    bot.clock.advance(chrono::Duration::minutes(15));
+    bot.app.wake_handle().notify_one();
+    let post = bot.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/messages"), 1).await;
+    assert!(post.body["content"].as_str().unwrap().contains("Recordatorio: **ACME-1**"), "{}", post.body);
+    bot.stop().await;
+}

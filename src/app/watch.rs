@@ -17,9 +17,6 @@ use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
 /// (longer than a delivery with all its retries).
 pub const LEASE: Duration = Duration::from_secs(30);
 
-/// Sent more than this after its due instant, a notification is marked late.
-pub const LATE_AFTER: Duration = Duration::from_secs(60);
-
 /// A claimed notification and what to post for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
@@ -53,7 +50,7 @@ impl App {
                 self.store.drop_notification(c.id).await?;
                 continue;
             }
-            let late = (now - c.due_at).to_std().is_ok_and(|d| d > LATE_AFTER);
+            let late = (now - c.due_at).to_std().is_ok_and(|d| d > self.config.late_after);
             let effects = self.step_effects(customer, &ticket, &c.step, c.due_at, late, c.id)?;
             due.push(Due {
                 id: c.id,

@@ -35,6 +35,8 @@ pub struct Config {
     pub console_users: Vec<ConsoleUser>,
     /// Escalation steps by plan name.
     pub escalation: BTreeMap<String, Policy>,
+    /// A notification sent later than this after its due instant is marked late.
+    pub late_after: std::time::Duration,
 }
 
 /// Someone the console can act as (`:as NAME`).
@@ -74,6 +76,9 @@ pub struct DiscordConfig {
     /// acknowledges it, like /ack.
     pub ack_by_first_message: bool,
 }
+
+/// Sent more than this after its due instant, a notification is marked late.
+pub const DEFAULT_LATE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One thing wrong with a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,8 +239,18 @@ impl Validator {
         let classifier = self.classifier(&raw.classification);
         let console_users = self.console_users(&raw.console);
         let escalation = self.escalation(&raw.escalation, &plans);
+        let late_after = match &raw.escalation.late_after {
+            Some(d) => self
+                .parsed(
+                    "escalation.late_after",
+                    humantime::parse_duration(d).map_err(|e| format!("\"{d}\" is not a duration like \"1m\": {e}")),
+                )
+                .unwrap_or(DEFAULT_LATE_AFTER),
+            None => DEFAULT_LATE_AFTER,
+        };
         Config {
             escalation,
+            late_after,
             source: path.to_owned(),
             calendars,
             plans,

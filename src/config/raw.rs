@@ -33,6 +33,8 @@ pub struct RawConfig {
 pub struct RawEscalation {
     #[serde(default)]
     pub steps: Vec<RawStep>,
+    /// A notification sent later than this after its due instant is marked late.
+    pub late_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -308,7 +308,15 @@ async fn deliver(app: &App, http: &Http, effect: Effect) -> anyhow::Result<()> {
                 Place::Channel(c) => *c,
                 Place::Ticket(number) => match app.store().ticket(number).await?.and_then(|t| t.thread_id) {
                     Some(thread) => thread,
-                    None => anyhow::bail!("{number} has no thread to post in"),
+                    // Its thread was never created (the bot stopped right after the
+                    // opening): the customer's support channel, rather than nowhere.
+                    None => match app.config().customer(number.customer.as_str()) {
+                        Some(customer) => {
+                            tracing::warn!(ticket = %number, "no thread: posting in the support channel");
+                            customer.support_channel
+                        }
+                        None => anyhow::bail!("{number} has no thread and its customer is not configured"),
+                    },
                 },
             };
             // A keyed post (a scheduled notification) keeps its nonce across
