@@ -324,7 +324,9 @@ async fn deliver(app: &App, http: &Http, effect: Effect) -> anyhow::Result<()> {
             let nonce = key.map_or_else(retry::nonce, serenity::all::Nonce::String);
             let message = CreateMessage::new()
                 .content(render::fit(&text))
-                .allowed_mentions(render::mentions(&ping).roles(ping_roles.iter().map(|r| RoleId::new(r.0))))
+                .allowed_mentions(
+                    render::mentions(&ping).roles(ping_roles.iter().filter_map(|r| id::<RoleId>(*r).ok())),
+                )
                 .nonce(nonce)
                 .enforce_nonce(true);
             let channel = id::<ChannelId>(channel)?;

@@ -18,7 +18,8 @@ pub fn mentions(users: &[Snowflake]) -> CreateAllowedMentions {
         .everyone(false)
         .all_roles(false)
         .all_users(false)
-        .users(users.iter().map(|u| UserId::new(u.0)))
+        // 0 is no user (serenity's constructor would panic on it).
+        .users(users.iter().filter_map(|u| std::num::NonZeroU64::new(u.0).map(UserId::from)))
 }
 
 /// The ticket card: number, severity, summary, opener, deadline as live
