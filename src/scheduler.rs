@@ -55,7 +55,7 @@ pub async fn tick(app: &App, out: &dyn Deliver) -> Result<Tick, AppError> {
                     done.late += usize::from(d.late);
                 }
                 Err(e) => {
-                    tracing::warn!(ticket = %d.ticket, step = %d.step, error = %e, "delivery failed");
+                    tracing::warn!(ticket = %d.ticket, step = %d.trigger.name(), error = %e, "delivery failed");
                     app.notification_failed(d).await?;
                     done.failed += 1;
                 }

@@ -1,8 +1,8 @@
 //! `/contacts add|remove|list`: the registry of a customer's technical contacts.
 
 use super::access::{not_registered, Actor};
-use super::i18n::{self, say};
-use super::{refuse, App, AppError, Invocation, Outcome, Reply};
+use super::i18n::say;
+use super::{bad_text, refuse, App, AppError, Invocation, Outcome, Reply};
 use crate::domain::customer::Snowflake;
 use crate::domain::text::{clean_optional, SHORT_MAX};
 use crate::storage::{AddContactError, NewContact, MAX_CONTACTS};
@@ -22,12 +22,11 @@ impl App {
         let lang = self.lang(inv, None);
         let actor = self.actor(inv).await?;
         let customer = self.customer_here(inv, &actor).await?;
-        let text = |field, value, max| clean_optional(field, value, max).map_err(|e| i18n::text_error(lang, &e));
         let contact = NewContact {
             user: Some(user),
-            name: text("name", name, SHORT_MAX).map_err(AppError::Refused)?,
-            email: text("email", email, SHORT_MAX).map_err(AppError::Refused)?,
-            phone: text("phone", phone, SHORT_MAX).map_err(AppError::Refused)?,
+            name: clean_optional("name", name, SHORT_MAX).map_err(bad_text(lang))?,
+            email: clean_optional("email", email, SHORT_MAX).map_err(bad_text(lang))?,
+            phone: clean_optional("phone", phone, SHORT_MAX).map_err(bad_text(lang))?,
         };
         if let Some(e) = contact.email.as_deref().filter(|e| !e.contains('@') || e.contains(char::is_whitespace)) {
             return refuse(say!(lang, "\"{e}\" is not an e-mail address.", "\"{e}\" no es una dirección de correo."));

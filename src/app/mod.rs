@@ -118,6 +118,11 @@ fn refuse<T>(text: impl Into<String>) -> Result<T, AppError> {
     Err(AppError::Refused(text.into()))
 }
 
+/// User text that `domain::text` refused, as a refusal worded in `lang`.
+fn bad_text(lang: Language) -> impl Fn(crate::domain::text::TextError) -> AppError {
+    move |e| AppError::Refused(i18n::text_error(lang, &e))
+}
+
 /// The application: configuration, storage and a clock.
 #[derive(Clone)]
 pub struct App {

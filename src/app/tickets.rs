@@ -5,7 +5,7 @@
 
 use super::access::{not_registered, Actor};
 use super::i18n::{self, say};
-use super::{refuse, when, App, AppError, Effect, Invocation, Outcome, Place, Reply};
+use super::{bad_text, refuse, when, App, AppError, Effect, Invocation, Outcome, Place, Reply};
 use crate::domain::classify::Decision;
 use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::sla::Severity;
@@ -45,10 +45,9 @@ impl App {
                 "Abre los tickets en tu canal de soporte <#{channel}>."
             ));
         }
-        let text_error = |e| AppError::Refused(i18n::text_error(lang, &e));
-        let summary = clean("summary", summary, SUMMARY_MAX).map_err(text_error)?;
-        let details = clean_optional("details", details, DETAILS_MAX).map_err(text_error)?;
-        let product = clean_optional("product", product, SHORT_MAX).map_err(text_error)?;
+        let summary = clean("summary", summary, SUMMARY_MAX).map_err(bad_text(lang))?;
+        let details = clean_optional("details", details, DETAILS_MAX).map_err(bad_text(lang))?;
+        let product = clean_optional("product", product, SHORT_MAX).map_err(bad_text(lang))?;
         let (severity, decision) = match severity {
             Some(s) => (s, Decision::Given),
             None => {
@@ -177,7 +176,7 @@ impl App {
         let actor = self.actor(inv).await?;
         let lang = self.lang(inv, actor.customer());
         let (ticket, customer) = self.visible_ticket(inv, &actor, number).await?;
-        let reason = clean("reason", reason, SHORT_MAX).map_err(|e| AppError::Refused(i18n::text_error(lang, &e)))?;
+        let reason = clean("reason", reason, SHORT_MAX).map_err(bad_text(lang))?;
         let (plan, calendar) = self.sla(customer)?;
         // SPEC: the deadline is recomputed from the original opening time.
         let due_at = plan.targets.get(level).due(calendar, ticket.opened_at)?;
@@ -222,8 +221,7 @@ impl App {
         let actor = self.actor(inv).await?;
         let lang = self.lang(inv, actor.customer());
         let (ticket, customer) = self.visible_ticket(inv, &actor, number).await?;
-        let resolution = clean_optional("resolution", resolution, DETAILS_MAX)
-            .map_err(|e| AppError::Refused(i18n::text_error(lang, &e)))?;
+        let resolution = clean_optional("resolution", resolution, DETAILS_MAX).map_err(bad_text(lang))?;
         let (changed, event) = ticket.close(self.now(), resolution.clone()).map_err(|r| refused(lang, &ticket, &r))?;
         let mut outcome = self.commit(inv, lang, customer, &ticket, changed, event, Reschedule::Cancel).await?;
         let by = inv.user;
@@ -297,8 +295,7 @@ impl App {
         self.require_staff(inv, ("acknowledge a ticket", "acusar recibo de un ticket")).await?;
         let lang = self.lang(inv, None);
         let (ticket, customer) = self.ticket_of_thread(inv, "/ack").await?;
-        let note =
-            clean_optional("note", note, DETAILS_MAX).map_err(|e| AppError::Refused(i18n::text_error(lang, &e)))?;
+        let note = clean_optional("note", note, DETAILS_MAX).map_err(bad_text(lang))?;
         let now = self.now();
         let (changed, event) =
             ticket.acknowledge(inv.user, now, note.clone()).map_err(|r| refused(lang, &ticket, &r))?;

@@ -23,7 +23,7 @@ pub struct Due {
     pub id: i64,
     pub ticket_id: i64,
     pub ticket: TicketNumber,
-    pub step: String,
+    pub trigger: Trigger,
     pub due_at: DateTime<Utc>,
     pub late: bool,
     pub effects: Vec<Effect>,
@@ -43,20 +43,25 @@ impl App {
                 self.store.drop_notification(c.id).await?;
                 continue;
             };
+            let Ok(trigger) = Trigger::parse(&c.step) else {
+                tracing::warn!(ticket = %ticket.number, step = %c.step, "a stored step no version knows; dropped");
+                self.store.drop_notification(c.id).await?;
+                continue;
+            };
             // Answered or closed after the claim's schedule was written: only
             // a breach that came before the answer is still news.
-            let breached_unanswered = c.step == "breach" && ticket.acked_at.is_none_or(|a| a > c.due_at);
+            let breached_unanswered = trigger == Trigger::Breach && ticket.acked_at.is_none_or(|a| a > c.due_at);
             if !ticket.is_unanswered() && !breached_unanswered {
                 self.store.drop_notification(c.id).await?;
                 continue;
             }
             let late = (now - c.due_at).to_std().is_ok_and(|d| d > self.config.late_after);
-            let effects = self.step_effects(customer, &ticket, &c.step, c.due_at, late, c.id)?;
+            let effects = self.step_effects(customer, &ticket, trigger, c.due_at, late, c.id)?;
             due.push(Due {
                 id: c.id,
                 ticket_id: c.ticket_id,
                 ticket: ticket.number,
-                step: c.step,
+                trigger,
                 due_at: c.due_at,
                 late,
                 effects,
@@ -68,16 +73,17 @@ impl App {
     /// Records a notification as sent; a breach becomes an event at its deadline.
     pub async fn notification_sent(&self, due: &Due) -> Result<(), AppError> {
         let breach = EventKind::Breached { due_at: due.due_at };
-        let event = (due.step == "breach").then_some((due.ticket_id, due.due_at, &breach));
+        let breached = due.trigger == Trigger::Breach;
+        let event = breached.then_some((due.ticket_id, due.due_at, &breach));
         let now = self.now();
         if self.store.mark_sent(due.id, now, due.late, event).await? {
-            tracing::info!(ticket = %due.ticket, step = %due.step, late = due.late, "notification sent");
+            tracing::info!(ticket = %due.ticket, step = %due.trigger.name(), late = due.late, "notification sent");
             let m = &self.metrics;
             m.notifications_sent.inc();
             if due.late {
                 m.notifications_late.inc();
             }
-            if due.step == "breach" {
+            if breached {
                 m.breaches.inc();
             }
             m.notification_lag_seconds.observe((now - due.due_at).to_std().unwrap_or_default().as_secs_f64());
@@ -87,7 +93,7 @@ impl App {
 
     /// Gives a notification whose delivery failed back to the schedule.
     pub async fn notification_failed(&self, due: &Due) -> Result<(), AppError> {
-        tracing::warn!(ticket = %due.ticket, step = %due.step, "notification not delivered; it will be retried");
+        tracing::warn!(ticket = %due.ticket, step = %due.trigger.name(), "notification not delivered; it will be retried");
         Ok(self.store.release(due.id).await?)
     }
 
@@ -116,14 +122,13 @@ impl App {
         &self,
         customer: &Customer,
         ticket: &Ticket,
-        step_name: &str,
+        trigger: Trigger,
         due_at: DateTime<Utc>,
         late: bool,
         id: i64,
     ) -> Result<Vec<Effect>, AppError> {
         let (plan, _) = self.sla(customer)?;
         let policy = self.config.escalation(&plan.name).map_err(AppError::Refused)?;
-        let trigger = Trigger::parse(step_name).map_err(AppError::Refused)?;
         // The configured step; one removed from the configuration since it
         // was scheduled still posts in the thread, pinging nobody.
         let fallback = Step { trigger, ping: vec![], post: vec![Destination::Thread] };
@@ -142,6 +147,7 @@ impl App {
         let mentions: String =
             users.iter().map(|u| format!("<@{u}> ")).chain(roles.iter().map(|r| format!("<@&{r}> "))).collect();
         let (n, level, summary) = (&ticket.number, i18n::severity(lang, ticket.severity), &ticket.summary);
+        let at = format!("<t:{}:F>", due_at.timestamp());
         let mut text = match trigger {
             Trigger::Percent(p) => {
                 let due = when(ticket.due_at);
@@ -152,7 +158,6 @@ impl App {
                 )
             }
             Trigger::Breach => {
-                let at = format!("<t:{}:F>", due_at.timestamp());
                 say!(
                     lang,
                     "{mentions}**{n}** ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
@@ -161,7 +166,6 @@ impl App {
             }
         };
         if late {
-            let at = format!("<t:{}:F>", due_at.timestamp());
             text.push_str(&say!(
                 lang,
                 " (Sent late: it was due {at}, while the bot was unavailable.)",

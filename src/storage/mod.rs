@@ -359,7 +359,9 @@ impl Store {
     /// PostgreSQL: one statement (data-modifying CTEs), so the customer's
     /// counter row is locked for a single round trip and its commit.
     async fn open_ticket_postgres(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
-        const OPEN: &str = "WITH seq AS (
+        let notes = notifications::insert_schedule_sql(Backend::Postgres, "(SELECT id FROM ticket)", "$13");
+        let open = format!(
+            "WITH seq AS (
                  INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
                  ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
                  RETURNING last_ticket
@@ -368,14 +370,12 @@ impl Store {
                  SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM seq
                  RETURNING id, seq
              )
-             , notes AS (
-                 INSERT INTO notifications (ticket_id, step, due_at)
-                 SELECT ticket.id, e->>'step', (e->>'due_at')::BIGINT FROM ticket, json_array_elements($13::json) e
-             )
+             , notes AS ({notes})
              INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
              SELECT id, $9, $2, $11, $12 FROM ticket
-             RETURNING ticket_id, (SELECT seq FROM ticket) AS seq";
-        let row = bind_new_ticket(sqlx::query(OPEN), new)
+             RETURNING ticket_id, (SELECT seq FROM ticket) AS seq"
+        );
+        let row = bind_new_ticket(sqlx::query(sqlx::AssertSqlSafe(open)), new)
             .bind(event.name())
             .bind(event_json(event))
             .bind(notifications::schedule_json(&new.schedule))

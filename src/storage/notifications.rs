@@ -19,6 +19,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{instant, Backend, StorageError, Store};
+use crate::domain::escalation::Trigger;
 use crate::domain::ticket::EventKind;
 
 /// A step to schedule for a ticket.
@@ -74,7 +75,9 @@ pub(super) fn schedule_json(steps: &[Scheduled]) -> String {
     serde_json::to_string(steps).expect("schedules serialise")
 }
 
-/// The schedule's rows from its JSON, in either database.
+/// Inserts a schedule's rows from its JSON, in either database; `ticket` and
+/// `json` are SQL expressions (parameters, or a subquery for the ticket being
+/// inserted in the same statement). Steps already sent are not inserted again.
 pub(super) fn insert_schedule_sql(backend: Backend, ticket: &str, json: &str) -> String {
     match backend {
         Backend::Postgres => format!(
@@ -110,10 +113,11 @@ impl Store {
             Reschedule::Answered(at) => {
                 sqlx::query(
                     "UPDATE notifications SET state = 'dropped'
-                     WHERE ticket_id = $1 AND state = 'pending' AND NOT (step = 'breach' AND due_at <= $2)",
+                     WHERE ticket_id = $1 AND state = 'pending' AND NOT (step = $3 AND due_at <= $2)",
                 )
                 .bind(ticket_id)
                 .bind(at.timestamp_millis())
+                .bind(Trigger::Breach.name())
                 .execute(&mut **tx)
                 .await?;
             }
