@@ -207,6 +207,12 @@ impl Validator {
         value.map_err(|e| self.problem(key, e)).ok()
     }
 
+    /// A `severity = N` key.
+    fn severity(&mut self, key: String, level: i64) -> Option<Severity> {
+        let severity = u8::try_from(level).ok().and_then(Severity::from_level);
+        self.parsed(key, severity.ok_or_else(|| format!("{level} is not a severity level (1 to 4)")))
+    }
+
     fn config(&mut self, raw: RawConfig, path: &Path) -> Config {
         let calendars: BTreeMap<String, Arc<Calendar>> = raw
             .calendars
@@ -267,10 +273,7 @@ impl Validator {
         let mut rules = Vec::new();
         for (i, r) in raw.rules.iter().enumerate() {
             let at = format!("classification.rules[{i}]");
-            let severity = u8::try_from(r.severity).ok().and_then(Severity::from_level);
-            if severity.is_none() {
-                self.problem(format!("{at}.severity"), format!("{} is not a severity level (1 to 4)", r.severity));
-            }
+            let severity = self.severity(format!("{at}.severity"), r.severity);
             let language = match &r.language {
                 Some(l) => self.parsed(format!("{at}.language"), l.parse()).map(Some),
                 None => Some(None),
@@ -290,13 +293,10 @@ impl Validator {
     /// pairs that `[[escalation.steps]]` configures, whose steps replace them.
     fn escalation(&mut self, raw: &raw::RawEscalation, plans: &BTreeMap<String, Plan>) -> BTreeMap<String, Policy> {
         let defaults = Policy::spec_default();
-        let mut configured: BTreeMap<(String, u8), Vec<Step>> = BTreeMap::new();
+        let mut configured: BTreeMap<(String, Severity), Vec<Step>> = BTreeMap::new();
         for (i, s) in raw.steps.iter().enumerate() {
             let at = format!("escalation.steps[{i}]");
-            let severity = u8::try_from(s.severity).ok().filter(|l| (1..=4).contains(l));
-            if severity.is_none() {
-                self.problem(format!("{at}.severity"), format!("{} is not a severity level (1 to 4)", s.severity));
-            }
+            let severity = self.severity(format!("{at}.severity"), s.severity);
             let names: Vec<String> = s.plans.clone().unwrap_or_else(|| plans.keys().cloned().collect());
             for name in &names {
                 if !plans.contains_key(name) {
@@ -308,22 +308,21 @@ impl Validator {
                 s.ping.iter().map(|r| self.parsed(format!("{at}.ping"), Recipient::parse(r))).collect();
             let post: Vec<Option<Destination>> =
                 s.post.iter().map(|d| self.parsed(format!("{at}.post"), Destination::parse(d))).collect();
-            let (Some(level), Some(trigger)) = (severity, trigger) else { continue };
+            let (Some(severity), Some(trigger)) = (severity, trigger) else { continue };
             let step = Step {
                 trigger,
                 ping: ping.into_iter().flatten().collect(),
                 post: post.into_iter().flatten().collect(),
             };
             for name in names {
-                configured.entry((name, level)).or_default().push(step.clone());
+                configured.entry((name, severity)).or_default().push(step.clone());
             }
         }
         plans
             .keys()
             .map(|name| {
-                let by_level = [1u8, 2, 3, 4].map(|level| match configured.remove(&(name.clone(), level)) {
-                    Some(steps) => steps,
-                    None => defaults.steps(Severity::from_level(level).unwrap_or(Severity::Low)).to_vec(),
+                let by_level = Severity::ALL.map(|severity| {
+                    configured.remove(&(name.clone(), severity)).unwrap_or_else(|| defaults.steps(severity).to_vec())
                 });
                 (name.clone(), Policy::new(by_level))
             })
