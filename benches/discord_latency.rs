@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_discord::FakeDiscord;
-use priority_line::app::{App, Command, Invocation, ManualClock};
+use priority_line::app::{App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::storage::Store;
@@ -90,7 +90,7 @@ async fn main() {
     let app = App::new(Arc::new(config), store, clock);
     let staff =
         Invocation { user: Snowflake(ENGINEER), is_staff: true, channel: Snowflake(ACME_CHANNEL), language: None };
-    app.handle(&staff, Command::ContactsAdd { user: Snowflake(ALICE), name: None, email: None, phone: None }).await;
+    app.handle_input(&staff, "contacts add", &[("user".into(), ALICE.to_string())]).await;
     let bot = app.clone();
     tokio::spawn(async move {
         priority_line::adapters::discord::run(bot, &discord, "bench-token", std::future::pending()).await

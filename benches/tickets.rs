@@ -17,10 +17,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use priority_line::app::{App, Command, Invocation, SystemClock};
+use priority_line::app::{App, Invocation, SystemClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::{Language, Snowflake};
-use priority_line::domain::sla::Severity;
 use priority_line::storage::{NewContact, Store};
 
 const TASKS: usize = 4;
@@ -86,14 +85,10 @@ async fn ticket_opens(app: &App, customers: &[&str], n: usize, first_user: u64) 
             tokio::spawn(async move {
                 let inv = Invocation { user, is_staff: false, channel, language: Some(Language::En) };
                 for _ in (t..n).step_by(TASKS) {
-                    let cmd = Command::TicketOpen {
-                        summary: "VPN down for all users".into(),
-                        severity: Some(Severity::High),
-                        product: None,
-                        details: None,
-                    };
-                    let out = app.handle(&inv, cmd).await;
-                    assert!(out.reply.text.starts_with("Opened"), "{}", out.reply.text);
+                    let options =
+                        [("summary".into(), "VPN down for all users".into()), ("severity".into(), "2".into())];
+                    let out = app.handle_input(&inv, "ticket open", &options).await;
+                    assert!(out.text().plain().starts_with("Opened"), "{:?}", out.reply);
                 }
             })
         })

@@ -72,7 +72,7 @@ pub async fn tick(app: &App, out: &dyn Deliver) -> Result<Tick, AppError> {
 pub async fn run(app: App, out: impl Deliver, shutdown: impl Future<Output = ()>) {
     let wake = app.wake_handle();
     tokio::pin!(shutdown);
-    match app.store().release_all_claims().await {
+    match app.release_all_claims().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(claims = n, "took back the claims of a process that stopped mid-delivery"),
         Err(e) => tracing::error!(error = %e, "cannot take back earlier claims; they wait for their leases"),

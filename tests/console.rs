@@ -85,7 +85,7 @@ fn refusals_are_clear_for_the_unregistered_and_a_ninth_contact() {
     assert_in(&out, "(8 of 8 seats used)");
     assert_in(&out, "Acme Corp already has 8 active technical contacts, the most the premium package allows. Remove one with /contacts remove");
     assert_in(&out, "Technical contacts of Acme Corp (8 of 8 seats):");
-    assert_in(&out, "error: unknown command /ticket opne.");
+    assert_in(&out, "bot (only you can see this): unknown command /ticket opne.");
     assert_in(&out, "error: the quoted value of summary has no closing \"");
     assert_in(&out, "error: unknown console command :nonsense");
     assert!(!out.contains("Added @600000000000000009"), "the ninth contact was not added:\n{out}");

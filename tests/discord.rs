@@ -9,12 +9,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use priority_line::app::{App, Command, Invocation, ManualClock};
+use priority_line::app::{App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use serde_json::{json, Value};
 use support::fake_discord::{self as fake, FakeDiscord, Request, STAFF_ROLE};
-use support::TestDb;
+use support::{cmd, TestDb};
 
 const ACME_CHANNEL: u64 = 310000000000000001;
 const GLOBEX_CHANNEL: u64 = 310000000000000002;
@@ -53,9 +53,8 @@ impl Bot {
         for (user, channel) in [(ALICE, ACME_CHANNEL), (BOB, GLOBEX_CHANNEL)] {
             let staff =
                 Invocation { user: Snowflake(ENGINEER), is_staff: true, channel: Snowflake(channel), language: None };
-            let add = Command::ContactsAdd { user: Snowflake(user), name: None, email: None, phone: None };
-            let out = app.handle(&staff, add).await;
-            assert!(out.reply.text.starts_with("Added"), "{}", out.reply.text);
+            let out = app.handle(&staff, cmd("contacts add", &[("user", &user.to_string())])).await;
+            assert!(out.text().plain().starts_with("Added"), "{:?}", out.reply);
         }
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let bot_app = app.clone();
@@ -205,13 +204,8 @@ async fn an_unregistered_user_is_refused_ephemerally_and_nothing_is_created() {
 async fn a_contact_cannot_see_or_act_on_another_customers_ticket() {
     let bot = Bot::start().await;
     let bob = Invocation { user: Snowflake(BOB), is_staff: false, channel: Snowflake(GLOBEX_CHANNEL), language: None };
-    let open = Command::TicketOpen {
-        summary: "Globex secret".into(),
-        severity: Some(priority_line::domain::sla::Severity::Low),
-        product: None,
-        details: None,
-    };
-    assert!(bot.app.handle(&bob, open).await.reply.text.starts_with("Opened"));
+    let open = cmd("ticket open", &[("summary", "Globex secret"), ("severity", "4")]);
+    assert!(bot.app.handle(&bob, open).await.text().plain().starts_with("Opened"));
 
     for (sub, extra) in [("status", json!([])), ("close", json!([]))] {
         let mut options = vec![json!({"name": "number", "type": 3, "value": "GLOBEX-1"})];
@@ -411,8 +405,7 @@ async fn ticket_numbers_autocomplete_among_the_callers_own_tickets() {
     let bot = Bot::start().await;
     bot.open_critical().await;
     let bob = Invocation { user: Snowflake(BOB), is_staff: false, channel: Snowflake(GLOBEX_CHANNEL), language: None };
-    let open = Command::TicketOpen { summary: "Globex".into(), severity: None, product: None, details: None };
-    bot.app.handle(&bob, open).await;
+    bot.app.handle(&bob, cmd("ticket open", &[("summary", "Globex")])).await;
 
     let id = bot.fake.next_id();
     let options = json!([{"name": "status", "type": 1, "options": [
@@ -559,14 +552,9 @@ async fn escalations_of_a_ticket_without_a_thread_go_to_the_support_channel() {
     let bot = Bot::start().await;
     let alice =
         Invocation { user: Snowflake(ALICE), is_staff: false, channel: Snowflake(ACME_CHANNEL), language: None };
-    let open = Command::TicketOpen {
-        summary: "Threadless".into(),
-        severity: Some(priority_line::domain::sla::Severity::Critical),
-        product: None,
-        details: None,
-    };
+    let open = cmd("ticket open", &[("summary", "Threadless"), ("severity", "1")]);
     // Opened through the application layer only: its effects never ran.
-    assert!(bot.app.handle(&alice, open).await.reply.text.starts_with("Abierto"));
+    assert!(bot.app.handle(&alice, open).await.text().plain().starts_with("Abierto"));
     bot.clock.advance(chrono::Duration::minutes(15));
     bot.app.wake_handle().notify_one();
     let post = bot.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/messages"), 1).await;

@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::Duration;
-use priority_line::app::{App, Command, Effect, Invocation, ManualClock};
+use priority_line::app::{App, Effect, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::domain::sla::Severity;
 use priority_line::scheduler::{self, Deliver};
+use support::cmd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
@@ -47,12 +48,12 @@ async fn metrics_and_health_over_http() {
     let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
     let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
     let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None };
-    app.handle(&staff, Command::ContactsAdd { user: ALICE, name: None, email: None, phone: None }).await;
+    app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
     let alice = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
     let mut threads = Vec::new();
     for severity in [Severity::Critical, Severity::High] {
-        let open =
-            Command::TicketOpen { summary: "VPN".into(), severity: Some(severity), product: None, details: None };
+        let level = severity.level().to_string();
+        let open = cmd("ticket open", &[("summary", "VPN"), ("severity", &level)]);
         let out = app.handle(&alice, open).await;
         let Some(Effect::OpenThread { card, .. }) = out.effects.first() else { panic!("{out:?}") };
         let thread = Snowflake(900 + card.ticket.number.seq as u64);
@@ -62,7 +63,7 @@ async fn metrics_and_health_over_http() {
     // The L2 is answered after 20 minutes; the L1 breaches unanswered.
     clock.advance(Duration::minutes(20));
     let ack = Invocation { user: ENGINEER, is_staff: true, channel: threads[1], language: None };
-    app.handle(&ack, Command::Ack { note: None }).await;
+    app.handle(&ack, cmd("ack", &[])).await;
     clock.advance(Duration::minutes(20));
     let tick = scheduler::tick(&app, &Accept).await.unwrap();
     assert_eq!((tick.sent, tick.late), (3, 3), "the L1's 50 %, 80 % and breach, all overdue by then");

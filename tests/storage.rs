@@ -4,6 +4,7 @@ mod support;
 
 use chrono::{DateTime, Duration, Utc};
 use priority_line::domain::customer::{CustomerKey, Snowflake};
+use priority_line::domain::escalation::Trigger;
 use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::{EventKind, TicketKind, TicketState};
 use priority_line::storage::{AddContactError, NewContact, NewTicket, Reschedule, Scheduled, Store, MAX_CONTACTS};
@@ -26,7 +27,7 @@ fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
         product: None,
         opened_at: at,
         due_at: at + Duration::hours(6),
-        schedule: vec![Scheduled { step: "breach".into(), due_at: at + Duration::hours(6) }],
+        schedule: vec![Scheduled { trigger: Trigger::Breach, due_at: at + Duration::hours(6) }],
     }
 }
 

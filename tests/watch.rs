@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use priority_line::app::{App, Command, Effect, Invocation, ManualClock};
+use priority_line::app::{App, Effect, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::EventKind;
 use priority_line::scheduler::{self, Deliver};
-use support::TestDb;
+use support::{cmd, TestDb};
 
 const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
 const TAM_ACME: Snowflake = Snowflake(400000000000000002);
@@ -53,8 +53,8 @@ impl Recorder {
             .unwrap()
             .iter()
             .filter_map(|(_, e)| match e {
-                Effect::Post { place: priority_line::app::Place::Ticket(n), text, .. } => {
-                    Some((n.to_string(), step_of(text)))
+                Effect::Post { place: priority_line::app::Place::Ticket(n), msg, .. } => {
+                    Some((n.to_string(), step_of(&msg.plain())))
                 }
                 _ => None,
             })
@@ -87,16 +87,15 @@ impl World {
         let clock = Arc::new(ManualClock::new(start));
         let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
         let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None };
-        app.handle(&staff, Command::ContactsAdd { user: ALICE, name: None, email: None, phone: None }).await;
+        app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
         let out = Recorder { clock: clock.clone(), seen: Mutex::default() };
         World { app, clock, out }
     }
 
     async fn open(&self, severity: Severity) -> String {
         let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
-        let cmd =
-            Command::TicketOpen { summary: "VPN down".into(), severity: Some(severity), product: None, details: None };
-        let out = self.app.handle(&inv, cmd).await;
+        let level = severity.level().to_string();
+        let out = self.app.handle(&inv, cmd("ticket open", &[("summary", "VPN down"), ("severity", &level)])).await;
         let Some(Effect::OpenThread { card, .. }) = out.effects.first() else { panic!("{out:?}") };
         let number = card.ticket.number.clone();
         // Give it a thread, as the Discord adapter does.
@@ -112,8 +111,8 @@ impl World {
     async fn ack(&self, number: &str) {
         let t = self.app.store().ticket(&number.parse().unwrap()).await.unwrap().unwrap();
         let inv = Invocation { user: ENGINEER, is_staff: true, channel: t.thread_id.unwrap(), language: None };
-        let out = self.app.handle(&inv, Command::Ack { note: None }).await;
-        assert!(out.reply.text.starts_with("You acknowledged"), "{}", out.reply.text);
+        let out = self.app.handle(&inv, cmd("ack", &[])).await;
+        assert!(out.text().plain().starts_with("You acknowledged"), "{:?}", out.reply);
     }
 }
 
@@ -211,7 +210,7 @@ async fn after_downtime_overdue_steps_go_out_late_in_order_and_the_breach_is_dat
         .unwrap()
         .iter()
         .filter_map(|(_, e)| match e {
-            Effect::Post { text, .. } => Some(text.clone()),
+            Effect::Post { msg, .. } => Some(msg.plain()),
             _ => None,
         })
         .collect();
@@ -240,9 +239,8 @@ async fn reclassification_reschedules_from_the_opening_time(db: &TestDb) {
     let number = w.open(Severity::High).await; // 75 % at 12:00, breach at 13:00
     w.clock.advance(Duration::minutes(10));
     let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
-    let cmd =
-        Command::TicketSeverity { number: number.parse().unwrap(), level: Severity::Critical, reason: "worse".into() };
-    w.app.handle(&inv, cmd).await;
+    let change = cmd("ticket severity", &[("number", &number), ("level", "1"), ("reason", "worse")]);
+    w.app.handle(&inv, change).await;
     // L1 from 09:00: 50 % at 09:15, 80 % at 09:24, breach at 09:30.
     assert_eq!(w.app.next_due().await.unwrap(), Some(at("2026-11-30T09:15:00Z")));
     w.clock.set(at("2026-11-30T09:30:00Z"));

@@ -36,7 +36,7 @@ async fn metrics(State(app): State<App>) -> Response {
 }
 
 async fn healthz(State(app): State<App>) -> Response {
-    let database = match app.store().ping().await {
+    let database = match app.storage_health().await {
         Ok(()) => "ok".to_owned(),
         Err(e) => format!("unreachable: {e}"),
     };

@@ -3,6 +3,7 @@
 //! so the card changes only when its status does.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::Language;
@@ -56,6 +57,8 @@ pub struct Card {
     pub customer_name: String,
     /// The customer's language: the card is read by the contact and the TAM.
     pub language: Language,
+    /// The customer's time zone, for readers whose client does not localise times.
+    pub zone: Tz,
 }
 
 impl Card {
@@ -72,6 +75,7 @@ impl Card {
             status: status(ticket, target, calendar, now),
             customer_name: customer_name.to_owned(),
             language,
+            zone: calendar.zone(),
         }
     }
 

@@ -45,19 +45,27 @@ impl Clock for ManualClock {
 }
 
 /// The wall clock moved forward by an offset that only grows: the console's
-/// `:later`, to see escalations fall due without waiting for them.
+/// `:later`, to see escalations fall due without waiting for them. The
+/// offset stops growing where dates would leave chrono's range, so no shift
+/// can make `now` overflow.
 #[derive(Debug, Default)]
 pub struct ShiftedClock(Mutex<Duration>);
 
+/// The largest offset: a thousand years.
+const SHIFT_MAX: Duration = Duration::days(1000 * 366);
+
 impl ShiftedClock {
     pub fn shift(&self, by: std::time::Duration) {
-        let by = Duration::from_std(by).unwrap_or(Duration::zero());
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) += by;
+        let by = Duration::from_std(by).unwrap_or(SHIFT_MAX);
+        let mut offset = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        *offset = offset.checked_add(&by).unwrap_or(SHIFT_MAX).min(SHIFT_MAX);
     }
 }
 
 impl Clock for ShiftedClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now() + *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        let now = Utc::now();
+        let offset = *self.0.lock().unwrap_or_else(|p| p.into_inner());
+        now.checked_add_signed(offset).unwrap_or(now)
     }
 }

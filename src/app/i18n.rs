@@ -1,25 +1,17 @@
-//! Replies and posts in English or Spanish. Each text is written once per
-//! language, side by side where it is used (`say!`), so a change to one
-//! language is seen next to the other. Who reads decides: a reply is in the
-//! caller's language (their Discord locale), a post in a ticket's thread in
-//! the customer's.
+//! English and Spanish: the names of severities and card states, and the one
+//! place where refusals are worded. Who reads decides the language: a reply
+//! is in the caller's (their Discord locale), a post in a ticket's thread in
+//! the customer's. Each text is written once per language, side by side
+//! (`say!`), so a change to one is seen next to the other.
 
+use super::commands::{Kind, Problem, Spec, UsageError};
+use super::msg::{say, Msg, Span, TimeStyle};
+use super::refusal::Refusal;
 use crate::app::card::CardStatus;
 use crate::domain::customer::Language;
 use crate::domain::sla::Severity;
 use crate::domain::text::TextError;
-use crate::domain::ticket::{Refusal, TicketNumber};
-
-/// `say!(lang, "English {x}", "Español {x}", args…)`: the text in `lang`.
-macro_rules! say {
-    ($lang:expr, $en:literal, $es:literal $(, $arg:expr)* $(,)?) => {
-        match $lang {
-            $crate::domain::customer::Language::En => format!($en $(, $arg)*),
-            $crate::domain::customer::Language::Es => format!($es $(, $arg)*),
-        }
-    };
-}
-pub(crate) use say;
+use crate::domain::ticket::{self, TicketState};
 
 /// `L1 Critical` / `L1 Crítica`.
 pub fn severity(lang: Language, s: Severity) -> String {
@@ -49,73 +41,278 @@ pub fn status(lang: Language, s: CardStatus) -> &'static str {
     }
 }
 
-/// A field name as the user sees it in their locale's command options.
-fn field(lang: Language, name: &str) -> &str {
-    match (lang, name) {
-        (Language::En, n) => n,
-        (Language::Es, "summary") => "resumen",
-        (Language::Es, "details") => "detalles",
-        (Language::Es, "product") => "producto",
-        (Language::Es, "reason") => "motivo",
-        (Language::Es, "resolution") => "resolución",
-        (Language::Es, "note") => "nota",
-        (Language::Es, "name") => "nombre",
-        (Language::Es, "email") => "correo",
-        (Language::Es, "phone") => "teléfono",
-        (Language::Es, n) => n,
+/// A ticket's state inside a sentence.
+pub fn state(lang: Language, s: TicketState) -> &'static str {
+    match (lang, s) {
+        (Language::En, s) => s.as_str(),
+        (Language::Es, TicketState::Open) => "abierto",
+        (Language::Es, TicketState::Acknowledged) => "con acuse de recibo",
+        (Language::Es, TicketState::Closed) => "cerrado",
+        (Language::Es, TicketState::Reopened) => "reabierto",
     }
 }
 
-pub fn text_error(lang: Language, e: &TextError) -> String {
-    match e {
-        TextError::Empty { field: f } => {
-            let f = field(lang, f);
-            say!(lang, "{f} is empty: write a few words", "{f} está vacío: escribe unas palabras")
-        }
-        TextError::TooLong { field: f, count, max } => {
-            let f = field(lang, f);
+/// The apology for a failure on our side (logged in full where it happened).
+pub fn failed(lang: Language, command: &Spec) -> Msg {
+    let name = format!("/{}", command.path(lang));
+    say!(
+        lang,
+        "Sorry, {name} failed on our side and the error has been logged. Please try again in a moment; \
+         if it is urgent, phone the priority line.",
+        "Lo sentimos: {name} ha fallado por nuestra parte y el error ha quedado registrado. Inténtalo de \
+         nuevo en un momento; si es urgente, llama a la línea prioritaria.",
+        name
+    )
+}
+
+/// Why a command was refused, and what to do instead.
+pub fn refusal(lang: Language, r: &Refusal) -> Msg {
+    match r {
+        Refusal::Usage(u) => usage(lang, u),
+        Refusal::NotRegistered => say!(
+            lang,
+            "You are not a registered technical contact of any customer, so you cannot do this. \
+             Ask your Technical Account Manager to add you with /contacts add.",
+            "No eres contacto técnico registrado de ningún cliente, así que no puedes hacer esto. \
+             Pide a tu Technical Account Manager que te añada con /contactos añadir."
+        ),
+        Refusal::StaffOnly { command } => {
+            let what = command.what.get(lang);
             say!(
                 lang,
-                "{f} is {count} characters long; the limit is {max}: shorten it",
-                "{f} tiene {count} caracteres; el límite es {max}: acórtalo"
+                "Only support staff and TAMs can {what}. If you need this, ask your TAM in your support channel.",
+                "Solo el equipo de soporte y los TAM pueden {what}. Si lo necesitas, pídeselo a tu TAM en tu canal de soporte.",
+                what
             )
+        }
+        Refusal::ContactsOnly { command } => {
+            let what = command.what.get(lang);
+            say!(
+                lang,
+                "Only the customer's registered technical contacts can {what}, so that the SLA clock runs for them. \
+                 Ask a contact to do it, or add the person with /contacts add.",
+                "Solo los contactos técnicos registrados del cliente pueden {what}, para que el reloj del SLA corra \
+                 para ellos. Pide a un contacto que lo haga, o añade a la persona con /contactos añadir.",
+                what
+            )
+        }
+        Refusal::WrongChannel { support_channel } => {
+            let channel = Span::channel(*support_channel);
+            say!(lang, "Open tickets in your support channel {channel}.", "Abre los tickets en tu canal de soporte {channel}.", channel)
+        }
+        Refusal::NoCustomerHere => say!(
+            lang,
+            "This channel belongs to no customer. Run the command in the customer's support channel or in one of its ticket threads.",
+            "Este canal no es de ningún cliente. Usa el comando en el canal de soporte del cliente o en uno de sus hilos de ticket."
+        ),
+        Refusal::NotInThread { command } => {
+            let command = format!("/{}", command.path(lang));
+            say!(
+                lang,
+                "Use {command} inside a ticket's thread (or give the ticket number where the command takes one).",
+                "Usa {command} dentro del hilo de un ticket (o indica el número del ticket si el comando lo admite).",
+                command
+            )
+        }
+        Refusal::NoSuchTicket { number } => say!(
+            lang,
+            "There is no ticket {number} among your tickets. /ticket list shows them.",
+            "No hay ningún ticket {number} entre los tuyos. /ticket lista los muestra.",
+            number
+        ),
+        Refusal::CustomerGone { number } => say!(
+            lang,
+            "{number} belongs to a customer that is no longer configured.",
+            "{number} es de un cliente que ya no está configurado.",
+            number
+        ),
+        Refusal::Ticket { number, refusal, zone } => ticket_refusal(lang, number, refusal, *zone),
+        Refusal::Conflict { number } => say!(
+            lang,
+            "{number} changed while you were acting on it. Look at it again with /ticket status number:{number} and retry.",
+            "{number} cambió mientras actuabas sobre él. Vuelve a mirarlo con /ticket estado número:{number} e inténtalo otra vez.",
+            number
+        ),
+        Refusal::ContactLimit { customer, active, user } => {
+            let user = Span::user(*user);
+            say!(
+                lang,
+                "{customer} already has {active} active technical contacts, the most the premium package allows. \
+                 Remove one with /contacts remove user:@someone to free a seat, then add {user} again.",
+                "{customer} ya tiene {active} contactos técnicos activos, el máximo que permite el paquete premium. \
+                 Quita uno con /contactos quitar usuario:@alguien para liberar una plaza y vuelve a añadir a {user}.",
+                customer,
+                active,
+                user
+            )
+        }
+        Refusal::AlreadyContact { user, customer } => {
+            let user = Span::user(*user);
+            say!(lang, "{user} is already a technical contact of {customer}.", "{user} ya es contacto técnico de {customer}.", user, customer)
+        }
+        Refusal::ContactOfAnother { user, other } => {
+            let user = Span::user(*user);
+            say!(
+                lang,
+                "{user} is a technical contact of another customer ({other}); a person can be a contact of one \
+                 customer at a time. Remove them there first.",
+                "{user} es contacto técnico de otro cliente ({other}); una persona solo puede ser contacto de un \
+                 cliente a la vez. Quítala allí primero.",
+                user,
+                other
+            )
+        }
+        Refusal::NotAContact { user, customer } => {
+            let user = Span::user(*user);
+            say!(
+                lang,
+                "{user} is not an active contact of {customer}; /contacts list shows who is.",
+                "{user} no es contacto activo de {customer}; /contactos lista muestra quién lo es.",
+                user,
+                customer
+            )
+        }
+        Refusal::UnknownButton => say!(
+            lang,
+            "This button is no longer in use. Use /ack in the ticket's thread.",
+            "Este botón ya no se usa. Usa /acuse en el hilo del ticket."
+        ),
+        Refusal::NotAnEmail { email } => {
+            say!(lang, "\"{email}\" is not an e-mail address.", "\"{email}\" no es una dirección de correo.", email)
         }
     }
 }
 
 /// Why the ticket state machine refused a change.
-pub fn refusal(lang: Language, n: &TicketNumber, r: &Refusal) -> String {
+fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal, zone: chrono_tz::Tz) -> Msg {
+    use ticket::Refusal::*;
     match r {
-        Refusal::ClosedCannotAcknowledge => say!(
+        ClosedCannotAcknowledge => say!(
             lang,
             "{n} is closed: reopen it with /ticket reopen number:{n} first",
-            "{n} está cerrado: reábrelo antes con /ticket reabrir número:{n}"
+            "{n} está cerrado: reábrelo antes con /ticket reabrir número:{n}",
+            n
         ),
-        Refusal::AlreadyAcknowledged { by, at } => {
-            let at = at.format("%Y-%m-%d %H:%M");
-            say!(
-                lang,
-                "{n} was already acknowledged by <@{by}> at {at} UTC",
-                "<@{by}> ya acusó recibo de {n} a las {at} UTC"
-            )
+        AlreadyAcknowledged { by, at } => {
+            let (by, at) = (Span::user(*by), Span::time(*at, Some(zone), TimeStyle::Full));
+            say!(lang, "{n} was already acknowledged by {by} at {at}", "{by} ya acusó recibo de {n} el {at}", n, by, at)
         }
-        Refusal::ClosedCannotReclassify => say!(
+        ClosedCannotReclassify => say!(
             lang,
             "{n} is closed: reopen it before changing its severity",
-            "{n} está cerrado: reábrelo antes de cambiar su severidad"
+            "{n} está cerrado: reábrelo antes de cambiar su severidad",
+            n
         ),
-        Refusal::SameSeverity(s) => {
+        SameSeverity(s) => {
             let s = severity(lang, *s);
-            say!(lang, "{n} is already {s}", "{n} ya es {s}")
+            say!(lang, "{n} is already {s}", "{n} ya es {s}", n, s)
         }
-        Refusal::AlreadyClosed => say!(lang, "{n} is already closed", "{n} ya está cerrado"),
-        Refusal::NotClosed(state) => {
-            let state = state.as_str();
+        AlreadyClosed => say!(lang, "{n} is already closed", "{n} ya está cerrado", n),
+        NotClosed(s) => {
+            let s = state(lang, *s);
             say!(
                 lang,
-                "{n} is not closed ({state}), so there is nothing to reopen",
-                "{n} no está cerrado ({state}): no hay nada que reabrir"
+                "{n} is not closed ({s}), so there is nothing to reopen",
+                "{n} no está cerrado ({s}): no hay nada que reabrir",
+                n,
+                s
             )
+        }
+    }
+}
+
+/// Input that is not a command as declared, with its usage in `lang`.
+fn usage(lang: Language, u: &UsageError) -> Msg {
+    match u {
+        UsageError::NoCommand => {
+            say!(lang, "A command name is missing after /.", "Falta el nombre del comando tras /.")
+        }
+        UsageError::UnknownCommand { typed } => {
+            let known =
+                super::commands::ALL.iter().map(|e| format!("/{}", e.spec.path(lang))).collect::<Vec<_>>().join(", ");
+            say!(
+                lang,
+                "unknown command /{typed}. Commands: {known}",
+                "no existe el comando /{typed}. Comandos: {known}",
+                typed,
+                known
+            )
+        }
+        UsageError::UnknownOption { command, typed } => {
+            let (path, usage) = (command.path(lang), command.usage(lang));
+            say!(
+                lang,
+                "/{path} has no option \"{typed}\"; usage: {usage}",
+                "/{path} no tiene la opción \"{typed}\"; uso: {usage}",
+                path,
+                typed,
+                usage
+            )
+        }
+        UsageError::Missing { command, option } => {
+            let (path, name, usage) = (command.path(lang), option.name.get(lang), command.usage(lang));
+            say!(
+                lang,
+                "/{path} needs {name}:…; usage: {usage}",
+                "/{path} necesita {name}:…; uso: {usage}",
+                path,
+                name,
+                usage
+            )
+        }
+        UsageError::Invalid { option, value, problem, .. } => {
+            let name = option.name.get(lang);
+            match problem {
+                Problem::Text(TextError::Empty) => {
+                    say!(lang, "{name} is empty: write a few words", "{name} está vacío: escribe unas palabras", name)
+                }
+                Problem::Text(TextError::TooLong { count, max }) => say!(
+                    lang,
+                    "{name} is {count} characters long; the limit is {max}: shorten it",
+                    "{name} tiene {count} caracteres; el límite es {max}: acórtalo",
+                    name,
+                    count,
+                    max
+                ),
+                Problem::NotASeverity => say!(
+                    lang,
+                    "{name}:{value} is not a severity level: write 1 (critical) to 4 (low)",
+                    "{name}:{value} no es un nivel de severidad: escribe de 1 (crítica) a 4 (baja)",
+                    name,
+                    value
+                ),
+                Problem::NotATicketNumber => say!(
+                    lang,
+                    "{name}:{value} is not a ticket number: write it like ACME-42",
+                    "{name}:{value} no es un número de ticket: escríbelo como ACME-42",
+                    name,
+                    value
+                ),
+                Problem::NotAUser => say!(
+                    lang,
+                    "{name}:{value} is not a user: mention them (@name) or give their id",
+                    "{name}:{value} no es un usuario: menciónalo (@nombre) o da su id",
+                    name,
+                    value
+                ),
+                Problem::NotAChoice => {
+                    let choices = match &option.kind {
+                        Kind::Choice(choices) => {
+                            choices.iter().map(|c| format!("{name}:{}", c.name.get(lang))).collect::<Vec<_>>()
+                        }
+                        _ => Vec::new(),
+                    };
+                    let choices = choices.join(", ");
+                    say!(
+                        lang,
+                        "{name}:{value} is not a choice: write one of {choices}",
+                        "{name}:{value} no es una opción: escribe una de {choices}",
+                        name,
+                        value,
+                        choices
+                    )
+                }
+            }
         }
     }
 }

@@ -1,18 +1,19 @@
-//! The application layer: one function per command, taking who is acting and
-//! what they asked, returning a reply and effects. Authorization lives here,
-//! once, for every adapter (`access.rs`).
+//! The application layer: one module per command (`commands/`), each taking
+//! who is acting and what they asked and returning a reply and effects.
+//! Authorization lives here, once, for every adapter (`access.rs`).
 //!
-//! Replies and posts are written in Discord's markdown: `<@id>` mentions,
-//! `<#id>` channels, `<t:UNIX:F>` / `<t:UNIX:R>` timestamps. The Discord adapter
-//! sends them as they are; the console renders them as plain text.
+//! What the application says is a [`Msg`]: text with typed pieces (people,
+//! channels, instants), which each adapter renders in its medium. Refusals
+//! are [`Refusal`] values, worded in the reader's language by
+//! `i18n::refusal` when an adapter shows them.
 
 mod access;
 pub mod card;
 pub mod clock;
-pub mod command;
-mod contacts;
+pub mod commands;
 pub mod i18n;
-mod queue;
+pub mod msg;
+mod refusal;
 mod tickets;
 pub mod watch;
 
@@ -28,9 +29,12 @@ use crate::domain::sla::{Plan, ResponseTarget, Severity};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::metrics::Metrics;
 use crate::storage::{Scheduled, StorageError, Store};
+use access::Cx;
 pub use card::{Card, CardStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use command::Command;
+pub use commands::{Command, Spec, UsageError};
+pub use msg::{Msg, Span, TimeStyle};
+pub use refusal::Refusal;
 
 /// Who is acting, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,19 +49,16 @@ pub struct Invocation {
     pub language: Option<Language>,
 }
 
-/// What the caller sees at once.
+/// What the caller sees at once; every reply is ephemeral (only the caller
+/// sees it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    pub text: String,
-    /// Only the caller sees it. Every refusal is ephemeral.
-    pub ephemeral: bool,
-    pub card: Option<Card>,
-}
-
-impl Reply {
-    pub fn private(text: impl Into<String>) -> Reply {
-        Reply { text: text.into(), ephemeral: true, card: None }
-    }
+pub enum Reply {
+    /// The command ran: what to say, with a ticket's card to show.
+    Done { msg: Msg, card: Option<Box<Card>> },
+    /// The command was refused; the reply says why and what to do instead.
+    Refused(Refusal),
+    /// It failed on our side (logged in full); the reply apologises.
+    Failed { command: &'static Spec },
 }
 
 /// Where a post goes.
@@ -66,6 +67,16 @@ pub enum Place {
     /// The ticket's thread.
     Ticket(TicketNumber),
     Channel(Snowflake),
+}
+
+/// What identifies a post across retries and restarts, so that it is posted
+/// once (the Discord adapter makes Discord's enforced nonce of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostKey {
+    /// The scheduled notification it belongs to.
+    pub notification: i64,
+    /// Which of the notification's posts.
+    pub index: usize,
 }
 
 /// What the adapter must do besides replying, in order.
@@ -77,50 +88,75 @@ pub enum Effect {
     /// The card's status changed: edit it.
     UpdateCard { card: Card },
     /// A message; `ping` and `ping_roles` list the only users and roles it
-    /// may mention. `key` makes it idempotent: a post with the same key is
-    /// posted once however often it is retried (Discord's enforced nonce).
-    Post { place: Place, text: String, ping: Vec<Snowflake>, ping_roles: Vec<Snowflake>, key: Option<String> },
+    /// may mention.
+    Post { place: Place, msg: Msg, ping: Vec<Snowflake>, ping_roles: Vec<Snowflake>, key: Option<PostKey> },
 }
 
 impl Effect {
     /// A post that may ping `ping`.
-    pub fn post(place: Place, text: String, ping: Vec<Snowflake>) -> Effect {
-        Effect::Post { place, text, ping, ping_roles: Vec::new(), key: None }
+    pub fn post(place: Place, msg: Msg, ping: Vec<Snowflake>) -> Effect {
+        Effect::Post { place, msg, ping, ping_roles: Vec::new(), key: None }
     }
 }
 
 /// The result of a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// The caller's language, in which the reply is worded.
+    pub lang: Language,
     pub reply: Reply,
     pub effects: Vec<Effect>,
 }
 
 impl Outcome {
-    fn reply(reply: Reply) -> Outcome {
-        Outcome { reply, effects: Vec::new() }
+    pub fn done(lang: Language, msg: Msg) -> Outcome {
+        Outcome::with_effects(lang, msg, Vec::new())
+    }
+
+    pub fn with_effects(lang: Language, msg: Msg, effects: Vec<Effect>) -> Outcome {
+        Outcome { lang, reply: Reply::Done { msg, card: None }, effects }
+    }
+
+    /// The reply, worded in the caller's language.
+    pub fn text(&self) -> Msg {
+        match &self.reply {
+            Reply::Done { msg, .. } => msg.clone(),
+            Reply::Refused(r) => i18n::refusal(self.lang, r),
+            Reply::Failed { command } => i18n::failed(self.lang, command),
+        }
+    }
+
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match &self.reply {
+            Reply::Refused(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn card(&self) -> Option<&Card> {
+        match &self.reply {
+            Reply::Done { card, .. } => card.as_deref(),
+            _ => None,
+        }
     }
 }
 
-/// Why a command failed: the user's mistake, said to them as is, or ours,
-/// logged in full and apologised for in general terms.
+/// Why a command did not run: the user's side (a refusal, shown as such),
+/// or ours (logged in full, apologised for in general terms).
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{0}")]
-    Refused(String),
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
     #[error("storage failed")]
     Storage(#[from] StorageError),
     #[error("SLA computation failed: {0}")]
     Sla(#[from] crate::domain::calendar::CalendarError),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
-fn refuse<T>(text: impl Into<String>) -> Result<T, AppError> {
-    Err(AppError::Refused(text.into()))
-}
-
-/// User text that `domain::text` refused, as a refusal worded in `lang`.
-fn bad_text(lang: Language) -> impl Fn(crate::domain::text::TextError) -> AppError {
-    move |e| AppError::Refused(i18n::text_error(lang, &e))
+fn refuse<T>(refusal: Refusal) -> Result<T, AppError> {
+    Err(AppError::Refused(refusal))
 }
 
 /// The application: configuration, storage and a clock.
@@ -155,45 +191,52 @@ impl App {
         self.clock.now()
     }
 
-    /// Runs a command. Never fails: refusals become ephemeral replies that say
-    /// what to do; internal failures are logged and apologised for.
+    /// Runs a command typed as `path` and named options (English or
+    /// Spanish): parsed from the declarations, then [`App::handle`]d.
+    pub async fn handle_input(&self, inv: &Invocation, path: &str, options: &[(String, String)]) -> Outcome {
+        match Command::parse(path, options) {
+            Ok(command) => self.handle(inv, command).await,
+            Err(usage) => {
+                let lang = match self.actor(inv).await {
+                    Ok(actor) => Self::lang(inv, actor.customer()),
+                    Err(_) => inv.language.unwrap_or_default(),
+                };
+                tracing::info!(user = %inv.user, refusal = ?usage, "input refused");
+                Outcome { lang, reply: Reply::Refused(Refusal::Usage(usage)), effects: Vec::new() }
+            }
+        }
+    }
+
+    /// Runs a command. Never fails: refusals become replies that say what to
+    /// do; internal failures are logged and apologised for.
     pub async fn handle(&self, inv: &Invocation, command: Command) -> Outcome {
-        let name = command.name();
-        let result = match command {
-            Command::TicketOpen { summary, severity, product, details } => {
-                self.open_ticket(inv, &summary, severity, product.as_deref(), details.as_deref()).await
+        let spec = command.spec();
+        let name = spec.path(Language::En);
+        let actor = match self.actor(inv).await {
+            Ok(actor) => actor,
+            Err(e) => {
+                tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");
+                let lang = inv.language.unwrap_or_default();
+                return Outcome { lang, reply: Reply::Failed { command: spec }, effects: Vec::new() };
             }
-            Command::TicketStatus { number } => self.ticket_status(inv, number).await,
-            Command::TicketList { all } => self.ticket_list(inv, all).await,
-            Command::TicketSeverity { number, level, reason } => self.reclassify(inv, &number, level, &reason).await,
-            Command::TicketClose { number, resolution } => self.close(inv, &number, resolution.as_deref()).await,
-            Command::TicketReopen { number } => self.reopen(inv, &number).await,
-            Command::Ack { note } => self.acknowledge(inv, note.as_deref()).await,
-            Command::ContactsAdd { user, name, email, phone } => {
-                self.add_contact(inv, user, name.as_deref(), email.as_deref(), phone.as_deref()).await
-            }
-            Command::ContactsRemove { user } => self.remove_contact(inv, user).await,
-            Command::ContactsList => self.list_contacts(inv).await,
-            Command::Queue => self.queue(inv).await,
+        };
+        let lang = Self::lang(inv, actor.customer());
+        let result = match Self::admit(spec, &actor) {
+            Ok(()) => command.apply(self, &Cx { inv, actor, lang }).await,
+            Err(refusal) => Err(AppError::Refused(refusal)),
         };
         match result {
             Ok(outcome) => {
-                tracing::info!(command = name, user = %inv.user, "command done");
+                tracing::info!(command = %name, user = %inv.user, "command done");
                 outcome
             }
-            Err(AppError::Refused(text)) => {
-                tracing::info!(command = name, user = %inv.user, reason = %text, "command refused");
-                Outcome::reply(Reply::private(text))
+            Err(AppError::Refused(refusal)) => {
+                tracing::info!(command = %name, user = %inv.user, ?refusal, "command refused");
+                Outcome { lang, reply: Reply::Refused(refusal), effects: Vec::new() }
             }
             Err(e) => {
-                tracing::error!(command = name, user = %inv.user, error = ?e, "command failed");
-                Outcome::reply(Reply::private(i18n::say!(
-                    inv.language.unwrap_or_default(),
-                    "Sorry, {name} failed on our side and the error has been logged. Please try again in a moment; \
-                     if it is urgent, phone the priority line.",
-                    "Lo sentimos: {name} ha fallado por nuestra parte y el error ha quedado registrado. Inténtalo de \
-                     nuevo en un momento; si es urgente, llama a la línea prioritaria."
-                )))
+                tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");
+                Outcome { lang, reply: Reply::Failed { command: spec }, effects: Vec::new() }
             }
         }
     }
@@ -208,11 +251,40 @@ impl App {
         self.store.attach_thread(number, thread, card_message).await
     }
 
-    /// Plan, calendar and target of a customer's ticket. The configuration was
-    /// validated at load, so a customer's plan and calendar exist.
+    /// The customer whose active technical contact `user` is.
+    pub async fn customer_of_contact(&self, user: Snowflake) -> Result<Option<&Customer>, AppError> {
+        let contact = self.store.active_contact(user).await?;
+        Ok(contact.and_then(|c| self.config.customer(&c.customer)))
+    }
+
+    /// A ticket's thread: `None` if there is no such ticket, `Some(None)` if
+    /// it has no thread yet.
+    pub async fn ticket_thread(&self, number: &TicketNumber) -> Result<Option<Option<Snowflake>>, AppError> {
+        Ok(self.store.ticket(number).await?.map(|t| t.thread_id))
+    }
+
+    /// The time zone of the customer whose channel or ticket thread this is.
+    pub async fn zone_of_channel(&self, channel: Snowflake) -> Option<chrono_tz::Tz> {
+        let customer = match self.config.customer_by_channel(channel) {
+            Some(c) => Some(c),
+            None => {
+                let ticket = self.store.ticket_by_thread(channel).await.ok().flatten();
+                ticket.and_then(|t| self.config.customer(t.number.customer.as_str()))
+            }
+        };
+        customer.and_then(|c| self.config.calendar(&c.calendar).ok()).map(|c| c.zone())
+    }
+
+    /// Whether the database answers (for health checks).
+    pub async fn storage_health(&self) -> Result<(), StorageError> {
+        self.store.ping().await
+    }
+
+    /// Plan and calendar of a customer. The configuration was validated at
+    /// load, so a customer's plan and calendar exist.
     fn sla(&self, customer: &Customer) -> Result<(&Plan, &Calendar), AppError> {
-        let plan = self.config.plan(&customer.plan).map_err(|e| AppError::Refused(e.to_string()))?;
-        let calendar = self.config.calendar(&customer.calendar).map_err(|e| AppError::Refused(e.to_string()))?;
+        let plan = self.config.plan(&customer.plan).map_err(AppError::Config)?;
+        let calendar = self.config.calendar(&customer.calendar).map_err(AppError::Config)?;
         Ok((plan, calendar))
     }
 
@@ -230,10 +302,10 @@ impl App {
         due_at: DateTime<Utc>,
     ) -> Result<Vec<Scheduled>, AppError> {
         let (plan, calendar) = self.sla(customer)?;
-        let policy = self.config.escalation(&plan.name).map_err(AppError::Refused)?;
+        let policy = self.config.escalation(&plan.name).map_err(AppError::Config)?;
         let target = plan.targets.get(severity);
         let steps = escalation::schedule(policy.steps(severity), target, calendar, opened_at, due_at)?;
-        Ok(steps.into_iter().map(|(trigger, due_at)| Scheduled { step: trigger.name(), due_at }).collect())
+        Ok(steps.into_iter().map(|(trigger, due_at)| Scheduled { trigger, due_at }).collect())
     }
 
     fn card(&self, customer: &Customer, ticket: &Ticket) -> Result<Card, AppError> {
@@ -242,7 +314,7 @@ impl App {
     }
 }
 
-/// `<t:UNIX:F> (<t:UNIX:R>)`: an absolute and a live relative timestamp.
-pub fn when(t: DateTime<Utc>) -> String {
-    format!("<t:{0}:F> (<t:{0}:R>)", t.timestamp())
+/// An instant as the customer's readers see it: date, time and countdown.
+pub fn when(t: DateTime<Utc>, calendar: &Calendar) -> Span {
+    Span::time(t, Some(calendar.zone()), TimeStyle::FullRelative)
 }

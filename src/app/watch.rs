@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::i18n::{self, say};
-use super::{when, App, AppError, Effect, Place};
+use super::i18n;
+use super::msg::{say, Msg, Span, TimeStyle};
+use super::{when, App, AppError, Effect, Place, PostKey};
 use crate::domain::customer::Customer;
 use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
@@ -97,6 +98,12 @@ impl App {
         Ok(self.store.release(due.id).await?)
     }
 
+    /// Frees the claims a process that died left behind; only where this
+    /// process is the database's one user (SQLite). Returns how many.
+    pub async fn release_all_claims(&self) -> Result<u64, AppError> {
+        Ok(self.store.release_all_claims().await?)
+    }
+
     /// When the next notification falls due, if any is pending.
     pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, AppError> {
         Ok(self.store.next_due().await?)
@@ -127,8 +134,8 @@ impl App {
         late: bool,
         id: i64,
     ) -> Result<Vec<Effect>, AppError> {
-        let (plan, _) = self.sla(customer)?;
-        let policy = self.config.escalation(&plan.name).map_err(AppError::Refused)?;
+        let (plan, calendar) = self.sla(customer)?;
+        let policy = self.config.escalation(&plan.name).map_err(AppError::Config)?;
         // The configured step; one removed from the configuration since it
         // was scheduled still posts in the thread, pinging nobody.
         let fallback = Step { trigger, ping: vec![], post: vec![Destination::Thread] };
@@ -144,53 +151,73 @@ impl App {
             }
         }
         let lang = customer.language;
-        let mentions: String =
-            users.iter().map(|u| format!("<@{u}> ")).chain(roles.iter().map(|r| format!("<@&{r}> "))).collect();
-        let (n, level, summary) = (&ticket.number, i18n::severity(lang, ticket.severity), &ticket.summary);
-        let at = format!("<t:{}:F>", due_at.timestamp());
+        let mut mentions = Msg::default();
+        for span in users.iter().map(|u| Span::user(*u)).chain(roles.iter().map(|r| Span::role(*r))) {
+            mentions.push(span);
+            mentions.push_text(" ");
+        }
+        let (n, level, summary) =
+            (Span::strong(&ticket.number), i18n::severity(lang, ticket.severity), &ticket.summary);
+        let at = Span::time(due_at, Some(calendar.zone()), TimeStyle::Full);
         let mut text = match trigger {
             Trigger::Percent(p) => {
-                let due = when(ticket.due_at);
+                let due = when(ticket.due_at, calendar);
                 say!(
                     lang,
-                    "{mentions}Reminder: **{n}** ({level}, {summary}) has used {p} % of its first-response time; response due {due}.",
-                    "{mentions}Recordatorio: **{n}** ({level}, {summary}) ha consumido el {p} % de su tiempo de primera respuesta; vence {due}."
+                    "{mentions}Reminder: {n} ({level}, {summary}) has used {p} % of its first-response time; response due {due}.",
+                    "{mentions}Recordatorio: {n} ({level}, {summary}) ha consumido el {p} % de su tiempo de primera respuesta; vence {due}.",
+                    mentions = &mentions,
+                    n = n.clone(),
+                    level,
+                    summary,
+                    p,
+                    due
                 )
             }
             Trigger::Breach => {
                 say!(
                     lang,
-                    "{mentions}**{n}** ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
-                    "{mentions}**{n}** ({level}, {summary}) ha INCUMPLIDO su objetivo: sin primera respuesta cualificada a las {at}."
+                    "{mentions}{n} ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
+                    "{mentions}{n} ({level}, {summary}) ha INCUMPLIDO su objetivo: sin primera respuesta cualificada a las {at}.",
+                    mentions = &mentions,
+                    n = n.clone(),
+                    level,
+                    summary,
+                    at = at.clone()
                 )
             }
         };
         if late {
-            text.push_str(&say!(
+            text.append(say!(
                 lang,
                 " (Sent late: it was due {at}, while the bot was unavailable.)",
-                " (Enviado con retraso: vencía {at}, cuando el bot no estaba disponible.)"
+                " (Enviado con retraso: vencía {at}, cuando el bot no estaba disponible.)",
+                at
             ));
         }
         let mut effects = Vec::new();
-        for (i, destination) in step.post.iter().enumerate() {
-            let (place, text) = match destination {
+        for (index, destination) in step.post.iter().enumerate() {
+            let (place, msg) = match destination {
                 Destination::Thread => (Place::Ticket(ticket.number.clone()), text.clone()),
                 Destination::EscalationChannel => {
                     let Some(channel) = self.config.discord.as_ref().and_then(|d| d.escalation_channel) else {
                         continue;
                     };
-                    let thread = ticket.thread_id.map(|t| format!(" <#{t}>")).unwrap_or_default();
-                    (Place::Channel(channel), format!("{text}{thread}"))
+                    let mut msg = text.clone();
+                    if let Some(t) = ticket.thread_id {
+                        msg.push_text(" ");
+                        msg.push(Span::channel(t));
+                    }
+                    (Place::Channel(channel), msg)
                 }
             };
             effects.push(Effect::Post {
                 place,
-                text,
+                msg,
                 ping: users.clone(),
                 ping_roles: roles.clone(),
                 // Stable across restarts: a resend is recognised, not reposted.
-                key: Some(format!("pl-n{id}-{i}")),
+                key: Some(PostKey { notification: id, index }),
             });
         }
         if ticket.is_unanswered() {

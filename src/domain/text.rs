@@ -1,43 +1,79 @@
 //! User-typed text: length limits, control characters, and mentions that
 //! must never ping anyone because of what a user wrote.
 
+use std::fmt;
+
 /// Limits of SPEC.md's ticket fields, in characters.
 pub const SUMMARY_MAX: usize = 200;
 pub const DETAILS_MAX: usize = 4000;
 pub const SHORT_MAX: usize = 200;
 
-/// Why a text was refused; the application layer words it for the reader.
+/// Why a text was refused; the application layer words it for the reader,
+/// naming the option it was typed in.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
-    #[error("{field} is empty")]
-    Empty { field: &'static str },
-    #[error("{field} is {count} characters long; the limit is {max}")]
-    TooLong { field: &'static str, count: usize, max: usize },
+    #[error("the text is empty")]
+    Empty,
+    #[error("the text is {count} characters long; the limit is {max}")]
+    TooLong { count: usize, max: usize },
 }
 
-/// Cleans user text: control characters other than newlines and tabs are
-/// removed, `@everyone`/`@here` and `<@…>`/`<@&…>` mentions are broken with a
-/// zero-width space so they render as text, and surrounding white space is
-/// trimmed. Then the length is checked; `field` names it in the refusal.
-pub fn clean(field: &'static str, text: &str, max: usize) -> Result<String, TextError> {
-    let stripped: String = text.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect();
+/// Text a user typed, made safe to show: control characters other than
+/// newlines and tabs removed, `@everyone`/`@here` and `<@…>`/`<@&…>` mentions
+/// broken with a zero-width space so that they render as text, surrounding
+/// white space trimmed, not empty, within its limit. The only way to build one
+/// is [`Clean::new`], so no unchecked text reaches a post.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Clean(String);
+
+impl Clean {
+    pub fn new(text: &str, max: usize) -> Result<Clean, TextError> {
+        let stripped: String = text.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect();
+        let trimmed = stripped.trim();
+        if trimmed.is_empty() {
+            return Err(TextError::Empty);
+        }
+        let count = trimmed.chars().count();
+        if count > max {
+            return Err(TextError::TooLong { count, max });
+        }
+        Ok(Clean(neutralise_mentions(trimmed)))
+    }
+
+    /// Like [`Clean::new`], for optional fields: empty text counts as absent.
+    pub fn optional(text: Option<&str>, max: usize) -> Result<Option<Clean>, TextError> {
+        match text {
+            Some(t) if !t.trim().is_empty() => Clean::new(t, max).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for Clean {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Text a user typed, quoted back to them (in a refusal that names what was
+/// wrong): cleaned like [`Clean`] but possibly empty, and cut to `max`
+/// characters with an ellipsis.
+pub fn quote(text: &str, max: usize) -> String {
+    let stripped: String = text.chars().filter(|c| !c.is_control()).collect();
     let trimmed = stripped.trim();
-    if trimmed.is_empty() {
-        return Err(TextError::Empty { field });
+    let mut cut: String = trimmed.chars().take(max).collect();
+    if cut.len() < trimmed.len() {
+        cut.push('…');
     }
-    let count = trimmed.chars().count();
-    if count > max {
-        return Err(TextError::TooLong { field, count, max });
-    }
-    Ok(neutralise_mentions(trimmed))
-}
-
-/// Like [`clean`], for optional fields: empty text counts as absent.
-pub fn clean_optional(field: &'static str, text: Option<&str>, max: usize) -> Result<Option<String>, TextError> {
-    match text {
-        Some(t) if !t.trim().is_empty() => clean(field, t, max).map(Some),
-        _ => Ok(None),
-    }
+    neutralise_mentions(&cut)
 }
 
 fn neutralise_mentions(text: &str) -> String {
@@ -53,18 +89,26 @@ mod tests {
 
     #[test]
     fn mass_role_and_user_mentions_are_broken() {
-        let out = clean("summary", "@everyone look <@&320> <@!42> @here", 200).unwrap();
+        let out = Clean::new("@everyone look <@&320> <@!42> @here", 200).unwrap().into_string();
         assert!(!out.contains("@everyone") && !out.contains("@here") && !out.contains("<@&") && !out.contains("<@!"));
         assert_eq!(out.replace('\u{200B}', ""), "@everyone look <@&320> <@!42> @here");
     }
 
     #[test]
     fn control_characters_go_and_limits_count_characters() {
-        assert_eq!(clean("summary", " VPN\u{0007} down\u{001b}[31m ", 200).unwrap(), "VPN down[31m");
-        assert!(clean("summary", &"ñ".repeat(200), 200).is_ok(), "200 two-byte characters fit");
-        let err = clean("summary", &"x".repeat(201), 200).unwrap_err();
-        assert_eq!(err, TextError::TooLong { field: "summary", count: 201, max: 200 });
-        assert_eq!(clean("summary", " \u{0000} ", 200).unwrap_err(), TextError::Empty { field: "summary" });
-        assert_eq!(clean_optional("details", Some("  "), 10), Ok(None));
+        assert_eq!(Clean::new(" VPN\u{0007} down\u{001b}[31m ", 200).unwrap().as_str(), "VPN down[31m");
+        assert!(Clean::new(&"ñ".repeat(200), 200).is_ok(), "200 two-byte characters fit");
+        assert_eq!(Clean::new(&"x".repeat(201), 200).unwrap_err(), TextError::TooLong { count: 201, max: 200 });
+        assert_eq!(Clean::new(" \u{0000} ", 200).unwrap_err(), TextError::Empty);
+        assert_eq!(Clean::optional(Some("  "), 10), Ok(None));
+        assert_eq!(Clean::optional(None, 10), Ok(None));
+    }
+
+    #[test]
+    fn quoted_text_is_cut_and_cannot_ping() {
+        assert_eq!(quote("  abc\u{0007}def  ", 4), "abcd…");
+        assert_eq!(quote("@everyone", 20).replace('\u{200B}', ""), "@everyone");
+        assert!(!quote("@everyone", 20).contains("@everyone"));
+        assert_eq!(quote("", 5), "");
     }
 }

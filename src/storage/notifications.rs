@@ -25,10 +25,15 @@ use crate::domain::ticket::EventKind;
 /// A step to schedule for a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Scheduled {
-    /// The step's name, `"80%"` or `"breach"`.
-    pub step: String,
+    /// Stored by its name, `"80%"` or `"breach"`.
+    #[serde(rename = "step", serialize_with = "trigger_name")]
+    pub trigger: Trigger,
     #[serde(serialize_with = "as_millis")]
     pub due_at: DateTime<Utc>,
+}
+
+fn trigger_name<S: serde::Serializer>(t: &Trigger, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.name())
 }
 
 fn as_millis<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 
+use priority_line::app::Command;
 use priority_line::storage::Store;
 use sqlx::any::AnyPoolOptions;
 
@@ -36,6 +37,15 @@ impl TestDb {
                 pool.close().await;
             }
         }
+    }
+}
+
+/// A command as a person types it: a path and options named in English.
+pub fn cmd(path: &str, options: &[(&str, &str)]) -> Command {
+    let options: Vec<(String, String)> = options.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    match Command::parse(path, &options) {
+        Ok(c) => c,
+        Err(e) => panic!("/{path} {options:?} is not a command: {e:?}"),
     }
 }
 

@@ -1,30 +1,35 @@
-//! `priority-line console`: the chat-ops shell adapter. The same commands and
-//! grammar as Discord, typed as one of the configured users, against the same
-//! application layer and an SQLite file. Replies, cards and posts print as
-//! text. In a terminal it keeps a line history; from a pipe it reads one
-//! command a line, so it can be scripted.
+//! `priority-line console`: the chat-ops shell adapter. The same commands as
+//! Discord (from the same declarations), typed as one of the configured
+//! users, against the same application layer and an SQLite file. Replies,
+//! cards and posts print as text, times in the customer's zone. `:lang es`
+//! makes it speak, and understand, Spanish. In a terminal it keeps a line
+//! history; from a pipe it reads one command a line, so it can be scripted.
 
 mod parse;
+mod render;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use regex::Regex;
 
 use crate::app::clock::ShiftedClock;
-use crate::app::command::GRAMMAR;
-use crate::app::i18n::{self, say};
-use crate::app::{App, Card, Command, Effect, Invocation, Outcome, Place};
+use crate::app::commands::{self, Local};
+use crate::app::msg::say;
+use crate::app::{App, Effect, Invocation, Outcome, Place};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
 use crate::scheduler;
+use parse::ParseError;
 
 /// Console-made thread and card ids: far above real Discord ids of today's
 /// tickets, and derived from the ticket id so they stay unique per database.
 const THREAD_BASE: u64 = 7_000_000_000_000_000_000;
 const CARD_BASE: u64 = 8_000_000_000_000_000_000;
+
+/// The longest `:later`: beyond it, dates leave the calendars' range.
+const LATER_MAX: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
 
 /// Who is typing.
 #[derive(Debug, Clone)]
@@ -41,10 +46,45 @@ pub struct Console {
     names: BTreeMap<Snowflake, String>,
     /// Thread ids of the tickets seen in this session, for prompts.
     threads: BTreeMap<Snowflake, TicketNumber>,
-    /// The language replies come in, as a Discord locale would say (`:lang`).
+    /// The language replies come in and commands are read in, as a Discord
+    /// locale would say (`:lang`).
     language: Language,
     /// The application's clock, which `:later` moves.
     clock: Arc<ShiftedClock>,
+}
+
+impl render::Names for Console {
+    fn user(&self, id: Snowflake) -> String {
+        match self.names.get(&id) {
+            Some(n) => format!("@{n}"),
+            None => format!("@{id}"),
+        }
+    }
+
+    fn role(&self, id: Snowflake) -> String {
+        let discord = self.app.config().discord.as_ref();
+        if discord.and_then(|d| d.escalation_role) == Some(id) {
+            return "@escalation-role".into();
+        }
+        if discord.map(|d| d.staff_role) == Some(id) {
+            return "@staff".into();
+        }
+        format!("@role:{id}")
+    }
+
+    fn place(&self, channel: Snowflake) -> String {
+        let config = self.app.config();
+        if config.discord.as_ref().and_then(|d| d.escalation_channel) == Some(channel) {
+            return "#escalations".into();
+        }
+        if let Some(c) = config.customer_by_channel(channel) {
+            return format!("#{}-support", c.key.as_str().to_lowercase());
+        }
+        if let Some(number) = self.threads.get(&channel) {
+            return format!("{} {number}", Local::new("thread", "hilo").get(self.language));
+        }
+        format!("#{channel}")
+    }
 }
 
 impl Console {
@@ -68,16 +108,14 @@ impl Console {
         let channel = config.customers.first().map(|c| c.support_channel).unwrap_or(Snowflake(1));
         let mut console = Console { app, me, channel, names, threads: BTreeMap::new(), language: Language::En, clock };
         if let Some(who) = start_as {
-            let out = console.switch_user(who).await;
-            if out.starts_with("error") {
-                return Err(out);
-            }
+            console.switch_user(who).await.map_err(|e| format!("error: {e}"))?;
         }
         Ok(console)
     }
 
     pub fn prompt(&self) -> String {
-        format!("{} in {}> ", self.me.name, self.place_name(self.channel))
+        let at = Local::new("in", "en").get(self.language);
+        format!("{} {at} {}> ", self.me.name, render::Names::place(self, self.channel))
     }
 
     /// Runs one line and returns what to print. `None` means quit.
@@ -91,43 +129,61 @@ impl Console {
         })
     }
 
+    fn say(&self, en: &'static str, es: &'static str) -> &'static str {
+        Local::new(en, es).get(self.language)
+    }
+
     async fn answer(&mut self, line: &str) -> Option<String> {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             return Some(String::new());
         }
-        if let Some(meta) = line.strip_prefix(':') {
-            let (word, arg) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
-            return match word {
-                "q" | "quit" | "exit" => None,
-                "as" => Some(self.switch_user(arg.trim()).await),
-                "in" => Some(self.switch_place(arg.trim()).await),
-                "users" => Some(self.users()),
-                "later" => Some(match humantime::parse_duration(arg.trim()) {
-                    Ok(d) => self.later(d).await,
-                    Err(e) => format!("error: :later takes a duration such as 20m or 2h: {e}"),
-                }),
-                "lang" => Some(match arg.trim().parse::<Language>() {
-                    Ok(l) => {
-                        self.language = l;
-                        format!(
-                            "Replies now come in \"{}\"; posts in threads stay in the customer's language.",
-                            arg.trim()
-                        )
-                    }
-                    Err(e) => format!("error: {e}"),
-                }),
-                "help" | "h" => Some(help()),
-                other => Some(format!("error: unknown console command :{other}; :help lists them")),
-            };
-        }
-        Some(self.command(line).await)
+        let Some(meta) = line.strip_prefix(':') else { return Some(self.command(line).await) };
+        let (word, arg) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
+        let arg = arg.trim();
+        let result = match word {
+            "q" | "quit" | "exit" | "salir" => return None,
+            "as" | "como" => self.switch_user(arg).await,
+            "in" | "en" => self.switch_place(arg).await,
+            "users" | "usuarios" => Ok(self.users()),
+            "later" | "luego" => self.later(arg).await,
+            "lang" | "idioma" => self.switch_language(arg),
+            "help" | "h" | "ayuda" => Ok(self.help()),
+            other => {
+                let other = other.to_owned();
+                Err(match self.language {
+                    Language::En => format!("unknown console command :{other}; :help lists them"),
+                    Language::Es => format!("no existe la orden de consola :{other}; :ayuda las lista"),
+                })
+            }
+        };
+        Some(result.unwrap_or_else(|e| format!("error: {e}")))
+    }
+
+    fn switch_language(&mut self, arg: &str) -> Result<String, String> {
+        let lang = match arg {
+            "en" => Language::En,
+            "es" => Language::Es,
+            other => {
+                return Err(match self.language {
+                    Language::En => format!("unsupported language \"{other}\" (write :lang en or :lang es)"),
+                    Language::Es => format!("idioma no admitido \"{other}\" (escribe :idioma en o :idioma es)"),
+                })
+            }
+        };
+        self.language = lang;
+        Ok(self
+            .say(
+                "Replies now come in English, and commands are read in English or Spanish; posts in threads stay in the customer's language.",
+                "Las respuestas llegan ahora en español, y los comandos se leen en español o inglés; los mensajes de los hilos siguen en el idioma del cliente.",
+            )
+            .to_owned())
     }
 
     async fn command(&mut self, line: &str) -> String {
         let parsed = match parse::parse(line) {
             Ok(p) => p,
-            Err(e) => return format!("error: {e}"),
+            Err(e) => return format!("error: {}", self.parse_error(&e)),
         };
         // `user:@alice` names a console user; Discord would send the id.
         let options: Vec<(String, String)> = parsed
@@ -141,29 +197,61 @@ impl Console {
                 (k, v)
             })
             .collect();
-        let command = match Command::build(&parsed.path, &options) {
-            Ok(c) => c,
-            Err(e) => return format!("error: {e}"),
-        };
         let inv = Invocation {
             user: self.me.id,
             is_staff: self.me.staff,
             channel: self.channel,
             language: Some(self.language),
         };
-        let outcome = self.app.handle(&inv, command).await;
+        let outcome = self.app.handle_input(&inv, &parsed.path, &options).await;
         self.show(outcome).await
+    }
+
+    fn parse_error(&self, e: &ParseError) -> String {
+        match (e, self.language) {
+            (ParseError::NoSlash, Language::En) => "commands start with / (try /ticket open summary:\"…\"), or :help".into(),
+            (ParseError::NoSlash, Language::Es) => {
+                "los comandos empiezan por / (prueba /ticket abrir resumen:\"…\"), o :ayuda".into()
+            }
+            (ParseError::NoCommand, Language::En) => "a command name is missing after /".into(),
+            (ParseError::NoCommand, Language::Es) => "falta el nombre del comando tras /".into(),
+            (ParseError::NotAnOption { word, column }, Language::En) => {
+                format!("\"{word}\" at column {column} is not an option: write name:value (quote values with spaces)")
+            }
+            (ParseError::NotAnOption { word, column }, Language::Es) => format!(
+                "\"{word}\" en la columna {column} no es una opción: escribe nombre:valor (entre comillas si lleva espacios)"
+            ),
+            (ParseError::NoOptionName { column }, Language::En) => {
+                format!("an option name is missing before ':' at column {column}")
+            }
+            (ParseError::NoOptionName { column }, Language::Es) => {
+                format!("falta el nombre de una opción antes de ':' en la columna {column}")
+            }
+            (ParseError::LoneBackslash { option }, Language::En) => {
+                format!("the quoted value of {option} ends with a lone \\")
+            }
+            (ParseError::LoneBackslash { option }, Language::Es) => {
+                format!("el valor entre comillas de {option} acaba con una \\ suelta")
+            }
+            (ParseError::Unterminated { option }, Language::En) => {
+                format!("the quoted value of {option} has no closing \"")
+            }
+            (ParseError::Unterminated { option }, Language::Es) => {
+                format!("al valor entre comillas de {option} le falta la \" de cierre")
+            }
+        }
     }
 
     async fn show(&mut self, outcome: Outcome) -> String {
         let now = self.app.now();
         let mut out = Vec::new();
-        if !outcome.reply.text.is_empty() {
-            let who = if outcome.reply.ephemeral { "(only you can see this)" } else { "" };
-            out.push(format!("bot {who}: {}", self.render(&outcome.reply.text, now)));
+        let text = outcome.text();
+        if !text.is_empty() {
+            let who = self.say("bot (only you can see this)", "bot (solo lo ves tú)");
+            out.push(format!("{who}: {}", render::msg(&text, self, self.language, now)));
         }
-        if let Some(card) = &outcome.reply.card {
-            out.push(self.card(card, now));
+        if let Some(card) = outcome.card() {
+            out.push(render::card(card, self, self.language, now));
         }
         self.show_effects(outcome.effects, now, &mut out).await;
         out.join("\n")
@@ -179,38 +267,55 @@ impl Console {
                         out.push(format!("error: could not record the thread of {}: {e}", t.number));
                     }
                     self.threads.insert(thread, t.number.clone());
-                    let members: Vec<String> = members.iter().map(|m| self.user_name(*m)).collect();
-                    out.push(format!(
-                        "[{}] private thread {} created for {} (:in {} to enter it)",
-                        self.place_name(channel),
-                        t.number,
-                        members.join(", "),
-                        t.number
-                    ));
-                    out.push(self.card(&card, now));
+                    let members: Vec<String> = members.iter().map(|m| render::Names::user(self, *m)).collect();
+                    let (place, n, members) = (render::Names::place(self, channel), &t.number, members.join(", "));
+                    out.push(match self.language {
+                        Language::En => {
+                            format!("[{place}] private thread {n} created for {members} (:in {n} to enter it)")
+                        }
+                        Language::Es => {
+                            format!("[{place}] hilo privado {n} creado para {members} (:en {n} para entrar)")
+                        }
+                    });
+                    out.push(render::card(&card, self, self.language, now));
                 }
-                Effect::UpdateCard { card } => out.push(self.card(&card, now)),
-                Effect::Post { place, text, ping, ping_roles, .. } => {
+                Effect::UpdateCard { card } => out.push(render::card(&card, self, self.language, now)),
+                Effect::Post { place, msg, ping, ping_roles, .. } => {
                     let place = match place {
-                        Place::Ticket(n) => format!("thread {n}"),
-                        Place::Channel(c) => self.place_name(c),
+                        Place::Ticket(n) => format!("{} {n}", self.say("thread", "hilo")),
+                        Place::Channel(c) => render::Names::place(self, c),
                     };
                     let pinged: Vec<String> = ping
                         .iter()
-                        .map(|p| self.user_name(*p))
-                        .chain(ping_roles.iter().map(|r| format!("@role:{r}")))
+                        .map(|p| render::Names::user(self, *p))
+                        .chain(ping_roles.iter().map(|r| render::Names::role(self, *r)))
                         .collect();
-                    let pinged =
-                        if pinged.is_empty() { String::new() } else { format!("  (notifies {})", pinged.join(", ")) };
-                    out.push(format!("[{place}] {}{pinged}", self.render(&text, now)));
+                    let pinged = match pinged.is_empty() {
+                        true => String::new(),
+                        false => format!("  ({} {})", self.say("notifies", "avisa a"), pinged.join(", ")),
+                    };
+                    out.push(format!("[{place}] {}{pinged}", render::msg(&msg, self, self.language, now)));
                 }
             }
         }
     }
 
-    /// Moves the clock forward by `by`, stopping at each due instant on the
-    /// way so that every notification goes out on time, as a running bot's would.
-    async fn later(&mut self, by: std::time::Duration) -> String {
+    /// Moves the clock forward, stopping at each due instant on the way so
+    /// that every notification goes out on time, as a running bot's would.
+    async fn later(&mut self, arg: &str) -> Result<String, String> {
+        let by = humantime::parse_duration(arg).map_err(|e| match self.language {
+            Language::En => format!(":later takes a duration such as 20m or 2h: {e}"),
+            Language::Es => format!(":luego necesita una duración como 20m o 2h: {e}"),
+        })?;
+        if by > LATER_MAX {
+            return Err(self
+                .say(
+                    ":later moves the clock at most 366 days at a time",
+                    ":luego adelanta el reloj como mucho 366 días cada vez",
+                )
+                .to_owned());
+        }
+        // Within LATER_MAX, so it converts.
         let until = self.app.now() + chrono::Duration::from_std(by).unwrap_or_default();
         let mut out = Vec::new();
         while let Ok(Some(next)) = self.app.next_due().await {
@@ -224,15 +329,17 @@ impl Console {
             }
         }
         self.clock.shift((until - self.app.now()).to_std().unwrap_or_default());
-        out.insert(0, format!("It is now {}.", self.app.now().format("%a %Y-%m-%d %H:%M UTC")));
-        out.join("\n")
+        let zone = self.app.zone_of_channel(self.channel).await;
+        let now = render::time(self.app.now(), zone, crate::app::TimeStyle::Full, self.language, self.app.now());
+        out.insert(0, format!("{} {now}.", self.say("It is now", "Ahora es")));
+        Ok(out.join("\n"))
     }
 
     /// Runs the scheduler: what fell due since the last command is shown first.
     async fn due_now(&mut self) -> String {
         let collected = Collect::default();
         if let Err(e) = scheduler::tick(&self.app, &collected).await {
-            return format!("error: the scheduler failed: {e}");
+            return format!("error: {}: {e}", self.say("the scheduler failed", "el planificador ha fallado"));
         }
         let effects = std::mem::take(&mut *collected.0.lock().unwrap_or_else(|p| p.into_inner()));
         let mut out = Vec::new();
@@ -240,188 +347,136 @@ impl Console {
         out.join("\n")
     }
 
-    fn card(&self, card: &Card, now: DateTime<Utc>) -> String {
-        let (t, lang) = (&card.ticket, card.language);
-        let (customer, opener, opened) =
-            (&card.customer_name, self.user_name(t.opened_by), when_text(t.opened_at, now));
-        let mut lines = vec![
-            format!("  ┌─ {} · {} · {}", t.number, i18n::severity(lang, t.severity), i18n::status(lang, card.status)),
-            format!("  │  {}", t.summary),
-            say!(
-                lang,
-                "  │  {customer} · opened by {opener} · {opened}",
-                "  │  {customer} · abierto por {opener} · {opened}"
-            ),
-        ];
-        lines.push(match (t.acked_by, card.response_minutes()) {
-            (Some(by), Some(min)) => {
-                let by = self.user_name(by);
-                say!(lang, "  └─ acknowledged by {by} after {min} min", "  └─ acuse de recibo de {by} tras {min} min")
-            }
-            _ => {
-                let due = when_text(t.due_at, now);
-                say!(
-                    lang,
-                    "  └─ first response due {due}   [Acknowledge]",
-                    "  └─ primera respuesta antes de {due}   [Acusar recibo]"
-                )
-            }
-        });
-        lines.join("\n")
-    }
-
-    async fn switch_user(&mut self, who: &str) -> String {
+    async fn switch_user(&mut self, who: &str) -> Result<String, String> {
         let config = self.app.config();
         let Some(user) = config.console_users.iter().find(|u| u.name == who || u.id.to_string() == who) else {
             let known: Vec<&str> = config.console_users.iter().map(|u| u.name.as_str()).collect();
-            return format!("error: no console user \"{who}\"; known: {}", known.join(", "));
+            let known = known.join(", ");
+            return Err(match self.language {
+                Language::En => format!("no console user \"{who}\"; known: {known}"),
+                Language::Es => format!("no hay ningún usuario de consola \"{who}\"; conocidos: {known}"),
+            });
         };
         self.me = Me { name: user.name.clone(), id: user.id, staff: user.staff };
-        let mut role = if user.staff { "support staff".to_owned() } else { "not registered".to_owned() };
+        let lang = self.language;
+        let mut role = self
+            .say(
+                if user.staff { "support staff" } else { "not registered" },
+                if user.staff { "equipo de soporte" } else { "sin registrar" },
+            )
+            .to_owned();
         if let Some(c) = config.tam_of(user.id).next() {
-            role = format!("TAM of {}", c.name);
+            role = say!(lang, "TAM of {name}", "TAM de {name}", name = &c.name).plain();
             self.channel = c.support_channel;
-        } else if let Ok(Some(contact)) = self.app.store().active_contact(user.id).await {
-            if let Some(c) = config.customer(&contact.customer) {
-                role = format!("technical contact of {}", c.name);
-                self.channel = c.support_channel;
-            }
+        } else if let Ok(Some(c)) = self.app.customer_of_contact(user.id).await {
+            role = say!(lang, "technical contact of {name}", "contacto técnico de {name}", name = &c.name).plain();
+            self.channel = c.support_channel;
         }
-        format!("You are {} ({role}), in {}.", self.me.name, self.place_name(self.channel))
+        let (name, place) = (&self.me.name, render::Names::place(self, self.channel));
+        Ok(say!(lang, "You are {name} ({role}), in {place}.", "Eres {name} ({role}), en {place}.", name, role, place)
+            .plain())
     }
 
-    async fn switch_place(&mut self, place: &str) -> String {
+    async fn switch_place(&mut self, place: &str) -> Result<String, String> {
+        let lang = self.language;
         if let Some(c) = self.app.config().customer(&place.to_ascii_uppercase()) {
             self.channel = c.support_channel;
-            return format!("You are in {}.", self.place_name(self.channel));
+            let place = render::Names::place(self, self.channel);
+            return Ok(say!(lang, "You are in {place}.", "Estás en {place}.", place).plain());
         }
         let Ok(number) = place.parse::<TicketNumber>() else {
-            return format!("error: \"{place}\" is neither a customer key (ACME) nor a ticket number (ACME-3)");
+            return Err(say!(
+                lang,
+                "\"{place}\" is neither a customer key (ACME) nor a ticket number (ACME-3)",
+                "\"{place}\" no es ni una clave de cliente (ACME) ni un número de ticket (ACME-3)",
+                place
+            )
+            .plain());
         };
-        match self.app.store().ticket(&number).await {
-            Ok(Some(t)) => match t.thread_id {
-                Some(thread) => {
-                    self.channel = thread;
-                    self.threads.insert(thread, number.clone());
-                    format!("You are in the thread of {number}.")
-                }
-                None => format!("error: {number} has no thread"),
-            },
-            Ok(None) => format!("error: there is no ticket {number}"),
-            Err(e) => format!("error: {e}"),
+        match self.app.ticket_thread(&number).await {
+            Ok(Some(Some(thread))) => {
+                self.channel = thread;
+                self.threads.insert(thread, number.clone());
+                Ok(say!(lang, "You are in the thread of {number}.", "Estás en el hilo de {number}.", number).plain())
+            }
+            Ok(Some(None)) => Err(say!(lang, "{number} has no thread", "{number} no tiene hilo", number).plain()),
+            Ok(None) => Err(say!(lang, "there is no ticket {number}", "no existe el ticket {number}", number).plain()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
     fn users(&self) -> String {
         let config = self.app.config();
-        let mut lines = vec!["Console users (:as NAME):".to_owned()];
+        let mut lines = vec![self.say("Console users (:as NAME):", "Usuarios de consola (:como NOMBRE):").to_owned()];
         for u in &config.console_users {
             let role = match config.tam_of(u.id).next() {
-                Some(c) => format!("TAM of {}", c.name),
-                None if u.staff => "support staff".into(),
-                None => "contact or unregistered (staff add contacts with /contacts add)".into(),
+                Some(c) => format!("TAM {} {}", self.say("of", "de"), c.name),
+                None if u.staff => self.say("support staff", "equipo de soporte").to_owned(),
+                None => self
+                    .say(
+                        "contact or unregistered (staff add contacts with /contacts add)",
+                        "contacto o sin registrar (el equipo añade contactos con /contactos añadir)",
+                    )
+                    .to_owned(),
             };
             lines.push(format!("  {:<12} {role}", u.name));
         }
         lines.join("\n")
     }
 
-    fn user_name(&self, id: Snowflake) -> String {
-        match self.names.get(&id) {
-            Some(n) => format!("@{n}"),
-            None => format!("@{id}"),
+    fn help(&self) -> String {
+        let lang = self.language;
+        let mut lines =
+            vec![self.say("Commands (the same as in Discord):", "Comandos (los mismos que en Discord):").to_owned()];
+        for entry in commands::ALL {
+            lines.push(format!("  {}\n      {}", entry.spec.usage(lang), entry.spec.help.get(lang)));
         }
-    }
-
-    fn place_name(&self, channel: Snowflake) -> String {
-        if self.app.config().discord.as_ref().and_then(|d| d.escalation_channel) == Some(channel) {
-            return "#escalations".into();
+        lines.push(self.say("Console:", "Consola:").into());
+        let meta: [(&str, &str, &str, &str); 7] = [
+            (
+                ":as NAME",
+                "act as a configured user (:users lists them)",
+                ":como NOMBRE",
+                "actuar como un usuario configurado (:usuarios los lista)",
+            ),
+            (":in ACME", "go to a customer's support channel", ":en ACME", "ir al canal de soporte de un cliente"),
+            (
+                ":in ACME-3",
+                "go into a ticket's thread (for /ack)",
+                ":en ACME-3",
+                "entrar en el hilo de un ticket (para /acuse)",
+            ),
+            (
+                ":lang es",
+                "replies in Spanish (en: English), as a Discord locale does",
+                ":idioma en",
+                "respuestas en inglés (es: español), como el idioma de Discord",
+            ),
+            (
+                ":later 20m",
+                "move the console's clock forward: escalations fall due",
+                ":luego 20m",
+                "adelantar el reloj de la consola: vencen las escaladas",
+            ),
+            (":help", "this help", ":ayuda", "esta ayuda"),
+            (":quit", "leave", ":salir", "salir"),
+        ];
+        for (en, en_what, es, es_what) in meta {
+            let (cmd, what) = match lang {
+                Language::En => (en, en_what),
+                Language::Es => (es, es_what),
+            };
+            lines.push(format!("  {cmd:<15} {what}"));
         }
-        if let Some(c) = self.app.config().customer_by_channel(channel) {
-            return format!("#{}-support", c.key.as_str().to_lowercase());
-        }
-        if let Some(number) = self.threads.get(&channel) {
-            return format!("thread {number}");
-        }
-        format!("#{channel}")
+        lines.push(
+            self.say(
+                "Quote values with spaces: summary:\"VPN down for all users\". Mention users as user:@alice.",
+                "Pon entre comillas los valores con espacios: resumen:\"VPN caída para todos\". Menciona a las personas como usuario:@alice.",
+            )
+            .into(),
+        );
+        lines.join("\n")
     }
-
-    /// Discord markdown to plain text: mentions, channels, timestamps, bold.
-    fn render(&self, text: &str, now: DateTime<Utc>) -> String {
-        static TOKENS: LazyLock<Regex> = LazyLock::new(|| {
-            // A fixed pattern: it compiles.
-            Regex::new(r"<t:(-?\d+):([FR])>|<@!?(\d+)>|<#(\d+)>|<@&(\d+)>|\*\*").expect("valid pattern")
-        });
-        TOKENS
-            .replace_all(text, |c: &regex::Captures| {
-                if let (Some(ts), Some(style)) = (c.get(1), c.get(2)) {
-                    let t = ts.as_str().parse().ok().and_then(|s| DateTime::from_timestamp(s, 0)).unwrap_or(now);
-                    return if style.as_str() == "R" {
-                        relative(t, now)
-                    } else {
-                        t.format("%a %Y-%m-%d %H:%M UTC").to_string()
-                    };
-                }
-                let id = |i| c.get(i).and_then(|m| m.as_str().parse().ok()).map(Snowflake);
-                if let Some(user) = id(3) {
-                    return self.user_name(user);
-                }
-                if let Some(channel) = id(4) {
-                    return self.place_name(channel);
-                }
-                if let Some(role) = id(5) {
-                    return format!("@role:{role}");
-                }
-                String::new()
-            })
-            .into_owned()
-    }
-}
-
-fn when_text(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    format!("{} ({})", t.format("%a %Y-%m-%d %H:%M UTC"), relative(t, now))
-}
-
-fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let d = t - now;
-    let minutes = d.num_minutes().abs();
-    let span = if minutes < 1 {
-        return "now".into();
-    } else if minutes < 120 {
-        format!("{minutes} min")
-    } else if minutes < 48 * 60 {
-        format!("{} h {} min", minutes / 60, minutes % 60)
-    } else {
-        format!("{} days", minutes / (24 * 60))
-    };
-    if d.num_seconds() >= 0 {
-        format!("in {span}")
-    } else {
-        format!("{span} ago")
-    }
-}
-
-fn help() -> String {
-    let mut lines = vec!["Commands (the same as in Discord):".to_owned()];
-    for (path, options, what) in GRAMMAR {
-        let opts: Vec<String> = options
-            .iter()
-            .map(|o| match o.strip_suffix('?') {
-                Some(o) => format!("[{o}:…]"),
-                None => format!("{o}:…"),
-            })
-            .collect();
-        lines.push(format!("  /{path} {}\n      {what}", opts.join(" ")));
-    }
-    lines.push("Console:".into());
-    lines.push("  :as NAME        act as a configured user (:users lists them)".into());
-    lines.push("  :in ACME        go to a customer's support channel".into());
-    lines.push("  :in ACME-3      go into a ticket's thread (for /ack)".into());
-    lines.push("  :lang es        replies in Spanish (en: English), as a Discord locale does".into());
-    lines.push("  :later 20m      move the console's clock forward: escalations fall due".into());
-    lines.push("  :help, :quit".into());
-    lines.push("Quote values with spaces: summary:\"VPN down for all users\". Mention users as user:@alice.".into());
-    lines.join("\n")
 }
 
 /// Collects what the scheduler delivers, for printing.

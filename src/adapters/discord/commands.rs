@@ -1,162 +1,89 @@
-//! The slash commands as Discord sees them, built from the grammar the console
-//! shares ([`GRAMMAR`]), with Spanish (es-ES) names, descriptions and choices,
-//! and the way back: an interaction's options as the grammar's named options.
+//! The slash commands as Discord sees them, built from the commands'
+//! declarations (`app::commands::ALL`) with Spanish (es-ES) names,
+//! descriptions and choices; and the way back: an interaction's options as
+//! the path and named options the declarations parse.
 
 use serenity::all::{CommandDataOption, CommandDataOptionValue, CommandOptionType, CreateCommand, CreateCommandOption};
 
-use crate::app::command::GRAMMAR;
-use crate::domain::text::{DETAILS_MAX, SHORT_MAX, SUMMARY_MAX};
+use crate::app::commands::{self, Kind, Local, Opt, Spec, SEVERITY_CHOICES};
 
 const ES: &str = "es-ES";
 
-/// Spanish names of command and option words (Discord sends the English ones
-/// back, whatever the user's locale).
-fn spanish(word: &str) -> &'static str {
-    match word {
-        "ticket" => "ticket",
-        "open" => "abrir",
-        "status" => "estado",
-        "list" => "lista",
-        "severity" => "severidad",
-        "close" => "cerrar",
-        "reopen" => "reabrir",
-        "ack" => "acuse",
-        "contacts" => "contactos",
-        "add" => "añadir",
-        "remove" => "quitar",
-        "queue" => "cola",
-        "summary" => "resumen",
-        "product" => "producto",
-        "details" => "detalles",
-        "number" => "número",
-        "which" => "cuáles",
-        "level" => "nivel",
-        "reason" => "motivo",
-        "resolution" => "resolución",
-        "note" => "nota",
-        "user" => "usuario",
-        "name" => "nombre",
-        "email" => "correo",
-        "phone" => "teléfono",
-        _ => "",
-    }
-}
-
-/// English and Spanish descriptions of a command path.
-fn command_description(path: &str) -> (&'static str, &'static str) {
-    match path {
-        "ticket" => ("Priority-line tickets", "Tickets de la línea prioritaria"),
-        "ticket open" => ("Open a ticket (registered contacts)", "Abrir un ticket (contactos registrados)"),
-        "ticket status" => ("A ticket's card", "La ficha de un ticket"),
-        "ticket list" => ("Your company's tickets", "Los tickets de tu empresa"),
-        "ticket severity" => ("Change a ticket's severity", "Cambiar la severidad de un ticket"),
-        "ticket close" => ("Close a ticket", "Cerrar un ticket"),
-        "ticket reopen" => ("Reopen a closed ticket", "Reabrir un ticket cerrado"),
-        "ack" => ("Acknowledge this thread's ticket (staff)", "Acusar recibo del ticket de este hilo (soporte)"),
-        "contacts" => ("Technical contacts", "Contactos técnicos"),
-        "contacts add" => ("Register a technical contact (staff)", "Registrar un contacto técnico (soporte)"),
-        "contacts remove" => ("Remove a technical contact (staff)", "Quitar un contacto técnico (soporte)"),
-        "contacts list" => ("The technical contacts", "Los contactos técnicos"),
-        "queue" => ("Unanswered tickets, premium first (staff)", "Tickets sin respuesta, premium primero (soporte)"),
-        _ => ("", ""),
-    }
-}
-
-/// Severity choices, shared by `severity` and `level`.
-const SEVERITIES: [(i32, &str, &str); 4] = [
-    (1, "1 Critical: systems down or data lost", "1 Crítica: sistemas caídos o datos perdidos"),
-    (2, "2 High: functionality hurt, no outage", "2 Alta: funcionalidad afectada, sin caída"),
-    (3, "3 Medium: partly affects the product", "3 Media: afecta en parte al producto"),
-    (4, "4 Low: a request or minor problem", "4 Baja: una petición o un problema menor"),
-];
-
-/// One option: its Discord type, limits and descriptions.
-fn option(name: &str, required: bool) -> CreateCommandOption {
-    let (kind, en, es) = match name {
-        "summary" => (CommandOptionType::String, "What is wrong, in one line", "Qué ocurre, en una línea"),
-        "details" => (CommandOptionType::String, "More about it", "Más detalles"),
-        "product" => (CommandOptionType::String, "The product concerned", "El producto afectado"),
-        "severity" => {
-            (CommandOptionType::Integer, "Leave out to let the bot classify", "Omítela y el bot la clasifica")
-        }
-        "level" => (CommandOptionType::Integer, "The new severity", "La nueva severidad"),
-        "number" => (CommandOptionType::String, "Ticket number, e.g. ACME-42", "Número de ticket, p. ej. ACME-42"),
-        "which" => (CommandOptionType::String, "Open tickets or all", "Tickets abiertos o todos"),
-        "reason" => (CommandOptionType::String, "Why", "Por qué"),
-        "resolution" => (CommandOptionType::String, "How it was solved", "Cómo se resolvió"),
-        "note" => (CommandOptionType::String, "A note for the contact", "Una nota para el contacto"),
-        "user" => (CommandOptionType::User, "The person", "La persona"),
-        "name" => (CommandOptionType::String, "Full name", "Nombre completo"),
-        "email" => (CommandOptionType::String, "E-mail address", "Correo electrónico"),
-        _ => (CommandOptionType::String, "Phone number", "Número de teléfono"),
+fn option(o: &Opt) -> CreateCommandOption {
+    let kind = match o.kind {
+        Kind::Text { .. } | Kind::Ticket | Kind::Choice(_) => CommandOptionType::String,
+        Kind::Severity => CommandOptionType::Integer,
+        Kind::User => CommandOptionType::User,
     };
-    let mut o = CreateCommandOption::new(kind, name, en)
-        .name_localized(ES, spanish(name))
-        .description_localized(ES, es)
-        .required(required);
-    o = match name {
-        "summary" => o.min_length(1).max_length(SUMMARY_MAX as u16),
-        "details" => o.max_length(DETAILS_MAX as u16),
-        "number" => o.max_length(SHORT_MAX as u16).set_autocomplete(true),
-        "severity" | "level" => {
-            SEVERITIES.iter().fold(o, |o, (v, en, es)| o.add_int_choice_localized(*en, *v, [(ES, *es)]))
+    let mut option = CreateCommandOption::new(kind, o.name.en, o.description.en)
+        .name_localized(ES, o.name.es)
+        .description_localized(ES, o.description.es)
+        .required(o.required);
+    match &o.kind {
+        Kind::Text { max } => {
+            // Discord's string limit is 6,000; ours are far below.
+            let max = u16::try_from(*max).unwrap_or(6000);
+            option = option.max_length(max);
+            if o.required {
+                option = option.min_length(1);
+            }
         }
-        "which" => o.add_string_choice_localized("open", "open", [(ES, "abiertos")]).add_string_choice_localized(
-            "all",
-            "all",
-            [(ES, "todos")],
-        ),
-        "user" => o,
-        _ => o.max_length(SHORT_MAX as u16),
-    };
-    o
+        Kind::Ticket => option = option.max_length(40).set_autocomplete(true),
+        Kind::Severity => {
+            for (level, label) in &SEVERITY_CHOICES {
+                option = option.add_int_choice_localized(label.en, i32::from(*level), [(ES, label.es)]);
+            }
+        }
+        Kind::Choice(choices) => {
+            for c in *choices {
+                option = option.add_string_choice_localized(c.name.en, c.value, [(ES, c.name.es)]);
+            }
+        }
+        Kind::User => {}
+    }
+    option
 }
 
-fn options(names: &[&str]) -> Vec<CreateCommandOption> {
-    names.iter().map(|n| option(n.trim_end_matches('?'), !n.ends_with('?'))).collect()
+fn command(name: Local, description: Local) -> CreateCommand {
+    CreateCommand::new(name.en)
+        .name_localized(ES, name.es)
+        .description(description.en)
+        .description_localized(ES, description.es)
+        .dm_permission(false)
 }
 
-/// Every slash command, from [`GRAMMAR`]: `ticket …` and `contacts …` become
-/// commands with subcommands.
+fn subcommand(spec: &Spec) -> CreateCommandOption {
+    let sub = CreateCommandOption::new(CommandOptionType::SubCommand, spec.name.en, spec.description.en)
+        .name_localized(ES, spec.name.es)
+        .description_localized(ES, spec.description.es);
+    spec.options.iter().fold(sub, |sub, o| sub.add_sub_option(option(o)))
+}
+
+/// Every slash command: a command per group, with its commands as
+/// subcommands, and the commands of no group on their own, in the
+/// declarations' order.
 pub fn all() -> Vec<CreateCommand> {
-    let mut commands: Vec<(String, CreateCommand)> = Vec::new();
-    for (path, opts, _) in GRAMMAR {
-        let (en, es) = command_description(path);
-        match path.split_once(' ') {
+    let mut out: Vec<CreateCommand> = Vec::new();
+    let mut groups_done: Vec<&str> = Vec::new();
+    for entry in commands::ALL {
+        let spec = entry.spec;
+        match spec.group {
             None => {
-                let c = CreateCommand::new(*path)
-                    .name_localized(ES, spanish(path))
-                    .description(en)
-                    .description_localized(ES, es)
-                    .dm_permission(false)
-                    .set_options(options(opts));
-                commands.push((path.to_string(), c));
+                out.push(spec.options.iter().fold(command(spec.name, spec.description), |c, o| c.add_option(option(o))))
             }
-            Some((group, sub)) => {
-                let subcommand = CreateCommandOption::new(CommandOptionType::SubCommand, sub, en)
-                    .name_localized(ES, spanish(sub))
-                    .description_localized(ES, es);
-                let subcommand = options(opts).into_iter().fold(subcommand, |s, o| s.add_sub_option(o));
-                if !commands.iter().any(|(name, _)| name == group) {
-                    let (gen, ges) = command_description(group);
-                    let c = CreateCommand::new(group)
-                        .name_localized(ES, spanish(group))
-                        .description(gen)
-                        .description_localized(ES, ges)
-                        .dm_permission(false);
-                    commands.push((group.to_string(), c));
-                }
-                // The group was pushed above if missing, so it is there.
-                if let Some((_, c)) = commands.iter_mut().find(|(name, _)| name == group) {
-                    *c = std::mem::replace(c, CreateCommand::new(group)).add_option(subcommand);
-                }
+            Some(group) if !groups_done.contains(&group.name.en) => {
+                groups_done.push(group.name.en);
+                let members =
+                    commands::ALL.iter().map(|e| e.spec).filter(|s| s.group.is_some_and(|g| std::ptr::eq(g, group)));
+                out.push(members.fold(command(group.name, group.description), |c, s| c.add_option(subcommand(s))));
             }
+            Some(_) => {}
         }
     }
-    commands.into_iter().map(|(_, c)| c).collect()
+    out
 }
 
-/// The grammar path (`"ticket open"`) and named options of an invoked command.
+/// The path (`"ticket open"`) and named options of an invoked command.
 pub fn invoked(name: &str, options: &[CommandDataOption]) -> (String, Vec<(String, String)>) {
     let mut path = name.to_owned();
     let mut named = Vec::new();
@@ -194,20 +121,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_word_of_the_grammar_has_a_spanish_name_and_descriptions() {
-        for (path, opts, _) in GRAMMAR {
-            for word in path.split(' ').chain(opts.iter().map(|o| o.trim_end_matches('?'))) {
-                assert!(!spanish(word).is_empty(), "no Spanish name for {word:?}");
-            }
-            for p in [*path, path.split(' ').next().unwrap_or_default()] {
-                let (en, es) = command_description(p);
-                assert!(!en.is_empty() && !es.is_empty() && en.len() <= 100 && es.len() <= 100, "{p}");
-            }
-        }
-    }
-
-    #[test]
-    fn commands_group_the_grammar_paths() {
+    fn commands_group_the_declarations() {
         let json = serde_json::to_value(all()).unwrap();
         let names: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["ticket", "ack", "contacts", "queue"]);
@@ -220,5 +134,6 @@ mod tests {
         assert_eq!(severity["name"], "severity");
         assert_eq!(severity["required"], false);
         assert_eq!(severity["choices"].as_array().unwrap().len(), 4);
+        assert_eq!(ticket["options"][0]["options"][0]["min_length"], 1, "the summary is required");
     }
 }

@@ -29,7 +29,8 @@ use serenity::all::{
 use serenity::gateway::ConnectionStage;
 use serenity::http::Http;
 
-use crate::app::{App, Command, Effect, Invocation, Outcome, Place, Reply};
+use crate::app::commands::Ack;
+use crate::app::{App, Effect, Invocation, Outcome, Place, Refusal, Reply};
 use crate::config::DiscordConfig;
 use crate::domain::customer::{Language, Snowflake};
 use crate::scheduler;
@@ -171,12 +172,7 @@ impl Handler {
     async fn command(&self, ctx: &Context, c: CommandInteraction) {
         let inv = self.invocation(&c.user, c.member.as_deref(), c.channel_id, &c.locale);
         let (path, options) = commands::invoked(&c.data.name, &c.data.options);
-        let work = async {
-            match Command::build(&path, &options) {
-                Ok(command) => self.app.handle(&inv, command).await,
-                Err(usage) => refusal(usage),
-            }
-        };
+        let work = self.app.handle_input(&inv, &path, &options);
         self.answer(ctx, c.id, &c.token, work).await;
     }
 
@@ -185,8 +181,8 @@ impl Handler {
         let work = async {
             match render::ack_button_ticket(&c.data.custom_id) {
                 // The card lives in the ticket's thread, so /ack there is this ticket's.
-                Some(_) => self.app.handle(&inv, Command::Ack { note: None }).await,
-                None => refusal("This button is no longer in use. Use /ack in the ticket's thread."),
+                Some(_) => self.app.handle(&inv, Ack::default().into()).await,
+                None => refused(&inv, Refusal::UnknownButton),
             }
         };
         self.answer(ctx, c.id, &c.token, work).await;
@@ -213,7 +209,7 @@ impl Handler {
         tokio::pin!(work);
         let outcome = tokio::select! {
             outcome = &mut work => {
-                let reply = CreateInteractionResponse::Message(reply_message(&outcome.reply));
+                let reply = CreateInteractionResponse::Message(reply_message(&outcome));
                 let sent = retry::with_retries("interaction reply", || ctx.http.create_interaction_response(id, token, &reply, vec![])).await;
                 if let Err(e) = sent {
                     tracing::error!(error = %e, "the interaction reply failed");
@@ -228,9 +224,9 @@ impl Handler {
                 }
                 let outcome = work.await;
                 let mut edit = EditInteractionResponse::new()
-                    .content(render::fit(&outcome.reply.text))
+                    .content(render::fit(&render::markdown(&outcome.text())))
                     .allowed_mentions(render::mentions(&[]));
-                if let Some(card) = &outcome.reply.card {
+                if let Some(card) = outcome.card() {
                     edit = edit.embed(render::card_embed(card));
                 }
                 let sent = retry::with_retries("deferred answer", || ctx.http.edit_original_interaction_response(token, &edit, vec![])).await;
@@ -303,7 +299,7 @@ async fn deliver(app: &App, http: &Http, effect: Effect) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("editing the card of {number}"))?;
         }
-        Effect::Post { place, text, ping, ping_roles, key } => {
+        Effect::Post { place, msg, ping, ping_roles, key } => {
             let channel = match &place {
                 Place::Channel(c) => *c,
                 Place::Ticket(number) => match app.store().ticket(number).await?.and_then(|t| t.thread_id) {
@@ -321,9 +317,11 @@ async fn deliver(app: &App, http: &Http, effect: Effect) -> anyhow::Result<()> {
             };
             // A keyed post (a scheduled notification) keeps its nonce across
             // restarts too, so a resend after a crash is not posted twice.
-            let nonce = key.map_or_else(retry::nonce, serenity::all::Nonce::String);
+            let nonce = key.map_or_else(retry::nonce, |k| {
+                serenity::all::Nonce::String(format!("pl-n{}-{}", k.notification, k.index))
+            });
             let message = CreateMessage::new()
-                .content(render::fit(&text))
+                .content(render::fit(&render::markdown(&msg)))
                 .allowed_mentions(
                     render::mentions(&ping).roles(ping_roles.iter().filter_map(|r| id::<RoleId>(*r).ok())),
                 )
@@ -354,16 +352,18 @@ impl scheduler::Deliver for DiscordOut {
     }
 }
 
-fn refusal(text: impl Into<String>) -> Outcome {
-    Outcome { reply: Reply::private(text), effects: Vec::new() }
+/// A refusal that needs no application work, in the caller's language.
+fn refused(inv: &Invocation, refusal: Refusal) -> Outcome {
+    Outcome { lang: inv.language.unwrap_or_default(), reply: Reply::Refused(refusal), effects: Vec::new() }
 }
 
-fn reply_message(reply: &Reply) -> CreateInteractionResponseMessage {
+/// The interaction's reply: ephemeral, mentioning nobody.
+fn reply_message(outcome: &Outcome) -> CreateInteractionResponseMessage {
     let message = CreateInteractionResponseMessage::new()
-        .content(render::fit(&reply.text))
-        .ephemeral(reply.ephemeral)
+        .content(render::fit(&render::markdown(&outcome.text())))
+        .ephemeral(true)
         .allowed_mentions(render::mentions(&[]));
-    match &reply.card {
+    match outcome.card() {
         Some(card) => message.embed(render::card_embed(card)),
         None => message,
     }

@@ -4,9 +4,10 @@
 
 use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, UserId};
 
-use crate::app::i18n::{self, say};
-use crate::app::{Card, CardStatus};
-use crate::domain::customer::Snowflake;
+use crate::app::commands::Local;
+use crate::app::i18n;
+use crate::app::{Card, CardStatus, Msg, Span, TimeStyle};
+use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
 
 /// The prefix of the Acknowledge button's `custom_id`, followed by the ticket number.
@@ -22,6 +23,31 @@ pub fn mentions(users: &[Snowflake]) -> CreateAllowedMentions {
         .users(users.iter().filter_map(|u| std::num::NonZeroU64::new(u.0).map(UserId::from)))
 }
 
+/// A message in Discord's markdown: `<@id>`, `<@&id>`, `<#id>`, `**…**` and
+/// `<t:UNIX:F>` / `<t:UNIX:R>` timestamps, which every client shows in its
+/// reader's time zone and language.
+pub fn markdown(msg: &Msg) -> String {
+    let mut out = String::new();
+    for span in msg.spans() {
+        match span {
+            Span::Text { text } => out.push_str(text),
+            Span::Strong { text } => out.push_str(&format!("**{text}**")),
+            Span::User { id } => out.push_str(&format!("<@{id}>")),
+            Span::Role { id } => out.push_str(&format!("<@&{id}>")),
+            Span::Channel { id } => out.push_str(&format!("<#{id}>")),
+            Span::Time { at, style, .. } => {
+                let t = at.timestamp();
+                out.push_str(&match style {
+                    TimeStyle::Full => format!("<t:{t}:F>"),
+                    TimeStyle::Relative => format!("<t:{t}:R>"),
+                    TimeStyle::FullRelative => format!("<t:{t}:F> (<t:{t}:R>)"),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The ticket card: number, severity, summary, opener, deadline as live
 /// Discord timestamps, status colour.
 pub fn card_embed(card: &Card) -> CreateEmbed {
@@ -31,23 +57,26 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
         .title(format!("{} · {}", t.number, i18n::severity(lang, t.severity)))
         .description(&t.summary)
         .colour(card.status.colour())
-        .field(say!(lang, "Status", "Estado"), i18n::status(lang, card.status), true)
-        .field(say!(lang, "Opened by", "Abierto por"), format!("<@{}>", t.opened_by), true)
-        .field(say!(lang, "Customer", "Cliente"), &card.customer_name, true);
+        .field(Local::new("Status", "Estado").get(lang), i18n::status(lang, card.status), true)
+        .field(Local::new("Opened by", "Abierto por").get(lang), format!("<@{}>", t.opened_by), true)
+        .field(Local::new("Customer", "Cliente").get(lang), &card.customer_name, true);
     embed = match (t.acked_by, card.response_minutes()) {
         (Some(by), Some(min)) => embed.field(
-            say!(lang, "First response", "Primera respuesta"),
-            say!(lang, "<@{by}> after {min} min", "<@{by}> tras {min} min"),
+            Local::new("First response", "Primera respuesta").get(lang),
+            match lang {
+                Language::En => format!("<@{by}> after {min} min"),
+                Language::Es => format!("<@{by}> tras {min} min"),
+            },
             false,
         ),
         _ => embed.field(
-            say!(lang, "First response due", "Primera respuesta antes de"),
+            Local::new("First response due", "Primera respuesta antes de").get(lang),
             format!("<t:{due}:R> (<t:{due}:F>)"),
             false,
         ),
     };
     if let Some(product) = &t.product {
-        embed = embed.field(say!(lang, "Product", "Producto"), product, true);
+        embed = embed.field(Local::new("Product", "Producto").get(lang), product, true);
     }
     embed.timestamp(serenity::all::Timestamp::from_unix_timestamp(t.opened_at.timestamp()).unwrap_or_default())
 }
@@ -58,7 +87,7 @@ pub fn card_components(card: &Card) -> Vec<CreateActionRow> {
         CardStatus::Acknowledged | CardStatus::Closed => vec![],
         _ => vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{ACK_BUTTON}{}", card.ticket.number))
             .style(ButtonStyle::Success)
-            .label(say!(card.language, "Acknowledge", "Acusar recibo"))])],
+            .label(Local::new("Acknowledge", "Acusar recibo").get(card.language))])],
     }
 }
 

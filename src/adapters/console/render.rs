@@ -1,0 +1,130 @@
+//! Messages and cards as console text: people by their console names,
+//! channels by name, instants in the customer's time zone with the zone
+//! named (as a Discord client shows them in its reader's), and relative
+//! times in the reader's language.
+
+use chrono::{DateTime, Datelike, Utc, Weekday};
+use chrono_tz::Tz;
+
+use crate::app::commands::Local;
+use crate::app::{i18n, Card, Msg, Span, TimeStyle};
+use crate::domain::customer::{Language, Snowflake};
+
+/// What the console knows to name people and places.
+pub trait Names {
+    fn user(&self, id: Snowflake) -> String;
+    fn role(&self, id: Snowflake) -> String;
+    fn place(&self, id: Snowflake) -> String;
+}
+
+/// A message as the console shows it to a reader of `lang` at `now`.
+pub fn msg(m: &Msg, names: &dyn Names, lang: Language, now: DateTime<Utc>) -> String {
+    let mut out = String::new();
+    for span in m.spans() {
+        match span {
+            Span::Text { text } | Span::Strong { text } => out.push_str(text),
+            Span::User { id } => out.push_str(&names.user(*id)),
+            Span::Role { id } => out.push_str(&names.role(*id)),
+            Span::Channel { id } => out.push_str(&names.place(*id)),
+            Span::Time { at, zone, style } => out.push_str(&time(*at, *zone, *style, lang, now)),
+        }
+    }
+    out
+}
+
+/// `lun 2026-11-30 10:07 CET (dentro de 29 min)`.
+pub fn time(at: DateTime<Utc>, zone: Option<Tz>, style: TimeStyle, lang: Language, now: DateTime<Utc>) -> String {
+    let full = || {
+        let local = at.with_timezone(&zone.unwrap_or(Tz::UTC));
+        format!("{} {}", weekday(local.weekday(), lang), local.format("%Y-%m-%d %H:%M %Z"))
+    };
+    match style {
+        TimeStyle::Full => full(),
+        TimeStyle::Relative => relative(at, now, lang),
+        TimeStyle::FullRelative => format!("{} ({})", full(), relative(at, now, lang)),
+    }
+}
+
+fn weekday(day: Weekday, lang: Language) -> &'static str {
+    const NAMES: [Local; 7] = [
+        Local::new("Mon", "lun"),
+        Local::new("Tue", "mar"),
+        Local::new("Wed", "mié"),
+        Local::new("Thu", "jue"),
+        Local::new("Fri", "vie"),
+        Local::new("Sat", "sáb"),
+        Local::new("Sun", "dom"),
+    ];
+    NAMES[day.num_days_from_monday() as usize].get(lang)
+}
+
+/// `in 29 min`, `3 h 5 min ago`, `dentro de 2 días`.
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>, lang: Language) -> String {
+    let d = t - now;
+    let minutes = d.num_minutes().abs();
+    if minutes < 1 {
+        return Local::new("now", "ahora").get(lang).to_owned();
+    }
+    let span = if minutes < 120 {
+        format!("{minutes} min")
+    } else if minutes < 48 * 60 {
+        format!("{} h {} min", minutes / 60, minutes % 60)
+    } else {
+        format!("{} {}", minutes / (24 * 60), Local::new("days", "días").get(lang))
+    };
+    match (d.num_seconds() >= 0, lang) {
+        (true, Language::En) => format!("in {span}"),
+        (true, Language::Es) => format!("dentro de {span}"),
+        (false, Language::En) => format!("{span} ago"),
+        (false, Language::Es) => format!("hace {span}"),
+    }
+}
+
+/// The ticket card, boxed, in the customer's language, its times in the
+/// customer's zone.
+pub fn card(card: &Card, names: &dyn Names, reader: Language, now: DateTime<Utc>) -> String {
+    let (t, lang) = (&card.ticket, card.language);
+    let at = |instant| time(instant, Some(card.zone), TimeStyle::FullRelative, reader, now);
+    let opened_by = Local::new("opened by", "abierto por").get(lang);
+    let mut lines = vec![
+        format!("  ┌─ {} · {} · {}", t.number, i18n::severity(lang, t.severity), i18n::status(lang, card.status)),
+        format!("  │  {}", t.summary),
+        format!("  │  {} · {opened_by} {} · {}", card.customer_name, names.user(t.opened_by), at(t.opened_at)),
+    ];
+    lines.push(match (t.acked_by, card.response_minutes()) {
+        (Some(by), Some(min)) => match lang {
+            Language::En => format!("  └─ acknowledged by {} after {min} min", names.user(by)),
+            Language::Es => format!("  └─ acuse de recibo de {} tras {min} min", names.user(by)),
+        },
+        _ => match lang {
+            Language::En => format!("  └─ first response due {}   [Acknowledge]", at(t.due_at)),
+            Language::Es => format!("  └─ primera respuesta antes de {}   [Acusar recibo]", at(t.due_at)),
+        },
+    });
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_local_to_the_zone_and_relative_in_the_readers_language() {
+        let at: DateTime<Utc> = "2026-11-30T09:00:00Z".parse().unwrap();
+        let now = at - chrono::Duration::minutes(29);
+        let madrid = Some(Tz::Europe__Madrid);
+        assert_eq!(
+            time(at, madrid, TimeStyle::FullRelative, Language::En, now),
+            "Mon 2026-11-30 10:00 CET (in 29 min)"
+        );
+        assert_eq!(
+            time(at, madrid, TimeStyle::FullRelative, Language::Es, now),
+            "lun 2026-11-30 10:00 CET (dentro de 29 min)"
+        );
+        assert_eq!(time(at, None, TimeStyle::Full, Language::En, now), "Mon 2026-11-30 09:00 UTC");
+        let summer: DateTime<Utc> = "2026-07-01T09:00:00Z".parse().unwrap();
+        assert_eq!(time(summer, madrid, TimeStyle::Full, Language::En, now), "Wed 2026-07-01 11:00 CEST");
+        assert_eq!(relative(now, at, Language::Es), "hace 29 min");
+        assert_eq!(relative(at + chrono::Duration::days(3), at, Language::En), "in 3 days");
+    }
+}

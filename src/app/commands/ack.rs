@@ -1,0 +1,96 @@
+//! `/ack [note]` in a ticket's thread, the card's Acknowledge button, or the
+//! first message of support staff there: the qualified first response. It
+//! stops the response clock and records who answered and when.
+
+use super::declare::{text, Access, Local, Spec};
+use super::{Args, Declared, UsageError};
+use crate::app::access::Cx;
+use crate::app::msg::{say, Span};
+use crate::app::tickets::refused;
+use crate::app::{App, AppError, Effect, Outcome, Place};
+use crate::domain::text::{Clean, DETAILS_MAX};
+use crate::metrics::SeverityLabel;
+use crate::storage::Reschedule;
+
+pub static SPEC: Spec = Spec {
+    group: None,
+    name: Local::new("ack", "acuse"),
+    description: Local::new("Acknowledge this thread's ticket (staff)", "Acusar recibo del ticket de este hilo (soporte)"),
+    help: Local::new(
+        "acknowledge the ticket of this thread (staff): its qualified first response",
+        "acusar recibo del ticket de este hilo (soporte): su primera respuesta cualificada",
+    ),
+    what: Local::new("acknowledge a ticket", "acusar recibo de un ticket"),
+    access: Access::Staff,
+    options: &[text(Local::new("note", "nota"), Local::new("A note for the contact", "Una nota para el contacto"), DETAILS_MAX, false)],
+};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ack {
+    pub note: Option<Clean>,
+}
+
+impl Declared for Ack {
+    fn parse(args: &Args) -> Result<Self, UsageError> {
+        Ok(Ack { note: args.opt_text("note")? })
+    }
+}
+
+impl Ack {
+    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+        let lang = cx.lang;
+        let (ticket, customer) = app.ticket_of_thread(cx, &SPEC).await?;
+        let (_, calendar) = app.sla(customer)?;
+        let now = app.now();
+        let note = self.note.map(Clean::into_string);
+        let (changed, event) =
+            ticket.acknowledge(cx.inv.user, now, note.clone()).map_err(|r| refused(&ticket, calendar, r))?;
+        let card = app.commit(cx, customer, changed, event, Reschedule::Answered(now)).await?;
+        let response = (now - ticket.opened_at).to_std().unwrap_or_default();
+        app.metrics
+            .first_response_seconds
+            .get_or_create(&SeverityLabel::of(ticket.severity))
+            .observe(response.as_secs_f64());
+        let (by, minutes, post) = (Span::user(cx.inv.user), (now - ticket.opened_at).num_minutes(), customer.language);
+        let mut text = match now <= ticket.due_at {
+            true => say!(
+                post,
+                "Acknowledged by {by} after {minutes} min (within target).",
+                "{by} acusó recibo tras {minutes} min (dentro del objetivo).",
+                by,
+                minutes
+            ),
+            false => say!(
+                post,
+                "Acknowledged by {by} after {minutes} min (after the target).",
+                "{by} acusó recibo tras {minutes} min (fuera del objetivo).",
+                by,
+                minutes
+            ),
+        };
+        if let Some(n) = note {
+            text.push_text(" ");
+            text.push_text(&n);
+        }
+        let n = &ticket.number;
+        let msg = say!(lang, "You acknowledged {n}.", "Has acusado recibo de {n}.", n);
+        let effects = vec![card, Effect::post(Place::Ticket(n.clone()), text, vec![])];
+        Ok(Outcome::with_effects(lang, msg, effects))
+    }
+}
+
+impl App {
+    /// A message a person wrote in a thread. When it is the first message of
+    /// support staff in an unanswered ticket's thread, it acknowledges the
+    /// ticket (deployments choose whether it counts); otherwise nothing happens.
+    pub async fn thread_message(&self, inv: &crate::app::Invocation) -> Option<Outcome> {
+        if !matches!(self.actor(inv).await, Ok(crate::app::access::Actor::Staff)) {
+            return None;
+        }
+        let ticket = self.store.ticket_by_thread(inv.channel).await.ok()??;
+        if !ticket.is_unanswered() {
+            return None;
+        }
+        Some(self.handle(inv, Ack::default().into()).await)
+    }
+}

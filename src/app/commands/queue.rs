@@ -1,0 +1,75 @@
+//! `/queue` (staff): every unanswered ticket across customers, premium first
+//! (by plan rank), then severity, then deadline.
+
+use super::declare::{Access, Local, Spec};
+use super::{Args, Declared, UsageError};
+use crate::app::access::Cx;
+use crate::app::msg::{say, Msg, Span, TimeStyle};
+use crate::app::{i18n, App, AppError, Outcome};
+
+pub static SPEC: Spec = Spec {
+    group: None,
+    name: Local::new("queue", "cola"),
+    description: Local::new("Unanswered tickets, premium first (staff)", "Tickets sin respuesta, premium primero (soporte)"),
+    help: Local::new(
+        "every unanswered ticket, premium first, then severity, then deadline (staff)",
+        "todos los tickets sin respuesta, premium primero, luego severidad y plazo (soporte)",
+    ),
+    what: Local::new("see the queue", "ver la cola"),
+    access: Access::Staff,
+    options: &[],
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue;
+
+impl Declared for Queue {
+    fn parse(_: &Args) -> Result<Self, UsageError> {
+        Ok(Queue)
+    }
+}
+
+impl Queue {
+    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+        let lang = cx.lang;
+        let mut rows = Vec::new();
+        for t in app.store.unanswered_tickets().await? {
+            let Some(customer) = app.config.customer(t.number.customer.as_str()) else { continue };
+            let (plan, calendar) = app.sla(customer)?;
+            rows.push((plan.rank, t.severity, t.due_at, plan.name.clone(), calendar.zone(), t));
+        }
+        rows.sort_by_key(|r| (r.0, r.1, r.2));
+        if rows.is_empty() {
+            return Ok(Outcome::done(
+                lang,
+                say!(
+                    lang,
+                    "The queue is empty: every ticket has had its first response.",
+                    "La cola está vacía: todos los tickets han tenido su primera respuesta."
+                ),
+            ));
+        }
+        let n = rows.len();
+        let mut lines =
+            vec![say!(lang, "Unanswered tickets ({n}), premium first:", "Tickets sin respuesta ({n}), premium primero:", n)];
+        for (_, severity, due, plan, zone, t) in &rows {
+            let (number, severity, due, summary) = (
+                Span::strong(&t.number),
+                i18n::severity(lang, *severity),
+                Span::time(*due, Some(*zone), TimeStyle::Relative),
+                &t.summary,
+            );
+            lines.push(say!(
+                lang,
+                "• {number} {plan} · {severity} · due {due} · {summary}",
+                "• {number} {plan} · {severity} · vence {due} · {summary}",
+                number,
+                plan,
+                severity,
+                due,
+                summary
+            ));
+        }
+        Ok(Outcome::done(lang, Msg::join(lines, "\n")))
+    }
+}

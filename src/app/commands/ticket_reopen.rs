@@ -1,0 +1,51 @@
+//! `/ticket reopen number`: a closed ticket is open again; if it never had
+//! its first response, its escalation steps not yet sent come back.
+
+use super::declare::{ticket_number, Access, Local, Spec, TICKET};
+use super::{Args, Declared, UsageError};
+use crate::app::access::Cx;
+use crate::app::msg::{say, Span};
+use crate::app::tickets::refused;
+use crate::app::{App, AppError, Effect, Outcome, Place};
+use crate::domain::ticket::TicketNumber;
+use crate::storage::Reschedule;
+
+pub static SPEC: Spec = Spec {
+    group: Some(&TICKET),
+    name: Local::new("reopen", "reabrir"),
+    description: Local::new("Reopen a closed ticket", "Reabrir un ticket cerrado"),
+    help: Local::new("reopen a closed ticket", "reabrir un ticket cerrado"),
+    what: Local::new("reopen tickets", "reabrir tickets"),
+    access: Access::ContactsAndStaff,
+    options: &[ticket_number(true)],
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketReopen {
+    pub number: TicketNumber,
+}
+
+impl Declared for TicketReopen {
+    fn parse(args: &Args) -> Result<Self, UsageError> {
+        Ok(TicketReopen { number: args.ticket("number")? })
+    }
+}
+
+impl TicketReopen {
+    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+        let lang = cx.lang;
+        let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
+        let (_, calendar) = app.sla(customer)?;
+        let (changed, event) = ticket.reopen().map_err(|r| refused(&ticket, calendar, r))?;
+        let reschedule = match changed.is_unanswered() {
+            true => Reschedule::Replace(app.schedule(customer, changed.severity, changed.opened_at, changed.due_at)?),
+            false => Reschedule::Keep,
+        };
+        let card = app.commit(cx, customer, changed, event, reschedule).await?;
+        let (by, n) = (Span::user(cx.inv.user), &ticket.number);
+        let post = say!(customer.language, "Reopened by {by}.", "Reabierto por {by}.", by);
+        let msg = say!(lang, "{n} is open again.", "{n} vuelve a estar abierto.", n);
+        let effects = vec![card, Effect::post(Place::Ticket(n.clone()), post, vec![])];
+        Ok(Outcome::with_effects(lang, msg, effects))
+    }
+}

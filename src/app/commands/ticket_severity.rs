@@ -1,0 +1,106 @@
+//! `/ticket severity number level reason`: reclassify a ticket. The deadline
+//! is recomputed from the opening instant; the change is audited and
+//! announced in the ticket's thread.
+
+use super::declare::{short, ticket_number, Access, Kind, Local, Opt, Spec, TICKET};
+use super::{Args, Declared, UsageError};
+use crate::app::access::Cx;
+use crate::app::msg::{say, Span};
+use crate::app::tickets::{critical_ping, refused, tams, Raised};
+use crate::app::{i18n, when, App, AppError, Effect, Outcome, Place};
+use crate::domain::sla::Severity;
+use crate::domain::text::Clean;
+use crate::domain::ticket::TicketNumber;
+use crate::storage::Reschedule;
+
+pub static SPEC: Spec = Spec {
+    group: Some(&TICKET),
+    name: Local::new("severity", "severidad"),
+    description: Local::new("Change a ticket's severity", "Cambiar la severidad de un ticket"),
+    help: Local::new(
+        "reclassify a ticket, level 1 to 4; the deadline counts from the opening",
+        "reclasificar un ticket, nivel 1 a 4; el plazo cuenta desde la apertura",
+    ),
+    what: Local::new("change a ticket's severity", "cambiar la severidad de un ticket"),
+    access: Access::ContactsAndStaff,
+    options: &[
+        ticket_number(true),
+        Opt {
+            name: Local::new("level", "nivel"),
+            description: Local::new("The new severity", "La nueva severidad"),
+            kind: Kind::Severity,
+            required: true,
+        },
+        Opt { required: true, ..short(Local::new("reason", "motivo"), Local::new("Why", "Por qué")) },
+    ],
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketSeverity {
+    pub number: TicketNumber,
+    pub level: Severity,
+    pub reason: Clean,
+}
+
+impl Declared for TicketSeverity {
+    fn parse(args: &Args) -> Result<Self, UsageError> {
+        Ok(TicketSeverity { number: args.ticket("number")?, level: args.severity("level")?, reason: args.text("reason")? })
+    }
+}
+
+impl TicketSeverity {
+    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+        let lang = cx.lang;
+        let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
+        let (plan, calendar) = app.sla(customer)?;
+        let level = self.level;
+        // SPEC: the deadline is recomputed from the original opening time.
+        let due_at = plan.targets.get(level).due(calendar, ticket.opened_at)?;
+        let reason = self.reason.into_string();
+        let (changed, event) =
+            ticket.reclassify(level, due_at, reason.clone()).map_err(|r| refused(&ticket, calendar, r))?;
+        let reschedule = match changed.is_unanswered() {
+            true => Reschedule::Replace(app.schedule(customer, level, ticket.opened_at, due_at)?),
+            false => Reschedule::Keep,
+        };
+        let card = app.commit(cx, customer, changed.clone(), event, reschedule).await?;
+        let post = customer.language;
+        let (from, to, by, due) = (
+            i18n::severity(post, ticket.severity),
+            i18n::severity(post, level),
+            Span::user(cx.inv.user),
+            when(due_at, calendar),
+        );
+        let mut effects = vec![
+            card,
+            Effect::post(
+                Place::Ticket(ticket.number.clone()),
+                say!(
+                    post,
+                    "Severity changed from {from} to {to} by {by}: {reason}. First response now due {due}.",
+                    "{by} cambió la severidad de {from} a {to}: {reason}. La primera respuesta vence ahora {due}.",
+                    from,
+                    to,
+                    by,
+                    reason,
+                    due
+                ),
+                vec![],
+            ),
+        ];
+        if level == Severity::Critical && changed.is_unanswered() {
+            let ping = critical_ping(post, &changed, calendar, &tams(customer), Raised::Reclassified(cx.inv.user));
+            effects.push(ping);
+        }
+        let (n, level, due) = (Span::strong(&ticket.number), i18n::severity(lang, level), when(due_at, calendar));
+        let msg = say!(
+            lang,
+            "{n} is now {level}; first response due {due}.",
+            "{n} es ahora {level}; la primera respuesta vence {due}.",
+            n,
+            level,
+            due
+        );
+        Ok(Outcome::with_effects(lang, msg, effects))
+    }
+}

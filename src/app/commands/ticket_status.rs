@@ -1,0 +1,49 @@
+//! `/ticket status [number]`: a ticket's card, ephemeral. In a ticket's
+//! thread the number may be left out.
+
+use super::declare::{ticket_number, Access, Local, Spec, TICKET};
+use super::{Args, Declared, UsageError};
+use crate::app::access::Cx;
+use crate::app::msg::say;
+use crate::app::{i18n, App, AppError, Outcome, Reply};
+use crate::domain::ticket::TicketNumber;
+
+pub static SPEC: Spec = Spec {
+    group: Some(&TICKET),
+    name: Local::new("status", "estado"),
+    description: Local::new("A ticket's card", "La ficha de un ticket"),
+    help: Local::new(
+        "a ticket's card; in a ticket's thread the number may be left out",
+        "la ficha de un ticket; en el hilo de un ticket el número puede omitirse",
+    ),
+    what: Local::new("see tickets", "ver tickets"),
+    access: Access::ContactsAndStaff,
+    options: &[ticket_number(false)],
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketStatus {
+    pub number: Option<TicketNumber>,
+}
+
+impl Declared for TicketStatus {
+    fn parse(args: &Args) -> Result<Self, UsageError> {
+        Ok(TicketStatus { number: args.opt_ticket("number")? })
+    }
+}
+
+impl TicketStatus {
+    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+        let number = match self.number {
+            Some(n) => n,
+            None => app.ticket_of_thread(cx, &SPEC).await?.0.number,
+        };
+        let (ticket, customer) = app.visible_ticket(cx, &number).await?;
+        let lang = cx.lang;
+        let card = app.card(customer, &ticket)?;
+        let (n, level, status) =
+            (&ticket.number, i18n::severity(lang, ticket.severity), i18n::status(lang, card.status));
+        let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
+        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)) }, effects: Vec::new() })
+    }
+}

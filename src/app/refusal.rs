@@ -1,0 +1,76 @@
+//! Why the application refused a command: values carrying the facts the
+//! wording needs, never words. `i18n::refusal` words them in English and
+//! Spanish, once, when an adapter shows the outcome; tests assert on these.
+
+use chrono_tz::Tz;
+
+use super::commands::{Spec, UsageError};
+use crate::domain::customer::{CustomerKey, Snowflake};
+use crate::domain::ticket::{self, TicketNumber};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The input is not a command as declared.
+    Usage(UsageError),
+    /// Not a registered technical contact of any customer.
+    NotRegistered,
+    /// The command is for support staff and TAMs.
+    StaffOnly {
+        command: &'static Spec,
+    },
+    /// The command is for customers' registered contacts.
+    ContactsOnly {
+        command: &'static Spec,
+    },
+    /// Tickets are opened in the contact's support channel.
+    WrongChannel {
+        support_channel: Snowflake,
+    },
+    /// Staff ran a per-customer command outside any customer's channels.
+    NoCustomerHere,
+    /// The command acts on the ticket of the thread it is typed in.
+    NotInThread {
+        command: &'static Spec,
+    },
+    /// No such ticket among those the caller may see (another customer's
+    /// ticket is refused the same way, so nothing about it leaks).
+    NoSuchTicket {
+        number: TicketNumber,
+    },
+    /// The ticket's customer is no longer configured.
+    CustomerGone {
+        number: TicketNumber,
+    },
+    /// The ticket's state does not allow the change; `zone` is its customer's.
+    Ticket {
+        number: TicketNumber,
+        refusal: ticket::Refusal,
+        zone: Tz,
+    },
+    /// Someone else changed the ticket meanwhile.
+    Conflict {
+        number: TicketNumber,
+    },
+    ContactLimit {
+        customer: String,
+        active: i64,
+        user: Snowflake,
+    },
+    AlreadyContact {
+        user: Snowflake,
+        customer: String,
+    },
+    ContactOfAnother {
+        user: Snowflake,
+        other: CustomerKey,
+    },
+    NotAContact {
+        user: Snowflake,
+        customer: String,
+    },
+    NotAnEmail {
+        email: String,
+    },
+    /// A button of a message that no longer acts (an old version's).
+    UnknownButton,
+}
