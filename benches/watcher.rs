@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use priority_line::app::{App, Effect, ManualClock, SystemClock};
+use priority_line::app::{App, Delivery, DeliveryError, ManualClock, Receipt, SystemClock};
 use priority_line::config::Config;
 use priority_line::scheduler::{self, Deliver};
 use priority_line::storage::Store;
@@ -29,8 +29,8 @@ struct Discard;
 
 #[async_trait]
 impl Deliver for Discard {
-    async fn deliver(&self, _: &[Effect]) -> Result<(), String> {
-        Ok(())
+    async fn deliver(&self, _: &Delivery) -> Result<Receipt, DeliveryError> {
+        Ok(Receipt::default())
     }
 }
 
@@ -58,8 +58,8 @@ async fn fill(store: &Store, n: usize, opened: DateTime<Utc>) {
         sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await.unwrap();
     }
     let sql = format!(
-        "INSERT INTO notifications (ticket_id, step, due_at)
-         SELECT id, s.step, due_at - s.before FROM tickets,
+        "INSERT INTO outbox (ticket_id, step, job, due_at)
+         SELECT id, s.step, '{{\"kind\":\"step\",\"trigger\":\"' || s.step || '\"}}', due_at - s.before FROM tickets,
            (SELECT '50%' AS step, 3600000 AS before UNION ALL SELECT '80%', 1800000 UNION ALL SELECT 'breach', 0) s
          WHERE customer = 'ACME' AND seq <= {n}"
     );
@@ -98,7 +98,7 @@ async fn ticks(label: &str, url: &str, n: usize) {
     // 1,000 due at once: move the first 1,000 notifications to the past.
     let due_now = clock.now_for_bench();
     let sql = format!(
-        "UPDATE notifications SET due_at = {} WHERE id IN (SELECT id FROM notifications ORDER BY id LIMIT 1000)",
+        "UPDATE outbox SET due_at = {} WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT 1000)",
         due_now.timestamp_millis() - 1000
     );
     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(store.pool()).await.unwrap();
@@ -122,8 +122,8 @@ async fn ticks(label: &str, url: &str, n: usize) {
     let app = App::new(config(), store.clone(), Arc::new(SystemClock));
     let start = Utc::now() + chrono::Duration::seconds(1);
     let sql = format!(
-        "UPDATE notifications SET due_at = {} + (id % 10000)
-         WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' ORDER BY id LIMIT 2000)",
+        "UPDATE outbox SET due_at = {} + (id % 10000)
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' ORDER BY id LIMIT 2000)",
         start.timestamp_millis()
     );
     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(store.pool()).await.unwrap();
@@ -135,7 +135,7 @@ async fn ticks(label: &str, url: &str, n: usize) {
     let _ = stop.send(());
     let _ = runner.await;
     let rows = sqlx::query_as::<_, (i64,)>(
-        "SELECT sent_at - due_at FROM notifications WHERE state = 'sent' AND due_at BETWEEN $1 AND $1 + 10000",
+        "SELECT done_at - due_at FROM outbox WHERE state = 'sent' AND due_at BETWEEN $1 AND $1 + 10000",
     )
     .bind(start.timestamp_millis())
     .fetch_all(store.pool())

@@ -38,6 +38,7 @@ pub struct Metrics {
     pub breaches: Counter,
     pub notifications_sent: Counter,
     pub notifications_late: Counter,
+    pub notifications_failed: Counter,
     pub notification_lag_seconds: Histogram,
     pub interaction_seconds: Histogram,
     pub gateway_connected: Gauge,
@@ -70,12 +71,22 @@ impl Metrics {
         let breaches = Counter::default();
         registry.register("breaches", "First-response targets breached", breaches.clone());
         let notifications_sent = Counter::default();
-        registry.register("notifications_sent", "Escalation notifications sent", notifications_sent.clone());
+        registry.register(
+            "notifications_sent",
+            "Notifications delivered: threads, cards, posts and escalation steps",
+            notifications_sent.clone(),
+        );
         let notifications_late = Counter::default();
         registry.register(
             "notifications_late",
-            "Escalation notifications sent late (the bot was down when they fell due)",
+            "Notifications sent late (the bot was down when they fell due)",
             notifications_late.clone(),
+        );
+        let notifications_failed = Counter::default();
+        registry.register(
+            "notifications_failed",
+            "Notifications that could not be delivered and were given up (said elsewhere instead)",
+            notifications_failed.clone(),
         );
         let notification_lag_seconds = Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0]);
         registry.register(
@@ -98,6 +109,7 @@ impl Metrics {
             breaches,
             notifications_sent,
             notifications_late,
+            notifications_failed,
             notification_lag_seconds,
             interaction_seconds,
             gateway_connected,

@@ -1,36 +1,37 @@
-//! The durable scheduler: the loop that turns due escalation steps into
-//! messages exactly once.
+//! The durable scheduler: the loop that delivers the outbox's jobs (threads,
+//! cards, posts, escalation steps) exactly once.
 //!
-//! It sleeps until the next notification falls due (one index probe tells
-//! when), or until a ticket change wakes it, so an idle bot costs nothing and
-//! a tick costs what is due, not what is open. Due rows are claimed (a lease,
-//! see `storage::notifications`), delivered by the adapter, then marked sent.
-//! A crash between delivery and marking leaves the row to be claimed again
-//! when the lease ends; the post's key (Discord's enforced nonce) makes that
-//! resend return the first message instead of posting a second one.
+//! It sleeps on the application's clock until the next job can be acted on
+//! (two index probes tell when), or until a change wakes it, so an idle bot
+//! costs nothing and a tick costs what is due, not what is open. Due jobs are
+//! claimed (a lease, see `storage::outbox`), delivered by the adapter, then
+//! recorded. A crash between delivery and recording leaves the job to be
+//! claimed again when the lease ends; its post's key (Discord's enforced
+//! nonce) makes that resend return the first message instead of a second.
 
 use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::app::{App, AppError, Effect};
+use crate::app::{App, AppError, Delivery, DeliveryError, Receipt};
 
 /// Claimed per round trip to the database.
 pub const BATCH: i64 = 100;
 
-/// The longest sleep: the wake-up that catches work scheduled by another
+/// The longest sleep: the wake-up that catches work queued by another
 /// instance (each instance is woken at once by its own changes).
 pub const MAX_IDLE: Duration = Duration::from_secs(30);
 
-/// After a failed delivery, the pause before the next try.
+/// After the scheduler itself failed (the database, say), the pause before
+/// the next try.
 pub const RETRY_PAUSE: Duration = Duration::from_secs(5);
 
-/// Where due notifications go: the Discord adapter, the console.
+/// Where jobs are carried out: the Discord adapter, the console.
 #[async_trait]
 pub trait Deliver: Send + Sync {
-    /// Carries out one notification's effects; an error leaves it scheduled.
-    async fn deliver(&self, effects: &[Effect]) -> Result<(), String>;
+    /// Carries out one job's actions, in order.
+    async fn deliver(&self, delivery: &Delivery) -> Result<Receipt, DeliveryError>;
 }
 
 /// What one tick did.
@@ -41,29 +42,27 @@ pub struct Tick {
     pub failed: usize,
 }
 
-/// Delivers everything due now, earliest first.
+/// Delivers everything that can be delivered now, earliest first: a
+/// ticket's next job becomes claimable as soon as the one before it is done.
 pub async fn tick(app: &App, out: &dyn Deliver) -> Result<Tick, AppError> {
     let mut done = Tick::default();
     loop {
         let due = app.claim_due(BATCH).await?;
-        let full = due.len() as i64 == BATCH;
+        if due.is_empty() {
+            return Ok(done);
+        }
         for d in &due {
-            match out.deliver(&d.effects).await {
-                Ok(()) => {
-                    app.notification_sent(d).await?;
+            match out.deliver(d).await {
+                Ok(receipt) => {
+                    app.delivered(d, receipt).await?;
                     done.sent += 1;
                     done.late += usize::from(d.late);
                 }
                 Err(e) => {
-                    tracing::warn!(ticket = %d.ticket, step = %d.trigger.name(), error = %e, "delivery failed");
-                    app.notification_failed(d).await?;
+                    app.delivery_failed(d, &e).await?;
                     done.failed += 1;
                 }
             }
-        }
-        // A failure ends the pass: the next one comes after a pause.
-        if !full || done.failed > 0 {
-            return Ok(done);
         }
     }
 }
@@ -78,26 +77,30 @@ pub async fn run(app: App, out: impl Deliver, shutdown: impl Future<Output = ()>
         Err(e) => tracing::error!(error = %e, "cannot take back earlier claims; they wait for their leases"),
     }
     loop {
-        let pause = match tick(&app, &out).await {
-            Ok(t) if t.failed > 0 => RETRY_PAUSE,
-            Ok(_) => Duration::ZERO,
+        // Registered before the tick, so a change during it is not missed.
+        let woken = wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let failed = match tick(&app, &out).await {
+            Ok(_) => false,
             Err(e) => {
                 tracing::error!(error = %e, "the scheduler's tick failed");
-                RETRY_PAUSE
+                true
             }
         };
-        let wait = match app.next_due().await {
-            Ok(Some(next)) => (next - app.now()).to_std().unwrap_or(Duration::ZERO).min(MAX_IDLE),
-            Ok(None) => MAX_IDLE,
+        let now = app.now();
+        let idle = now + chrono::Duration::from_std(MAX_IDLE).unwrap_or_default();
+        let until = match app.next_due().await {
+            Ok(next) if !failed => next.map_or(idle, |next| next.min(idle)),
+            Ok(_) => now + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default(),
             Err(e) => {
-                tracing::error!(error = %e, "the scheduler cannot read the next due instant");
-                RETRY_PAUSE
+                tracing::error!(error = %e, "the scheduler cannot read when the next job is due");
+                now + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default()
             }
-        }
-        .max(pause);
+        };
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = wake.notified() => {}
+            () = app.sleep_until(until) => {}
+            () = &mut woken => {}
             () = &mut shutdown => return,
         }
     }

@@ -10,15 +10,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use priority_line::app::commands::{self, Problem};
-use priority_line::app::{
-    App, CardStatus, Command, Effect, Invocation, ManualClock, Outcome, Place, Refusal, UsageError,
-};
+use priority_line::app::{Action, App, CardStatus, Command, Invocation, ManualClock, Outcome, Refusal, UsageError};
 use priority_line::config::Config;
 use priority_line::domain::customer::{Language, Snowflake};
 use priority_line::domain::sla::Severity;
 use priority_line::domain::text::TextError;
 use priority_line::domain::ticket::{self as ticket, EventKind, TicketNumber, TicketState};
-use support::{cmd, TestDb};
+use support::{cmd, Recorder, TestDb};
 
 const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
 const GLOBEX_CHANNEL: Snowflake = Snowflake(310000000000000002);
@@ -42,22 +40,37 @@ fn spec(path: &str) -> &'static priority_line::app::Spec {
 struct World {
     app: App,
     clock: Arc<ManualClock>,
+    /// Delivers the outbox, as the Discord adapter would.
+    out: Recorder,
 }
 
 impl World {
     async fn new(db: &TestDb) -> World {
         let config = Config::load(Path::new("config/example.toml")).unwrap();
         let clock = Arc::new(ManualClock::new(monday_morning()));
-        let world = World { app: App::new(Arc::new(config), db.store.clone(), clock.clone()), clock };
+        let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
+        let world = World { app, out: Recorder::new(clock.clone()), clock };
         let alice = ALICE.to_string();
         world.ok(TAM_ACME, ACME_CHANNEL, cmd("contacts add", &[("user", &alice), ("name", "Alice")])).await;
         world.ok(TAM_GLOBEX, GLOBEX_CHANNEL, cmd("contacts add", &[("user", &BOB.to_string())])).await;
         world
     }
 
+    /// Runs a command, then delivers what it queued (recorded in `out`).
     async fn run(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
         let inv = Invocation { user, is_staff: user == ENGINEER, channel, language: None };
-        self.app.handle(&inv, command).await
+        let out = self.app.handle(&inv, command).await;
+        self.deliver().await;
+        out
+    }
+
+    async fn deliver(&self) -> priority_line::scheduler::Tick {
+        priority_line::scheduler::tick(&self.app, &self.out).await.unwrap()
+    }
+
+    /// The posts the last command made: (channel, text, pinged).
+    fn posts(&self) -> Vec<(Snowflake, String, Vec<Snowflake>)> {
+        self.out.posts()
     }
 
     /// Runs a command that must succeed.
@@ -74,47 +87,42 @@ impl World {
 
     /// Runs a command that must be refused, and returns the refusal.
     async fn refused(&self, user: Snowflake, channel: Snowflake, command: Command) -> Refusal {
+        self.out.clear();
         let out = self.run(user, channel, command).await;
-        assert!(out.effects.is_empty(), "a refusal has no effects: {out:?}");
+        assert!(self.out.seen().is_empty(), "a refusal changes nothing on Discord: {:?}", self.out.seen());
         out.refusal().cloned().unwrap_or_else(|| panic!("not refused: {out:?}"))
     }
 
-    /// Opens a ticket as Alice and gives it a thread, as the adapter would.
+    /// Opens a ticket as Alice; its thread is created by delivering the outbox.
     async fn open(&self, summary: &str, severity: Option<Severity>) -> (TicketNumber, Snowflake, Outcome) {
         let level = severity.map(|s| s.level().to_string());
         let mut options = vec![("summary", summary)];
         options.extend(level.as_deref().map(|l| ("severity", l)));
+        self.out.clear();
         let out = self.ok(ALICE, ACME_CHANNEL, cmd("ticket open", &options)).await;
-        let Some(Effect::OpenThread { card, .. }) = out.effects.first() else { panic!("no thread: {out:?}") };
+        let Some(Action::OpenThread { card, .. }) = self.out.actions().into_iter().next() else {
+            panic!("no thread: {:?}", self.out.seen())
+        };
         let number = card.ticket.number.clone();
-        let thread = Snowflake(900_000 + number.seq as u64);
-        self.app.attach_thread(&number, thread, Snowflake(800_000 + number.seq as u64)).await.unwrap();
-        (number, thread, out)
+        let stored = self.app.store().ticket(&number).await.unwrap().unwrap();
+        (number, stored.thread_id.expect("the thread is recorded"), out)
     }
-}
-
-fn posts(out: &Outcome) -> Vec<(&Place, String, &[Snowflake])> {
-    out.effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Post { place, msg, ping, .. } => Some((place, msg.plain(), ping.as_slice())),
-            _ => None,
-        })
-        .collect()
 }
 
 async fn a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping(db: &TestDb) {
     let w = World::new(db).await;
-    let (number, _, out) = w.open("VPN concentrator down for all users", Some(Severity::Critical)).await;
+    let (number, thread, out) = w.open("VPN concentrator down for all users", Some(Severity::Critical)).await;
     assert_eq!(number.to_string(), "ACME-1");
-    let Effect::OpenThread { card, channel, members } = &out.effects[0] else { unreachable!() };
-    assert_eq!(*channel, ACME_CHANNEL);
+    let Action::OpenThread { card, parent, members, name, .. } = &w.out.actions()[0] else { unreachable!() };
+    assert_eq!(*parent, ACME_CHANNEL);
     assert_eq!(members, &vec![ALICE, TAM_ACME, BACKUP_ACME]);
+    assert!(name.starts_with("ACME-1 · L1 · VPN"), "{name}");
     assert_eq!(card.status, CardStatus::Green);
     assert_eq!(card.ticket.due_at, monday_morning() + Duration::minutes(30), "L1 premium: 30 minutes");
-    let pings = posts(&out);
+    let pings = w.posts();
     assert_eq!(pings.len(), 1, "working hours: no phone reminder");
-    assert_eq!(pings[0].2, &[TAM_ACME, BACKUP_ACME]);
+    assert_eq!(pings[0].0, thread, "in the ticket's thread");
+    assert_eq!(pings[0].2, [TAM_ACME, BACKUP_ACME]);
     // Acme's language is Spanish: its contacts' replies and its threads' posts are in Spanish.
     assert!(
         pings[0].1.contains(&format!("@{TAM_ACME}")) && pings[0].1.contains("es Crítico (L1), abierto por"),
@@ -143,7 +151,8 @@ async fn an_l1_outside_working_hours_adds_the_phone_reminder(db: &TestDb) {
     w.clock.set("2026-11-28T22:00:00Z".parse().unwrap()); // Saturday night in Madrid
     let (_, _, out) = w.open("Ransomware: encrypted files on file server", None).await;
     assert!(out.text().plain().contains("+34 900 000 000"), "{}", out.text().plain());
-    assert!(posts(&out)
+    assert!(w
+        .posts()
         .iter()
         .any(|(_, text, ping)| text.contains("llama también a la línea prioritaria, al +34 900 000 000")
             && ping.is_empty()));
@@ -185,11 +194,19 @@ async fn staff_acknowledge_once_inside_the_thread(db: &TestDb) {
     assert_eq!(w.refused(ENGINEER, ACME_CHANNEL, ack()).await, Refusal::NotInThread { command: spec("ack") });
 
     w.clock.advance(Duration::minutes(12));
-    let out = w.ok(ENGINEER, thread, cmd("ack", &[("note", "Looking at the concentrator logs")])).await;
-    let Some(Effect::UpdateCard { card }) = out.effects.first() else { panic!("{out:?}") };
-    assert_eq!(card.status, CardStatus::Acknowledged);
+    w.out.clear();
+    w.ok(ENGINEER, thread, cmd("ack", &[("note", "Looking at the concentrator logs")])).await;
+    let Some(Action::EditCard { card, channel, .. }) = w.out.actions().into_iter().next() else {
+        panic!("{:?}", w.out.seen())
+    };
+    assert_eq!((channel, card.status), (thread, CardStatus::Acknowledged));
     assert_eq!(card.response_minutes(), Some(12));
-    assert!(posts(&out)[0].1.contains("tras 12 min (dentro del objetivo)"), "{}", posts(&out)[0].1);
+    let posts = w.posts();
+    assert!(
+        posts[0].1.contains("tras 12 min (dentro del objetivo). Looking at the concentrator logs"),
+        "{}",
+        posts[0].1
+    );
 
     let acked_at = monday_morning() + Duration::minutes(12);
     let again = w.refused(TAM_ACME, thread, ack()).await;
@@ -207,10 +224,12 @@ async fn reclassification_recomputes_from_the_opening_time_and_is_audited(db: &T
     let (number, _, _) = w.open("Reports are wrong", Some(Severity::Low)).await;
     w.clock.advance(Duration::hours(2));
     let change = cmd("ticket severity", &[("number", "ACME-1"), ("level", "2"), ("reason", "finance blocked")]);
-    let out = w.ok(ALICE, ACME_CHANNEL, change).await;
+    w.out.clear();
+    w.ok(ALICE, ACME_CHANNEL, change).await;
     let t = db.store.ticket(&number).await.unwrap().unwrap();
     assert_eq!(t.due_at, monday_morning() + Duration::hours(4), "4 h from the original opening, not from now");
-    assert!(posts(&out)[0].1.contains("de L4 Baja a L2 Alta") && posts(&out)[0].1.contains("finance blocked"));
+    let posts = w.posts();
+    assert!(posts[0].1.contains("de L4 Baja a L2 Alta") && posts[0].1.contains("finance blocked"), "{posts:?}");
     let events = db.store.events(t.id).await.unwrap();
     assert!(
         matches!(&events[1].kind, EventKind::SeverityChanged { from: 4, to: 2, reason, .. } if reason == "finance blocked")
@@ -292,7 +311,9 @@ async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb
     let out = w.app.handle(&english, change).await;
     assert_eq!(out.lang, Language::En);
     assert!(out.text().plain().starts_with("ACME-1 is now L4 Low; first response due"), "{}", out.text().plain());
-    assert!(posts(&out)[0].1.contains("cambió la severidad de L2 Alta a L4 Baja"), "{}", posts(&out)[0].1);
+    w.out.clear();
+    w.deliver().await;
+    assert!(w.posts()[0].1.contains("cambió la severidad de L2 Alta a L4 Baja"), "{:?}", w.posts());
     // Bob (Globex, English) in Spanish: the refusal is worded in Spanish.
     let spanish = Invocation { user: BOB, is_staff: false, channel: GLOBEX_CHANNEL, language: Some(Language::Es) };
     let out = w.app.handle(&spanish, cmd("ticket status", &[("number", "ACME-1")])).await;
@@ -302,7 +323,9 @@ async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb
     let staff = Invocation { user: ENGINEER, is_staff: true, channel: thread, language: Some(Language::Es) };
     let out = w.app.handle(&staff, cmd("ack", &[])).await;
     assert_eq!(out.text().plain(), "Has acusado recibo de ACME-1.");
-    let Some(Effect::UpdateCard { card }) = out.effects.first() else { panic!("{out:?}") };
+    w.out.clear();
+    w.deliver().await;
+    let Some(Action::EditCard { card, .. }) = w.out.actions().into_iter().next() else { panic!("{:?}", w.out.seen()) };
     assert_eq!(card.language, Language::Es);
 }
 

@@ -7,28 +7,18 @@ mod support;
 use std::path::Path;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::Duration;
-use priority_line::app::{App, Effect, Invocation, ManualClock};
+use priority_line::app::{App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::domain::sla::Severity;
-use priority_line::scheduler::{self, Deliver};
-use support::cmd;
+use priority_line::scheduler;
+use support::{cmd, Recorder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
 const ENGINEER: Snowflake = Snowflake(410000000000000001);
 const ALICE: Snowflake = Snowflake(500000000000000001);
-
-struct Accept;
-
-#[async_trait]
-impl Deliver for Accept {
-    async fn deliver(&self, _: &[Effect]) -> Result<(), String> {
-        Ok(())
-    }
-}
 
 /// One request over a plain TCP connection: (status line, body).
 async fn get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
@@ -50,22 +40,21 @@ async fn metrics_and_health_over_http() {
     let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None };
     app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
     let alice = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
-    let mut threads = Vec::new();
+    let out = Recorder::new(clock.clone());
     for severity in [Severity::Critical, Severity::High] {
         let level = severity.level().to_string();
-        let open = cmd("ticket open", &[("summary", "VPN"), ("severity", &level)]);
-        let out = app.handle(&alice, open).await;
-        let Some(Effect::OpenThread { card, .. }) = out.effects.first() else { panic!("{out:?}") };
-        let thread = Snowflake(900 + card.ticket.number.seq as u64);
-        app.attach_thread(&card.ticket.number, thread, Snowflake(1)).await.unwrap();
-        threads.push(thread);
+        app.handle(&alice, cmd("ticket open", &[("summary", "VPN"), ("severity", &level)])).await;
     }
-    // The L2 is answered after 20 minutes; the L1 breaches unanswered.
+    // The threads, and the L1's ping.
+    assert_eq!(scheduler::tick(&app, &out).await.unwrap(), scheduler::Tick { sent: 3, late: 0, failed: 0 });
+    let thread = app.ticket_thread(&"ACME-2".parse().unwrap()).await.unwrap().flatten().unwrap();
+    // The L2 is answered after 20 minutes (its card and a post); the L1 breaches unanswered.
     clock.advance(Duration::minutes(20));
-    let ack = Invocation { user: ENGINEER, is_staff: true, channel: threads[1], language: None };
+    let ack = Invocation { user: ENGINEER, is_staff: true, channel: thread, language: None };
     app.handle(&ack, cmd("ack", &[])).await;
+    assert_eq!(scheduler::tick(&app, &out).await.unwrap().sent, 2);
     clock.advance(Duration::minutes(20));
-    let tick = scheduler::tick(&app, &Accept).await.unwrap();
+    let tick = scheduler::tick(&app, &out).await.unwrap();
     assert_eq!((tick.sent, tick.late), (3, 3), "the L1's 50 %, 80 % and breach, all overdue by then");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -80,9 +69,10 @@ async fn metrics_and_health_over_http() {
         "priority_line_first_response_seconds_count{severity=\"2\"} 1",
         "priority_line_first_response_seconds_sum{severity=\"2\"} 1200.0",
         "priority_line_breaches_total 1",
-        "priority_line_notifications_sent_total 3",
+        "priority_line_notifications_sent_total 8",
         "priority_line_notifications_late_total 3",
-        "priority_line_notification_lag_seconds_count 3",
+        "priority_line_notifications_failed_total 0",
+        "priority_line_notification_lag_seconds_count 8",
         "priority_line_gateway_connected 0",
     ] {
         assert!(body.lines().any(|l| l == line), "missing {line:?} in:\n{body}");

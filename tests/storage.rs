@@ -7,7 +7,7 @@ use priority_line::domain::customer::{CustomerKey, Snowflake};
 use priority_line::domain::escalation::Trigger;
 use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::{EventKind, TicketKind, TicketState};
-use priority_line::storage::{AddContactError, NewContact, NewTicket, Reschedule, Scheduled, Store, MAX_CONTACTS};
+use priority_line::storage::{AddContactError, NewContact, NewTicket, Queued, Reschedule, Store, MAX_CONTACTS};
 use support::TestDb;
 
 fn t0() -> DateTime<Utc> {
@@ -27,7 +27,11 @@ fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
         product: None,
         opened_at: at,
         due_at: at + Duration::hours(6),
-        schedule: vec![Scheduled { trigger: Trigger::Breach, due_at: at + Duration::hours(6) }],
+        outbox: vec![Queued {
+            step: Some(Trigger::Breach),
+            job: r#"{"kind":"step","trigger":"breach"}"#.into(),
+            due_at: at + Duration::hours(6),
+        }],
     }
 }
 
@@ -118,10 +122,10 @@ async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
 
     let at = t0() + Duration::minutes(20);
     let (acked, event) = read.acknowledge(STAFF, at, Some("on it".into())).unwrap();
-    assert!(store.update_ticket(&acked, at, STAFF, &event, &Reschedule::Answered(at)).await.unwrap());
+    assert!(store.update_ticket(&acked, at, STAFF, &event, &Reschedule::Answered(at), &[]).await.unwrap());
     // A second change based on the stale read loses.
     let (stale, event2) = read.acknowledge(Snowflake(10), at, None).unwrap();
-    assert!(!store.update_ticket(&stale, at, Snowflake(10), &event2, &Reschedule::Keep).await.unwrap());
+    assert!(!store.update_ticket(&stale, at, Snowflake(10), &event2, &Reschedule::Keep, &[]).await.unwrap());
 
     let now = store.ticket(&opened.number).await.unwrap().unwrap();
     assert_eq!(
@@ -154,7 +158,7 @@ async fn unanswered_tickets_come_soonest_deadline_first(db: &TestDb) {
     let b = store.open_ticket(&soon, &opened_event(t0())).await.unwrap();
     let c = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
     let (closed, ev) = c.close(t0(), None).unwrap();
-    store.update_ticket(&closed, t0(), Snowflake(1), &ev, &Reschedule::Cancel).await.unwrap();
+    store.update_ticket(&closed, t0(), Snowflake(1), &ev, &Reschedule::Cancel, &[]).await.unwrap();
     let ids: Vec<i64> = store.unanswered_tickets().await.unwrap().iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![b.id, a.id]);
     assert_eq!(store.tickets("ACME", false).await.unwrap().len(), 1);

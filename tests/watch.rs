@@ -6,17 +6,17 @@
 mod support;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use priority_line::app::{App, Effect, Invocation, ManualClock};
+use priority_line::app::{Action, App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::EventKind;
-use priority_line::scheduler::{self, Deliver};
-use support::{cmd, TestDb};
+use priority_line::scheduler;
+use priority_line::storage::OutboxState;
+use support::{cmd, Recorder, TestDb};
 
 const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
 const TAM_ACME: Snowflake = Snowflake(400000000000000002);
@@ -30,36 +30,20 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-/// Records what the watcher delivers, with the (injected) time it did.
-struct Recorder {
-    clock: Arc<ManualClock>,
-    seen: Mutex<Vec<(DateTime<Utc>, Effect)>>,
-}
-
-#[async_trait]
-impl Deliver for Recorder {
-    async fn deliver(&self, effects: &[Effect]) -> Result<(), String> {
-        let now = priority_line::app::Clock::now(&*self.clock);
-        self.seen.lock().unwrap().extend(effects.iter().map(|e| (now, e.clone())));
-        Ok(())
-    }
-}
-
-impl Recorder {
-    /// Posts delivered so far in threads, as (ticket, step) read from their text.
-    fn steps(&self) -> Vec<(String, String)> {
-        self.seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter_map(|(_, e)| match e {
-                Effect::Post { place: priority_line::app::Place::Ticket(n), msg, .. } => {
-                    Some((n.to_string(), step_of(&msg.plain())))
-                }
+/// The escalation steps delivered so far, as (ticket, step) read from
+/// their post in the ticket's thread.
+fn steps(out: &Recorder) -> Vec<(String, String)> {
+    out.seen()
+        .into_iter()
+        .filter(|(_, d)| d.what == "step")
+        .filter_map(|(_, d)| {
+            let ticket = d.ticket.as_ref()?.to_string();
+            d.actions.iter().find_map(|a| match a {
+                Action::Post { msg, thread: true, .. } => Some((ticket.clone(), step_of(&msg.plain()))),
                 _ => None,
             })
-            .collect()
-    }
+        })
+        .collect()
 }
 
 /// The step a post announces: "50%" … or "breach" (Acme posts in Spanish).
@@ -88,24 +72,34 @@ impl World {
         let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
         let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None };
         app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
-        let out = Recorder { clock: clock.clone(), seen: Mutex::default() };
-        World { app, clock, out }
+        World { app, out: Recorder::new(clock.clone()), clock }
     }
 
+    /// Opens a ticket and delivers its thread and opening posts, so that
+    /// what the test ticks next is its escalation steps.
     async fn open(&self, severity: Severity) -> String {
         let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
         let level = severity.level().to_string();
         let out = self.app.handle(&inv, cmd("ticket open", &[("summary", "VPN down"), ("severity", &level)])).await;
-        let Some(Effect::OpenThread { card, .. }) = out.effects.first() else { panic!("{out:?}") };
-        let number = card.ticket.number.clone();
-        // Give it a thread, as the Discord adapter does.
-        let thread = Snowflake(900_000 + number.seq as u64);
-        self.app.attach_thread(&number, thread, Snowflake(800_000 + number.seq as u64)).await.unwrap();
-        number.to_string()
+        let sent = self.tick().await;
+        assert!(sent.sent >= 1 && sent.late == 0, "the thread, at once: {sent:?}");
+        let number = out.text().plain().split_whitespace().nth(1).unwrap().trim_end_matches(':').to_owned();
+        assert!(number.starts_with("ACME-"), "{:?}", out.reply);
+        self.out.clear();
+        number
     }
 
     async fn tick(&self) -> scheduler::Tick {
         scheduler::tick(&self.app, &self.out).await.unwrap()
+    }
+
+    /// Delivers what is due; returns how many escalation steps went out, and
+    /// how many of them late.
+    async fn tick_steps(&self) -> (usize, usize) {
+        let before = self.out.seen().len();
+        self.tick().await;
+        let new: Vec<_> = self.out.seen().into_iter().skip(before).filter(|(_, d)| d.what == "step").collect();
+        (new.len(), new.iter().filter(|(_, d)| d.late).count())
     }
 
     async fn ack(&self, number: &str) {
@@ -113,6 +107,11 @@ impl World {
         let inv = Invocation { user: ENGINEER, is_staff: true, channel: t.thread_id.unwrap(), language: None };
         let out = self.app.handle(&inv, cmd("ack", &[])).await;
         assert!(out.text().plain().starts_with("You acknowledged"), "{:?}", out.reply);
+    }
+
+    async fn outbox(&self, number: &str) -> Vec<priority_line::storage::OutboxRow> {
+        let t = self.app.store().ticket(&number.parse().unwrap()).await.unwrap().unwrap();
+        self.app.store().outbox(t.id).await.unwrap()
     }
 }
 
@@ -150,44 +149,49 @@ async fn every_default_step_fires_at_its_instant_across_a_weekend_and_dst(db: &T
     let mut seen = 0;
     for (instant, ticket, step) in expected {
         w.clock.set(at(instant) - Duration::seconds(1));
-        let t = w.tick().await;
-        assert_eq!(t.sent, 0, "nothing before {instant}, got {:?}", &w.out.steps()[seen..]);
+        assert_eq!(w.tick().await.sent, 0, "nothing before {instant}, got {:?}", &steps(&w.out)[seen..]);
         w.clock.set(at(instant));
-        let t = w.tick().await;
-        assert_eq!((t.sent, t.late), (1, 0), "{ticket} {step} at {instant}");
+        assert_eq!(w.tick_steps().await, (1, 0), "{ticket} {step} at {instant}");
         seen += 1;
-        assert_eq!(w.out.steps()[seen - 1], (ticket.to_string(), step.to_string()), "at {instant}");
+        assert_eq!(steps(&w.out)[seen - 1], (ticket.to_string(), step.to_string()), "at {instant}");
     }
     assert_eq!(w.app.next_due().await.unwrap(), None, "nothing left");
 
     // The L1 80 % step pings the TAMs and the escalation role; its breach
-    // also goes to the escalation channel; every post updates the card.
-    let seen = w.out.seen.lock().unwrap().clone();
-    let l1_80 = seen.iter().find(|(t, _)| *t == at("2026-03-29T01:14:00Z")).unwrap();
-    let Effect::Post { ping, ping_roles, key, .. } = &l1_80.1 else { panic!("{l1_80:?}") };
-    assert_eq!((ping.as_slice(), ping_roles.as_slice()), (&[TAM_ACME, BACKUP_ACME][..], &[ESCALATION_ROLE][..]));
-    assert!(key.is_some(), "scheduled posts carry a key");
-    let breach_posts: Vec<_> =
-        seen.iter().filter(|(t, e)| *t == at("2026-03-29T01:20:00Z") && matches!(e, Effect::Post { .. })).collect();
-    assert!(breach_posts.iter().any(|(_, e)| matches!(e, Effect::Post { place: priority_line::app::Place::Channel(c), .. } if *c == ESCALATION_CHANNEL)));
-    assert!(seen.iter().any(|(t, e)| *t == at("2026-03-29T01:05:00Z")
-        && matches!(e, Effect::UpdateCard { card } if card.status == priority_line::app::CardStatus::Amber)));
+    // also goes to the escalation channel; every step updates the card.
+    let seen = w.out.seen();
+    let actions_at = |t: &str| -> Vec<Action> {
+        seen.iter().filter(|(when, _)| *when == at(t)).flat_map(|(_, d)| d.actions.clone()).collect()
+    };
+    let Some(Action::Post { ping, roles, key, .. }) = actions_at("2026-03-29T01:14:00Z").into_iter().next() else {
+        panic!("{seen:?}")
+    };
+    assert_eq!((ping.as_slice(), roles.as_slice()), (&[TAM_ACME, BACKUP_ACME][..], &[ESCALATION_ROLE][..]));
+    assert_eq!(key.index, 0, "keyed posts");
+    let breach = actions_at("2026-03-29T01:20:00Z");
+    assert!(breach.iter().any(|a| matches!(a, Action::Post { channel, .. } if *channel == ESCALATION_CHANNEL)));
+    assert!(actions_at("2026-03-29T01:05:00Z")
+        .iter()
+        .any(|a| matches!(a, Action::EditCard { card, .. } if card.status == priority_line::app::CardStatus::Amber)));
 }
 
 async fn acknowledgement_cancels_what_is_pending(db: &TestDb) {
     let w = World::new(db, at("2026-11-30T09:00:00Z")).await;
     let l1 = w.open(Severity::Critical).await;
     w.clock.advance(Duration::minutes(16));
-    assert_eq!(w.tick().await.sent, 1, "the 50 % reminder");
+    assert_eq!(w.tick_steps().await, (1, 0), "the 50 % reminder");
     w.ack(&l1).await;
     w.clock.advance(Duration::hours(2));
-    assert_eq!(w.tick().await.sent, 0, "80 % and breach are moot");
-    let t = w.app.store().ticket(&l1.parse().unwrap()).await.unwrap().unwrap();
-    let states: Vec<(String, String)> =
-        w.app.store().notifications(t.id).await.unwrap().into_iter().map(|n| (n.step, n.state)).collect();
+    assert_eq!(w.tick_steps().await, (0, 0), "80 % and breach are moot");
+    let states: Vec<(String, OutboxState)> =
+        w.outbox(&l1).await.into_iter().filter_map(|r| Some((r.step?, r.state))).collect();
     assert_eq!(
         states,
-        [("50%".into(), "sent".into()), ("80%".into(), "dropped".into()), ("breach".into(), "dropped".into())]
+        [
+            ("50%".into(), OutboxState::Sent),
+            ("80%".into(), OutboxState::Dropped),
+            ("breach".into(), OutboxState::Dropped)
+        ]
     );
 }
 
@@ -196,28 +200,22 @@ async fn after_downtime_overdue_steps_go_out_late_in_order_and_the_breach_is_dat
     let l1 = w.open(Severity::Critical).await;
     // The bot was down from the opening until 40 minutes later.
     w.clock.advance(Duration::minutes(40));
-    let t = w.tick().await;
-    assert_eq!((t.sent, t.late), (3, 3));
+    assert_eq!(w.tick_steps().await, (3, 3));
     assert_eq!(
-        w.out.steps(),
+        steps(&w.out),
         [(l1.clone(), "50%".into()), (l1.clone(), "80%".into()), (l1.clone(), "breach".into())],
         "in due order"
     );
-    let texts: Vec<String> = w
-        .out
-        .seen
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|(_, e)| match e {
-            Effect::Post { msg, .. } => Some(msg.plain()),
-            _ => None,
-        })
-        .collect();
+    let texts: Vec<String> = w.out.posts().into_iter().map(|(_, text, _)| text).collect();
     assert!(texts.iter().all(|t| t.contains("Enviado con retraso")), "{texts:?}");
+    let steps_stored: Vec<_> = w.outbox(&l1).await.into_iter().filter(|r| r.step.is_some()).collect();
+    assert!(
+        steps_stored
+            .iter()
+            .all(|n| n.state == OutboxState::Sent && n.late && n.done_at == Some(at("2026-11-30T09:40:00Z"))),
+        "{steps_stored:?}"
+    );
     let ticket = w.app.store().ticket(&l1.parse().unwrap()).await.unwrap().unwrap();
-    let notes = w.app.store().notifications(ticket.id).await.unwrap();
-    assert!(notes.iter().all(|n| n.state == "sent" && n.late && n.sent_at == Some(at("2026-11-30T09:40:00Z"))));
     let events = w.app.store().events(ticket.id).await.unwrap();
     let breach = events.iter().find(|e| matches!(e.kind, EventKind::Breached { .. })).expect("a breach event");
     assert_eq!(breach.at, at("2026-11-30T09:30:00Z"), "at the deadline, not when noticed");
@@ -229,9 +227,8 @@ async fn an_answer_during_downtime_drops_the_reminders_but_not_the_breach_before
     let l1 = w.open(Severity::Critical).await;
     w.clock.advance(Duration::minutes(40));
     w.ack(&l1).await; // answered at 09:40, after the 09:30 deadline, before the watcher ran
-    let t = w.tick().await;
-    assert_eq!((t.sent, t.late), (1, 1));
-    assert_eq!(w.out.steps(), [(l1.clone(), "breach".into())]);
+    assert_eq!(w.tick_steps().await, (1, 1));
+    assert_eq!(steps(&w.out), [(l1.clone(), "breach".into())]);
 }
 
 async fn reclassification_reschedules_from_the_opening_time(db: &TestDb) {
@@ -241,12 +238,13 @@ async fn reclassification_reschedules_from_the_opening_time(db: &TestDb) {
     let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
     let change = cmd("ticket severity", &[("number", &number), ("level", "1"), ("reason", "worse")]);
     w.app.handle(&inv, change).await;
-    // L1 from 09:00: 50 % at 09:15, 80 % at 09:24, breach at 09:30.
+    w.tick().await; // the card and the note of the change
+                    // L1 from 09:00: 50 % at 09:15, 80 % at 09:24, breach at 09:30.
     assert_eq!(w.app.next_due().await.unwrap(), Some(at("2026-11-30T09:15:00Z")));
     w.clock.set(at("2026-11-30T09:30:00Z"));
-    assert_eq!(w.tick().await.sent, 3);
+    assert_eq!(w.tick_steps().await.0, 3);
     w.clock.set(at("2026-11-30T13:00:00Z"));
-    assert_eq!(w.tick().await.sent, 0, "the L2 steps were dropped");
+    assert_eq!(w.tick_steps().await.0, 0, "the L2 steps were dropped");
 }
 
 async fn concurrent_watchers_send_each_notification_once(db: &TestDb) {
@@ -258,7 +256,7 @@ async fn concurrent_watchers_send_each_notification_once(db: &TestDb) {
     // A second instance: its own App and pool on the same database and clock.
     let second_store = priority_line::storage::Store::connect(&db.url).await.unwrap();
     let second = App::new(Arc::new(w.app.config().clone()), second_store.clone(), w.clock.clone());
-    let second_out = Recorder { clock: w.clock.clone(), seen: Mutex::default() };
+    let second_out = Recorder::new(w.clock.clone());
     let (a, b) = tokio::join!(
         async {
             let mut n = 0;
@@ -276,8 +274,8 @@ async fn concurrent_watchers_send_each_notification_once(db: &TestDb) {
         }
     );
     assert_eq!(a + b, 120, "40 tickets × 3 steps, once each (first {a}, second {b})");
-    let mut all = w.out.steps();
-    all.extend(second_out.steps());
+    let mut all = steps(&w.out);
+    all.extend(steps(&second_out));
     let unique: std::collections::BTreeSet<_> = all.iter().cloned().collect();
     assert_eq!(unique.len(), all.len(), "no notification delivered twice");
     second_store.close().await;

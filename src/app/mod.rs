@@ -13,9 +13,9 @@ pub mod clock;
 pub mod commands;
 pub mod i18n;
 pub mod msg;
+pub mod outbox;
 mod refusal;
 mod tickets;
-pub mod watch;
 
 use std::sync::Arc;
 
@@ -28,12 +28,13 @@ use crate::domain::escalation;
 use crate::domain::sla::{Plan, ResponseTarget, Severity};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::metrics::Metrics;
-use crate::storage::{Scheduled, StorageError, Store};
+use crate::storage::{Queued, StorageError, Store};
 use access::Cx;
 pub use card::{Card, CardStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use commands::{Command, Spec, UsageError};
 pub use msg::{Msg, Span, TimeStyle};
+pub use outbox::{Action, Delivery, DeliveryError, Job, Permanent, PostKey, Receipt};
 pub use refusal::Refusal;
 
 /// Who is acting, and where.
@@ -61,60 +62,18 @@ pub enum Reply {
     Failed { command: &'static Spec },
 }
 
-/// Where a post goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Place {
-    /// The ticket's thread.
-    Ticket(TicketNumber),
-    Channel(Snowflake),
-}
-
-/// What identifies a post across retries and restarts, so that it is posted
-/// once (the Discord adapter makes Discord's enforced nonce of it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PostKey {
-    /// The scheduled notification it belongs to.
-    pub notification: i64,
-    /// Which of the notification's posts.
-    pub index: usize,
-}
-
-/// What the adapter must do besides replying, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Create the ticket's private thread in `channel`, add `members`, post the
-    /// card, then report the ids back with [`App::attach_thread`].
-    OpenThread { card: Card, channel: Snowflake, members: Vec<Snowflake> },
-    /// The card's status changed: edit it.
-    UpdateCard { card: Card },
-    /// A message; `ping` and `ping_roles` list the only users and roles it
-    /// may mention.
-    Post { place: Place, msg: Msg, ping: Vec<Snowflake>, ping_roles: Vec<Snowflake>, key: Option<PostKey> },
-}
-
-impl Effect {
-    /// A post that may ping `ping`.
-    pub fn post(place: Place, msg: Msg, ping: Vec<Snowflake>) -> Effect {
-        Effect::Post { place, msg, ping, ping_roles: Vec::new(), key: None }
-    }
-}
-
-/// The result of a command.
+/// The result of a command: the reply. What it changes on Discord (threads,
+/// cards, posts) was queued in the outbox with the change itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// The caller's language, in which the reply is worded.
     pub lang: Language,
     pub reply: Reply,
-    pub effects: Vec<Effect>,
 }
 
 impl Outcome {
     pub fn done(lang: Language, msg: Msg) -> Outcome {
-        Outcome::with_effects(lang, msg, Vec::new())
-    }
-
-    pub fn with_effects(lang: Language, msg: Msg, effects: Vec<Effect>) -> Outcome {
-        Outcome { lang, reply: Reply::Done { msg, card: None }, effects }
+        Outcome { lang, reply: Reply::Done { msg, card: None } }
     }
 
     /// The reply, worded in the caller's language.
@@ -191,6 +150,11 @@ impl App {
         self.clock.now()
     }
 
+    /// Completes when the application's clock reaches `t`.
+    pub fn sleep_until(&self, t: DateTime<Utc>) -> clock::Sleep<'_> {
+        self.clock.sleep_until(t)
+    }
+
     /// Runs a command typed as `path` and named options (English or
     /// Spanish): parsed from the declarations, then [`App::handle`]d.
     pub async fn handle_input(&self, inv: &Invocation, path: &str, options: &[(String, String)]) -> Outcome {
@@ -202,7 +166,7 @@ impl App {
                     Err(_) => inv.language.unwrap_or_default(),
                 };
                 tracing::info!(user = %inv.user, refusal = ?usage, "input refused");
-                Outcome { lang, reply: Reply::Refused(Refusal::Usage(usage)), effects: Vec::new() }
+                Outcome { lang, reply: Reply::Refused(Refusal::Usage(usage)) }
             }
         }
     }
@@ -217,7 +181,7 @@ impl App {
             Err(e) => {
                 tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");
                 let lang = inv.language.unwrap_or_default();
-                return Outcome { lang, reply: Reply::Failed { command: spec }, effects: Vec::new() };
+                return Outcome { lang, reply: Reply::Failed { command: spec } };
             }
         };
         let lang = Self::lang(inv, actor.customer());
@@ -232,23 +196,13 @@ impl App {
             }
             Err(AppError::Refused(refusal)) => {
                 tracing::info!(command = %name, user = %inv.user, ?refusal, "command refused");
-                Outcome { lang, reply: Reply::Refused(refusal), effects: Vec::new() }
+                Outcome { lang, reply: Reply::Refused(refusal) }
             }
             Err(e) => {
                 tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");
-                Outcome { lang, reply: Reply::Failed { command: spec }, effects: Vec::new() }
+                Outcome { lang, reply: Reply::Failed { command: spec } }
             }
         }
-    }
-
-    /// Records where the adapter put a ticket's thread and card.
-    pub async fn attach_thread(
-        &self,
-        number: &TicketNumber,
-        thread: Snowflake,
-        card_message: Snowflake,
-    ) -> Result<(), StorageError> {
-        self.store.attach_thread(number, thread, card_message).await
     }
 
     /// The customer whose active technical contact `user` is.
@@ -293,19 +247,19 @@ impl App {
         Ok((*plan.targets.get(ticket.severity), calendar))
     }
 
-    /// When a ticket's escalation steps fall due, from its opening instant.
+    /// A ticket's escalation steps as outbox rows, from its opening instant.
     fn schedule(
         &self,
         customer: &Customer,
         severity: Severity,
         opened_at: DateTime<Utc>,
         due_at: DateTime<Utc>,
-    ) -> Result<Vec<Scheduled>, AppError> {
+    ) -> Result<Vec<Queued>, AppError> {
         let (plan, calendar) = self.sla(customer)?;
         let policy = self.config.escalation(&plan.name).map_err(AppError::Config)?;
         let target = plan.targets.get(severity);
         let steps = escalation::schedule(policy.steps(severity), target, calendar, opened_at, due_at)?;
-        Ok(steps.into_iter().map(|(trigger, due_at)| Scheduled { trigger, due_at }).collect())
+        Ok(steps.into_iter().map(|(trigger, due_at)| Job::Step { trigger }.queued(due_at)).collect())
     }
 
     fn card(&self, customer: &Customer, ticket: &Ticket) -> Result<Card, AppError> {

@@ -75,7 +75,13 @@ pub struct DiscordConfig {
     /// A staff member's first message in an unanswered ticket's thread
     /// acknowledges it, like /ack.
     pub ack_by_first_message: bool,
+    /// A post that keeps failing for this long is given up: said in the
+    /// support or escalation channel instead, and marked failed.
+    pub give_up_after: std::time::Duration,
 }
+
+/// A delivery that keeps failing is given up after this long.
+pub const DEFAULT_GIVE_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Sent more than this after its due instant, a notification is marked late.
 pub const DEFAULT_LATE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
@@ -435,6 +441,13 @@ impl Validator {
             Some(c) => Some(self.parsed("discord.escalation_channel", c.parse())?),
             None => None,
         };
+        let give_up_after = match &raw.give_up_after {
+            Some(d) => self.parsed(
+                "discord.give_up_after",
+                humantime::parse_duration(d).map_err(|e| format!("\"{d}\" is not a duration like \"1h\": {e}")),
+            )?,
+            None => DEFAULT_GIVE_UP_AFTER,
+        };
         let escalation_role = match &raw.escalation_role {
             Some(r) => Some(self.parsed("discord.escalation_role", r.parse())?),
             None => None,
@@ -455,6 +468,7 @@ impl Validator {
                 }
             },
             ack_by_first_message: raw.ack_by_first_message,
+            give_up_after,
         })
     }
 

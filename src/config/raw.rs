@@ -190,6 +190,7 @@ pub struct RawDiscord {
     pub commands: String,
     #[serde(default = "yes")]
     pub ack_by_first_message: bool,
+    pub give_up_after: Option<String>,
 }
 
 fn default_commands() -> String {

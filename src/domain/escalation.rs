@@ -7,14 +7,29 @@ use chrono::{DateTime, Utc};
 use crate::domain::calendar::{Calendar, CalendarError};
 use crate::domain::sla::{ResponseTarget, Severity};
 
-/// When a step falls due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// When a step falls due. Stored by its name (`"80%"`, `"breach"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Trigger {
     /// This share of the target has been counted (working time for business
     /// targets), 1 to 99.
     Percent(u8),
     /// The deadline itself: the ticket breaches.
     Breach,
+}
+
+impl From<Trigger> for String {
+    fn from(t: Trigger) -> String {
+        t.name()
+    }
+}
+
+impl TryFrom<String> for Trigger {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Trigger, String> {
+        Trigger::parse(&s)
+    }
 }
 
 impl Trigger {

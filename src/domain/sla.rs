@@ -9,13 +9,28 @@ use chrono::{DateTime, Utc};
 
 use super::calendar::{Calendar, CalendarError};
 
-/// Ticket severity, level 1 (Critical) to 4 (Low).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Ticket severity, level 1 (Critical) to 4 (Low). Stored as its level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
 pub enum Severity {
     Critical = 1,
     High = 2,
     Medium = 3,
     Low = 4,
+}
+
+impl From<Severity> for u8 {
+    fn from(s: Severity) -> u8 {
+        s.level()
+    }
+}
+
+impl TryFrom<u8> for Severity {
+    type Error = String;
+
+    fn try_from(level: u8) -> Result<Severity, String> {
+        Severity::from_level(level).ok_or_else(|| format!("{level} is not a severity level (1 to 4)"))
+    }
 }
 
 impl Severity {

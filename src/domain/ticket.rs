@@ -181,6 +181,14 @@ pub enum Refusal {
 }
 
 impl Ticket {
+    /// The name of its thread: the number first, so that the thread can be
+    /// found by it; then the severity and the start of the summary, within
+    /// Discord's 100 characters.
+    pub fn thread_name(&self) -> String {
+        let name = format!("{} · L{} · {}", self.number, self.severity.level(), self.summary);
+        name.chars().take(100).collect()
+    }
+
     /// Waiting for a qualified first response.
     pub fn is_unanswered(&self) -> bool {
         self.state != TicketState::Closed && self.acked_at.is_none()

@@ -27,8 +27,8 @@ use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
 
-mod notifications;
-pub use notifications::{Claimed, Notification, Reschedule, Scheduled};
+mod outbox;
+pub use outbox::{Claimed, Finish, OutboxRow, OutboxState, Queued, Reschedule};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -105,8 +105,8 @@ pub struct NewTicket {
     pub product: Option<String>,
     pub opened_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    /// Its escalation steps, stored with it.
-    pub schedule: Vec<Scheduled>,
+    /// Its effects (thread, card, posts) and escalation steps, stored with it.
+    pub outbox: Vec<Queued>,
 }
 
 /// The handle to the database; cheap to clone.
@@ -359,7 +359,7 @@ impl Store {
     /// PostgreSQL: one statement (data-modifying CTEs), so the customer's
     /// counter row is locked for a single round trip and its commit.
     async fn open_ticket_postgres(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
-        let notes = notifications::insert_schedule_sql(Backend::Postgres, "(SELECT id FROM ticket)", "$13");
+        let outbox = outbox::insert_sql(Backend::Postgres, "ticket.id", "$13", "ticket,");
         let open = format!(
             "WITH seq AS (
                  INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
@@ -370,7 +370,7 @@ impl Store {
                  SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM seq
                  RETURNING id, seq
              )
-             , notes AS ({notes})
+             , outbox AS ({outbox})
              INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
              SELECT id, $9, $2, $11, $12 FROM ticket
              RETURNING ticket_id, (SELECT seq FROM ticket) AS seq"
@@ -378,7 +378,7 @@ impl Store {
         let row = bind_new_ticket(sqlx::query(sqlx::AssertSqlSafe(open)), new)
             .bind(event.name())
             .bind(event_json(event))
-            .bind(notifications::schedule_json(&new.schedule))
+            .bind(outbox::queued_json(&new.outbox))
             .fetch_one(&self.pool)
             .await?;
         Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
@@ -407,18 +407,14 @@ impl Store {
         .await?;
         let (id, seq): (i64, i64) = (row.try_get("id")?, row.try_get("seq")?);
         insert_event(tx, id, new.opened_at, new.opened_by, event).await?;
-        let schedule = notifications::insert_schedule_sql(Backend::Sqlite, "$1", "$2");
-        sqlx::query(sqlx::AssertSqlSafe(schedule))
-            .bind(id)
-            .bind(notifications::schedule_json(&new.schedule))
-            .execute(&mut **tx)
-            .await?;
+        self.queue(tx, id, &new.outbox).await?;
         w.tx.commit().await?;
         Ok((id, seq))
     }
 
-    /// Stores a changed ticket and its event, if nobody changed the ticket
-    /// since `changed.version` was read. Returns false when someone did.
+    /// Stores a changed ticket with its event, the effects it causes and its
+    /// effect on the escalation steps, if nobody changed the ticket since
+    /// `changed.version` was read. Returns false when someone did.
     pub async fn update_ticket(
         &self,
         changed: &Ticket,
@@ -426,6 +422,7 @@ impl Store {
         actor: Snowflake,
         event: &EventKind,
         reschedule: &Reschedule,
+        effects: &[Queued],
     ) -> Result<bool, StorageError> {
         let mut w = self.begin_write().await?;
         let tx = &mut w.tx;
@@ -450,26 +447,10 @@ impl Store {
             return Ok(false);
         }
         insert_event(tx, changed.id, at, actor, event).await?;
+        self.queue(tx, changed.id, effects).await?;
         self.reschedule(tx, changed.id, reschedule).await?;
         w.tx.commit().await?;
         Ok(true)
-    }
-
-    /// Records the chat thread and card message of a ticket (not an audited change).
-    pub async fn attach_thread(
-        &self,
-        number: &TicketNumber,
-        thread: Snowflake,
-        card_message: Snowflake,
-    ) -> Result<(), StorageError> {
-        let update =
-            sqlx::query("UPDATE tickets SET thread_id = $1, card_message_id = $2 WHERE customer = $3 AND seq = $4")
-                .bind(id_to_db(thread))
-                .bind(id_to_db(card_message))
-                .bind(number.customer.as_str().to_owned())
-                .bind(number.seq);
-        self.execute_write(update).await?;
-        Ok(())
     }
 
     pub async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>, StorageError> {
@@ -483,12 +464,12 @@ impl Store {
 
     /// Tickets not closed, counted by customer and severity level.
     pub async fn open_ticket_counts(&self) -> Result<Vec<(String, i64, i64)>, StorageError> {
-        let rows = sqlx::query(
+        let closed = TicketState::Closed.as_str();
+        let sql = format!(
             "SELECT customer, CAST(severity AS BIGINT) AS severity, COUNT(*) AS n FROM tickets
-             WHERE state <> 'closed' GROUP BY customer, severity ORDER BY customer, severity",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE state <> '{closed}' GROUP BY customer, severity ORDER BY customer, severity"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("customer")?, r.try_get("severity")?, r.try_get("n")?))).collect()
     }
 
@@ -507,23 +488,18 @@ impl Store {
 
     /// A customer's tickets, newest first; closed ones only when asked.
     pub async fn tickets(&self, customer: &str, include_closed: bool) -> Result<Vec<Ticket>, StorageError> {
-        let rows = sqlx::query(concat!(
-            ticket_select!(),
-            " WHERE customer = $1 AND ($2 OR state <> 'closed') ORDER BY seq DESC"
-        ))
-        .bind(customer)
-        .bind(include_closed)
-        .fetch_all(&self.pool)
-        .await?;
+        let closed = TicketState::Closed.as_str();
+        let sql = format!("{} WHERE customer = $1 AND ($2 OR state <> '{closed}') ORDER BY seq DESC", ticket_select!());
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer).bind(include_closed).fetch_all(&self.pool).await?;
         rows.iter().map(ticket_from_row).collect()
     }
 
     /// Every ticket still waiting for a first response, soonest deadline first.
     pub async fn unanswered_tickets(&self) -> Result<Vec<Ticket>, StorageError> {
-        let rows =
-            sqlx::query(concat!(ticket_select!(), " WHERE acked_at IS NULL AND state <> 'closed' ORDER BY due_at, id"))
-                .fetch_all(&self.pool)
-                .await?;
+        let closed = TicketState::Closed.as_str();
+        let sql = format!("{} WHERE acked_at IS NULL AND state <> '{closed}' ORDER BY due_at, id", ticket_select!());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(ticket_from_row).collect()
     }
 

@@ -139,3 +139,66 @@ macro_rules! both_backends {
     };
 }
 pub mod fake_discord;
+
+/// Delivers the outbox as the Discord adapter would, recording each
+/// delivery with the (application) time it happened; a thread it creates
+/// gets the id `THREAD_BASE + job`, its card `CARD_BASE + job`.
+pub struct Recorder {
+    clock: std::sync::Arc<dyn priority_line::app::Clock>,
+    seen: std::sync::Mutex<Vec<(chrono::DateTime<chrono::Utc>, priority_line::app::Delivery)>>,
+}
+
+pub const THREAD_BASE: u64 = 900_000;
+pub const CARD_BASE: u64 = 800_000;
+
+impl Recorder {
+    pub fn new(clock: std::sync::Arc<dyn priority_line::app::Clock>) -> Recorder {
+        Recorder { clock, seen: Default::default() }
+    }
+
+    /// Every delivery so far, with when it happened.
+    pub fn seen(&self) -> Vec<(chrono::DateTime<chrono::Utc>, priority_line::app::Delivery)> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Every action so far, in order.
+    pub fn actions(&self) -> Vec<priority_line::app::Action> {
+        self.seen().into_iter().flat_map(|(_, d)| d.actions).collect()
+    }
+
+    /// The posts so far: channel, text (plain), who may be pinged.
+    pub fn posts(
+        &self,
+    ) -> Vec<(priority_line::domain::customer::Snowflake, String, Vec<priority_line::domain::customer::Snowflake>)>
+    {
+        self.actions()
+            .into_iter()
+            .filter_map(|a| match a {
+                priority_line::app::Action::Post { channel, msg, ping, .. } => Some((channel, msg.plain(), ping)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Forgets what was recorded.
+    pub fn clear(&self) {
+        self.seen.lock().unwrap().clear();
+    }
+}
+
+#[async_trait::async_trait]
+impl priority_line::scheduler::Deliver for Recorder {
+    async fn deliver(
+        &self,
+        delivery: &priority_line::app::Delivery,
+    ) -> Result<priority_line::app::Receipt, priority_line::app::DeliveryError> {
+        use priority_line::domain::customer::Snowflake;
+        let opens = delivery.actions.iter().any(|a| matches!(a, priority_line::app::Action::OpenThread { .. }));
+        let job = delivery.id as u64;
+        let receipt = priority_line::app::Receipt {
+            thread: opens.then_some((Snowflake(THREAD_BASE + job), Snowflake(CARD_BASE + job))),
+        };
+        self.seen.lock().unwrap().push((self.clock.now(), delivery.clone()));
+        Ok(receipt)
+    }
+}

@@ -12,19 +12,17 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
 use crate::app::clock::ShiftedClock;
 use crate::app::commands::{self, Local};
 use crate::app::msg::say;
-use crate::app::{App, Effect, Invocation, Outcome, Place};
+use crate::app::{Action, App, Delivery, DeliveryError, Invocation, Outcome, Receipt};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
 use crate::scheduler;
 use parse::ParseError;
 
 /// Console-made thread and card ids: far above real Discord ids of today's
-/// tickets, and derived from the ticket id so they stay unique per database.
+/// tickets, and derived from the outbox job so they stay unique per database.
 const THREAD_BASE: u64 = 7_000_000_000_000_000_000;
 const CARD_BASE: u64 = 8_000_000_000_000_000_000;
 
@@ -118,15 +116,16 @@ impl Console {
         format!("{} {at} {}> ", self.me.name, render::Names::place(self, self.channel))
     }
 
-    /// Runs one line and returns what to print. `None` means quit.
+    /// Runs one line and returns what to print: what fell due since the
+    /// last line, the answer, and what the command made happen (its thread,
+    /// card and posts, delivered by the scheduler as on Discord). `None`
+    /// means quit.
     pub async fn line(&mut self, line: &str) -> Option<String> {
         let due = self.due_now().await;
         let answer = self.answer(line).await?;
-        Some(match (due.is_empty(), answer.is_empty()) {
-            (true, _) => answer,
-            (false, true) => due,
-            (false, false) => format!("{due}\n{answer}"),
-        })
+        let effects = self.due_now().await;
+        let parts: Vec<String> = [due, answer, effects].into_iter().filter(|p| !p.is_empty()).collect();
+        Some(parts.join("\n"))
     }
 
     fn say(&self, en: &'static str, es: &'static str) -> &'static str {
@@ -204,7 +203,7 @@ impl Console {
             language: Some(self.language),
         };
         let outcome = self.app.handle_input(&inv, &parsed.path, &options).await;
-        self.show(outcome).await
+        self.show(outcome)
     }
 
     fn parse_error(&self, e: &ParseError) -> String {
@@ -242,7 +241,7 @@ impl Console {
         }
     }
 
-    async fn show(&mut self, outcome: Outcome) -> String {
+    fn show(&self, outcome: Outcome) -> String {
         let now = self.app.now();
         let mut out = Vec::new();
         let text = outcome.text();
@@ -253,51 +252,59 @@ impl Console {
         if let Some(card) = outcome.card() {
             out.push(render::card(card, self, self.language, now));
         }
-        self.show_effects(outcome.effects, now, &mut out).await;
         out.join("\n")
     }
 
-    async fn show_effects(&mut self, effects: Vec<Effect>, now: DateTime<Utc>, out: &mut Vec<String>) {
-        for effect in effects {
-            match effect {
-                Effect::OpenThread { card, channel, members } => {
-                    let t = &card.ticket;
-                    let (thread, card_msg) = (Snowflake(THREAD_BASE + t.id as u64), Snowflake(CARD_BASE + t.id as u64));
-                    if let Err(e) = self.app.attach_thread(&t.number, thread, card_msg).await {
-                        out.push(format!("error: could not record the thread of {}: {e}", t.number));
+    /// What the scheduler delivered, as Discord would show it.
+    fn show_deliveries(&mut self, delivered: Vec<(Delivery, Receipt)>) -> String {
+        let now = self.app.now();
+        let mut out = Vec::new();
+        for (delivery, receipt) in delivered {
+            for action in &delivery.actions {
+                match action {
+                    Action::OpenThread { parent, members, card, .. } => {
+                        let n = &card.ticket.number;
+                        if let Some((thread, _)) = receipt.thread {
+                            self.threads.insert(thread, n.clone());
+                        }
+                        let members: Vec<String> = members.iter().map(|m| render::Names::user(self, *m)).collect();
+                        let (place, members) = (render::Names::place(self, *parent), members.join(", "));
+                        out.push(match self.language {
+                            Language::En => {
+                                format!("[{place}] private thread {n} created for {members} (:in {n} to enter it)")
+                            }
+                            Language::Es => {
+                                format!("[{place}] hilo privado {n} creado para {members} (:en {n} para entrar)")
+                            }
+                        });
+                        out.push(render::card(card, self, self.language, now));
                     }
-                    self.threads.insert(thread, t.number.clone());
-                    let members: Vec<String> = members.iter().map(|m| render::Names::user(self, *m)).collect();
-                    let (place, n, members) = (render::Names::place(self, channel), &t.number, members.join(", "));
-                    out.push(match self.language {
-                        Language::En => {
-                            format!("[{place}] private thread {n} created for {members} (:in {n} to enter it)")
+                    Action::EditCard { card, .. } => out.push(render::card(card, self, self.language, now)),
+                    Action::Post { channel, msg, ping, roles, thread, .. } => {
+                        if let (true, Some(n)) = (thread, &delivery.ticket) {
+                            self.threads.entry(*channel).or_insert_with(|| n.clone());
                         }
-                        Language::Es => {
-                            format!("[{place}] hilo privado {n} creado para {members} (:en {n} para entrar)")
-                        }
-                    });
-                    out.push(render::card(&card, self, self.language, now));
-                }
-                Effect::UpdateCard { card } => out.push(render::card(&card, self, self.language, now)),
-                Effect::Post { place, msg, ping, ping_roles, .. } => {
-                    let place = match place {
-                        Place::Ticket(n) => format!("{} {n}", self.say("thread", "hilo")),
-                        Place::Channel(c) => render::Names::place(self, c),
-                    };
-                    let pinged: Vec<String> = ping
-                        .iter()
-                        .map(|p| render::Names::user(self, *p))
-                        .chain(ping_roles.iter().map(|r| render::Names::role(self, *r)))
-                        .collect();
-                    let pinged = match pinged.is_empty() {
-                        true => String::new(),
-                        false => format!("  ({} {})", self.say("notifies", "avisa a"), pinged.join(", ")),
-                    };
-                    out.push(format!("[{place}] {}{pinged}", render::msg(&msg, self, self.language, now)));
+                        let place = render::Names::place(self, *channel);
+                        let pinged: Vec<String> = ping
+                            .iter()
+                            .map(|p| render::Names::user(self, *p))
+                            .chain(roles.iter().map(|r| render::Names::role(self, *r)))
+                            .collect();
+                        let pinged = match pinged.is_empty() {
+                            true => String::new(),
+                            false => format!("  ({} {})", self.say("notifies", "avisa a"), pinged.join(", ")),
+                        };
+                        out.push(format!("[{place}] {}{pinged}", render::msg(msg, self, self.language, now)));
+                    }
+                    Action::RemoveMember { thread, user } => {
+                        let (place, user) = (render::Names::place(self, *thread), render::Names::user(self, *user));
+                        let left = self.say("is no longer a member of the thread", "ya no es miembro del hilo");
+                        out.push(format!("[{place}] {user} {left}"));
+                    }
                 }
             }
         }
+        out.join("\n")
     }
 
     /// Moves the clock forward, stopping at each due instant on the way so
@@ -335,16 +342,14 @@ impl Console {
         Ok(out.join("\n"))
     }
 
-    /// Runs the scheduler: what fell due since the last command is shown first.
+    /// Runs the scheduler and shows what it delivered.
     async fn due_now(&mut self) -> String {
         let collected = Collect::default();
         if let Err(e) = scheduler::tick(&self.app, &collected).await {
             return format!("error: {}: {e}", self.say("the scheduler failed", "el planificador ha fallado"));
         }
-        let effects = std::mem::take(&mut *collected.0.lock().unwrap_or_else(|p| p.into_inner()));
-        let mut out = Vec::new();
-        self.show_effects(effects, self.app.now(), &mut out).await;
-        out.join("\n")
+        let delivered = std::mem::take(&mut *collected.0.lock().unwrap_or_else(|p| p.into_inner()));
+        self.show_deliveries(delivered)
     }
 
     async fn switch_user(&mut self, who: &str) -> Result<String, String> {
@@ -479,15 +484,20 @@ impl Console {
     }
 }
 
-/// Collects what the scheduler delivers, for printing.
+/// Collects what the scheduler delivers, for printing; a thread it
+/// "creates" gets ids derived from its job, unique per database.
 #[derive(Default)]
-struct Collect(std::sync::Mutex<Vec<Effect>>);
+struct Collect(std::sync::Mutex<Vec<(Delivery, Receipt)>>);
 
 #[async_trait::async_trait]
 impl scheduler::Deliver for Collect {
-    async fn deliver(&self, effects: &[Effect]) -> Result<(), String> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(effects);
-        Ok(())
+    async fn deliver(&self, delivery: &Delivery) -> Result<Receipt, DeliveryError> {
+        let job = delivery.id as u64;
+        let opens_thread = delivery.actions.iter().any(|a| matches!(a, Action::OpenThread { .. }));
+        let receipt =
+            Receipt { thread: opens_thread.then_some((Snowflake(THREAD_BASE + job), Snowflake(CARD_BASE + job))) };
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push((delivery.clone(), receipt));
+        Ok(receipt)
     }
 }
 

@@ -6,10 +6,12 @@
 //! Interactions are answered within Discord's three seconds: the reply is
 //! sent as soon as the application layer returns, and if it has not returned
 //! after [`DEFER_AFTER`] (slow storage), an ephemeral "thinking" reply goes
-//! first and the answer follows as its edit. Effects (threads, cards, posts)
-//! run after the reply.
+//! first and the answer follows as its edit. What a command changes on
+//! Discord (threads, cards, posts) went into the outbox with the change; the
+//! scheduler delivers it (`deliver.rs`).
 
 mod commands;
+mod deliver;
 mod render;
 mod retry;
 
@@ -21,16 +23,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serenity::all::{
-    AutoArchiveDuration, ChannelId, ChannelType, ClientBuilder, CommandInteraction, ComponentInteraction, Context,
-    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
-    CreateThread, EditInteractionResponse, EditMessage, EventHandler, GatewayIntents, GuildId, HttpBuilder,
-    Interaction, InteractionId, Member, Message, MessageId, Ready, RoleId, ShardStageUpdateEvent, User, UserId,
+    ChannelId, ClientBuilder, CommandInteraction, ComponentInteraction, Context, CreateAutocompleteResponse,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EditInteractionResponse, EventHandler, GatewayIntents,
+    GuildId, HttpBuilder, Interaction, InteractionId, Member, Message, Ready, RoleId, ShardStageUpdateEvent, User,
 };
 use serenity::gateway::ConnectionStage;
-use serenity::http::Http;
 
 use crate::app::commands::Ack;
-use crate::app::{App, Effect, Invocation, Outcome, Place, Refusal, Reply};
+use crate::app::{App, Invocation, Outcome, Refusal, Reply};
 use crate::config::DiscordConfig;
 use crate::domain::customer::{Language, Snowflake};
 use crate::scheduler;
@@ -57,9 +57,10 @@ pub async fn run(
         http = http.proxy(discord.api_base.clone()).ratelimiter_disabled(true);
     }
     app.metrics().gateway_expected.store(true, std::sync::atomic::Ordering::Relaxed);
+    let handler_guild: GuildId = id(discord.guild).context("discord.guild is 0")?;
     let handler = Handler {
         app: app.clone(),
-        guild: id(discord.guild).context("discord.guild is 0")?,
+        guild: handler_guild,
         staff_role: id(discord.staff_role).context("discord.staff_role is 0")?,
         global_commands: discord.global_commands,
         ack_by_first_message: discord.ack_by_first_message,
@@ -85,7 +86,7 @@ pub async fn run(
         let _ = gateway_stopping.wait_for(|s| *s).await;
         shards.shutdown_all().await;
     });
-    let out = DiscordOut { app: app.clone(), http: client.http.clone() };
+    let out = deliver::DiscordOut { http: client.http.clone(), guild: handler_guild };
     let mut watcher_stopping = stopping;
     let watcher = tokio::spawn(scheduler::run(app, out, async move {
         let _ = watcher_stopping.wait_for(|s| *s).await;
@@ -140,7 +141,7 @@ impl EventHandler for Handler {
         }
     }
 
-    async fn message(&self, ctx: Context, message: Message) {
+    async fn message(&self, _: Context, message: Message) {
         // Discord echoes the bot's own posts; other bots are not staff either.
         if !self.ack_by_first_message || message.author.bot || message.guild_id.is_none() {
             return;
@@ -153,8 +154,7 @@ impl EventHandler for Handler {
             language: None,
         };
         if let Some(outcome) = self.app.thread_message(&inv).await {
-            tracing::info!(user = %inv.user, "first staff message in the thread acknowledged its ticket");
-            self.carry_out(&ctx.http, outcome.effects).await;
+            tracing::info!(user = %inv.user, reply = ?outcome.reply, "first staff message in the thread acknowledged its ticket");
         }
     }
 }
@@ -237,124 +237,13 @@ impl Handler {
             }
         };
         self.app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
-        self.carry_out(&ctx.http, outcome.effects).await;
-    }
-
-    /// Carries out effects in order; one that fails is logged and the rest go on.
-    async fn carry_out(&self, http: &Http, effects: Vec<Effect>) {
-        for effect in effects {
-            if let Err(e) = deliver(&self.app, http, effect).await {
-                tracing::error!(error = format!("{e:#}"), "a Discord effect failed");
-            }
-        }
-    }
-}
-
-/// Carries out one effect of the application layer on Discord.
-async fn deliver(app: &App, http: &Http, effect: Effect) -> anyhow::Result<()> {
-    match effect {
-        Effect::OpenThread { card, channel, members } => {
-            let number = &card.ticket.number;
-            let thread = CreateThread::new(render::thread_name(&card))
-                .kind(ChannelType::PrivateThread)
-                .invitable(false)
-                .auto_archive_duration(AutoArchiveDuration::OneWeek);
-            let parent = id::<ChannelId>(channel)?;
-            let thread = retry::with_retries("create thread", || parent.create_thread(http, thread.clone()))
-                .await
-                .with_context(|| format!("creating the thread of {number}"))?;
-            for member in members {
-                let user = id::<UserId>(member)?;
-                retry::with_retries("add thread member", || thread.id.add_thread_member(http, user))
-                    .await
-                    .with_context(|| format!("adding {member} to the thread of {number}"))?;
-            }
-            let message = CreateMessage::new()
-                .embed(render::card_embed(&card))
-                .components(render::card_components(&card))
-                .allowed_mentions(render::mentions(&[]))
-                .nonce(retry::nonce())
-                .enforce_nonce(true);
-            let posted = retry::with_retries("post card", || thread.id.send_message(http, message.clone()))
-                .await
-                .with_context(|| format!("posting the card of {number}"))?;
-            app.attach_thread(number, Snowflake(thread.id.get()), Snowflake(posted.id.get()))
-                .await
-                .with_context(|| format!("recording the thread of {number}"))?;
-            tracing::info!(ticket = %number, thread = %thread.id, "ticket thread opened");
-        }
-        Effect::UpdateCard { card } => {
-            let number = &card.ticket.number;
-            let stored = app.store().ticket(number).await?;
-            let Some((thread, message)) = stored.and_then(|t| t.thread_id.zip(t.card_message_id)) else {
-                tracing::warn!(ticket = %number, "the card cannot be updated: the ticket has no thread");
-                return Ok(());
-            };
-            let edit = EditMessage::new()
-                .embed(render::card_embed(&card))
-                .components(render::card_components(&card))
-                .allowed_mentions(render::mentions(&[]));
-            let (thread, message) = (id::<ChannelId>(thread)?, id::<MessageId>(message)?);
-            retry::with_retries("edit card", || thread.edit_message(http, message, edit.clone()))
-                .await
-                .with_context(|| format!("editing the card of {number}"))?;
-        }
-        Effect::Post { place, msg, ping, ping_roles, key } => {
-            let channel = match &place {
-                Place::Channel(c) => *c,
-                Place::Ticket(number) => match app.store().ticket(number).await?.and_then(|t| t.thread_id) {
-                    Some(thread) => thread,
-                    // Its thread was never created (the bot stopped right after the
-                    // opening): the customer's support channel, rather than nowhere.
-                    None => match app.config().customer(number.customer.as_str()) {
-                        Some(customer) => {
-                            tracing::warn!(ticket = %number, "no thread: posting in the support channel");
-                            customer.support_channel
-                        }
-                        None => anyhow::bail!("{number} has no thread and its customer is not configured"),
-                    },
-                },
-            };
-            // A keyed post (a scheduled notification) keeps its nonce across
-            // restarts too, so a resend after a crash is not posted twice.
-            let nonce = key.map_or_else(retry::nonce, |k| {
-                serenity::all::Nonce::String(format!("pl-n{}-{}", k.notification, k.index))
-            });
-            let message = CreateMessage::new()
-                .content(render::fit(&render::markdown(&msg)))
-                .allowed_mentions(
-                    render::mentions(&ping).roles(ping_roles.iter().filter_map(|r| id::<RoleId>(*r).ok())),
-                )
-                .nonce(nonce)
-                .enforce_nonce(true);
-            let channel = id::<ChannelId>(channel)?;
-            retry::with_retries("post", || channel.send_message(http, message.clone()))
-                .await
-                .context("posting a message")?;
-        }
-    }
-    Ok(())
-}
-
-/// The scheduler's deliveries, on Discord.
-struct DiscordOut {
-    app: App,
-    http: Arc<Http>,
-}
-
-#[async_trait]
-impl scheduler::Deliver for DiscordOut {
-    async fn deliver(&self, effects: &[Effect]) -> Result<(), String> {
-        for effect in effects {
-            deliver(&self.app, &self.http, effect.clone()).await.map_err(|e| format!("{e:#}"))?;
-        }
-        Ok(())
+        tracing::debug!(reply = ?outcome.reply, "interaction answered");
     }
 }
 
 /// A refusal that needs no application work, in the caller's language.
 fn refused(inv: &Invocation, refusal: Refusal) -> Outcome {
-    Outcome { lang: inv.language.unwrap_or_default(), reply: Reply::Refused(refusal), effects: Vec::new() }
+    Outcome { lang: inv.language.unwrap_or_default(), reply: Reply::Refused(refusal) }
 }
 
 /// The interaction's reply: ephemeral, mentioning nobody.

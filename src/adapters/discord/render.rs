@@ -96,14 +96,6 @@ pub fn ack_button_ticket(custom_id: &str) -> Option<TicketNumber> {
     custom_id.strip_prefix(ACK_BUTTON)?.parse().ok()
 }
 
-/// A private thread's name: the number, severity and the start of the summary.
-pub fn thread_name(card: &Card) -> String {
-    let t = &card.ticket;
-    let name = format!("{} · L{} · {}", t.number, t.severity.level(), t.summary);
-    // Discord limits thread names to 100 characters.
-    name.chars().take(100).collect()
-}
-
 /// Discord's message length limit, keeping the end visible as an ellipsis.
 pub fn fit(text: &str) -> String {
     const MAX: usize = 2000;

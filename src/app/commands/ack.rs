@@ -5,9 +5,9 @@
 use super::declare::{text, Access, Local, Spec};
 use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
+use crate::app::msg::say;
 use crate::app::tickets::refused;
-use crate::app::{App, AppError, Effect, Outcome, Place};
+use crate::app::{App, AppError, Job, Outcome};
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::metrics::SeverityLabel;
 use crate::storage::Reschedule;
@@ -45,37 +45,16 @@ impl Ack {
         let note = self.note.map(Clean::into_string);
         let (changed, event) =
             ticket.acknowledge(cx.inv.user, now, note.clone()).map_err(|r| refused(&ticket, calendar, r))?;
-        let card = app.commit(cx, customer, changed, event, Reschedule::Answered(now)).await?;
+        let note = Job::Acknowledged { by: cx.inv.user, note };
+        app.commit(cx, &changed, event, Reschedule::Answered(now), &[Job::Card, note]).await?;
         let response = (now - ticket.opened_at).to_std().unwrap_or_default();
         app.metrics
             .first_response_seconds
             .get_or_create(&SeverityLabel::of(ticket.severity))
             .observe(response.as_secs_f64());
-        let (by, minutes, post) = (Span::user(cx.inv.user), (now - ticket.opened_at).num_minutes(), customer.language);
-        let mut text = match now <= ticket.due_at {
-            true => say!(
-                post,
-                "Acknowledged by {by} after {minutes} min (within target).",
-                "{by} acusó recibo tras {minutes} min (dentro del objetivo).",
-                by,
-                minutes
-            ),
-            false => say!(
-                post,
-                "Acknowledged by {by} after {minutes} min (after the target).",
-                "{by} acusó recibo tras {minutes} min (fuera del objetivo).",
-                by,
-                minutes
-            ),
-        };
-        if let Some(n) = note {
-            text.push_text(" ");
-            text.push_text(&n);
-        }
         let n = &ticket.number;
         let msg = say!(lang, "You acknowledged {n}.", "Has acusado recibo de {n}.", n);
-        let effects = vec![card, Effect::post(Place::Ticket(n.clone()), text, vec![])];
-        Ok(Outcome::with_effects(lang, msg, effects))
+        Ok(Outcome::done(lang, msg))
     }
 }
 

@@ -3,9 +3,9 @@
 use super::declare::{text, ticket_number, Access, Local, Spec, TICKET};
 use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
+use crate::app::msg::say;
 use crate::app::tickets::refused;
-use crate::app::{App, AppError, Effect, Outcome, Place};
+use crate::app::{App, AppError, Job, Outcome};
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::domain::ticket::TicketNumber;
 use crate::storage::Reschedule;
@@ -43,12 +43,8 @@ impl TicketClose {
         let resolution = self.resolution.map(Clean::into_string);
         let (changed, event) =
             ticket.close(app.now(), resolution.clone()).map_err(|r| refused(&ticket, calendar, r))?;
-        let card = app.commit(cx, customer, changed, event, Reschedule::Cancel).await?;
-        let by = Span::user(cx.inv.user);
-        let post = match resolution {
-            Some(r) => say!(customer.language, "Closed by {by}: {r}", "Cerrado por {by}: {r}", by, r),
-            None => say!(customer.language, "Closed by {by}.", "Cerrado por {by}.", by),
-        };
+        let note = Job::Closed { by: cx.inv.user, resolution };
+        app.commit(cx, &changed, event, Reschedule::Cancel, &[Job::Card, note]).await?;
         let n = &ticket.number;
         let msg = say!(
             lang,
@@ -56,7 +52,6 @@ impl TicketClose {
             "{n} está cerrado. /ticket reabrir número:{n} lo reabre.",
             n
         );
-        let effects = vec![card, Effect::post(Place::Ticket(n.clone()), post, vec![])];
-        Ok(Outcome::with_effects(lang, msg, effects))
+        Ok(Outcome::done(lang, msg))
     }
 }

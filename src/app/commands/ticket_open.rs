@@ -5,14 +5,14 @@ use super::declare::{short, text, Access, Kind, Local, Opt, Spec, TICKET};
 use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
 use crate::app::msg::{say, Span};
-use crate::app::tickets::{critical_ping, phone_reminder, tams, Raised};
-use crate::app::{i18n, refuse, when, App, AppError, Effect, Outcome, Place, Refusal};
+use crate::app::outbox::{phone_reminder, tams};
+use crate::app::{i18n, refuse, when, App, AppError, Job, Outcome, Refusal};
 use crate::domain::classify::Decision;
 use crate::domain::customer::Language;
 use crate::domain::sla::Severity;
 use crate::domain::text::{Clean, DETAILS_MAX, SUMMARY_MAX};
 use crate::domain::ticket::{EventKind, TicketKind};
-use crate::storage::NewTicket;
+use crate::storage::{NewTicket, Queued};
 
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
@@ -85,6 +85,17 @@ impl TicketOpen {
             Decision::Rule { name, .. } => Some(name.clone()),
             _ => None,
         };
+        let tams = tams(customer);
+        let mut jobs = vec![Job::Thread { members: std::iter::once(contact.user).chain(tams.iter().copied()).collect() }];
+        if severity == Severity::Critical {
+            jobs.push(Job::CriticalOpened { by: contact.user });
+        }
+        let outside_hours = severity <= Severity::High && !calendar.is_working(now)?;
+        if outside_hours {
+            jobs.push(Job::PhoneReminder);
+        }
+        let mut outbox: Vec<Queued> = jobs.iter().map(|j| j.queued(now)).collect();
+        outbox.extend(app.schedule(customer, severity, now, due_at)?);
         let new = NewTicket {
             customer: customer.key.clone(),
             opened_by: contact.user,
@@ -95,24 +106,13 @@ impl TicketOpen {
             product: self.product.map(Clean::into_string),
             opened_at: now,
             due_at,
-            schedule: app.schedule(customer, severity, now, due_at)?,
+            outbox,
         };
         let event = EventKind::Opened { severity: severity.level(), due_at, classified_by };
         let ticket = app.store.open_ticket(&new, &event).await?;
         app.wake.notify_one();
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
 
-        let tams = tams(customer);
-        let mut members = vec![contact.user];
-        members.extend(&tams);
-        let mut effects = vec![Effect::OpenThread {
-            card: app.card(customer, &ticket)?,
-            channel: customer.support_channel,
-            members,
-        }];
-        if severity == Severity::Critical {
-            effects.push(critical_ping(customer.language, &ticket, calendar, &tams, Raised::Opened(contact.user)));
-        }
         let (number, level, how, due) =
             (Span::strong(&ticket.number), i18n::severity(lang, severity), explain(lang, &decision), when(due_at, calendar));
         let mut msg = say!(
@@ -124,12 +124,11 @@ impl TicketOpen {
             how,
             due
         );
-        if severity <= Severity::High && !calendar.is_working(now)? {
-            effects.push(Effect::post(Place::Ticket(ticket.number.clone()), phone_reminder(customer.language, customer), vec![]));
+        if outside_hours {
             msg.push_text("\n");
             msg.append(phone_reminder(lang, customer));
         }
-        Ok(Outcome::with_effects(lang, msg, effects))
+        Ok(Outcome::done(lang, msg))
     }
 }
 

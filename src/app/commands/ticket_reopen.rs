@@ -4,9 +4,9 @@
 use super::declare::{ticket_number, Access, Local, Spec, TICKET};
 use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
+use crate::app::msg::say;
 use crate::app::tickets::refused;
-use crate::app::{App, AppError, Effect, Outcome, Place};
+use crate::app::{App, AppError, Job, Outcome};
 use crate::domain::ticket::TicketNumber;
 use crate::storage::Reschedule;
 
@@ -41,11 +41,8 @@ impl TicketReopen {
             true => Reschedule::Replace(app.schedule(customer, changed.severity, changed.opened_at, changed.due_at)?),
             false => Reschedule::Keep,
         };
-        let card = app.commit(cx, customer, changed, event, reschedule).await?;
-        let (by, n) = (Span::user(cx.inv.user), &ticket.number);
-        let post = say!(customer.language, "Reopened by {by}.", "Reabierto por {by}.", by);
-        let msg = say!(lang, "{n} is open again.", "{n} vuelve a estar abierto.", n);
-        let effects = vec![card, Effect::post(Place::Ticket(n.clone()), post, vec![])];
-        Ok(Outcome::with_effects(lang, msg, effects))
+        app.commit(cx, &changed, event, reschedule, &[Job::Card, Job::Reopened { by: cx.inv.user }]).await?;
+        let n = &ticket.number;
+        Ok(Outcome::done(lang, say!(lang, "{n} is open again.", "{n} vuelve a estar abierto.", n)))
     }
 }

@@ -6,8 +6,8 @@ use super::declare::{short, ticket_number, Access, Kind, Local, Opt, Spec, TICKE
 use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
 use crate::app::msg::{say, Span};
-use crate::app::tickets::{critical_ping, refused, tams, Raised};
-use crate::app::{i18n, when, App, AppError, Effect, Outcome, Place};
+use crate::app::tickets::refused;
+use crate::app::{i18n, when, App, AppError, Job, Outcome};
 use crate::domain::sla::Severity;
 use crate::domain::text::Clean;
 use crate::domain::ticket::TicketNumber;
@@ -63,35 +63,8 @@ impl TicketSeverity {
             true => Reschedule::Replace(app.schedule(customer, level, ticket.opened_at, due_at)?),
             false => Reschedule::Keep,
         };
-        let card = app.commit(cx, customer, changed.clone(), event, reschedule).await?;
-        let post = customer.language;
-        let (from, to, by, due) = (
-            i18n::severity(post, ticket.severity),
-            i18n::severity(post, level),
-            Span::user(cx.inv.user),
-            when(due_at, calendar),
-        );
-        let mut effects = vec![
-            card,
-            Effect::post(
-                Place::Ticket(ticket.number.clone()),
-                say!(
-                    post,
-                    "Severity changed from {from} to {to} by {by}: {reason}. First response now due {due}.",
-                    "{by} cambió la severidad de {from} a {to}: {reason}. La primera respuesta vence ahora {due}.",
-                    from,
-                    to,
-                    by,
-                    reason,
-                    due
-                ),
-                vec![],
-            ),
-        ];
-        if level == Severity::Critical && changed.is_unanswered() {
-            let ping = critical_ping(post, &changed, calendar, &tams(customer), Raised::Reclassified(cx.inv.user));
-            effects.push(ping);
-        }
+        let note = Job::Reclassified { from: ticket.severity, to: level, by: cx.inv.user, reason };
+        app.commit(cx, &changed, event, reschedule, &[Job::Card, note]).await?;
         let (n, level, due) = (Span::strong(&ticket.number), i18n::severity(lang, level), when(due_at, calendar));
         let msg = say!(
             lang,
@@ -101,6 +74,6 @@ impl TicketSeverity {
             level,
             due
         );
-        Ok(Outcome::with_effects(lang, msg, effects))
+        Ok(Outcome::done(lang, msg))
     }
 }

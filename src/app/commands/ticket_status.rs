@@ -44,6 +44,6 @@ impl TicketStatus {
         let (n, level, status) =
             (&ticket.number, i18n::severity(lang, ticket.severity), i18n::status(lang, card.status));
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
-        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)) }, effects: Vec::new() })
+        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)) } })
     }
 }

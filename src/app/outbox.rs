@@ -1,0 +1,694 @@
+//! The application's half of the outbox. A change queues [`Job`]s (what is
+//! to happen, as facts) in its own transaction; when a job falls due the
+//! scheduler claims it and the application says what to do on Discord:
+//! [`Action`]s on concrete channels, worded in the customer's language at
+//! that moment. The adapter carries them out and reports back; the
+//! application records the job sent (with the thread it created, or the
+//! breach it announced), retries it later, or ends it as failed and says so
+//! where it can be read.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::msg::{say, Msg, Span, TimeStyle};
+use super::{i18n, when, App, AppError, Card};
+use crate::domain::calendar::Calendar;
+use crate::domain::customer::{Customer, Language, Snowflake};
+use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
+use crate::domain::sla::Severity;
+use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
+use crate::storage::{Claimed, Finish, Queued};
+
+/// How long a claim holds before another instance may take the job: longer
+/// than a delivery with its retries (`adapters::discord::retry`: six tries,
+/// 7.75 s of pauses, each try bounded by the HTTP client's timeout), so that
+/// a slow delivery is not taken twice; an instance that dies holds its jobs
+/// at most this long.
+pub const LEASE: Duration = Duration::from_secs(120);
+
+/// After a failed try, the pause before the next: doubling from this.
+pub const RETRY_FIRST: Duration = Duration::from_secs(5);
+/// … up to this.
+pub const RETRY_MAX: Duration = Duration::from_secs(300);
+
+/// What a change asks to happen on Discord, stored in the outbox as JSON.
+/// Posts are worded when delivered, from these facts and the ticket then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Create the ticket's private thread with these members and post its card.
+    Thread {
+        members: Vec<Snowflake>,
+    },
+    /// Bring the ticket's card up to date.
+    Card,
+    /// An L1 ticket opened: ping the TAMs.
+    CriticalOpened {
+        by: Snowflake,
+    },
+    /// Opened outside working hours: phone the priority line too.
+    PhoneReminder,
+    Reclassified {
+        from: Severity,
+        to: Severity,
+        by: Snowflake,
+        reason: String,
+    },
+    Acknowledged {
+        by: Snowflake,
+        note: Option<String>,
+    },
+    Closed {
+        by: Snowflake,
+        resolution: Option<String>,
+    },
+    Reopened {
+        by: Snowflake,
+    },
+    /// An escalation step, worded when it falls due.
+    Step {
+        trigger: Trigger,
+    },
+    /// Take a person out of the ticket's thread.
+    Leave {
+        user: Snowflake,
+    },
+    /// A job that could not be delivered where it should have been: said in
+    /// `to` instead, naming where it failed.
+    Undeliverable {
+        to: Snowflake,
+        failed_in: Snowflake,
+        msg: Option<Msg>,
+    },
+}
+
+impl Job {
+    /// The job as an outbox row due at `at`.
+    pub(super) fn queued(&self, at: DateTime<Utc>) -> Queued {
+        let step = match self {
+            Job::Step { trigger } => Some(*trigger),
+            _ => None,
+        };
+        // A plain enum of plain fields: serialising it cannot fail.
+        Queued { step, job: serde_json::to_string(self).expect("jobs serialise"), due_at: at }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Job::Thread { .. } => "thread",
+            Job::Card => "card",
+            Job::CriticalOpened { .. } => "critical ping",
+            Job::PhoneReminder => "phone reminder",
+            Job::Reclassified { .. } => "reclassified",
+            Job::Acknowledged { .. } => "acknowledged",
+            Job::Closed { .. } => "closed",
+            Job::Reopened { .. } => "reopened",
+            Job::Step { .. } => "step",
+            Job::Leave { .. } => "leave",
+            Job::Undeliverable { .. } => "undeliverable",
+        }
+    }
+}
+
+/// What identifies a post across retries and restarts, so that it is posted
+/// once: the Discord adapter makes Discord's enforced nonce of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostKey {
+    /// The outbox row.
+    pub job: i64,
+    /// Which of the row's posts.
+    pub index: u8,
+}
+
+/// One thing to do on Discord, on concrete channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Create a private thread named `name` in `parent` (or adopt the one a
+    /// try whose outcome is unknown created), add `members`, post `card`.
+    /// The adapter reports the thread and card ids in its [`Receipt`].
+    OpenThread {
+        parent: Snowflake,
+        name: String,
+        members: Vec<Snowflake>,
+        card: Box<Card>,
+        key: PostKey,
+    },
+    EditCard {
+        channel: Snowflake,
+        message: Snowflake,
+        card: Box<Card>,
+    },
+    /// A message that may mention exactly `ping` and `roles`; `thread` when
+    /// `channel` is a ticket's thread (unarchived if it has been archived).
+    Post {
+        channel: Snowflake,
+        msg: Msg,
+        ping: Vec<Snowflake>,
+        roles: Vec<Snowflake>,
+        key: PostKey,
+        thread: bool,
+    },
+    RemoveMember {
+        thread: Snowflake,
+        user: Snowflake,
+    },
+}
+
+/// A claimed job and what to do for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub ticket: Option<TicketNumber>,
+    /// The job's kind, for logs.
+    pub what: &'static str,
+    pub due_at: DateTime<Utc>,
+    /// It fell due while no instance was running, and is sent well after.
+    pub late: bool,
+    pub actions: Vec<Action>,
+    /// Tries so far, this one included: above 1, an earlier try may have
+    /// taken effect without being recorded.
+    pub attempts: i64,
+    ticket_id: Option<i64>,
+    /// A breach to record, at its deadline, once announced.
+    breach: Option<DateTime<Utc>>,
+    failing_since: Option<DateTime<Utc>>,
+    /// The job, to say something in its place if it cannot be delivered.
+    job: Job,
+}
+
+/// What the adapter reports of a delivery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// The ticket's thread and card message, when an [`Action::OpenThread`] ran.
+    pub thread: Option<(Snowflake, Snowflake)>,
+}
+
+/// Why a delivery did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// Rate limited, a server error, no answer: tried again later.
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying cannot help; `action` is the index of the action that failed.
+    #[error("{problem:?}: {detail}")]
+    Permanent { action: usize, problem: Permanent, detail: String },
+}
+
+/// Failures that end a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permanent {
+    /// 403: the bot may not see or post in the channel.
+    MissingAccess,
+    /// 404: the channel, thread or message is gone.
+    NotFound,
+    /// The thread is archived and locked: only moderators can reopen it.
+    Locked,
+    /// Discord refused the request for another reason (a 4xx).
+    Rejected,
+    /// It kept failing for longer than `[discord].give_up_after`.
+    GaveUp,
+}
+
+impl App {
+    /// Claims the jobs due now (at most `limit`, earliest first, one per
+    /// ticket at a time) and says what each does. Jobs made moot meanwhile
+    /// are dropped here.
+    pub async fn claim_due(&self, limit: i64) -> Result<Vec<Delivery>, AppError> {
+        let now = self.now();
+        let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let mut out = Vec::new();
+        for claimed in self.store.claim_due(now, now + lease, limit).await? {
+            match self.resolve(&claimed, now).await? {
+                Some(delivery) => out.push(delivery),
+                None => {
+                    self.store.finish(claimed.id, now, &Finish::Dropped).await?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The delivery of a claimed job, or `None` if it has nothing left to do.
+    async fn resolve(&self, c: &Claimed, now: DateTime<Utc>) -> Result<Option<Delivery>, AppError> {
+        let job: Job = match serde_json::from_str(&c.job) {
+            Ok(job) => job,
+            Err(e) => {
+                tracing::warn!(job = c.id, error = %e, "an outbox job no version of this bot knows; dropped");
+                return Ok(None);
+            }
+        };
+        let ticket = match c.ticket_id {
+            Some(id) => self.store.ticket_by_id(id).await?,
+            None => None,
+        };
+        let customer = ticket.as_ref().and_then(|t| self.config.customer(t.number.customer.as_str()));
+        let late = (now - c.due_at).to_std().is_ok_and(|d| d > self.config.late_after);
+        let mut delivery = Delivery {
+            id: c.id,
+            ticket: ticket.as_ref().map(|t| t.number.clone()),
+            what: job.name(),
+            due_at: c.due_at,
+            late,
+            actions: Vec::new(),
+            ticket_id: c.ticket_id,
+            breach: None,
+            attempts: c.attempts,
+            failing_since: c.failing_since,
+            job: job.clone(),
+        };
+        let key = |index| PostKey { job: c.id, index };
+        if let Job::Undeliverable { to, failed_in, msg } = &job {
+            delivery.actions.push(self.undeliverable(*to, *failed_in, msg.as_ref(), ticket.as_ref(), key(0)));
+            return Ok(Some(delivery));
+        }
+        let (Some(ticket), Some(customer)) = (ticket, customer) else { return Ok(None) };
+        let (_, calendar) = self.sla(customer)?;
+        let lang = customer.language;
+        let thread = ticket.thread_id.unwrap_or(customer.support_channel);
+        let post = |msg: Msg, ping: Vec<Snowflake>, index| Action::Post {
+            channel: thread,
+            msg,
+            ping,
+            roles: vec![],
+            key: key(index),
+            thread: ticket.thread_id.is_some(),
+        };
+        match job {
+            Job::Thread { members } => {
+                if ticket.thread_id.is_none() || ticket.card_message_id.is_none() {
+                    delivery.actions.push(Action::OpenThread {
+                        parent: customer.support_channel,
+                        name: ticket.thread_name(),
+                        members,
+                        card: Box::new(self.card(customer, &ticket)?),
+                        key: key(0),
+                    });
+                }
+            }
+            Job::Card => delivery.actions.extend(self.card_edit(customer, &ticket)?),
+            Job::CriticalOpened { by } => {
+                if !ticket.is_unanswered() {
+                    return Ok(None);
+                }
+                let tams = tams(customer);
+                delivery.actions.push(post(critical_ping(lang, &ticket, calendar, &tams, Raised::Opened(by)), tams, 0));
+            }
+            Job::PhoneReminder => delivery.actions.push(post(phone_reminder(lang, customer), vec![], 0)),
+            Job::Reclassified { from, to, by, reason } => {
+                let (from, to, who, due) = (
+                    i18n::severity(lang, from),
+                    i18n::severity(lang, to),
+                    Span::user(by),
+                    when(ticket.due_at, calendar),
+                );
+                let msg = say!(
+                    lang,
+                    "Severity changed from {from} to {to} by {who}: {reason}. First response now due {due}.",
+                    "{who} cambió la severidad de {from} a {to}: {reason}. La primera respuesta vence ahora {due}.",
+                    from,
+                    to,
+                    who,
+                    reason,
+                    due
+                );
+                delivery.actions.push(post(msg, vec![], 0));
+                if ticket.severity == Severity::Critical && ticket.is_unanswered() {
+                    let tams = tams(customer);
+                    let ping = critical_ping(lang, &ticket, calendar, &tams, Raised::Reclassified(by));
+                    delivery.actions.push(post(ping, tams, 1));
+                }
+            }
+            Job::Acknowledged { by, note } => {
+                let acked = ticket.acked_at.unwrap_or(now);
+                let (who, minutes) = (Span::user(by), (acked - ticket.opened_at).num_minutes());
+                let mut msg = match acked <= ticket.due_at {
+                    true => say!(
+                        lang,
+                        "Acknowledged by {who} after {minutes} min (within target).",
+                        "{who} acusó recibo tras {minutes} min (dentro del objetivo).",
+                        who,
+                        minutes
+                    ),
+                    false => say!(
+                        lang,
+                        "Acknowledged by {who} after {minutes} min (after the target).",
+                        "{who} acusó recibo tras {minutes} min (fuera del objetivo).",
+                        who,
+                        minutes
+                    ),
+                };
+                if let Some(note) = note {
+                    msg.push_text(&format!(" {note}"));
+                }
+                delivery.actions.push(post(msg, vec![], 0));
+            }
+            Job::Closed { by, resolution } => {
+                let who = Span::user(by);
+                let msg = match resolution {
+                    Some(r) => say!(lang, "Closed by {who}: {r}", "Cerrado por {who}: {r}", who, r),
+                    None => say!(lang, "Closed by {who}.", "Cerrado por {who}.", who),
+                };
+                delivery.actions.push(post(msg, vec![], 0));
+            }
+            Job::Reopened { by } => {
+                let who = Span::user(by);
+                delivery.actions.push(post(say!(lang, "Reopened by {who}.", "Reabierto por {who}.", who), vec![], 0));
+            }
+            Job::Step { trigger } => {
+                // Answered or closed after the step was scheduled: only a
+                // breach that came before the answer is still news.
+                let breached_unanswered = trigger == Trigger::Breach && ticket.acked_at.is_none_or(|a| a > c.due_at);
+                if !ticket.is_unanswered() && !breached_unanswered {
+                    return Ok(None);
+                }
+                delivery.actions = self.step_actions(customer, calendar, &ticket, trigger, c.due_at, late, c.id)?;
+                if trigger == Trigger::Breach {
+                    delivery.breach = Some(c.due_at);
+                }
+            }
+            Job::Leave { user } => {
+                if let Some(thread) = ticket.thread_id {
+                    delivery.actions.push(Action::RemoveMember { thread, user });
+                }
+            }
+            Job::Undeliverable { .. } => {}
+        }
+        Ok(Some(delivery))
+    }
+
+    /// Records a job delivered: its thread, the breach it announced.
+    pub async fn delivered(&self, delivery: &Delivery, receipt: Receipt) -> Result<(), AppError> {
+        let breach = delivery.breach.map(|due_at| EventKind::Breached { due_at });
+        let event = match (delivery.ticket_id, &breach) {
+            (Some(ticket), Some(b @ EventKind::Breached { due_at })) => Some((ticket, *due_at, b)),
+            _ => None,
+        };
+        let thread = delivery.ticket_id.zip(receipt.thread).map(|(t, (thread, card))| (t, thread, card));
+        let now = self.now();
+        let finish = Finish::Sent { late: delivery.late, event, thread };
+        if self.store.finish(delivery.id, now, &finish).await? {
+            let ticket = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
+            tracing::info!(job = delivery.id, %ticket, what = delivery.what, late = delivery.late, "delivered");
+            let m = &self.metrics;
+            m.notifications_sent.inc();
+            if delivery.late {
+                m.notifications_late.inc();
+            }
+            if breach.is_some() {
+                m.breaches.inc();
+            }
+            m.notification_lag_seconds.observe((now - delivery.due_at).to_std().unwrap_or_default().as_secs_f64());
+        }
+        Ok(())
+    }
+
+    /// A delivery that failed: tried again after a pause that doubles, or,
+    /// when retrying cannot help or it has failed for too long, ended as
+    /// failed with the reason and said where it can be read instead.
+    pub async fn delivery_failed(&self, delivery: &Delivery, error: &DeliveryError) -> Result<(), AppError> {
+        let now = self.now();
+        let ticket = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
+        let failing_for = (now - delivery.failing_since.unwrap_or(now)).to_std().unwrap_or_default();
+        let (action, problem, detail) = match error {
+            DeliveryError::Transient(detail) if failing_for < self.give_up_after() => {
+                let pause =
+                    RETRY_FIRST.saturating_mul(1 << delivery.attempts.clamp(1, 16).saturating_sub(1)).min(RETRY_MAX);
+                let retry_at = now + chrono::Duration::from_std(pause).unwrap_or_default();
+                tracing::warn!(job = delivery.id, %ticket, what = delivery.what, error = %detail, retry_in = ?pause,
+                               "delivery failed; it will be tried again");
+                self.store.retry_later(delivery.id, now, retry_at, detail).await?;
+                return Ok(());
+            }
+            DeliveryError::Transient(detail) => (0, Permanent::GaveUp, detail.clone()),
+            DeliveryError::Permanent { action, problem, detail } => (*action, *problem, detail.clone()),
+        };
+        let reason = format!("{problem:?}: {detail}");
+        let instead = self.instead(delivery, action).map(|job| (delivery.ticket_id, job.queued(now)));
+        if self.store.finish(delivery.id, now, &Finish::Failed { reason: &reason, instead }).await? {
+            tracing::error!(job = delivery.id, %ticket, what = delivery.what, %reason, "delivery failed for good");
+            self.metrics.notifications_failed.inc();
+        }
+        Ok(())
+    }
+
+    /// What to post instead of a delivery whose `action` failed for good:
+    /// in the customer's support channel, or the escalation channel when it
+    /// was the support channel that failed (or the job was already a
+    /// stand-in there).
+    fn instead(&self, delivery: &Delivery, action: usize) -> Option<Job> {
+        let escalation = self.config.discord.as_ref().and_then(|d| d.escalation_channel);
+        let support =
+            delivery.ticket.as_ref().and_then(|n| self.config.customer(n.customer.as_str())).map(|c| c.support_channel);
+        let (failed_in, msg) = match delivery.actions.get(action)? {
+            Action::OpenThread { parent, .. } => (*parent, None),
+            Action::Post { channel, msg, .. } => (*channel, Some(msg.clone())),
+            Action::EditCard { channel, .. } => (*channel, None),
+            // A removal that cannot be done leaves nothing to say.
+            Action::RemoveMember { .. } => return None,
+        };
+        let to = match &delivery.job {
+            Job::Undeliverable { to, .. } if Some(*to) == escalation => return None,
+            Job::Undeliverable { .. } => escalation?,
+            _ if Some(failed_in) == support => escalation?,
+            _ => support.or(escalation)?,
+        };
+        Some(Job::Undeliverable { to, failed_in, msg })
+    }
+
+    fn give_up_after(&self) -> Duration {
+        self.config.discord.as_ref().map_or(crate::config::DEFAULT_GIVE_UP_AFTER, |d| d.give_up_after)
+    }
+
+    /// The notice of a job that could not be delivered where it should have been.
+    fn undeliverable(
+        &self,
+        to: Snowflake,
+        failed_in: Snowflake,
+        msg: Option<&Msg>,
+        ticket: Option<&Ticket>,
+        key: PostKey,
+    ) -> Action {
+        let lang =
+            ticket.and_then(|t| self.config.customer(t.number.customer.as_str())).map_or(Language::En, |c| c.language);
+        let place = Span::channel(failed_in);
+        let n = ticket.map(|t| t.number.to_string()).unwrap_or_default();
+        let mut text = match msg {
+            Some(_) => say!(
+                lang,
+                "Could not post in {place} ({n}); the message was:\n",
+                "No se pudo publicar en {place} ({n}); el mensaje era:\n",
+                place,
+                n
+            ),
+            None => say!(
+                lang,
+                "Could not update {place} for {n}: the bot lacks access there, or it is gone.",
+                "No se pudo actualizar {place} para {n}: el bot no tiene acceso o ya no existe.",
+                place,
+                n
+            ),
+        };
+        if let Some(msg) = msg {
+            text.append(msg.clone());
+        }
+        // The original's mentions are not repeated as pings.
+        Action::Post { channel: to, msg: text, ping: vec![], roles: vec![], key, thread: false }
+    }
+
+    /// The card's edit, if the card has been posted.
+    fn card_edit(&self, customer: &Customer, ticket: &Ticket) -> Result<Option<Action>, AppError> {
+        let card = Box::new(self.card(customer, ticket)?);
+        Ok(ticket.thread_id.zip(ticket.card_message_id).map(|(channel, message)| Action::EditCard {
+            channel,
+            message,
+            card,
+        }))
+    }
+
+    /// When the next job can be acted on, if any is pending.
+    pub async fn next_due(&self) -> Result<Option<DateTime<Utc>>, AppError> {
+        Ok(self.store.next_due(self.now()).await?)
+    }
+
+    /// Frees the claims a process that died left behind; only where this
+    /// process is the database's one user (SQLite). Returns how many.
+    pub async fn release_all_claims(&self) -> Result<u64, AppError> {
+        Ok(self.store.release_all_claims().await?)
+    }
+
+    /// Sets the open-tickets gauges from the database (at each scrape).
+    pub async fn refresh_open_tickets(&self) -> Result<(), AppError> {
+        let counts = self.store.open_ticket_counts().await?;
+        self.metrics.open_tickets.clear();
+        for (customer, severity, n) in counts {
+            let labels = crate::metrics::OpenLabels { customer, severity: severity.to_string() };
+            self.metrics.open_tickets.get_or_create(&labels).set(n);
+        }
+        Ok(())
+    }
+
+    /// Woken whenever a change queued jobs or moved the next due instant.
+    pub fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn step_actions(
+        &self,
+        customer: &Customer,
+        calendar: &Calendar,
+        ticket: &Ticket,
+        trigger: Trigger,
+        due_at: DateTime<Utc>,
+        late: bool,
+        id: i64,
+    ) -> Result<Vec<Action>, AppError> {
+        let (plan, _) = self.sla(customer)?;
+        let policy = self.config.escalation(&plan.name).map_err(AppError::Config)?;
+        // The configured step; one removed from the configuration since it
+        // was scheduled still posts in the thread, pinging nobody.
+        let fallback = Step { trigger, ping: vec![], post: vec![Destination::Thread] };
+        let step = policy.steps(ticket.severity).iter().find(|s| s.trigger == trigger).unwrap_or(&fallback);
+        let role = self.config.discord.as_ref().and_then(|d| d.escalation_role);
+        let mut users = Vec::new();
+        let mut roles = Vec::new();
+        for r in &step.ping {
+            match r {
+                Recipient::Tam => users.push(customer.tam),
+                Recipient::BackupTam => users.extend(customer.backup_tam),
+                Recipient::Role => roles.extend(role),
+            }
+        }
+        let lang = customer.language;
+        let mut mentions = Msg::default();
+        for span in users.iter().map(|u| Span::user(*u)).chain(roles.iter().map(|r| Span::role(*r))) {
+            mentions.push(span);
+            mentions.push_text(" ");
+        }
+        let (n, level, summary) =
+            (Span::strong(&ticket.number), i18n::severity(lang, ticket.severity), &ticket.summary);
+        let at = Span::time(due_at, Some(calendar.zone()), TimeStyle::Full);
+        let mut text = match trigger {
+            Trigger::Percent(p) => {
+                let due = when(ticket.due_at, calendar);
+                say!(
+                    lang,
+                    "{mentions}Reminder: {n} ({level}, {summary}) has used {p} % of its first-response time; response due {due}.",
+                    "{mentions}Recordatorio: {n} ({level}, {summary}) ha consumido el {p} % de su tiempo de primera respuesta; vence {due}.",
+                    mentions = &mentions,
+                    n = &n,
+                    level,
+                    summary,
+                    p,
+                    due
+                )
+            }
+            Trigger::Breach => say!(
+                lang,
+                "{mentions}{n} ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
+                "{mentions}{n} ({level}, {summary}) ha INCUMPLIDO su objetivo: sin primera respuesta cualificada a las {at}.",
+                mentions = &mentions,
+                n = &n,
+                level,
+                summary,
+                at = &at
+            ),
+        };
+        if late {
+            text.append(say!(
+                lang,
+                " (Sent late: it was due {at}, while the bot was unavailable.)",
+                " (Enviado con retraso: vencía {at}, cuando el bot no estaba disponible.)",
+                at
+            ));
+        }
+        let mut actions = Vec::new();
+        for (index, destination) in step.post.iter().enumerate() {
+            let key = PostKey { job: id, index: u8::try_from(index).unwrap_or(u8::MAX) };
+            let (channel, msg, thread) = match destination {
+                Destination::Thread => {
+                    (ticket.thread_id.unwrap_or(customer.support_channel), text.clone(), ticket.thread_id.is_some())
+                }
+                Destination::EscalationChannel => {
+                    let Some(channel) = self.config.discord.as_ref().and_then(|d| d.escalation_channel) else {
+                        continue;
+                    };
+                    let mut msg = text.clone();
+                    if let Some(t) = ticket.thread_id {
+                        msg.push_text(" ");
+                        msg.push(Span::channel(t));
+                    }
+                    (channel, msg, false)
+                }
+            };
+            actions.push(Action::Post { channel, msg, ping: users.clone(), roles: roles.clone(), key, thread });
+        }
+        if ticket.is_unanswered() {
+            actions.extend(self.card_edit(customer, ticket)?);
+        }
+        Ok(actions)
+    }
+}
+
+/// The customer's TAM and backup TAM.
+pub(super) fn tams(customer: &Customer) -> Vec<Snowflake> {
+    std::iter::once(customer.tam).chain(customer.backup_tam).collect()
+}
+
+/// How a ticket became critical, for its L1 ping.
+#[derive(Debug, Clone, Copy)]
+enum Raised {
+    Opened(Snowflake),
+    Reclassified(Snowflake),
+}
+
+/// The L1 ping in a ticket's thread: the TAMs, who made it critical, the deadline.
+fn critical_ping(lang: Language, ticket: &Ticket, calendar: &Calendar, tams: &[Snowflake], raised: Raised) -> Msg {
+    let who = Msg::join(tams.iter().map(|t| Msg::from(Span::user(*t))), " ");
+    let (n, summary, due) = (Span::strong(&ticket.number), &ticket.summary, when(ticket.due_at, calendar));
+    match raised {
+        Raised::Opened(by) => say!(
+            lang,
+            "{who} {n} is Critical (L1), opened by {by}: {summary}. First response due {due}.",
+            "{who} {n} es Crítico (L1), abierto por {by}: {summary}. Primera respuesta antes de {due}.",
+            who,
+            n,
+            by = Span::user(by),
+            summary,
+            due
+        ),
+        Raised::Reclassified(by) => say!(
+            lang,
+            "{who} {n} was raised to Critical (L1) by {by}: {summary}. First response due {due}.",
+            "{who} {by} ha elevado {n} a Crítico (L1): {summary}. Primera respuesta antes de {due}.",
+            who,
+            n,
+            by = Span::user(by),
+            summary,
+            due
+        ),
+    }
+}
+
+/// The reminder to phone the priority line outside working hours.
+pub(super) fn phone_reminder(lang: Language, customer: &Customer) -> Msg {
+    let name = &customer.name;
+    match &customer.phone {
+        Some(phone) => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line at {phone}.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria, al {phone}.",
+            name,
+            phone
+        ),
+        None => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria.",
+            name
+        ),
+    }
+}
