@@ -88,8 +88,13 @@ async fn main() {
     discord.api_base = fake.api_base();
     let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
     let app = App::new(Arc::new(config), store, clock);
-    let staff =
-        Invocation { user: Snowflake(ENGINEER), is_staff: true, channel: Snowflake(ACME_CHANNEL), language: None };
+    let staff = Invocation {
+        user: Snowflake(ENGINEER),
+        is_staff: true,
+        channel: Snowflake(ACME_CHANNEL),
+        language: None,
+        event: None,
+    };
     app.handle_input(&staff, "contacts add", &[("user".into(), ALICE.to_string())]).await;
     let bot = app.clone();
     tokio::spawn(async move {

@@ -72,7 +72,7 @@ async fn ticket_opens(app: &App, customers: &[&str], n: usize, first_user: u64) 
     for t in 0..TASKS {
         let key = customers[t % customers.len()];
         let user = Snowflake(first_user + t as u64);
-        app.store().add_contact(key, &NewContact::default(), user, app.now(), Snowflake(1)).await.unwrap();
+        app.store().add_contact(key, &NewContact::default(), (user, app.now(), Snowflake(1)), None).await.unwrap();
         let channel = app.config().customer(key).unwrap().support_channel;
         people.push((user, channel));
     }
@@ -83,7 +83,7 @@ async fn ticket_opens(app: &App, customers: &[&str], n: usize, first_user: u64) 
         .map(|(t, (user, channel))| {
             let app = app.clone();
             tokio::spawn(async move {
-                let inv = Invocation { user, is_staff: false, channel, language: Some(Language::En) };
+                let inv = Invocation { user, is_staff: false, channel, language: Some(Language::En), event: None };
                 for _ in (t..n).step_by(TASKS) {
                     let options =
                         [("summary".into(), "VPN down for all users".into()), ("severity".into(), "2".into())];

@@ -42,6 +42,8 @@ pub struct Metrics {
     pub notification_lag_seconds: Histogram,
     pub interaction_seconds: Histogram,
     pub gateway_connected: Gauge,
+    /// Events another instance took (each event takes effect once).
+    pub events_skipped: Counter,
     /// Whether this process runs a gateway connection at all (the console does not).
     pub gateway_expected: AtomicBool,
 }
@@ -100,6 +102,12 @@ impl Metrics {
             "From a Discord interaction's arrival to its reply",
             interaction_seconds.clone(),
         );
+        let events_skipped = Counter::default();
+        registry.register(
+            "events_skipped",
+            "Discord events this instance left alone because another instance (or an earlier delivery) took them",
+            events_skipped.clone(),
+        );
         let gateway_connected = Gauge::default();
         registry.register("gateway_connected", "1 while the Discord gateway session is up", gateway_connected.clone());
         Metrics {
@@ -113,6 +121,7 @@ impl Metrics {
             notification_lag_seconds,
             interaction_seconds,
             gateway_connected,
+            events_skipped,
             gateway_expected: AtomicBool::new(false),
         }
     }

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::app::outbox::DELIVERY_BUDGET;
 use crate::app::{App, AppError, Delivery, DeliveryError, Receipt};
 
 /// Claimed per round trip to the database.
@@ -52,7 +53,11 @@ pub async fn tick(app: &App, out: &dyn Deliver) -> Result<Tick, AppError> {
             return Ok(done);
         }
         for d in &due {
-            match out.deliver(d).await {
+            let delivered = match tokio::time::timeout(DELIVERY_BUDGET, out.deliver(d)).await {
+                Ok(result) => result,
+                Err(_) => Err(DeliveryError::Transient(format!("abandoned after {DELIVERY_BUDGET:?}"))),
+            };
+            match delivered {
                 Ok(receipt) => {
                     app.delivered(d, receipt).await?;
                     done.sent += 1;

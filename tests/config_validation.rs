@@ -147,11 +147,15 @@ fn a_missing_file_is_named() {
 
 #[test]
 fn a_database_password_in_the_file_is_refused_without_echoing_it() {
-    let text = format!("{GOOD_CALENDAR_AND_PLAN}\n[storage]\nurl = \"postgres://bot:hunter2@db.internal/pl\"\n");
-    let p = problems(&text);
-    assert_eq!(p.len(), 1, "{p:?}");
-    assert!(p[0].starts_with("storage.url: ") && p[0].contains("PGPASSWORD"), "{p:?}");
-    assert!(!p.iter().any(|m| m.contains("hunter2")), "the secret is echoed: {p:?}");
+    for url in
+        ["postgres://bot:hunter2@db.internal/pl", "postgres://bot@db.internal/pl?sslmode=require&password=hunter2"]
+    {
+        let text = format!("{GOOD_CALENDAR_AND_PLAN}\n[storage]\nurl = \"{url}\"\n");
+        let p = problems(&text);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].starts_with("storage.url: ") && p[0].contains("PGPASSWORD"), "{p:?}");
+        assert!(!p.iter().any(|m| m.contains("hunter2")), "the secret is echoed: {p:?}");
+    }
 
     // A user name alone, or an @ in the path, is not a password.
     for url in ["postgres://bot@db.internal/pl", "sqlite://data/x@y:z.db"] {
@@ -192,4 +196,46 @@ fn escalation_steps_default_to_the_spec_and_bad_ones_are_named() {
     ] {
         assert!(p.iter().any(|m| m.starts_with(&format!("{key}: "))), "{key} in {p:?}");
     }
+}
+
+/// Issue 13: a configuration that would mix customers' conversations is
+/// refused at start, naming both keys.
+#[test]
+fn channels_that_would_mix_customers_are_refused_naming_both_keys() {
+    let text = format!(
+        r#"{GOOD_CALENDAR_AND_PLAN}
+[discord]
+guild = "300000000000000001"
+staff_role = "320000000000000001"
+escalation_channel = "310000000000000009"
+
+[[customers]]
+key = "ACME"
+name = "Acme"
+plan = "premium"
+calendar = "madrid"
+support_channel = "310000000000000001"
+tam = "400000000000000002"
+
+[[customers]]
+key = "GLOBEX"
+name = "Globex"
+plan = "premium"
+calendar = "madrid"
+support_channel = "310000000000000001"
+tam = "400000000000000004"
+
+[[customers]]
+key = "INITECH"
+name = "Initech"
+plan = "premium"
+calendar = "madrid"
+support_channel = "310000000000000009"
+tam = "400000000000000005"
+"#
+    );
+    let p = problems(&text);
+    assert_has(&p, "customers[1].support_channel", "is also customers[0].support_channel");
+    assert_has(&p, "customers[2].support_channel", "is also discord.escalation_channel");
+    assert_eq!(p.len(), 2, "{}", p.join("\n"));
 }

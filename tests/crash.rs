@@ -194,3 +194,59 @@ async fn two_instances_on_postgresql_send_each_notification_once() {
     fake.assert_valid();
     db.finish().await;
 }
+
+/// Issue 13: the bot is killed after answering `/ticket open` and before the
+/// thread exists: once while its creation hangs unprocessed, once after
+/// Discord created the thread but before the bot heard of it. After each
+/// restart the outbox completes the opening: one thread, one card, one TAM
+/// ping per ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_between_the_reply_and_the_thread_the_next_start_completes_it_once() {
+    use support::fake_discord::Stall;
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(&fake, dir.path(), &format!("sqlite://{}/bot.db", dir.path().display()));
+    let mut bot = start(&path);
+    let mut sessions = 1;
+    fake.connected(sessions).await;
+    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
+    slash(&fake, staff, "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
+    for (n, processed) in [(1, false), (2, true)] {
+        fake.stall_next(Stall { method: "POST", path_suffix: "/threads".into(), processed });
+        let options = json!([{"name": "summary", "type": 3, "value": format!("Outage {n}")},
+                             {"name": "severity", "type": 4, "value": 1}]);
+        let alice = fake::member(ALICE, "alice", &[]);
+        let open = slash(&fake, alice, "ticket", json!([{"name": "open", "type": 1, "options": options}])).await;
+        assert!(open["data"]["content"].as_str().unwrap().starts_with(&format!("Opened **ACME-{n}**")), "{open}");
+        fake.request("POST", "/threads", n).await;
+        kill(&mut bot, "-KILL");
+        bot = start(&path);
+        sessions += 1;
+        fake.connected(sessions).await;
+        let thread = fake
+            .wait_for(&format!("the ping of ACME-{n}"), |f| {
+                f.threads().into_iter().find(|(id, t)| {
+                    t.name.starts_with(&format!("ACME-{n} "))
+                        && f.messages_in(*id)
+                            .iter()
+                            .any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")))
+                })
+            })
+            .await;
+        let named = fake.threads().values().filter(|t| t.name.starts_with(&format!("ACME-{n} "))).count();
+        assert_eq!(
+            named,
+            1,
+            "one thread for ACME-{n} (the stall {} Discord)",
+            if processed { "reached" } else { "never reached" }
+        );
+        let posts = fake.messages_in(thread.0);
+        let cards = posts.iter().filter(|m| m["embeds"] != json!([])).count();
+        let pings = posts.iter().filter(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico"))).count();
+        assert_eq!((cards, pings), (1, 1), "{posts:#?}");
+        assert_eq!(thread.1.members, [ALICE, 400000000000000002, 400000000000000003]);
+    }
+    kill(&mut bot, "-TERM");
+    fake.assert_valid();
+}

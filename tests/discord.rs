@@ -13,7 +13,7 @@ use priority_line::app::{App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use serde_json::{json, Value};
-use support::fake_discord::{self as fake, FakeDiscord, Request, STAFF_ROLE};
+use support::fake_discord::{self as fake, Failure, FakeDiscord, Request, STAFF_ROLE};
 use support::{cmd, TestDb};
 
 const ACME_CHANNEL: u64 = 310000000000000001;
@@ -51,8 +51,13 @@ impl Bot {
         let clock = Arc::new(ManualClock::new(monday_morning()));
         let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
         for (user, channel) in [(ALICE, ACME_CHANNEL), (BOB, GLOBEX_CHANNEL)] {
-            let staff =
-                Invocation { user: Snowflake(ENGINEER), is_staff: true, channel: Snowflake(channel), language: None };
+            let staff = Invocation {
+                user: Snowflake(ENGINEER),
+                is_staff: true,
+                channel: Snowflake(channel),
+                language: None,
+                event: None,
+            };
             let out = app.handle(&staff, cmd("contacts add", &[("user", &user.to_string())])).await;
             assert!(out.text().plain().starts_with("Added"), "{:?}", out.reply);
         }
@@ -203,7 +208,13 @@ async fn an_unregistered_user_is_refused_ephemerally_and_nothing_is_created() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_contact_cannot_see_or_act_on_another_customers_ticket() {
     let bot = Bot::start().await;
-    let bob = Invocation { user: Snowflake(BOB), is_staff: false, channel: Snowflake(GLOBEX_CHANNEL), language: None };
+    let bob = Invocation {
+        user: Snowflake(BOB),
+        is_staff: false,
+        channel: Snowflake(GLOBEX_CHANNEL),
+        language: None,
+        event: None,
+    };
     let open = cmd("ticket open", &[("summary", "Globex secret"), ("severity", "4")]);
     assert!(bot.app.handle(&bob, open).await.text().plain().starts_with("Opened"));
 
@@ -336,7 +347,7 @@ async fn a_dropped_gateway_connection_is_resumed_without_losing_the_interaction(
     let reply = bot.callback(id).await;
     assert_ephemeral(&reply);
     let resume = bot.fake.sent().into_iter().find(|s| s.op == 6).expect("the bot resumed its session");
-    assert_eq!(resume.d["session_id"], "fake-session");
+    assert_eq!(resume.d["session_id"], "fake-session-1");
     assert_eq!(bot.fake.sent().iter().filter(|s| s.op == 2).count(), 1, "resumed, not identified again");
     bot.stop().await;
 }
@@ -347,7 +358,7 @@ async fn a_dropped_gateway_connection_is_resumed_without_losing_the_interaction(
 fn the_fakes_payloads_are_what_serenity_reads() {
     use serenity::all::{Guild, GuildChannel, Interaction, Message, Ready};
     let member = fake::member(ALICE, "alice", &[]);
-    serde_json::from_value::<Ready>(fake::ready(1)).expect("READY");
+    serde_json::from_value::<Ready>(fake::ready(1, "fake-session-1")).expect("READY");
     serde_json::from_value::<Guild>(fake::guild()).expect("GUILD_CREATE");
     serde_json::from_value::<GuildChannel>(fake::thread(7, ACME_CHANNEL, "ACME-1")).expect("a thread");
     let message = fake::message(8, 7, fake::BOT_ID, &json!({"content": "hi"}));
@@ -375,7 +386,6 @@ fn the_openapi_check_refuses_bodies_discord_would_refuse() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_outages_are_retried_and_a_post_is_not_doubled() {
-    use support::fake_discord::Failure;
     let bot = Bot::start().await;
     // The thread creation is rate limited once; the card post fails with a
     // 500 after Discord stored it, then with a 502 before it did.
@@ -404,7 +414,13 @@ async fn rate_limits_and_outages_are_retried_and_a_post_is_not_doubled() {
 async fn ticket_numbers_autocomplete_among_the_callers_own_tickets() {
     let bot = Bot::start().await;
     bot.open_critical().await;
-    let bob = Invocation { user: Snowflake(BOB), is_staff: false, channel: Snowflake(GLOBEX_CHANNEL), language: None };
+    let bob = Invocation {
+        user: Snowflake(BOB),
+        is_staff: false,
+        channel: Snowflake(GLOBEX_CHANNEL),
+        language: None,
+        event: None,
+    };
     bot.app.handle(&bob, cmd("ticket open", &[("summary", "Globex")])).await;
 
     let id = bot.fake.next_id();
@@ -545,19 +561,242 @@ async fn escalations_reach_the_thread_the_escalation_channel_and_the_card() {
     bot.stop().await;
 }
 
-/// A ticket whose thread was never created (the bot stopped right after the
-/// opening) still gets its escalations: in the customer's support channel.
+/// Alice opens an L1 ticket and waits for its reply.
+async fn open_l1(bot: &Bot) {
+    let options = json!([{"name": "open", "type": 1, "options": [
+        {"name": "summary", "type": 3, "value": "VPN down"}, {"name": "severity", "type": 4, "value": 1}
+    ]}]);
+    let reply = bot.slash(ACME_CHANNEL, alice(), "en-US", "ticket", options).await;
+    assert!(text(&reply).starts_with("Opened **ACME-1**"), "{reply}");
+}
+
+/// Waits for the first message in `channel` whose content contains `words`.
+async fn post_in(bot: &Bot, channel: u64, words: &str) -> Value {
+    bot.fake
+        .wait_for(&format!("a post in {channel} saying {words:?}"), |f| {
+            f.messages_in(channel).into_iter().find(|m| m["content"].as_str().is_some_and(|c| c.contains(words)))
+        })
+        .await
+}
+
+/// The one thread the fake has, once it has its card.
+async fn the_thread(bot: &Bot) -> u64 {
+    bot.fake
+        .wait_for("the ticket's thread with its card", |f| {
+            let threads = f.threads();
+            let (id, _) = threads.iter().next()?;
+            f.messages_in(*id).iter().any(|m| m["embeds"] != json!([])).then_some(*id)
+        })
+        .await
+}
+
+/// Issue 13: Discord created the thread, then answered 500. The bot looks
+/// for it among the active threads before trying again and adopts it: one
+/// thread, one card, one TAM ping.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn escalations_of_a_ticket_without_a_thread_go_to_the_support_channel() {
+async fn an_ambiguous_500_on_thread_creation_adopts_the_thread() {
     let bot = Bot::start().await;
-    let alice =
-        Invocation { user: Snowflake(ALICE), is_staff: false, channel: Snowflake(ACME_CHANNEL), language: None };
-    let open = cmd("ticket open", &[("summary", "Threadless"), ("severity", "1")]);
-    // Opened through the application layer only: its effects never ran.
-    assert!(bot.app.handle(&alice, open).await.text().plain().starts_with("Abierto"));
+    bot.fake.fail_next(Failure { method: "POST", path_suffix: "/threads".into(), status: 500, processed: true });
+    open_l1(&bot).await;
+    let thread = the_thread(&bot).await;
+    post_in(&bot, thread, "es Crítico (L1)").await;
+    bot.fake.request("GET", &format!("/guilds/{}/threads/active", fake::GUILD), 1).await;
+    assert_eq!(bot.fake.threads().len(), 1, "adopted, not created twice: {:?}", bot.fake.threads());
+    let creates = bot.fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/threads")).count();
+    assert_eq!(creates, 1, "the thread was found, so not created again");
+    let posts = bot.fake.messages_in(thread);
+    assert_eq!(posts.len(), 2, "one card and one ping: {posts:#?}");
+    assert_eq!(bot.fake.threads()[&thread].members, [ALICE, TAM_ACME, BACKUP_ACME]);
+    bot.stop().await;
+}
+
+/// Issue 13: a post that Discord stored before answering 500 is retried with
+/// the same nonce and so exists once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ambiguous_500_on_a_post_does_not_double_it() {
+    let bot = Bot::start().await;
+    open_l1(&bot).await;
+    let thread = the_thread(&bot).await;
+    post_in(&bot, thread, "es Crítico (L1)").await;
+    bot.fake.fail_next(Failure {
+        method: "POST",
+        path_suffix: format!("/channels/{thread}/messages"),
+        status: 500,
+        processed: true,
+    });
     bot.clock.advance(chrono::Duration::minutes(15));
-    bot.app.wake_handle().notify_one();
-    let post = bot.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/messages"), 1).await;
-    assert!(post.body["content"].as_str().unwrap().contains("Recordatorio: **ACME-1**"), "{}", post.body);
+    // The card turns amber after the reminder is posted, in the same delivery.
+    bot.fake
+        .wait_for("the amber card", |f| {
+            f.requests().into_iter().find(|r| r.method == "PATCH" && r.body["embeds"][0]["color"] == 0xf1c40f)
+        })
+        .await;
+    let tries: Vec<Request> = bot
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path == format!("/channels/{thread}/messages")
+                && r.body["content"].as_str().is_some_and(|c| c.contains("Recordatorio"))
+        })
+        .collect();
+    assert_eq!(tries.len(), 2, "tried twice");
+    assert_eq!(tries[0].body["nonce"], tries[1].body["nonce"], "with one nonce");
+    let reminders = bot
+        .fake
+        .messages_in(thread)
+        .into_iter()
+        .filter(|m| m["content"].as_str().unwrap().contains("Recordatorio"))
+        .count();
+    assert_eq!(reminders, 1);
+    bot.stop().await;
+}
+
+/// Issue 13: a thread deleted by a moderator answers 404; the reminder is
+/// not retried forever but posted in the support channel, saying where it
+/// could not go, and marked failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_404_on_a_deleted_thread_ends_the_post_and_it_goes_to_the_support_channel() {
+    let bot = Bot::start().await;
+    open_l1(&bot).await;
+    let thread = the_thread(&bot).await;
+    post_in(&bot, thread, "es Crítico (L1)").await;
+    bot.fake.edit_thread(thread, |t| t.deleted = true);
+    bot.clock.advance(chrono::Duration::minutes(15));
+    let notice = post_in(&bot, ACME_CHANNEL, "No se pudo publicar en").await;
+    let content = notice["content"].as_str().unwrap();
+    assert!(
+        content.contains(&format!("<#{thread}> (ACME-1)")) && content.contains("Recordatorio: **ACME-1**"),
+        "{content}"
+    );
+    let sent = bot.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/messages"), 1).await;
+    assert_eq!(sent.body["allowed_mentions"]["users"], json!([]), "the original's pings are not repeated");
+    let ticket = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    let failed: Vec<_> = bot
+        .app
+        .store()
+        .outbox(ticket.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.state == priority_line::storage::OutboxState::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].last_error.as_deref().unwrap().starts_with("NotFound"), "{failed:?}");
+    assert_eq!(bot.app.metrics().notifications_failed.get(), 1);
+    let tries = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path == format!("/channels/{thread}/messages")
+                && r.body["content"].as_str().is_some_and(|c| c.contains("Recordatorio"))
+        })
+        .count();
+    assert_eq!(tries, 1, "a 404 is not retried");
+    bot.stop().await;
+}
+
+/// Issue 13: the bot lost access to a thread (403): the post goes to the
+/// support channel instead, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_on_a_thread_ends_the_post_and_it_goes_to_the_support_channel() {
+    let bot = Bot::start().await;
+    open_l1(&bot).await;
+    let thread = the_thread(&bot).await;
+    post_in(&bot, thread, "es Crítico (L1)").await;
+    bot.fake.deny(thread);
+    bot.clock.advance(chrono::Duration::minutes(15));
+    let notice = post_in(&bot, ACME_CHANNEL, "No se pudo publicar en").await;
+    assert!(notice["content"].as_str().unwrap().contains("Recordatorio"), "{notice}");
+    bot.stop().await;
+}
+
+/// Issue 13: when the thread cannot even be created (no access to the
+/// support channel's threads), the escalation channel is told, and the
+/// ticket's posts go to the support channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_that_cannot_be_created_is_reported_in_the_escalation_channel() {
+    const ESCALATION_CHANNEL: u64 = 310000000000000009;
+    let bot = Bot::start().await;
+    bot.fake.fail_next(Failure { method: "POST", path_suffix: "/threads".into(), status: 403, processed: false });
+    open_l1(&bot).await;
+    let notice = post_in(&bot, ESCALATION_CHANNEL, "No se pudo crear el hilo de ACME-1").await;
+    assert!(notice["content"].as_str().unwrap().contains(&format!("<#{ACME_CHANNEL}>")), "{notice}");
+    post_in(&bot, ACME_CHANNEL, "es Crítico (L1)").await;
+    let ping = bot.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/messages"), 1).await;
+    assert_eq!(ping.body["allowed_mentions"]["users"].as_array().unwrap().len(), 2, "the TAMs are still pinged");
+    bot.clock.advance(chrono::Duration::minutes(15));
+    post_in(&bot, ACME_CHANNEL, "Recordatorio: **ACME-1**").await;
+    assert!(bot.fake.threads().is_empty());
+    bot.stop().await;
+}
+
+/// Issue 13: a thread archived by inactivity is unarchived for a post; a
+/// locked one is left alone and the post goes to the support channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archived_thread_is_unarchived_for_a_post_and_a_locked_one_is_not() {
+    let bot = Bot::start().await;
+    open_l1(&bot).await;
+    let thread = the_thread(&bot).await;
+    post_in(&bot, thread, "es Crítico (L1)").await;
+    bot.fake.edit_thread(thread, |t| t.archived = true);
+    bot.clock.advance(chrono::Duration::minutes(15));
+    post_in(&bot, thread, "Recordatorio").await;
+    assert!(!bot.fake.threads()[&thread].archived);
+    let unarchive = bot.fake.request("PATCH", &format!("/channels/{thread}"), 1).await;
+    assert_eq!(unarchive.body["archived"], false);
+
+    bot.fake.edit_thread(thread, |t| {
+        t.archived = true;
+        t.locked = true;
+    });
+    bot.clock.advance(chrono::Duration::minutes(9));
+    let notice = post_in(&bot, ACME_CHANNEL, "No se pudo publicar en").await;
+    assert!(notice["content"].as_str().unwrap().contains("80 %"), "{notice}");
+    assert!(bot.fake.threads()[&thread].archived, "a locked thread stays archived");
+    bot.stop().await;
+}
+
+/// Issue 13: a 429 on the interaction callback is retried: the reply arrives once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_the_interaction_callback_is_retried() {
+    let bot = Bot::start().await;
+    let id = bot.fake.next_id();
+    bot.fake.fail_next(Failure {
+        method: "POST",
+        path_suffix: format!("/interactions/{id}/token-{id}/callback"),
+        status: 429,
+        processed: false,
+    });
+    let list = json!([{"name": "list", "type": 1, "options": []}]);
+    bot.fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, alice(), "en-US", "ticket", list));
+    let second = bot.fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 2).await;
+    assert_eq!(text(&second.body), "Acme Corp has no open tickets.");
+    assert!(bot.fake.callback_times().contains_key(&id));
+    bot.stop().await;
+}
+
+/// Issue 13: a removed contact is taken out of the threads of their
+/// customer's open tickets, and their button presses do not act there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_contact_leaves_the_threads_of_open_tickets() {
+    let bot = Bot::start().await;
+    open_l1(&bot).await;
+    let thread = the_thread(&bot).await;
+    assert!(bot.fake.threads()[&thread].members.contains(&ALICE));
+    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
+    let reply = bot
+        .slash(ACME_CHANNEL, engineer(), "en-US", "contacts", json!([{"name": "remove", "type": 1, "options": user}]))
+        .await;
+    assert!(text(&reply).starts_with("Removed"), "{reply}");
+    bot.fake.request("DELETE", &format!("/channels/{thread}/thread-members/{ALICE}"), 1).await;
+    assert!(!bot.fake.threads()[&thread].members.contains(&ALICE));
+    let card = bot.fake.messages_in(thread).into_iter().find(|m| m["embeds"] != json!([])).unwrap();
+    let id = bot.fake.next_id();
+    bot.fake.dispatch("INTERACTION_CREATE", fake::button(id, thread, alice(), "ack:ACME-1", card));
+    let reply = bot.callback(id).await;
+    assert!(text(&reply).starts_with("Only support staff"), "{reply}");
     bot.stop().await;
 }

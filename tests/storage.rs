@@ -6,8 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 use priority_line::domain::customer::{CustomerKey, Snowflake};
 use priority_line::domain::escalation::Trigger;
 use priority_line::domain::sla::Severity;
-use priority_line::domain::ticket::{EventKind, TicketKind, TicketState};
-use priority_line::storage::{AddContactError, NewContact, NewTicket, Queued, Reschedule, Store, MAX_CONTACTS};
+use priority_line::domain::ticket::{EventKind, Ticket, TicketKind, TicketState};
+use priority_line::storage::{
+    AddContactError, Claim, NewContact, NewTicket, Queued, Reschedule, StorageError, Store, TicketChange, MAX_CONTACTS,
+};
 use support::TestDb;
 
 fn t0() -> DateTime<Utc> {
@@ -15,6 +17,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 const STAFF: Snowflake = Snowflake(9);
+const LEAVE: &str = r#"{"kind":"leave","user":3}"#;
 
 fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
     NewTicket {
@@ -39,8 +42,18 @@ fn opened_event(at: DateTime<Utc>) -> EventKind {
     EventKind::Opened { severity: 3, due_at: at + Duration::hours(6), classified_by: None }
 }
 
+fn change<'a>(
+    ticket: &'a Ticket,
+    at: DateTime<Utc>,
+    actor: Snowflake,
+    event: &'a EventKind,
+    reschedule: &'a Reschedule,
+) -> TicketChange<'a> {
+    TicketChange { ticket, at, actor, event, reschedule, effects: &[], claim: None }
+}
+
 async fn add(store: &Store, customer: &str, user: u64) -> Result<(), AddContactError> {
-    store.add_contact(customer, &NewContact::default(), Snowflake(user), t0(), STAFF).await.map(|_| ())
+    store.add_contact(customer, &NewContact::default(), (Snowflake(user), t0(), STAFF), None).await.map(|_| ())
 }
 
 async fn a_ninth_contact_is_refused_and_removal_frees_a_seat(db: &TestDb) {
@@ -52,8 +65,8 @@ async fn a_ninth_contact_is_refused_and_removal_frees_a_seat(db: &TestDb) {
         Err(AddContactError::LimitReached { active }) => assert_eq!(active, MAX_CONTACTS),
         other => panic!("expected the limit, got {other:?}"),
     }
-    assert!(store.remove_contact("ACME", Snowflake(3), t0(), STAFF).await.unwrap());
-    assert!(!store.remove_contact("ACME", Snowflake(3), t0(), STAFF).await.unwrap(), "already removed");
+    assert!(store.remove_contact("ACME", (Snowflake(3), t0(), STAFF), LEAVE, None).await.unwrap());
+    assert!(!store.remove_contact("ACME", (Snowflake(3), t0(), STAFF), LEAVE, None).await.unwrap(), "already removed");
     add(store, "ACME", 100).await.unwrap();
     assert_eq!(store.contacts("ACME").await.unwrap().len() as i64, MAX_CONTACTS);
     // Another customer's seats are its own.
@@ -99,7 +112,7 @@ async fn fifty_concurrent_opens_number_one_to_fifty(db: &TestDb) {
             let store = db.store.clone();
             tokio::spawn(async move {
                 let at = t0() + Duration::seconds(i);
-                store.open_ticket(&new_ticket("ACME", 1, at), &opened_event(at)).await.unwrap().number.seq
+                store.open_ticket(&new_ticket("ACME", 1, at), &opened_event(at), None).await.unwrap().number.seq
             })
         })
         .collect();
@@ -110,22 +123,22 @@ async fn fifty_concurrent_opens_number_one_to_fifty(db: &TestDb) {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=50).collect::<Vec<i64>>());
     // Numbering is per customer.
-    let other = db.store.open_ticket(&new_ticket("GLOBEX", 2, t0()), &opened_event(t0())).await.unwrap();
+    let other = db.store.open_ticket(&new_ticket("GLOBEX", 2, t0()), &opened_event(t0()), None).await.unwrap();
     assert_eq!(other.number.to_string(), "GLOBEX-1");
 }
 
 async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
     let store = &db.store;
-    let opened = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
+    let opened = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
     let read = store.ticket(&opened.number).await.unwrap().unwrap();
     assert_eq!(read, opened);
 
     let at = t0() + Duration::minutes(20);
     let (acked, event) = read.acknowledge(STAFF, at, Some("on it".into())).unwrap();
-    assert!(store.update_ticket(&acked, at, STAFF, &event, &Reschedule::Answered(at), &[]).await.unwrap());
+    assert!(store.update_ticket(&change(&acked, at, STAFF, &event, &Reschedule::Answered(at))).await.unwrap());
     // A second change based on the stale read loses.
     let (stale, event2) = read.acknowledge(Snowflake(10), at, None).unwrap();
-    assert!(!store.update_ticket(&stale, at, Snowflake(10), &event2, &Reschedule::Keep, &[]).await.unwrap());
+    assert!(!store.update_ticket(&change(&stale, at, Snowflake(10), &event2, &Reschedule::Keep)).await.unwrap());
 
     let now = store.ticket(&opened.number).await.unwrap().unwrap();
     assert_eq!(
@@ -141,7 +154,7 @@ async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
 
 async fn the_audit_trail_cannot_be_edited(db: &TestDb) {
     let store = &db.store;
-    store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
+    store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
     let update = sqlx::query("UPDATE ticket_events SET actor = 0").execute(store.pool()).await;
     assert!(update.is_err(), "events are append-only");
     let delete = sqlx::query("DELETE FROM ticket_events").execute(store.pool()).await;
@@ -154,11 +167,11 @@ async fn unanswered_tickets_come_soonest_deadline_first(db: &TestDb) {
     late.due_at = t0() + Duration::hours(8);
     let mut soon = new_ticket("GLOBEX", 2, t0());
     soon.due_at = t0() + Duration::minutes(30);
-    let a = store.open_ticket(&late, &opened_event(t0())).await.unwrap();
-    let b = store.open_ticket(&soon, &opened_event(t0())).await.unwrap();
-    let c = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
+    let a = store.open_ticket(&late, &opened_event(t0()), None).await.unwrap();
+    let b = store.open_ticket(&soon, &opened_event(t0()), None).await.unwrap();
+    let c = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
     let (closed, ev) = c.close(t0(), None).unwrap();
-    store.update_ticket(&closed, t0(), Snowflake(1), &ev, &Reschedule::Cancel, &[]).await.unwrap();
+    store.update_ticket(&change(&closed, t0(), Snowflake(1), &ev, &Reschedule::Cancel)).await.unwrap();
     let ids: Vec<i64> = store.unanswered_tickets().await.unwrap().iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![b.id, a.id]);
     assert_eq!(store.tickets("ACME", false).await.unwrap().len(), 1);
@@ -168,8 +181,8 @@ async fn unanswered_tickets_come_soonest_deadline_first(db: &TestDb) {
 async fn removing_a_contact_keeps_their_tickets(db: &TestDb) {
     let store = &db.store;
     add(store, "ACME", 1).await.unwrap();
-    let t = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0())).await.unwrap();
-    store.remove_contact("ACME", Snowflake(1), t0(), STAFF).await.unwrap();
+    let t = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
+    store.remove_contact("ACME", (Snowflake(1), t0(), STAFF), LEAVE, None).await.unwrap();
     assert!(store.active_contact(Snowflake(1)).await.unwrap().is_none());
     assert_eq!(store.ticket(&t.number).await.unwrap().unwrap().opened_by, Snowflake(1));
     assert_eq!(store.events(t.id).await.unwrap().len(), 1);
@@ -197,7 +210,60 @@ async fn a_second_process_on_the_sqlite_file_is_refused() {
     second.close().await;
 }
 
+/// Issue 12: twenty instances apply the same event at once (the same
+/// interaction, delivered to every gateway session): one ticket, nineteen
+/// told the event is taken. A claim in the change's transaction.
+async fn an_event_claimed_with_its_change_takes_effect_once(db: &TestDb) {
+    let claim = |i: u32| Claim { event: "interaction:42".into(), instance: format!("instance-{i}"), at: t0() };
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), Some(&claim(i))).await
+            })
+        })
+        .collect();
+    let mut opened = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(ticket) => {
+                opened += 1;
+                assert_eq!(ticket.number.seq, 1);
+            }
+            Err(StorageError::AlreadyClaimed) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(opened, 1);
+    assert_eq!(db.store.tickets("ACME", true).await.unwrap().len(), 1, "no second ticket");
+    // The same event again, for a change that stores nothing else, is taken too.
+    assert!(!db.store.claim_event(&claim(99)).await.unwrap());
+    // Another event is not.
+    let other = Claim { event: "message:43".into(), ..claim(1) };
+    assert!(db.store.claim_event(&other).await.unwrap());
+    // Claims older than a day are forgotten.
+    assert_eq!(db.store.forget_claims(t0() + Duration::days(1)).await.unwrap(), 2);
+    assert!(db.store.claim_event(&claim(7)).await.unwrap());
+}
+
+/// A change whose claim is refused changes nothing, and leaves the
+/// ticket's version for the instance that has the event.
+async fn a_taken_event_changes_nothing(db: &TestDb) {
+    let opened = db.store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
+    let claim = Claim { event: "interaction:7".into(), instance: "a".into(), at: t0() };
+    assert!(db.store.claim_event(&claim).await.unwrap());
+    let (closed, event) = opened.close(t0(), None).unwrap();
+    let mut taken = change(&closed, t0(), STAFF, &event, &Reschedule::Cancel);
+    taken.claim = Some(&claim);
+    assert!(matches!(db.store.update_ticket(&taken).await, Err(StorageError::AlreadyClaimed)));
+    let t = db.store.ticket(&opened.number).await.unwrap().unwrap();
+    assert_eq!((t.state, t.version), (TicketState::Open, 1));
+    assert_eq!(db.store.events(t.id).await.unwrap().len(), 1, "only the opening");
+}
+
 both_backends! {
+    an_event_claimed_with_its_change_takes_effect_once,
+    a_taken_event_changes_nothing,
     a_ninth_contact_is_refused_and_removal_frees_a_seat,
     a_person_is_the_contact_of_one_customer_at_a_time,
     concurrent_adds_never_exceed_eight,

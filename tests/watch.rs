@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use priority_line::app::Clock;
 use priority_line::app::{Action, App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
@@ -70,7 +71,7 @@ impl World {
         let config = Config::parse(&text, Path::new("example + L3 80%")).unwrap();
         let clock = Arc::new(ManualClock::new(start));
         let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
-        let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None };
+        let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None, event: None };
         app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
         World { app, out: Recorder::new(clock.clone()), clock }
     }
@@ -78,7 +79,7 @@ impl World {
     /// Opens a ticket and delivers its thread and opening posts, so that
     /// what the test ticks next is its escalation steps.
     async fn open(&self, severity: Severity) -> String {
-        let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
+        let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
         let level = severity.level().to_string();
         let out = self.app.handle(&inv, cmd("ticket open", &[("summary", "VPN down"), ("severity", &level)])).await;
         let sent = self.tick().await;
@@ -104,7 +105,8 @@ impl World {
 
     async fn ack(&self, number: &str) {
         let t = self.app.store().ticket(&number.parse().unwrap()).await.unwrap().unwrap();
-        let inv = Invocation { user: ENGINEER, is_staff: true, channel: t.thread_id.unwrap(), language: None };
+        let inv =
+            Invocation { user: ENGINEER, is_staff: true, channel: t.thread_id.unwrap(), language: None, event: None };
         let out = self.app.handle(&inv, cmd("ack", &[])).await;
         assert!(out.text().plain().starts_with("You acknowledged"), "{:?}", out.reply);
     }
@@ -235,7 +237,7 @@ async fn reclassification_reschedules_from_the_opening_time(db: &TestDb) {
     let w = World::new(db, at("2026-11-30T09:00:00Z")).await;
     let number = w.open(Severity::High).await; // 75 % at 12:00, breach at 13:00
     w.clock.advance(Duration::minutes(10));
-    let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None };
+    let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
     let change = cmd("ticket severity", &[("number", &number), ("level", "1"), ("reason", "worse")]);
     w.app.handle(&inv, change).await;
     w.tick().await; // the card and the note of the change
@@ -281,7 +283,139 @@ async fn concurrent_watchers_send_each_notification_once(db: &TestDb) {
     second_store.close().await;
 }
 
+/// Issue 13: a reclassification whose new deadline has already passed
+/// records the breach at that deadline and announces it once, saying the
+/// ticket was reclassified past its deadline (not "sent late"); the
+/// reminders whose instants precede it are not sent at all.
+async fn a_reclassification_past_its_new_deadline_announces_the_breach_once(db: &TestDb) {
+    let w = World::new(db, at("2026-11-30T09:00:00Z")).await;
+    let number = w.open(Severity::Low).await;
+    w.clock.set(at("2026-11-30T09:45:00Z"));
+    let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
+    let change = cmd("ticket severity", &[("number", &number), ("level", "1"), ("reason", "it is an outage")]);
+    w.app.handle(&inv, change).await;
+    assert_eq!(w.tick_steps().await, (1, 0), "the breach, at once, not late");
+    assert_eq!(steps(&w.out), [(number.clone(), "breach".into())], "no 50 % or 80 % reminder");
+    let texts: Vec<String> = w.out.posts().into_iter().map(|(_, t, _)| t).collect();
+    let breach = texts.iter().find(|t| t.contains("INCUMPLIDO")).unwrap();
+    assert!(breach.contains("se ha reclasificado pasado su plazo") && !breach.contains("retraso"), "{breach}");
+    let ping = texts.iter().find(|t| t.contains("Crítico (L1)")).expect("the L1 ping");
+    assert!(ping.contains(&format!("@{ALICE} ha elevado {number} a Crítico")), "who raised it: {ping}");
+    let ticket = w.app.store().ticket(&number.parse().unwrap()).await.unwrap().unwrap();
+    let events = w.app.store().events(ticket.id).await.unwrap();
+    let breaches: Vec<_> = events.iter().filter(|e| matches!(e.kind, EventKind::Breached { .. })).collect();
+    assert_eq!(breaches.len(), 1);
+    assert_eq!(breaches[0].at, at("2026-11-30T09:30:00Z"), "at the new deadline");
+    w.clock.advance(Duration::hours(1));
+    assert_eq!(w.tick_steps().await, (0, 0), "once");
+    assert_eq!(w.app.next_due().await.unwrap(), None);
+}
+
+/// Issue 13: "sent late … the bot was unavailable" only when no instance
+/// was running when the step fell due; an instance that was up but busy
+/// (or whose tick came after a pause) sends it plainly.
+async fn a_step_is_late_only_when_no_instance_was_running(db: &TestDb) {
+    let w = World::new(db, at("2026-11-30T09:00:00Z")).await;
+    let l1 = w.open(Severity::Critical).await;
+    let store = w.app.store();
+    // One instance ran from 09:00 and was last seen at 09:20: it covers the
+    // 50 % step (09:15), not the 80 % one (09:24) nor the breach (09:30),
+    // which fell due before another started at 09:35.
+    store.instance_started("first", at("2026-11-30T09:00:00Z")).await.unwrap();
+    store.instance_seen("first", at("2026-11-30T09:20:00Z")).await.unwrap();
+    store.instance_started("second", at("2026-11-30T09:35:00Z")).await.unwrap();
+    w.clock.set(at("2026-11-30T09:40:00Z"));
+    assert_eq!(w.tick_steps().await, (3, 2));
+    let late: Vec<bool> = w.out.seen().iter().filter(|(_, d)| d.what == "step").map(|(_, d)| d.late).collect();
+    assert_eq!(late, [false, true, true], "50 %, 80 %, breach");
+    let _ = l1;
+}
+
+/// Delivers nothing, ever: an instance stuck in a delivery.
+struct Stuck;
+
+#[async_trait::async_trait]
+impl scheduler::Deliver for Stuck {
+    async fn deliver(
+        &self,
+        _: &priority_line::app::Delivery,
+    ) -> Result<priority_line::app::Receipt, priority_line::app::DeliveryError> {
+        std::future::pending().await
+    }
+}
+
+/// Issue 9: the loop itself, not only a tick. An idle instance beside a
+/// busy one that holds the due notifications under its leases sleeps until
+/// the first lease could run out, instead of spinning; then it takes over.
+/// (PostgreSQL: on SQLite one process, with one scheduler, owns the file, and
+/// a starting scheduler takes back every claim.)
+async fn an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act(db: &TestDb) {
+    let w = World::new(db, at("2026-11-30T09:00:00Z")).await;
+    let l1 = w.open(Severity::Critical).await;
+    w.clock.set(at("2026-11-30T09:16:00Z")); // the 50 % step is due
+    let busy = w.app.clone();
+    let stuck = tokio::spawn(async move { scheduler::tick(&busy, &Stuck).await });
+    let lease_end = at("2026-11-30T09:16:00Z") + Duration::from_std(priority_line::app::outbox::LEASE).unwrap();
+    // The busy one holds the step until its lease ends.
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while w.app.next_due().await.unwrap() != Some(lease_end) {
+        assert!(tokio::time::Instant::now() < until, "the busy instance never claimed the step");
+        tokio::task::yield_now().await;
+    }
+    let idle = App::new(Arc::new(w.app.config().clone()), w.app.store().clone(), w.clock.clone());
+    let out = Arc::new(Recorder::new(w.clock.clone()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let runner = tokio::spawn({
+        let out = out.clone();
+        async move {
+            scheduler::run(idle, Delegate(out), async move {
+                let _ = stopped.await;
+            })
+            .await
+        }
+    });
+    // It goes to sleep until the lease's end, or its longest idle sleep if
+    // that comes first (a spinning loop would only ever wait for "now",
+    // and never register this instant).
+    let wake = lease_end.min(w.clock.now() + Duration::from_std(scheduler::MAX_IDLE).unwrap());
+    assert!(wake > w.clock.now());
+    while !w.clock.sleepers().contains(&wake) {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "the idle instance did not sleep until {wake}: {:?}",
+            w.clock.sleepers()
+        );
+        tokio::task::yield_now().await;
+    }
+    assert!(out.seen().is_empty());
+    // When the lease runs out, it takes the step over.
+    w.clock.set(lease_end);
+    while steps(&out).is_empty() {
+        assert!(tokio::time::Instant::now() < until, "the idle instance did not take over");
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(steps(&out), [(l1, "50%".to_owned())]);
+    let _ = stop.send(());
+    runner.await.unwrap();
+    stuck.abort();
+}
+
+/// A recorder shared with a test.
+struct Delegate(Arc<Recorder>);
+
+#[async_trait::async_trait]
+impl scheduler::Deliver for Delegate {
+    async fn deliver(
+        &self,
+        d: &priority_line::app::Delivery,
+    ) -> Result<priority_line::app::Receipt, priority_line::app::DeliveryError> {
+        self.0.deliver(d).await
+    }
+}
+
 both_backends! {
+    a_reclassification_past_its_new_deadline_announces_the_breach_once,
+    a_step_is_late_only_when_no_instance_was_running,
     every_default_step_fires_at_its_instant_across_a_weekend_and_dst,
     acknowledgement_cancels_what_is_pending,
     after_downtime_overdue_steps_go_out_late_in_order_and_the_breach_is_dated_at_the_deadline,
@@ -295,5 +429,12 @@ both_backends! {
 async fn postgres_instances_claim_concurrently_without_duplicates() {
     let Some(db) = support::postgres().await else { return };
     concurrent_watchers_send_each_notification_once(&db).await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act() {
+    let Some(db) = support::postgres().await else { return };
+    an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act(&db).await;
     db.finish().await;
 }

@@ -7,7 +7,7 @@ use super::commands::{Access, Spec};
 use super::{refuse, App, AppError, Invocation, Refusal};
 use crate::domain::customer::{Customer, Language};
 use crate::domain::ticket::{Ticket, TicketNumber};
-use crate::storage::Contact;
+use crate::storage::{Claim, Contact};
 
 /// The acting person, as far as the rules are concerned.
 pub(crate) enum Actor<'a> {
@@ -37,9 +37,24 @@ pub(crate) struct Cx<'a> {
     pub actor: Actor<'a>,
     /// The caller's language: their locale, else their customer's, else English.
     pub lang: Language,
+    /// The claim of the event that runs the command, for its change's transaction.
+    pub claim: Option<Claim>,
+    /// Set once a change committed with the claim.
+    pub claimed: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Cx<'a> {
+    /// The claim to write a change with; the change, once committed, has
+    /// answered the event (see [`Cx::committed`]).
+    pub(crate) fn claim(&self) -> Option<&Claim> {
+        self.claim.as_ref()
+    }
+
+    /// A change committed with [`Cx::claim`].
+    pub(crate) fn committed(&self) {
+        self.claimed.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The contact running a contacts-only command (admitted, so a contact).
     pub(crate) fn contact(&self) -> Result<(&'a Customer, &Contact), AppError> {
         match &self.actor {

@@ -12,6 +12,7 @@ pub mod card;
 pub mod clock;
 pub mod commands;
 pub mod i18n;
+mod instance;
 pub mod msg;
 pub mod outbox;
 mod refusal;
@@ -24,17 +25,17 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Customer, Language, Snowflake};
-use crate::domain::escalation;
+use crate::domain::escalation::{self, Trigger};
 use crate::domain::sla::{Plan, ResponseTarget, Severity};
 use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::metrics::Metrics;
-use crate::storage::{Queued, StorageError, Store};
+use crate::storage::{Claim, Queued, StorageError, Store};
 use access::Cx;
 pub use card::{Card, CardStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use commands::{Command, Spec, UsageError};
 pub use msg::{Msg, Span, TimeStyle};
-pub use outbox::{Action, Delivery, DeliveryError, Job, Permanent, PostKey, Receipt};
+pub use outbox::{Action, Delivery, DeliveryError, Job, Past, Permanent, PostKey, Receipt};
 pub use refusal::Refusal;
 
 /// Who is acting, and where.
@@ -48,6 +49,27 @@ pub struct Invocation {
     pub channel: Snowflake,
     /// The user's language, when the adapter knows it.
     pub language: Option<Language>,
+    /// The Discord event this is (an interaction, a message): it takes
+    /// effect once across instances. `None` where nothing can repeat it
+    /// (the console, tests).
+    pub event: Option<EventId>,
+}
+
+/// A Discord event, by its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventId {
+    Interaction(u64),
+    Message(u64),
+}
+
+impl EventId {
+    /// Its claim key.
+    pub fn key(self) -> String {
+        match self {
+            EventId::Interaction(id) => format!("interaction:{id}"),
+            EventId::Message(id) => format!("message:{id}"),
+        }
+    }
 }
 
 /// What the caller sees at once; every reply is ephemeral (only the caller
@@ -60,6 +82,9 @@ pub enum Reply {
     Refused(Refusal),
     /// It failed on our side (logged in full); the reply apologises.
     Failed { command: &'static Spec },
+    /// Another instance took this event (or an earlier delivery of it):
+    /// nothing to show, nothing changed.
+    Skipped,
 }
 
 /// The result of a command: the reply. What it changes on Discord (threads,
@@ -82,7 +107,13 @@ impl Outcome {
             Reply::Done { msg, .. } => msg.clone(),
             Reply::Refused(r) => i18n::refusal(self.lang, r),
             Reply::Failed { command } => i18n::failed(self.lang, command),
+            Reply::Skipped => Msg::default(),
         }
+    }
+
+    /// Another instance took the event: there is nothing to reply.
+    pub fn skipped(&self) -> bool {
+        self.reply == Reply::Skipped
     }
 
     pub fn refusal(&self) -> Option<&Refusal> {
@@ -106,12 +137,24 @@ impl Outcome {
 pub enum AppError {
     #[error("refused: {0:?}")]
     Refused(Refusal),
+    /// The event was claimed by another instance: this one does nothing.
+    #[error("the event was taken by another instance")]
+    Duplicate,
     #[error("storage failed")]
-    Storage(#[from] StorageError),
+    Storage(StorageError),
     #[error("SLA computation failed: {0}")]
     Sla(#[from] crate::domain::calendar::CalendarError),
     #[error("configuration: {0}")]
     Config(String),
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> AppError {
+        match e {
+            StorageError::AlreadyClaimed => AppError::Duplicate,
+            e => AppError::Storage(e),
+        }
+    }
 }
 
 fn refuse<T>(refusal: Refusal) -> Result<T, AppError> {
@@ -127,11 +170,14 @@ pub struct App {
     /// Woken when a ticket change may have moved the next due notification.
     wake: Arc<tokio::sync::Notify>,
     metrics: Arc<Metrics>,
+    /// This instance's name (`App::named`).
+    instance: Arc<str>,
 }
 
 impl App {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>) -> App {
-        App { config, store, clock, wake: Arc::default(), metrics: Arc::default() }
+        let instance = format!("pid-{}", std::process::id()).into();
+        App { config, store, clock, wake: Arc::default(), metrics: Arc::default(), instance }
     }
 
     pub fn config(&self) -> &Config {
@@ -166,9 +212,41 @@ impl App {
                     Err(_) => inv.language.unwrap_or_default(),
                 };
                 tracing::info!(user = %inv.user, refusal = ?usage, "input refused");
-                Outcome { lang, reply: Reply::Refused(Refusal::Usage(usage)) }
+                self.answer_once(inv, Outcome { lang, reply: Reply::Refused(Refusal::Usage(usage)) }).await
             }
         }
+    }
+
+    /// The claim of `inv`'s event by this instance, if it is one.
+    fn claim_of(&self, inv: &Invocation) -> Option<Claim> {
+        inv.event.map(|e| Claim { event: e.key(), instance: self.instance.to_string(), at: self.now() })
+    }
+
+    /// An outcome that changed nothing, given once: the event is claimed
+    /// alone; if another instance has it, the outcome is skipped.
+    pub(super) async fn answer_once(&self, inv: &Invocation, outcome: Outcome) -> Outcome {
+        let Some(claim) = self.claim_of(inv) else { return outcome };
+        match self.store.claim_event(&claim).await {
+            Ok(true) => outcome,
+            Ok(false) => self.skipped(inv),
+            Err(e) => {
+                // Answering twice is better than not at all; Discord refuses the second.
+                tracing::warn!(error = %e, event = %claim.event, "cannot claim the event; answering anyway");
+                outcome
+            }
+        }
+    }
+
+    /// A refusal that needs no command (a button no longer in use), given once.
+    pub async fn refuse_once(&self, inv: &Invocation, refusal: Refusal) -> Outcome {
+        let lang = inv.language.unwrap_or_default();
+        self.answer_once(inv, Outcome { lang, reply: Reply::Refused(refusal) }).await
+    }
+
+    fn skipped(&self, inv: &Invocation) -> Outcome {
+        tracing::debug!(event = ?inv.event, "another instance took this event");
+        self.metrics.events_skipped.inc();
+        Outcome { lang: inv.language.unwrap_or_default(), reply: Reply::Skipped }
     }
 
     /// Runs a command. Never fails: refusals become replies that say what to
@@ -185,15 +263,17 @@ impl App {
             }
         };
         let lang = Self::lang(inv, actor.customer());
-        let result = match Self::admit(spec, &actor) {
-            Ok(()) => command.apply(self, &Cx { inv, actor, lang }).await,
+        let cx = Cx { inv, actor, lang, claim: self.claim_of(inv), claimed: Default::default() };
+        let result = match Self::admit(spec, &cx.actor) {
+            Ok(()) => command.apply(self, &cx).await,
             Err(refusal) => Err(AppError::Refused(refusal)),
         };
-        match result {
+        let outcome = match result {
             Ok(outcome) => {
                 tracing::info!(command = %name, user = %inv.user, "command done");
                 outcome
             }
+            Err(AppError::Duplicate) => return self.skipped(inv),
             Err(AppError::Refused(refusal)) => {
                 tracing::info!(command = %name, user = %inv.user, ?refusal, "command refused");
                 Outcome { lang, reply: Reply::Refused(refusal) }
@@ -202,6 +282,11 @@ impl App {
                 tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");
                 Outcome { lang, reply: Reply::Failed { command: spec } }
             }
+        };
+        // A command that changed something claimed its event with the change.
+        match cx.claimed.load(std::sync::atomic::Ordering::Relaxed) {
+            true => outcome,
+            false => self.answer_once(inv, outcome).await,
         }
     }
 
@@ -247,19 +332,30 @@ impl App {
         Ok((*plan.targets.get(ticket.severity), calendar))
     }
 
-    /// A ticket's escalation steps as outbox rows, from its opening instant.
+    /// A ticket's escalation steps as outbox rows, from its opening instant,
+    /// as of `now`: a reminder whose instant has passed is no reminder and is
+    /// left out; a breach already past (the deadline moved behind `now` by
+    /// `cause`) is announced at once, as what it is.
     fn schedule(
         &self,
         customer: &Customer,
         severity: Severity,
-        opened_at: DateTime<Utc>,
-        due_at: DateTime<Utc>,
+        (opened_at, due_at): (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+        cause: Option<Past>,
     ) -> Result<Vec<Queued>, AppError> {
         let (plan, calendar) = self.sla(customer)?;
         let policy = self.config.escalation(&plan.name).map_err(AppError::Config)?;
         let target = plan.targets.get(severity);
         let steps = escalation::schedule(policy.steps(severity), target, calendar, opened_at, due_at)?;
-        Ok(steps.into_iter().map(|(trigger, due_at)| Job::Step { trigger }.queued(due_at)).collect())
+        Ok(steps
+            .into_iter()
+            .filter_map(|(trigger, at)| match trigger {
+                Trigger::Percent(_) if at < now => None,
+                Trigger::Breach if at <= now => Some(Job::Step { trigger, past: cause }.queued(at)),
+                _ => Some(Job::Step { trigger, past: None }.queued(at)),
+            })
+            .collect())
     }
 
     fn card(&self, customer: &Customer, ticket: &Ticket) -> Result<Card, AppError> {

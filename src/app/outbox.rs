@@ -22,12 +22,16 @@ use crate::domain::sla::Severity;
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
 use crate::storage::{Claimed, Finish, Queued};
 
-/// How long a claim holds before another instance may take the job: longer
-/// than a delivery with its retries (`adapters::discord::retry`: six tries,
-/// 7.75 s of pauses, each try bounded by the HTTP client's timeout), so that
-/// a slow delivery is not taken twice; an instance that dies holds its jobs
-/// at most this long.
+/// How long a claim holds before another instance may take the job; an
+/// instance that dies holds its jobs at most this long (on SQLite, its
+/// successor takes them back at start).
 pub const LEASE: Duration = Duration::from_secs(120);
+
+/// The longest a delivery may take: the scheduler abandons one that runs
+/// longer (a try whose outcome is then unknown, retried later), so that no
+/// delivery is still running when its lease ends and another instance may
+/// take the job.
+pub const DELIVERY_BUDGET: Duration = Duration::from_secs(90);
 
 /// After a failed try, the pause before the next: doubling from this.
 pub const RETRY_FIRST: Duration = Duration::from_secs(5);
@@ -68,9 +72,12 @@ pub enum Job {
     Reopened {
         by: Snowflake,
     },
-    /// An escalation step, worded when it falls due.
+    /// An escalation step, worded when it falls due; `past` when a change
+    /// made its instant one already gone (a breach announced at once).
     Step {
         trigger: Trigger,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        past: Option<Past>,
     },
     /// Take a person out of the ticket's thread.
     Leave {
@@ -81,7 +88,7 @@ pub enum Job {
     Undeliverable {
         to: Snowflake,
         failed_in: Snowflake,
-        msg: Option<Msg>,
+        lost: Lost,
     },
 }
 
@@ -89,7 +96,7 @@ impl Job {
     /// The job as an outbox row due at `at`.
     pub(super) fn queued(&self, at: DateTime<Utc>) -> Queued {
         let step = match self {
-            Job::Step { trigger } => Some(*trigger),
+            Job::Step { trigger, .. } => Some(*trigger),
             _ => None,
         };
         // A plain enum of plain fields: serialising it cannot fail.
@@ -111,6 +118,26 @@ impl Job {
             Job::Undeliverable { .. } => "undeliverable",
         }
     }
+}
+
+/// What a job that could not be delivered was about to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Lost {
+    /// Create the ticket's thread.
+    Thread,
+    /// Update the ticket's card.
+    Card,
+    /// Post this.
+    Post { msg: Msg },
+}
+
+/// The change that moved a ticket's deadline into the past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Past {
+    Reclassified,
+    Reopened,
 }
 
 /// What identifies a post across retries and restarts, so that it is posted
@@ -245,7 +272,10 @@ impl App {
             None => None,
         };
         let customer = ticket.as_ref().and_then(|t| self.config.customer(t.number.customer.as_str()));
-        let late = (now - c.due_at).to_std().is_ok_and(|d| d > self.config.late_after);
+        // Late: sent well after it fell due, and it fell due while no
+        // instance was running (not merely while this one was busy).
+        let overdue = (now - c.due_at).to_std().is_ok_and(|d| d > self.config.late_after);
+        let late = overdue && !self.instance_running_at(c.due_at).await?;
         let mut delivery = Delivery {
             id: c.id,
             ticket: ticket.as_ref().map(|t| t.number.clone()),
@@ -260,8 +290,8 @@ impl App {
             job: job.clone(),
         };
         let key = |index| PostKey { job: c.id, index };
-        if let Job::Undeliverable { to, failed_in, msg } = &job {
-            delivery.actions.push(self.undeliverable(*to, *failed_in, msg.as_ref(), ticket.as_ref(), key(0)));
+        if let Job::Undeliverable { to, failed_in, lost } = &job {
+            delivery.actions.push(self.undeliverable(*to, *failed_in, lost, ticket.as_ref(), key(0)));
             return Ok(Some(delivery));
         }
         let (Some(ticket), Some(customer)) = (ticket, customer) else { return Ok(None) };
@@ -357,14 +387,17 @@ impl App {
                 let who = Span::user(by);
                 delivery.actions.push(post(say!(lang, "Reopened by {who}.", "Reabierto por {who}.", who), vec![], 0));
             }
-            Job::Step { trigger } => {
+            Job::Step { trigger, past } => {
                 // Answered or closed after the step was scheduled: only a
                 // breach that came before the answer is still news.
                 let breached_unanswered = trigger == Trigger::Breach && ticket.acked_at.is_none_or(|a| a > c.due_at);
                 if !ticket.is_unanswered() && !breached_unanswered {
                     return Ok(None);
                 }
-                delivery.actions = self.step_actions(customer, calendar, &ticket, trigger, c.due_at, late, c.id)?;
+                // A breach a change revealed is news, not a late notice.
+                delivery.late &= past.is_none();
+                let step = Due { trigger, at: c.due_at, late: delivery.late, past };
+                delivery.actions = self.step_actions(customer, calendar, &ticket, step, c.id)?;
                 if trigger == Trigger::Breach {
                     delivery.breach = Some(c.due_at);
                 }
@@ -442,10 +475,10 @@ impl App {
         let escalation = self.config.discord.as_ref().and_then(|d| d.escalation_channel);
         let support =
             delivery.ticket.as_ref().and_then(|n| self.config.customer(n.customer.as_str())).map(|c| c.support_channel);
-        let (failed_in, msg) = match delivery.actions.get(action)? {
-            Action::OpenThread { parent, .. } => (*parent, None),
-            Action::Post { channel, msg, .. } => (*channel, Some(msg.clone())),
-            Action::EditCard { channel, .. } => (*channel, None),
+        let (failed_in, lost) = match delivery.actions.get(action)? {
+            Action::OpenThread { parent, .. } => (*parent, Lost::Thread),
+            Action::Post { channel, msg, .. } => (*channel, Lost::Post { msg: msg.clone() }),
+            Action::EditCard { channel, .. } => (*channel, Lost::Card),
             // A removal that cannot be done leaves nothing to say.
             Action::RemoveMember { .. } => return None,
         };
@@ -455,7 +488,7 @@ impl App {
             _ if Some(failed_in) == support => escalation?,
             _ => support.or(escalation)?,
         };
-        Some(Job::Undeliverable { to, failed_in, msg })
+        Some(Job::Undeliverable { to, failed_in, lost })
     }
 
     fn give_up_after(&self) -> Duration {
@@ -467,7 +500,7 @@ impl App {
         &self,
         to: Snowflake,
         failed_in: Snowflake,
-        msg: Option<&Msg>,
+        lost: &Lost,
         ticket: Option<&Ticket>,
         key: PostKey,
     ) -> Action {
@@ -475,27 +508,34 @@ impl App {
             ticket.and_then(|t| self.config.customer(t.number.customer.as_str())).map_or(Language::En, |c| c.language);
         let place = Span::channel(failed_in);
         let n = ticket.map(|t| t.number.to_string()).unwrap_or_default();
-        let mut text = match msg {
-            Some(_) => say!(
+        let msg = match lost {
+            Lost::Thread => say!(
                 lang,
-                "Could not post in {place} ({n}); the message was:\n",
-                "No se pudo publicar en {place} ({n}); el mensaje era:\n",
-                place,
-                n
+                "Could not create the thread of {n} in {place}: the bot lacks access there, or the channel is gone. \
+                 Its posts come here meanwhile.",
+                "No se pudo crear el hilo de {n} en {place}: el bot no tiene acceso o el canal ya no existe. \
+                 Sus mensajes llegan aquí mientras tanto.",
+                n,
+                place
             ),
-            None => say!(
+            Lost::Card => say!(
                 lang,
-                "Could not update {place} for {n}: the bot lacks access there, or it is gone.",
-                "No se pudo actualizar {place} para {n}: el bot no tiene acceso o ya no existe.",
+                "Could not update the card of {n} in {place}: the bot lacks access there, or it is gone.",
+                "No se pudo actualizar la ficha de {n} en {place}: el bot no tiene acceso o ya no existe.",
+                n,
+                place
+            ),
+            Lost::Post { msg } => say!(
+                lang,
+                "Could not post in {place} ({n}); the message was:\n{msg}",
+                "No se pudo publicar en {place} ({n}); el mensaje era:\n{msg}",
                 place,
-                n
+                n,
+                msg = msg.clone()
             ),
         };
-        if let Some(msg) = msg {
-            text.append(msg.clone());
-        }
         // The original's mentions are not repeated as pings.
-        Action::Post { channel: to, msg: text, ping: vec![], roles: vec![], key, thread: false }
+        Action::Post { channel: to, msg, ping: vec![], roles: vec![], key, thread: false }
     }
 
     /// The card's edit, if the card has been posted.
@@ -535,15 +575,12 @@ impl App {
         self.wake.clone()
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn step_actions(
         &self,
         customer: &Customer,
         calendar: &Calendar,
         ticket: &Ticket,
-        trigger: Trigger,
-        due_at: DateTime<Utc>,
-        late: bool,
+        Due { trigger, at: due_at, late, past }: Due,
         id: i64,
     ) -> Result<Vec<Action>, AppError> {
         let (plan, _) = self.sla(customer)?;
@@ -586,16 +623,38 @@ impl App {
                     due
                 )
             }
-            Trigger::Breach => say!(
-                lang,
-                "{mentions}{n} ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
-                "{mentions}{n} ({level}, {summary}) ha INCUMPLIDO su objetivo: sin primera respuesta cualificada a las {at}.",
-                mentions = &mentions,
-                n = &n,
-                level,
-                summary,
-                at = &at
-            ),
+            Trigger::Breach => match past {
+                None => say!(
+                    lang,
+                    "{mentions}{n} ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
+                    "{mentions}{n} ({level}, {summary}) ha INCUMPLIDO su objetivo: sin primera respuesta cualificada a las {at}.",
+                    mentions = &mentions,
+                    n = &n,
+                    level,
+                    summary,
+                    at = &at
+                ),
+                Some(Past::Reclassified) => say!(
+                    lang,
+                    "{mentions}{n} ({level}, {summary}) was reclassified past its deadline: its first-response target ({at}) is BREACHED.",
+                    "{mentions}{n} ({level}, {summary}) se ha reclasificado pasado su plazo: su objetivo de primera respuesta ({at}) está INCUMPLIDO.",
+                    mentions = &mentions,
+                    n = &n,
+                    level,
+                    summary,
+                    at = &at
+                ),
+                Some(Past::Reopened) => say!(
+                    lang,
+                    "{mentions}{n} ({level}, {summary}) was reopened past its deadline: its first-response target ({at}) is BREACHED.",
+                    "{mentions}{n} ({level}, {summary}) se ha reabierto pasado su plazo: su objetivo de primera respuesta ({at}) está INCUMPLIDO.",
+                    mentions = &mentions,
+                    n = &n,
+                    level,
+                    summary,
+                    at = &at
+                ),
+            },
         };
         if late {
             text.append(say!(
@@ -631,6 +690,14 @@ impl App {
         }
         Ok(actions)
     }
+}
+
+/// An escalation step as it falls due.
+struct Due {
+    trigger: Trigger,
+    at: DateTime<Utc>,
+    late: bool,
+    past: Option<Past>,
 }
 
 /// The customer's TAM and backup TAM.

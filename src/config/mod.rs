@@ -248,6 +248,7 @@ impl Validator {
         let http = HttpConfig { listen: listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9184))) };
         let discord = raw.discord.as_ref().and_then(|d| self.discord(d));
         let customers = self.customers(&raw, &calendars, &plans);
+        self.separate_channels(&raw, discord.as_ref());
         let classifier = self.classifier(&raw.classification);
         let console_users = self.console_users(&raw.console);
         let escalation = self.escalation(&raw.escalation, &plans);
@@ -472,6 +473,32 @@ impl Validator {
         })
     }
 
+    /// Channels that would mix customers' conversations: two customers
+    /// sharing a support channel, or a support channel that is also the
+    /// escalation channel. Each problem names both keys.
+    fn separate_channels(&mut self, raw: &RawConfig, discord: Option<&DiscordConfig>) {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        if let (Some(d), Some(c)) = (discord, raw.discord.as_ref().and_then(|d| d.escalation_channel.clone())) {
+            if d.escalation_channel.is_some() {
+                seen.push(("discord.escalation_channel".into(), c));
+            }
+        }
+        for (i, c) in raw.customers.iter().enumerate() {
+            let key = format!("customers[{i}].support_channel");
+            if let Some((other, _)) = seen.iter().find(|(_, channel)| *channel == c.support_channel) {
+                self.problem(
+                    key.clone(),
+                    format!(
+                        "\"{}\" is also {other}: a customer's support channel must be its own, or one customer's \
+                         posts would reach another",
+                        c.support_channel
+                    ),
+                );
+            }
+            seen.push((key, c.support_channel.clone()));
+        }
+    }
+
     fn customers(
         &mut self,
         raw: &RawConfig,
@@ -533,9 +560,9 @@ impl Validator {
     }
 }
 
-/// Whether a URL's authority carries a password (`scheme://user:secret@host`).
+/// Whether a database URL carries a password: in its authority
+/// (`scheme://user:secret@host`) or as a query parameter (`?password=…`).
 fn url_has_password(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else { return false };
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    let Ok(parsed) = url::Url::parse(url) else { return false };
+    parsed.password().is_some() || parsed.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("password"))
 }

@@ -1,6 +1,6 @@
 //! The configuration file as written: TOML shapes only. Values that need
 //! checking stay strings here so that validation can report every problem at
-//! once with its key (see `super::validate`).
+//! once with its key (see `super::Validator`).
 
 use std::collections::BTreeMap;
 

@@ -27,7 +27,10 @@ use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
 
+mod claims;
+mod instances;
 mod outbox;
+pub use claims::Claim;
 pub use outbox::{Claimed, Finish, OutboxRow, OutboxState, Queued, Reschedule};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -61,6 +64,10 @@ pub enum StorageError {
     Lock { path: String, source: std::io::Error },
     #[error("corrupt row in {table}: {problem}")]
     Corrupt { table: &'static str, problem: String },
+    /// The event was claimed by another instance (or an earlier delivery):
+    /// nothing was changed.
+    #[error("the event was already claimed")]
+    AlreadyClaimed,
 }
 
 /// A registered technical contact of a customer.
@@ -107,6 +114,20 @@ pub struct NewTicket {
     pub due_at: DateTime<Utc>,
     /// Its effects (thread, card, posts) and escalation steps, stored with it.
     pub outbox: Vec<Queued>,
+}
+
+/// A change to a ticket, as [`Store::update_ticket`] stores it.
+#[derive(Debug, Clone, Copy)]
+pub struct TicketChange<'a> {
+    pub ticket: &'a Ticket,
+    pub at: DateTime<Utc>,
+    pub actor: Snowflake,
+    pub event: &'a EventKind,
+    pub reschedule: &'a Reschedule,
+    /// Its effects on Discord (card, posts), queued in the outbox.
+    pub effects: &'a [Queued],
+    /// The event that made the change, claimed in its transaction.
+    pub claim: Option<&'a Claim>,
 }
 
 /// The handle to the database; cheap to clone.
@@ -232,11 +253,10 @@ impl Store {
         &self,
         customer: &str,
         contact: &NewContact,
-        user: Snowflake,
-        at: DateTime<Utc>,
-        by: Snowflake,
+        (user, at, by): (Snowflake, DateTime<Utc>, Snowflake),
+        claim: Option<&Claim>,
     ) -> Result<Contact, AddContactError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.begin_claimed(claim).await?;
         let tx = &mut w.tx;
         lock_customer(tx, customer).await?;
         let existing = sqlx::query("SELECT customer FROM contacts WHERE user_id = $1 AND removed_at IS NULL")
@@ -282,25 +302,44 @@ impl Store {
         })
     }
 
-    /// Marks a contact removed; their tickets and audit trail stay. Returns
-    /// whether an active contact was removed.
+    /// Marks a contact removed; their tickets and audit trail stay. In the
+    /// same transaction, queues `leave` (the job that takes them out of a
+    /// ticket's thread) for each of the customer's tickets not closed.
+    /// Returns whether an active contact was removed.
     pub async fn remove_contact(
         &self,
         customer: &str,
-        user: Snowflake,
-        at: DateTime<Utc>,
-        by: Snowflake,
+        (user, at, by): (Snowflake, DateTime<Utc>, Snowflake),
+        leave: &str,
+        claim: Option<&Claim>,
     ) -> Result<bool, StorageError> {
-        let update = sqlx::query(
+        let mut w = self.begin_claimed(claim).await?;
+        let done = sqlx::query(
             "UPDATE contacts SET removed_at = $1, removed_by = $2
              WHERE customer = $3 AND user_id = $4 AND removed_at IS NULL",
         )
         .bind(at.timestamp_millis())
         .bind(id_to_db(by))
         .bind(customer.to_owned())
-        .bind(id_to_db(user));
-        let done = self.execute_write(update).await?;
-        Ok(done.rows_affected() > 0)
+        .bind(id_to_db(user))
+        .execute(&mut *w.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let closed = TicketState::Closed.as_str();
+        let leave_threads = format!(
+            "INSERT INTO outbox (ticket_id, job, due_at)
+             SELECT id, $1, $2 FROM tickets WHERE customer = $3 AND state <> '{closed}' ORDER BY id"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(leave_threads))
+            .bind(leave.to_owned())
+            .bind(at.timestamp_millis())
+            .bind(customer.to_owned())
+            .execute(&mut *w.tx)
+            .await?;
+        w.tx.commit().await?;
+        Ok(true)
     }
 
     pub async fn contacts(&self, customer: &str) -> Result<Vec<Contact>, StorageError> {
@@ -330,10 +369,17 @@ impl Store {
 
     /// Opens a ticket with the customer's next number and records the event,
     /// atomically: the number, the ticket and its event exist together or not at all.
-    pub async fn open_ticket(&self, new: &NewTicket, event: &EventKind) -> Result<Ticket, StorageError> {
+    /// With a claim, the event is claimed in the same statement or
+    /// transaction ([`StorageError::AlreadyClaimed`] if it was taken).
+    pub async fn open_ticket(
+        &self,
+        new: &NewTicket,
+        event: &EventKind,
+        claim: Option<&Claim>,
+    ) -> Result<Ticket, StorageError> {
         let (id, seq) = match self.backend {
-            Backend::Postgres => self.open_ticket_postgres(new, event).await?,
-            Backend::Sqlite => self.open_ticket_sqlite(new, event).await?,
+            Backend::Postgres => self.open_ticket_postgres(new, event, claim).await?,
+            Backend::Sqlite => self.open_ticket_sqlite(new, event, claim).await?,
         };
         Ok(Ticket {
             id,
@@ -357,12 +403,29 @@ impl Store {
     }
 
     /// PostgreSQL: one statement (data-modifying CTEs), so the customer's
-    /// counter row is locked for a single round trip and its commit.
-    async fn open_ticket_postgres(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
+    /// counter row is locked for a single round trip and its commit. The
+    /// claim, when there is one, comes first and gates the rest: taken by
+    /// another instance, it inserts nothing, and so does everything after it.
+    async fn open_ticket_postgres(
+        &self,
+        new: &NewTicket,
+        event: &EventKind,
+        claim: Option<&Claim>,
+    ) -> Result<(i64, i64), StorageError> {
         let outbox = outbox::insert_sql(Backend::Postgres, "ticket.id", "$13", "ticket,");
+        let (claim_cte, gate) = match claim {
+            Some(_) => (
+                "claim AS (
+                     INSERT INTO event_claims (event, claimed_at, instance) VALUES ($14, $9, $15)
+                     ON CONFLICT (event) DO NOTHING RETURNING 1
+                 ),",
+                "FROM claim",
+            ),
+            None => ("", ""),
+        };
         let open = format!(
-            "WITH seq AS (
-                 INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
+            "WITH {claim_cte} seq AS (
+                 INSERT INTO customer_seq (customer, last_ticket) SELECT $1, 1 {gate}
                  ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
                  RETURNING last_ticket
              ), ticket AS (
@@ -375,18 +438,26 @@ impl Store {
              SELECT id, $9, $2, $11, $12 FROM ticket
              RETURNING ticket_id, (SELECT seq FROM ticket) AS seq"
         );
-        let row = bind_new_ticket(sqlx::query(sqlx::AssertSqlSafe(open)), new)
+        let mut query = bind_new_ticket(sqlx::query(sqlx::AssertSqlSafe(open)), new)
             .bind(event.name())
             .bind(event_json(event))
-            .bind(outbox::queued_json(&new.outbox))
-            .fetch_one(&self.pool)
-            .await?;
+            .bind(outbox::queued_json(&new.outbox));
+        if let Some(claim) = claim {
+            query = query.bind(claim.event.clone()).bind(claim.instance.clone());
+        }
+        let row = query.fetch_optional(&self.pool).await?.ok_or(StorageError::AlreadyClaimed)?;
         Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
     }
 
-    /// SQLite: a transaction whose first statement takes the write lock.
-    async fn open_ticket_sqlite(&self, new: &NewTicket, event: &EventKind) -> Result<(i64, i64), StorageError> {
-        let mut w = self.begin_write().await?;
+    /// SQLite: a transaction whose first statement (the claim, or the
+    /// counter) takes the write lock.
+    async fn open_ticket_sqlite(
+        &self,
+        new: &NewTicket,
+        event: &EventKind,
+        claim: Option<&Claim>,
+    ) -> Result<(i64, i64), StorageError> {
+        let mut w = self.begin_claimed(claim).await?;
         let tx = &mut w.tx;
         sqlx::query(
             "INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
@@ -414,22 +485,16 @@ impl Store {
 
     /// Stores a changed ticket with its event, the effects it causes and its
     /// effect on the escalation steps, if nobody changed the ticket since
-    /// `changed.version` was read. Returns false when someone did.
-    pub async fn update_ticket(
-        &self,
-        changed: &Ticket,
-        at: DateTime<Utc>,
-        actor: Snowflake,
-        event: &EventKind,
-        reschedule: &Reschedule,
-        effects: &[Queued],
-    ) -> Result<bool, StorageError> {
-        let mut w = self.begin_write().await?;
+    /// `changed.version` was read. Returns false when someone did. (Its
+    /// thread and card are not the change's to write: the outbox records them.)
+    pub async fn update_ticket(&self, change: &TicketChange<'_>) -> Result<bool, StorageError> {
+        let TicketChange { ticket: changed, at, actor, event, reschedule, effects, claim } = *change;
+        let mut w = self.begin_claimed(claim).await?;
         let tx = &mut w.tx;
         let done = sqlx::query(
             "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
-                    closed_at = $6, thread_id = $7, card_message_id = $8, version = version + 1
-             WHERE id = $9 AND version = $10",
+                    closed_at = $6, version = version + 1
+             WHERE id = $7 AND version = $8",
         )
         .bind(i64::from(changed.severity.level()))
         .bind(changed.state.as_str())
@@ -437,8 +502,6 @@ impl Store {
         .bind(changed.acked_at.map(|t| t.timestamp_millis()))
         .bind(changed.acked_by.map(id_to_db))
         .bind(changed.closed_at.map(|t| t.timestamp_millis()))
-        .bind(changed.thread_id.map(id_to_db))
-        .bind(changed.card_message_id.map(id_to_db))
         .bind(changed.id)
         .bind(changed.version)
         .execute(&mut **tx)

@@ -2,16 +2,33 @@
 //! paths the bot uses and a gateway websocket (HELLO, IDENTIFY/RESUME,
 //! heartbeats, READY, GUILD_CREATE, and the events a test dispatches).
 //!
+//! It behaves as Discord does where the bot's correctness depends on it:
+//! - every gateway session receives every dispatched event (several bot
+//!   processes on one token each see each interaction), with its own sequence
+//!   numbers and a replay on RESUME;
+//! - an interaction is answered once: a second callback gets 400 with code
+//!   40060 ("Interaction has already been acknowledged");
+//! - a post with `enforce_nonce` whose nonce the same author used in the same
+//!   channel within the last few minutes ([`NONCE_WINDOW`]) returns the first
+//!   message; after that it is a new message, so exactly-once tests prove the
+//!   bot's outbox, not this memory;
+//! - threads can be archived (a post gets 400 with code 50083 until the bot
+//!   unarchives it), locked (unarchiving is refused with 403), or deleted
+//!   (404, code 10003); channels can deny access (403, code 50001);
+//!   `GET /guilds/{id}/threads/active` lists the active ones.
+//!
 //! Every REST request is recorded, and every JSON body is validated against
 //! Discord's own OpenAPI description (`tests/discord/openapi.json`, v10, MIT
 //! licence): a body Discord would refuse is recorded as a violation, and
-//! [`FakeDiscord::assert_valid`] fails the test on any.
+//! [`FakeDiscord::assert_valid`] fails the test on any. Failures can be
+//! injected ([`FakeDiscord::fail_next`]): before the request takes effect, or
+//! after (an ambiguous failure).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -28,6 +45,9 @@ pub const BOT_ID: u64 = 900_000_000_000_000_002;
 pub const GUILD: u64 = 300_000_000_000_000_001;
 pub const STAFF_ROLE: u64 = 320_000_000_000_000_001;
 
+/// How long a nonce is remembered ("within the past few minutes").
+pub const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
+
 /// One REST request the bot made.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -37,11 +57,49 @@ pub struct Request {
     pub body: Value,
 }
 
-/// One gateway frame the bot sent (IDENTIFY, RESUME, heartbeats).
+/// One gateway frame a bot sent (IDENTIFY, RESUME, heartbeats).
 #[derive(Debug, Clone)]
 pub struct Sent {
     pub op: u64,
     pub d: Value,
+}
+
+/// A failure the fake answers one matching request with.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub method: &'static str,
+    pub path_suffix: String,
+    pub status: u16,
+    /// The request took effect before the error (an ambiguous failure).
+    pub processed: bool,
+}
+
+/// A request the fake never answers (the bot is left waiting), optionally
+/// after it took effect.
+#[derive(Debug, Clone)]
+pub struct Stall {
+    pub method: &'static str,
+    pub path_suffix: String,
+    pub processed: bool,
+}
+
+/// A thread the bot created.
+#[derive(Debug, Clone, Default)]
+pub struct Thread {
+    pub parent: u64,
+    pub name: String,
+    pub members: Vec<u64>,
+    pub archived: bool,
+    pub locked: bool,
+    pub deleted: bool,
+}
+
+/// A gateway session: its events, numbered, for RESUME replays.
+#[derive(Default)]
+struct Session {
+    seq: u64,
+    events: Vec<(u64, Value)>,
+    connection: Option<mpsc::UnboundedSender<Outgoing>>,
 }
 
 #[derive(Default)]
@@ -50,34 +108,24 @@ struct Shared {
     requests: Mutex<Vec<Request>>,
     violations: Mutex<Vec<String>>,
     sent: Mutex<Vec<Sent>>,
-    /// Every dispatched event with its sequence number, for RESUME replays.
-    events: Mutex<Vec<(u64, Value)>>,
-    seq: AtomicU64,
+    sessions: Mutex<HashMap<String, Session>>,
     next_id: AtomicU64,
-    /// The open gateway connection's outbox.
-    connection: Mutex<Option<mpsc::UnboundedSender<Outgoing>>>,
     changed: Notify,
-    /// Messages by id, for edits.
-    messages: Mutex<HashMap<u64, Value>>,
+    /// Messages by id, with when they were created (for the nonce window).
+    messages: Mutex<HashMap<u64, (Value, Instant)>>,
+    threads: Mutex<HashMap<u64, Thread>>,
+    /// Channels the bot may not see or post in.
+    denied: Mutex<Vec<u64>>,
     /// Failures to answer with, first match first.
     failures: Mutex<Vec<Failure>>,
-    /// Close frames received (clean disconnects by the bot).
+    stalls: Mutex<Vec<Stall>>,
+    /// Close frames received (clean disconnects).
     closes: AtomicU64,
-    /// When each interaction's callback arrived, by interaction id.
-    callbacks: Mutex<HashMap<u64, std::time::Instant>>,
+    /// When each interaction's first callback arrived, by interaction id.
+    callbacks: Mutex<HashMap<u64, Instant>>,
     /// Check bodies against the OpenAPI description (off only in benchmarks,
     /// where the checking would compete with the bot for the CPU).
     validate: bool,
-}
-
-/// A failure the fake answers a request with, once.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    pub method: &'static str,
-    pub path_suffix: String,
-    pub status: u16,
-    /// The request took effect before the error (an ambiguous failure).
-    pub processed: bool,
 }
 
 enum Outgoing {
@@ -141,7 +189,7 @@ impl FakeDiscord {
         self.shared.sent.lock().unwrap().clone()
     }
 
-    /// Fails if any request body the bot sent is one Discord would refuse.
+    /// Fails if any request body a bot sent is one Discord would refuse.
     pub fn assert_valid(&self) {
         let v = self.shared.violations.lock().unwrap();
         assert!(v.is_empty(), "request bodies that Discord's OpenAPI description refuses:\n{}", v.join("\n"));
@@ -171,32 +219,41 @@ impl FakeDiscord {
         .await
     }
 
-    /// Waits until the bot has identified (or resumed) `n` times in all.
+    /// Waits until bots have identified (or resumed) `n` times in all, and
+    /// a session is connected to dispatch on.
     pub async fn connected(&self, n: usize) {
         self.wait_for("the bot's gateway session", |f| {
             (f.sent().iter().filter(|s| s.op == 2 || s.op == 6).count() >= n).then_some(())
         })
         .await;
-        // And until the connection's outbox is there to dispatch on.
-        self.wait_for("an open gateway connection", |f| f.shared.connection.lock().unwrap().is_some().then_some(()))
-            .await;
+        self.wait_for("an open gateway connection", |f| (f.open_sessions() >= 1).then_some(())).await;
     }
 
-    /// Dispatches an event to the bot (or keeps it for the RESUME replay if
-    /// the bot is not connected at the moment).
+    /// How many gateway sessions are connected now.
+    pub fn open_sessions(&self) -> usize {
+        self.shared.sessions.lock().unwrap().values().filter(|s| s.connection.is_some()).count()
+    }
+
+    /// Dispatches an event to every session, as Discord does for a guild's
+    /// events (a session not connected gets it in its RESUME replay).
     pub fn dispatch(&self, t: &str, d: Value) {
-        let s = self.shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
-        let frame = json!({"op": 0, "t": t, "s": s, "d": d});
-        self.shared.events.lock().unwrap().push((s, frame.clone()));
-        if let Some(tx) = self.shared.connection.lock().unwrap().as_ref() {
-            let _ = tx.send(Outgoing::Frame(frame));
+        let mut sessions = self.shared.sessions.lock().unwrap();
+        for session in sessions.values_mut() {
+            session.seq += 1;
+            let frame = json!({"op": 0, "t": t, "s": session.seq, "d": d});
+            session.events.push((session.seq, frame.clone()));
+            if let Some(tx) = &session.connection {
+                let _ = tx.send(Outgoing::Frame(frame));
+            }
         }
     }
 
-    /// Cuts the gateway connection without a close frame, as a network drop does.
+    /// Cuts every gateway connection without a close frame, as a network drop does.
     pub fn drop_connection(&self) {
-        if let Some(tx) = self.shared.connection.lock().unwrap().take() {
-            let _ = tx.send(Outgoing::Drop);
+        for session in self.shared.sessions.lock().unwrap().values_mut() {
+            if let Some(tx) = session.connection.take() {
+                let _ = tx.send(Outgoing::Drop);
+            }
         }
     }
 
@@ -204,13 +261,13 @@ impl FakeDiscord {
         next_id(&self.shared)
     }
 
-    /// How many times the bot closed its gateway connection with a close frame.
+    /// How many times a bot closed its gateway connection with a close frame.
     pub fn clean_closes(&self) -> u64 {
         self.shared.closes.load(Ordering::SeqCst)
     }
 
-    /// When the callback of each answered interaction arrived.
-    pub fn callback_times(&self) -> HashMap<u64, std::time::Instant> {
+    /// When the first callback of each answered interaction arrived.
+    pub fn callback_times(&self) -> HashMap<u64, Instant> {
         self.shared.callbacks.lock().unwrap().clone()
     }
 
@@ -219,14 +276,49 @@ impl FakeDiscord {
         self.shared.failures.lock().unwrap().push(failure);
     }
 
+    /// The next request that matches is never answered.
+    pub fn stall_next(&self, stall: Stall) {
+        self.shared.stalls.lock().unwrap().push(stall);
+    }
+
     /// The messages that exist in a channel (created, not merely requested).
     pub fn messages_in(&self, channel: u64) -> Vec<Value> {
         let messages = self.shared.messages.lock().unwrap();
         let channel = channel.to_string();
-        let mut found: Vec<Value> =
-            messages.values().filter(|m| m["channel_id"].as_str() == Some(channel.as_str())).cloned().collect();
+        let mut found: Vec<Value> = messages
+            .values()
+            .map(|(m, _)| m)
+            .filter(|m| m["channel_id"].as_str() == Some(channel.as_str()))
+            .cloned()
+            .collect();
         found.sort_by_key(|m| m["id"].as_str().and_then(|id| id.parse::<u64>().ok()));
         found
+    }
+
+    /// The threads that exist, by id.
+    pub fn threads(&self) -> HashMap<u64, Thread> {
+        self.shared.threads.lock().unwrap().clone()
+    }
+
+    /// Changes a thread as a moderator would (archive, lock, delete it).
+    pub fn edit_thread(&self, id: u64, edit: impl FnOnce(&mut Thread)) {
+        if let Some(t) = self.shared.threads.lock().unwrap().get_mut(&id) {
+            edit(t);
+        }
+    }
+
+    /// The bot loses access to a channel: its requests there get 403.
+    pub fn deny(&self, channel: u64) {
+        self.shared.denied.lock().unwrap().push(channel);
+    }
+
+    /// Forgets the nonces of every message so far, as Discord does after a
+    /// few minutes.
+    pub fn forget_nonces(&self) {
+        let long_ago = Instant::now().checked_sub(NONCE_WINDOW * 2).unwrap_or_else(Instant::now);
+        for (_, created) in self.shared.messages.lock().unwrap().values_mut() {
+            *created = long_ago;
+        }
     }
 }
 
@@ -243,16 +335,17 @@ async fn gateway_url(State(shared): State<Arc<Shared>>) -> Json<Value> {
 }
 
 async fn gateway(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(move |socket| session(shared, socket))
+    ws.on_upgrade(move |socket| connection(shared, socket))
 }
 
-/// One gateway connection.
-async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
+/// One gateway connection; it serves a session once the bot identifies or resumes.
+async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
     if socket.send(WsMessage::Text(hello.to_string().into())).await.is_err() {
         return;
     }
+    let mut session_id: Option<String> = None;
     loop {
         tokio::select! {
             frame = socket.recv() => {
@@ -271,32 +364,44 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
                 let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
                 let op = v["op"].as_u64().unwrap_or(u64::MAX);
                 shared.sent.lock().unwrap().push(Sent { op, d: v["d"].clone() });
-                let replies = match op {
-                    1 => vec![json!({"op": 11})],
-                    2 => {
-                        let s = shared.seq.fetch_add(2, Ordering::SeqCst);
-                        vec![
-                            json!({"op": 0, "t": "READY", "s": s + 1, "d": ready(shared.port)}),
-                            json!({"op": 0, "t": "GUILD_CREATE", "s": s + 2, "d": guild()}),
-                        ]
+                let replies = {
+                    let mut sessions = shared.sessions.lock().unwrap();
+                    match op {
+                        1 => vec![json!({"op": 11})],
+                        2 => {
+                            let id = format!("fake-session-{}", sessions.len() + 1);
+                            let session = Session { seq: 2, connection: Some(tx.clone()), ..Session::default() };
+                            sessions.insert(id.clone(), session);
+                            session_id = Some(id.clone());
+                            vec![
+                                json!({"op": 0, "t": "READY", "s": 1, "d": ready(shared.port, &id)}),
+                                json!({"op": 0, "t": "GUILD_CREATE", "s": 2, "d": guild()}),
+                            ]
+                        }
+                        6 => {
+                            let id = v["d"]["session_id"].as_str().unwrap_or_default().to_owned();
+                            let after = v["d"]["seq"].as_u64().unwrap_or(0);
+                            match sessions.get_mut(&id) {
+                                Some(session) => {
+                                    let mut frames: Vec<Value> =
+                                        session.events.iter().filter(|(s, _)| *s > after).map(|(_, f)| f.clone()).collect();
+                                    session.seq += 1;
+                                    frames.push(json!({"op": 0, "t": "RESUMED", "s": session.seq, "d": {}}));
+                                    session.connection = Some(tx.clone());
+                                    session_id = Some(id);
+                                    frames
+                                }
+                                // Invalid session: identify again.
+                                None => vec![json!({"op": 9, "d": false})],
+                            }
+                        }
+                        _ => vec![],
                     }
-                    6 => {
-                        let after = v["d"]["seq"].as_u64().unwrap_or(0);
-                        let mut frames: Vec<Value> = shared.events.lock().unwrap().iter()
-                            .filter(|(s, _)| *s > after).map(|(_, f)| f.clone()).collect();
-                        let s = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                        frames.push(json!({"op": 0, "t": "RESUMED", "s": s, "d": {}}));
-                        frames
-                    }
-                    _ => vec![],
                 };
                 for r in replies {
                     if socket.send(WsMessage::Text(r.to_string().into())).await.is_err() {
                         break;
                     }
-                }
-                if op == 2 || op == 6 {
-                    *shared.connection.lock().unwrap() = Some(tx.clone());
                 }
                 shared.changed.notify_waiters();
             }
@@ -310,28 +415,42 @@ async fn session(shared: Arc<Shared>, mut socket: WebSocket) {
             }
         }
     }
-    let mut connection = shared.connection.lock().unwrap();
-    if connection.as_ref().is_some_and(|c| c.same_channel(&tx)) {
-        *connection = None;
+    if let Some(id) = session_id {
+        if let Some(session) = shared.sessions.lock().unwrap().get_mut(&id) {
+            if session.connection.as_ref().is_some_and(|c| c.same_channel(&tx)) {
+                session.connection = None;
+            }
+        }
     }
-    drop(connection);
     shared.changed.notify_waiters();
 }
 
 /// Every REST call: recorded, validated, answered as Discord would.
 async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body: Bytes) -> Response {
-    let arrived = std::time::Instant::now();
+    let arrived = Instant::now();
     let path = uri.path().strip_prefix("/api/v10").unwrap_or(uri.path()).to_owned();
-    if let ["interactions", id, _, "callback"] = path.trim_start_matches('/').split('/').collect::<Vec<_>>()[..] {
-        if let Ok(id) = id.parse() {
-            shared.callbacks.lock().unwrap().insert(id, arrived);
-        }
-    }
     let body: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
     if shared.validate && !body.is_null() {
         if let Err(problem) = openapi().validate(method.as_str(), &path, &body) {
             shared.violations.lock().unwrap().push(format!("{method} {path}: {problem}\n  body: {body}"));
         }
+    }
+    let stall = {
+        let mut stalls = shared.stalls.lock().unwrap();
+        let found = stalls.iter().position(|f| f.method == method.as_str() && path.ends_with(&f.path_suffix));
+        found.map(|i| stalls.remove(i))
+    };
+    if let Some(stall) = stall {
+        if stall.processed {
+            let _ = answer(&shared, &method, &path, &body, arrived);
+        }
+        shared.requests.lock().unwrap().push(Request {
+            method: method.to_string(),
+            path: path.clone(),
+            body: body.clone(),
+        });
+        shared.changed.notify_waiters();
+        std::future::pending::<()>().await;
     }
     let failure = {
         let mut failures = shared.failures.lock().unwrap();
@@ -339,18 +458,20 @@ async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body:
         found.map(|i| failures.remove(i))
     };
     let response = match failure {
-        None => answer(&shared, &method, &path, &body),
+        None => answer(&shared, &method, &path, &body, arrived),
         Some(f) => {
             if f.processed {
-                let _ = answer(&shared, &method, &path, &body);
+                let _ = answer(&shared, &method, &path, &body, arrived);
             }
             let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = if f.status == 429 {
-                json!({"message": "You are being rate limited.", "retry_after": 0.01, "global": false})
-            } else {
-                json!({"code": 0, "message": "fake Discord: injected failure"})
-            };
-            (status, Json(body)).into_response()
+            match f.status {
+                429 => (
+                    status,
+                    Json(json!({"message": "You are being rate limited.", "retry_after": 0.01, "global": false})),
+                )
+                    .into_response(),
+                _ => error(status, 0, "fake Discord: injected failure"),
+            }
         }
     };
     shared.requests.lock().unwrap().push(Request { method: method.to_string(), path, body });
@@ -358,9 +479,39 @@ async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body:
     response
 }
 
-fn answer(shared: &Shared, method: &Method, path: &str, body: &Value) -> Response {
+fn error(status: StatusCode, code: u64, message: &str) -> Response {
+    (status, Json(json!({"code": code, "message": message}))).into_response()
+}
+
+/// Why a request in `channel` (a channel or thread) is refused, if it is.
+fn refused_in(shared: &Shared, channel: u64, posting: bool) -> Option<Response> {
+    if shared.denied.lock().unwrap().contains(&channel) {
+        return Some(error(StatusCode::FORBIDDEN, 50001, "Missing Access"));
+    }
+    let threads = shared.threads.lock().unwrap();
+    let thread = threads.get(&channel)?;
+    if thread.deleted {
+        return Some(error(StatusCode::NOT_FOUND, 10003, "Unknown Channel"));
+    }
+    if thread.denied_parent(&shared.denied.lock().unwrap()) {
+        return Some(error(StatusCode::FORBIDDEN, 50001, "Missing Access"));
+    }
+    if posting && thread.archived {
+        return Some(error(StatusCode::BAD_REQUEST, 50083, "Thread is archived"));
+    }
+    None
+}
+
+impl Thread {
+    fn denied_parent(&self, denied: &[u64]) -> bool {
+        denied.contains(&self.parent)
+    }
+}
+
+fn answer(shared: &Shared, method: &Method, path: &str, body: &Value, arrived: Instant) -> Response {
     let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let no_content = || StatusCode::NO_CONTENT.into_response();
+    let id = |s: &str| s.parse::<u64>().unwrap_or(0);
     match (method.as_str(), seg.as_slice()) {
         ("PUT", ["applications", app, "guilds", _, "commands"]) | ("PUT", ["applications", app, "commands"]) => {
             let commands: Vec<Value> = body
@@ -380,38 +531,114 @@ fn answer(shared: &Shared, method: &Method, path: &str, body: &Value) -> Respons
                 .collect();
             Json(commands).into_response()
         }
-        ("POST", ["interactions", _, _, "callback"]) => no_content(),
-        ("PUT", ["channels", _, "thread-members", _]) => no_content(),
+        ("POST", ["interactions", interaction, _, "callback"]) => {
+            let mut callbacks = shared.callbacks.lock().unwrap();
+            if callbacks.contains_key(&id(interaction)) {
+                return error(StatusCode::BAD_REQUEST, 40060, "Interaction has already been acknowledged.");
+            }
+            callbacks.insert(id(interaction), arrived);
+            no_content()
+        }
+        ("GET", ["guilds", _, "threads", "active"]) => {
+            let threads = shared.threads.lock().unwrap();
+            let active: Vec<Value> = threads
+                .iter()
+                .filter(|(_, t)| !t.deleted && !t.archived)
+                .map(|(tid, t)| thread(*tid, t.parent, &t.name))
+                .collect();
+            Json(json!({"threads": active, "members": []})).into_response()
+        }
+        ("PUT", ["channels", channel, "thread-members", user]) => {
+            if let Some(refused) = refused_in(shared, id(channel), false) {
+                return refused;
+            }
+            if let Some(t) = shared.threads.lock().unwrap().get_mut(&id(channel)) {
+                if !t.members.contains(&id(user)) {
+                    t.members.push(id(user));
+                }
+            }
+            no_content()
+        }
+        ("DELETE", ["channels", channel, "thread-members", user]) => {
+            if let Some(refused) = refused_in(shared, id(channel), false) {
+                return refused;
+            }
+            let mut threads = shared.threads.lock().unwrap();
+            match threads.get_mut(&id(channel)) {
+                Some(t) if t.members.contains(&id(user)) => {
+                    t.members.retain(|m| *m != id(user));
+                    no_content()
+                }
+                _ => error(StatusCode::NOT_FOUND, 10007, "Unknown Member"),
+            }
+        }
+        ("PATCH", ["channels", channel]) => {
+            if let Some(refused) = refused_in(shared, id(channel), false) {
+                return refused;
+            }
+            let mut threads = shared.threads.lock().unwrap();
+            let Some(t) = threads.get_mut(&id(channel)) else {
+                return error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+            };
+            if t.locked {
+                return error(StatusCode::FORBIDDEN, 50013, "Missing Permissions");
+            }
+            if let Some(archived) = body["archived"].as_bool() {
+                t.archived = archived;
+            }
+            Json(thread(id(channel), t.parent, &t.name)).into_response()
+        }
         ("POST", ["channels", parent, "threads"]) => {
-            let id = next_id(shared);
-            Json(thread(id, parent.parse().unwrap_or(0), body["name"].as_str().unwrap_or(""))).into_response()
+            if let Some(refused) = refused_in(shared, id(parent), true) {
+                return refused;
+            }
+            let tid = next_id(shared);
+            let name = body["name"].as_str().unwrap_or("").to_owned();
+            shared
+                .threads
+                .lock()
+                .unwrap()
+                .insert(tid, Thread { parent: id(parent), name: name.clone(), ..Thread::default() });
+            Json(thread(tid, id(parent), &name)).into_response()
         }
         ("POST", ["channels", channel, "messages"]) => {
+            if let Some(refused) = refused_in(shared, id(channel), true) {
+                return refused;
+            }
             let nonce = &body["nonce"];
+            let mut messages = shared.messages.lock().unwrap();
             if body["enforce_nonce"] == json!(true) && !nonce.is_null() {
-                let messages = shared.messages.lock().unwrap();
-                let same = messages.values().find(|m| m["channel_id"] == *channel && m["nonce"] == *nonce);
-                if let Some(m) = same {
+                let same = messages.values().find(|(m, created)| {
+                    m["channel_id"] == *channel && m["nonce"] == *nonce && created.elapsed() < NONCE_WINDOW
+                });
+                if let Some((m, _)) = same {
                     return Json(m.clone()).into_response();
                 }
             }
-            let id = next_id(shared);
-            let m = message(id, channel.parse().unwrap_or(0), BOT_ID, body);
-            shared.messages.lock().unwrap().insert(id, m.clone());
+            let mid = next_id(shared);
+            let m = message(mid, id(channel), BOT_ID, body);
+            messages.insert(mid, (m.clone(), Instant::now()));
             Json(m).into_response()
         }
-        ("PATCH", ["channels", channel, "messages", id]) => {
-            let id: u64 = id.parse().unwrap_or(0);
-            Json(message(id, channel.parse().unwrap_or(0), BOT_ID, body)).into_response()
+        ("PATCH", ["channels", channel, "messages", mid]) => {
+            if let Some(refused) = refused_in(shared, id(channel), true) {
+                return refused;
+            }
+            let mut messages = shared.messages.lock().unwrap();
+            let Some((m, _)) = messages.get_mut(&id(mid)) else {
+                return error(StatusCode::NOT_FOUND, 10008, "Unknown Message");
+            };
+            for field in ["content", "embeds", "components"] {
+                if let Some(v) = body.get(field) {
+                    m[field] = v.clone();
+                }
+            }
+            Json(m.clone()).into_response()
         }
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) | ("POST", ["webhooks", _, _]) => {
             Json(message(next_id(shared), 0, BOT_ID, body)).into_response()
         }
-        _ => (
-            StatusCode::NOT_FOUND,
-            Json(json!({"code": 0, "message": format!("fake Discord: no route {method} {path}")})),
-        )
-            .into_response(),
+        _ => error(StatusCode::NOT_FOUND, 0, &format!("fake Discord: no route {method} {path}")),
     }
 }
 
@@ -430,13 +657,13 @@ pub fn member(id: u64, name: &str, roles: &[u64]) -> Value {
     })
 }
 
-pub fn ready(port: u16) -> Value {
+pub fn ready(port: u16, session: &str) -> Value {
     json!({
         "v": 10,
         "user": {"id": BOT_ID.to_string(), "username": "priority-line", "discriminator": "0", "avatar": null,
                  "bot": true, "verified": true, "mfa_enabled": false, "flags": 0},
         "guilds": [{"id": GUILD.to_string(), "unavailable": true}],
-        "session_id": "fake-session",
+        "session_id": session,
         "resume_gateway_url": format!("ws://127.0.0.1:{port}/gateway"),
         "shard": [0, 1],
         "application": {"id": APP_ID.to_string(), "flags": 0}

@@ -201,6 +201,8 @@ impl Console {
             is_staff: self.me.staff,
             channel: self.channel,
             language: Some(self.language),
+            // One person at one console: nothing delivers a line twice.
+            event: None,
         };
         let outcome = self.app.handle_input(&inv, &parsed.path, &options).await;
         self.show(outcome)
@@ -324,6 +326,13 @@ impl Console {
         }
         // Within LATER_MAX, so it converts.
         let until = self.app.now() + chrono::Duration::from_std(by).unwrap_or_default();
+        if chrono::Datelike::year(&until) >= crate::domain::calendar::LAST_YEAR {
+            let last = crate::domain::calendar::LAST_YEAR;
+            return Err(match self.language {
+                Language::En => format!(":later cannot go past the year {last}, where the calendars end"),
+                Language::Es => format!(":luego no puede pasar del año {last}, donde acaban los calendarios"),
+            });
+        }
         let mut out = Vec::new();
         while let Ok(Some(next)) = self.app.next_due().await {
             if next > until {
@@ -503,6 +512,30 @@ impl scheduler::Deliver for Collect {
 
 /// Runs the console on standard input until it ends or `:quit`.
 pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    app: App,
+    clock: Arc<ShiftedClock>,
+    start_as: Option<&str>,
+) -> Result<(), String> {
+    // The console is an instance while it runs: what falls due meanwhile is
+    // not "late" (it is shown at the next line).
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let alive = runtime.spawn({
+        let app = app.clone();
+        async move {
+            app.run_instance(async move {
+                let _ = stopped.await;
+            })
+            .await
+        }
+    });
+    let result = console_loop(runtime, app, clock, start_as);
+    let _ = stop.send(());
+    let _ = runtime.block_on(alive);
+    result
+}
+
+fn console_loop(
     runtime: &tokio::runtime::Runtime,
     app: App,
     clock: Arc<ShiftedClock>,

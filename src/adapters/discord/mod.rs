@@ -15,6 +15,8 @@ mod deliver;
 mod render;
 mod retry;
 
+pub use render::markdown;
+
 use std::future::Future;
 use std::num::NonZeroU64;
 use std::sync::Arc;
@@ -30,7 +32,7 @@ use serenity::all::{
 use serenity::gateway::ConnectionStage;
 
 use crate::app::commands::Ack;
-use crate::app::{App, Invocation, Outcome, Refusal, Reply};
+use crate::app::{App, EventId, Invocation, Outcome, Refusal};
 use crate::config::DiscordConfig;
 use crate::domain::customer::{Language, Snowflake};
 use crate::scheduler;
@@ -38,6 +40,9 @@ use crate::scheduler;
 /// How long an interaction waits for the application layer before Discord is
 /// told that an answer is coming (Discord allows three seconds in all).
 pub const DEFER_AFTER: Duration = Duration::from_millis(1500);
+
+/// Discord's error for a second response to an interaction.
+const ALREADY_ACKNOWLEDGED: isize = 40060;
 
 /// Discord's own REST base; anything else is a proxy or a test double.
 const DISCORD: &str = "https://discord.com";
@@ -87,10 +92,15 @@ pub async fn run(
         shards.shutdown_all().await;
     });
     let out = deliver::DiscordOut { http: client.http.clone(), guild: handler_guild };
-    let mut watcher_stopping = stopping;
-    let watcher = tokio::spawn(scheduler::run(app, out, async move {
-        let _ = watcher_stopping.wait_for(|s| *s).await;
-    }));
+    let until_stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let instance = app.clone();
+    let alive = tokio::spawn({
+        let stopping = until_stopped(stopping.clone());
+        async move { instance.run_instance(stopping).await }
+    });
+    let watcher = tokio::spawn(scheduler::run(app, out, until_stopped(stopping)));
     let ended = client.start().await.context("the Discord gateway connection ended");
     // Let a delivery in progress finish and be recorded, rather than leave
     // its claim to run out.
@@ -98,6 +108,7 @@ pub async fn run(
     if tokio::time::timeout(std::time::Duration::from_secs(15), watcher).await.is_err() {
         tracing::warn!("the scheduler did not stop within 15 s; its claims will be taken again");
     }
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), alive).await;
     ended
 }
 
@@ -152,6 +163,7 @@ impl EventHandler for Handler {
             is_staff,
             channel: Snowflake(message.channel_id.get()),
             language: None,
+            event: Some(EventId::Message(message.id.get())),
         };
         if let Some(outcome) = self.app.thread_message(&inv).await {
             tracing::info!(user = %inv.user, reply = ?outcome.reply, "first staff message in the thread acknowledged its ticket");
@@ -160,90 +172,124 @@ impl EventHandler for Handler {
 }
 
 impl Handler {
-    fn invocation(&self, user: &User, member: Option<&Member>, channel: ChannelId, locale: &str) -> Invocation {
+    fn invocation(
+        &self,
+        id: InteractionId,
+        user: &User,
+        member: Option<&Member>,
+        channel: ChannelId,
+        locale: &str,
+    ) -> Invocation {
         Invocation {
             user: Snowflake(user.id.get()),
             is_staff: member.is_some_and(|m| m.roles.contains(&self.staff_role)),
             channel: Snowflake(channel.get()),
             language: Some(if locale.starts_with("es") { Language::Es } else { Language::En }),
+            event: Some(EventId::Interaction(id.get())),
         }
     }
 
     async fn command(&self, ctx: &Context, c: CommandInteraction) {
-        let inv = self.invocation(&c.user, c.member.as_deref(), c.channel_id, &c.locale);
-        let (path, options) = commands::invoked(&c.data.name, &c.data.options);
+        let inv = self.invocation(c.id, &c.user, c.member.as_deref(), c.channel_id, &c.locale);
+        let (path, options) = typed_input(&c.data);
         let work = self.app.handle_input(&inv, &path, &options);
         self.answer(ctx, c.id, &c.token, work).await;
     }
 
     async fn button(&self, ctx: &Context, c: ComponentInteraction) {
-        let inv = self.invocation(&c.user, c.member.as_ref(), c.channel_id, &c.locale);
+        let inv = self.invocation(c.id, &c.user, c.member.as_ref(), c.channel_id, &c.locale);
         let work = async {
             match render::ack_button_ticket(&c.data.custom_id) {
                 // The card lives in the ticket's thread, so /ack there is this ticket's.
                 Some(_) => self.app.handle(&inv, Ack::default().into()).await,
-                None => refused(&inv, Refusal::UnknownButton),
+                None => self.app.refuse_once(&inv, Refusal::UnknownButton).await,
             }
         };
         self.answer(ctx, c.id, &c.token, work).await;
     }
 
     async fn autocomplete(&self, ctx: &Context, c: CommandInteraction) {
-        let inv = self.invocation(&c.user, c.member.as_deref(), c.channel_id, &c.locale);
+        let inv = self.invocation(c.id, &c.user, c.member.as_deref(), c.channel_id, &c.locale);
         let typed = c.data.autocomplete().map(|a| a.value.to_owned()).unwrap_or_default();
-        let choices = self
-            .app
-            .ticket_numbers(&inv, &typed)
-            .await
-            .into_iter()
-            .fold(CreateAutocompleteResponse::new(), |r, n| r.add_string_choice(n.clone(), n));
+        // Another instance answers it.
+        let Some(numbers) = self.app.ticket_numbers(&inv, &typed).await else { return };
+        let choices =
+            numbers.into_iter().fold(CreateAutocompleteResponse::new(), |r, n| r.add_string_choice(n.clone(), n));
         if let Err(e) = c.create_response(&ctx.http, CreateInteractionResponse::Autocomplete(choices)).await {
             tracing::warn!(error = %e, "autocomplete answer failed");
         }
     }
 
     /// Replies to an interaction with the outcome of `work`, deferring first
-    /// if it is slow, then carries out the effects.
+    /// if it is slow. An outcome another instance took is not replied to.
     async fn answer(&self, ctx: &Context, id: InteractionId, token: &str, work: impl Future<Output = Outcome>) {
         let arrived = std::time::Instant::now();
         tokio::pin!(work);
         let outcome = tokio::select! {
             outcome = &mut work => {
-                let reply = CreateInteractionResponse::Message(reply_message(&outcome));
-                let sent = retry::with_retries("interaction reply", || ctx.http.create_interaction_response(id, token, &reply, vec![])).await;
-                if let Err(e) = sent {
-                    tracing::error!(error = %e, "the interaction reply failed");
-                }
+                self.reply(ctx, id, token, &outcome).await;
                 outcome
             }
             () = tokio::time::sleep(DEFER_AFTER) => {
                 let defer = CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true));
-                let sent = retry::with_retries("interaction defer", || ctx.http.create_interaction_response(id, token, &defer, vec![])).await;
-                if let Err(e) = sent {
-                    tracing::error!(error = %e, "deferring the interaction failed");
+                match retry::with_retries("interaction defer", || ctx.http.create_interaction_response(id, token, &defer, vec![])).await {
+                    Ok(()) => {}
+                    // Another instance answered first; whichever applied the event edits the answer in.
+                    Err(e) if e.code() == Some(ALREADY_ACKNOWLEDGED) => {}
+                    Err(e) => tracing::error!(error = %e, "deferring the interaction failed"),
                 }
                 let outcome = work.await;
-                let mut edit = EditInteractionResponse::new()
-                    .content(render::fit(&render::markdown(&outcome.text())))
-                    .allowed_mentions(render::mentions(&[]));
-                if let Some(card) = outcome.card() {
-                    edit = edit.embed(render::card_embed(card));
-                }
-                let sent = retry::with_retries("deferred answer", || ctx.http.edit_original_interaction_response(token, &edit, vec![])).await;
-                if let Err(e) = sent {
-                    tracing::error!(error = %e, "the deferred interaction answer failed");
+                if !outcome.skipped() {
+                    self.edit_reply(ctx, token, &outcome).await;
                 }
                 outcome
             }
         };
-        self.app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
+        if !outcome.skipped() {
+            self.app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
+        }
         tracing::debug!(reply = ?outcome.reply, "interaction answered");
+    }
+
+    async fn reply(&self, ctx: &Context, id: InteractionId, token: &str, outcome: &Outcome) {
+        if outcome.skipped() {
+            return;
+        }
+        let reply = CreateInteractionResponse::Message(reply_message(outcome));
+        match retry::with_retries("interaction reply", || {
+            ctx.http.create_interaction_response(id, token, &reply, vec![])
+        })
+        .await
+        {
+            Ok(()) => {}
+            // Another instance deferred it while this one worked: the answer goes in as the deferral's edit.
+            Err(e) if e.code() == Some(ALREADY_ACKNOWLEDGED) => self.edit_reply(ctx, token, outcome).await,
+            Err(e) => tracing::error!(error = %e, "the interaction reply failed"),
+        }
+    }
+
+    /// The answer of a deferred interaction.
+    async fn edit_reply(&self, ctx: &Context, token: &str, outcome: &Outcome) {
+        let mut edit = EditInteractionResponse::new()
+            .content(render::fit(&render::markdown(&outcome.text())))
+            .allowed_mentions(render::mentions(&[]));
+        if let Some(card) = outcome.card() {
+            edit = edit.embed(render::card_embed(card));
+        }
+        let sent = retry::with_retries("deferred answer", || {
+            ctx.http.edit_original_interaction_response(token, &edit, vec![])
+        })
+        .await;
+        if let Err(e) = sent {
+            tracing::error!(error = %e, "the deferred interaction answer failed");
+        }
     }
 }
 
-/// A refusal that needs no application work, in the caller's language.
-fn refused(inv: &Invocation, refusal: Refusal) -> Outcome {
-    Outcome { lang: inv.language.unwrap_or_default(), reply: Reply::Refused(refusal) }
+/// The path and named options of an invoked slash command, as the
+/// commands' declarations parse them.
+pub fn typed_input(data: &serenity::all::CommandData) -> (String, Vec<(String, String)>) {
+    commands::invoked(&data.name, &data.options)
 }
 
 /// The interaction's reply: ephemeral, mentioning nobody.

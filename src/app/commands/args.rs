@@ -4,7 +4,7 @@
 
 use crate::domain::customer::Snowflake;
 use crate::domain::sla::Severity;
-use crate::domain::text::{Clean, TextError};
+use crate::domain::text::{quote, Clean, TextError};
 use crate::domain::ticket::TicketNumber;
 
 use super::declare::{Kind, Opt, Spec};
@@ -67,7 +67,7 @@ impl Args {
         let mut matched: Vec<(&'static Opt, String)> = Vec::new();
         for (name, value) in given {
             let option =
-                command.option(name).ok_or_else(|| UsageError::UnknownOption { command, typed: name.clone() })?;
+                command.option(name).ok_or_else(|| UsageError::UnknownOption { command, typed: quote(name, 60) })?;
             let value = match &option.kind {
                 Kind::Choice(choices) => match choices.iter().find(|c| c.is(value.trim())) {
                     Some(c) => c.value.to_owned(),
@@ -175,5 +175,5 @@ impl Args {
 
 fn invalid(command: &'static Spec, option: &'static Opt, value: &str, problem: Problem) -> UsageError {
     // The value is quoted back to its author: cut, and unable to ping.
-    UsageError::Invalid { command, option, value: crate::domain::text::quote(value, 60), problem }
+    UsageError::Invalid { command, option, value: quote(value, 60), problem }
 }

@@ -67,8 +67,8 @@ impl ContactsAdd {
             phone: self.phone.map(Clean::into_string),
         };
         let name = &customer.name;
-        match app.store.add_contact(customer.key.as_str(), &contact, user, app.now(), cx.inv.user).await {
-            Ok(_) => {}
+        match app.store.add_contact(customer.key.as_str(), &contact, (user, app.now(), cx.inv.user), cx.claim()).await {
+            Ok(_) => cx.committed(),
             Err(AddContactError::LimitReached { active }) => {
                 return refuse(Refusal::ContactLimit { customer: name.clone(), active, user })
             }

@@ -1,11 +1,12 @@
 //! `/contacts remove user` (staff): the person is no longer a technical
-//! contact of the customer; their tickets and history stay.
+//! contact of the customer; their tickets and history stay, and they are
+//! taken out of the threads of the customer's tickets that are not closed.
 
 use super::declare::{user, Access, Local, Spec, CONTACTS};
 use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
 use crate::app::msg::{say, Span};
-use crate::app::{refuse, App, AppError, Outcome, Refusal};
+use crate::app::{refuse, App, AppError, Job, Outcome, Refusal};
 use crate::domain::customer::Snowflake;
 use crate::storage::MAX_CONTACTS;
 
@@ -37,9 +38,13 @@ impl ContactsRemove {
     pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let customer = app.customer_here(cx).await?;
         let (name, user) = (&customer.name, self.user);
-        if !app.store.remove_contact(customer.key.as_str(), user, app.now(), cx.inv.user).await? {
+        let now = app.now();
+        let leave = Job::Leave { user }.queued(now).job;
+        if !app.store.remove_contact(customer.key.as_str(), (user, now, cx.inv.user), &leave, cx.claim()).await? {
             return refuse(Refusal::NotAContact { user, customer: name.clone() });
         }
+        cx.committed();
+        app.wake.notify_one();
         let seats = app.store.contacts(customer.key.as_str()).await?.len();
         tracing::info!(customer = %customer.key, contact = %user, "contact removed");
         let who = Span::user(user);

@@ -91,7 +91,7 @@ impl Command {
         let entry = ALL
             .iter()
             .find(|e| e.spec.is(&words))
-            .ok_or_else(|| UsageError::UnknownCommand { typed: words.join(" ") })?;
+            .ok_or_else(|| UsageError::UnknownCommand { typed: crate::domain::text::quote(&words.join(" "), 60) })?;
         (entry.parse)(&Args::new(entry.spec, options)?)
     }
 }

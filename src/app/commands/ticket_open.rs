@@ -95,7 +95,7 @@ impl TicketOpen {
             jobs.push(Job::PhoneReminder);
         }
         let mut outbox: Vec<Queued> = jobs.iter().map(|j| j.queued(now)).collect();
-        outbox.extend(app.schedule(customer, severity, now, due_at)?);
+        outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
         let new = NewTicket {
             customer: customer.key.clone(),
             opened_by: contact.user,
@@ -109,7 +109,8 @@ impl TicketOpen {
             outbox,
         };
         let event = EventKind::Opened { severity: severity.level(), due_at, classified_by };
-        let ticket = app.store.open_ticket(&new, &event).await?;
+        let ticket = app.store.open_ticket(&new, &event, cx.claim()).await?;
+        cx.committed();
         app.wake.notify_one();
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
 

@@ -6,7 +6,7 @@ use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
 use crate::app::msg::say;
 use crate::app::tickets::refused;
-use crate::app::{App, AppError, Job, Outcome};
+use crate::app::{App, AppError, Job, Outcome, Past};
 use crate::domain::ticket::TicketNumber;
 use crate::storage::Reschedule;
 
@@ -38,7 +38,13 @@ impl TicketReopen {
         let (_, calendar) = app.sla(customer)?;
         let (changed, event) = ticket.reopen().map_err(|r| refused(&ticket, calendar, r))?;
         let reschedule = match changed.is_unanswered() {
-            true => Reschedule::Replace(app.schedule(customer, changed.severity, changed.opened_at, changed.due_at)?),
+            true => Reschedule::Replace(app.schedule(
+                customer,
+                changed.severity,
+                (changed.opened_at, changed.due_at),
+                app.now(),
+                Some(Past::Reopened),
+            )?),
             false => Reschedule::Keep,
         };
         app.commit(cx, &changed, event, reschedule, &[Job::Card, Job::Reopened { by: cx.inv.user }]).await?;

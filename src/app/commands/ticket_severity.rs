@@ -7,7 +7,7 @@ use super::{Args, Declared, UsageError};
 use crate::app::access::Cx;
 use crate::app::msg::{say, Span};
 use crate::app::tickets::refused;
-use crate::app::{i18n, when, App, AppError, Job, Outcome};
+use crate::app::{i18n, when, App, AppError, Job, Outcome, Past};
 use crate::domain::sla::Severity;
 use crate::domain::text::Clean;
 use crate::domain::ticket::TicketNumber;
@@ -60,7 +60,13 @@ impl TicketSeverity {
         let (changed, event) =
             ticket.reclassify(level, due_at, reason.clone()).map_err(|r| refused(&ticket, calendar, r))?;
         let reschedule = match changed.is_unanswered() {
-            true => Reschedule::Replace(app.schedule(customer, level, ticket.opened_at, due_at)?),
+            true => Reschedule::Replace(app.schedule(
+                customer,
+                level,
+                (ticket.opened_at, due_at),
+                app.now(),
+                Some(Past::Reclassified),
+            )?),
             false => Reschedule::Keep,
         };
         let note = Job::Reclassified { from: ticket.severity, to: level, by: cx.inv.user, reason };

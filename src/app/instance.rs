@@ -1,0 +1,58 @@
+//! This process as one of the deployment's instances: it says when it
+//! started, that it is still running (every [`App::heartbeat`]) and when it
+//! stopped, so that a notification is marked late only when it fell due
+//! while no instance was running.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::{App, AppError};
+
+impl App {
+    /// This instance's name, in logs, health and metrics.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// The same application, under the instance name `name`.
+    pub fn named(mut self, name: &str) -> App {
+        self.instance = name.into();
+        self
+    }
+
+    /// How often a running instance says so: a quarter of `late_after`, so
+    /// that downtime is known well within it; between 250 ms and 15 s.
+    pub fn heartbeat(&self) -> Duration {
+        (self.config.late_after / 4).clamp(Duration::from_millis(250), Duration::from_secs(15))
+    }
+
+    /// Registers this instance and says that it runs until `shutdown`
+    /// completes, then that it stopped. Failures are logged and tried again
+    /// at the next beat.
+    pub async fn run_instance(&self, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let beat = chrono::Duration::from_std(self.heartbeat()).unwrap_or_default();
+        if let Err(e) = self.store.instance_started(&self.instance, self.now()).await {
+            tracing::warn!(error = %e, "cannot register this instance");
+        }
+        loop {
+            tokio::select! {
+                () = self.sleep_until(self.now() + beat) => {}
+                () = &mut shutdown => break,
+            }
+            if let Err(e) = self.store.instance_seen(&self.instance, self.now()).await {
+                tracing::warn!(error = %e, "cannot record that this instance is running");
+            }
+        }
+        if let Err(e) = self.store.instance_stopped(&self.instance, self.now()).await {
+            tracing::warn!(error = %e, "cannot record that this instance stopped");
+        }
+    }
+
+    /// Whether some instance was running at `t`.
+    pub(super) async fn instance_running_at(&self, t: DateTime<Utc>) -> Result<bool, AppError> {
+        Ok(self.store.instance_running_at(t, 2 * self.heartbeat()).await?)
+    }
+}
