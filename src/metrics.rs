@@ -19,6 +19,12 @@ pub struct SeverityLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InstanceLabels {
+    pub instance: String,
+    pub mode: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OpenLabels {
     pub customer: String,
     pub severity: String,
@@ -44,6 +50,8 @@ pub struct Metrics {
     pub gateway_connected: Gauge,
     /// Events another instance took (each event takes effect once).
     pub events_skipped: Counter,
+    /// 1, labelled with this instance's name and mode.
+    pub instance: Family<InstanceLabels, Gauge>,
     /// Whether this process runs a gateway connection at all (the console does not).
     pub gateway_expected: AtomicBool,
 }
@@ -108,6 +116,12 @@ impl Metrics {
             "Discord events this instance left alone because another instance (or an earlier delivery) took them",
             events_skipped.clone(),
         );
+        let instance = Family::<InstanceLabels, Gauge>::default();
+        registry.register(
+            "instance",
+            "This instance: its name and how interactions reach it (gateway or http)",
+            instance.clone(),
+        );
         let gateway_connected = Gauge::default();
         registry.register("gateway_connected", "1 while the Discord gateway session is up", gateway_connected.clone());
         Metrics {
@@ -122,6 +136,7 @@ impl Metrics {
             interaction_seconds,
             gateway_connected,
             events_skipped,
+            instance,
             gateway_expected: AtomicBool::new(false),
         }
     }
@@ -132,6 +147,12 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+
+    /// Names this instance in the metrics.
+    pub fn describe(&self, instance: &str, mode: &str) {
+        self.instance.clear();
+        self.instance.get_or_create(&InstanceLabels { instance: instance.into(), mode: mode.into() }).set(1);
     }
 
     pub fn gateway_up(&self) -> bool {

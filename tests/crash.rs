@@ -11,35 +11,16 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use support::process::{self, kill, slash, start};
 
-const ACME_CHANNEL: u64 = 310000000000000001;
 const ESCALATION_CHANNEL: u64 = 310000000000000009;
 const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;
-
-fn start(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_priority-line"))
-        .arg("run")
-        .arg("--config")
-        .arg(config)
-        .env("DISCORD_TOKEN", "fake-token")
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-fn kill(child: &mut Child, signal: &str) {
-    let _ = Command::new("kill").args([signal, &child.id().to_string()]).status();
-    let _ = child.wait();
-}
 
 /// SIGKILL, `down` milliseconds without a bot, and a new process.
 async fn restart(bot: &mut Child, config: &Path, down: u64) {
@@ -51,27 +32,11 @@ async fn restart(bot: &mut Child, config: &Path, down: u64) {
 /// The example configuration pointed at the fake and at `storage`, with a
 /// 10-second L1 target for the premium plan and 1 s as the lateness threshold.
 fn write_config(fake: &FakeDiscord, dir: &Path, storage: &str) -> PathBuf {
-    let example = std::fs::read_to_string("config/example.toml").unwrap();
-    let config = example
-        .replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base()))
-        .replace("url = \"sqlite://data/priority-line.db\"", &format!("url = \"{storage}\""))
-        .replace("listen = \"127.0.0.1:9184\"", "listen = \"127.0.0.1:0\"")
-        .replacen("1 = { response = \"30m\", clock = \"24x7\" }", "1 = { response = \"10s\", clock = \"24x7\" }", 1)
-        .replace("late_after = \"1m\"", "late_after = \"1s\"");
-    let changed = config.contains("\"10s\"")
-        && config.contains("late_after = \"1s\"")
-        && config.contains(storage)
-        && config.contains(&fake.api_base());
-    assert!(changed, "the example's lines moved: update this test");
-    let path = dir.join("bot.toml");
-    std::fs::write(&path, config).unwrap();
-    path
-}
-
-async fn slash(fake: &FakeDiscord, member: Value, name: &str, options: Value) -> Value {
-    let id = fake.next_id();
-    fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, member, "en-US", name, options));
-    fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await.body
+    let edits = [
+        ("1 = { response = \"30m\", clock = \"24x7\" }", "1 = { response = \"10s\", clock = \"24x7\" }"),
+        ("late_after = \"1m\"", "late_after = \"1s\""),
+    ];
+    process::write_config(fake, dir, storage, &edits)
 }
 
 /// Registers Alice and has her open an L1; returns the ticket's thread.

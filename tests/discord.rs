@@ -359,6 +359,7 @@ fn the_fakes_payloads_are_what_serenity_reads() {
     use serenity::all::{Guild, GuildChannel, Interaction, Message, Ready};
     let member = fake::member(ALICE, "alice", &[]);
     serde_json::from_value::<Ready>(fake::ready(1, "fake-session-1")).expect("READY");
+    serde_json::from_value::<serenity::all::CurrentApplicationInfo>(fake::application()).expect("the application");
     serde_json::from_value::<Guild>(fake::guild()).expect("GUILD_CREATE");
     serde_json::from_value::<GuildChannel>(fake::thread(7, ACME_CHANNEL, "ACME-1")).expect("a thread");
     let message = fake::message(8, 7, fake::BOT_ID, &json!({"content": "hi"}));
@@ -485,6 +486,7 @@ async fn the_binary_serves_and_shuts_down_cleanly_on_sigterm() {
         .arg(&path)
         .env("DISCORD_TOKEN", "fake-token")
         .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("PRIORITY_LINE_INSTANCE", "bot-a")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -513,7 +515,39 @@ async fn the_binary_serves_and_shuts_down_cleanly_on_sigterm() {
     assert!(status.success(), "exit {status}: {logs}");
     assert!(logs.contains("shutting down"), "{logs}");
     assert!(!logs.contains("fake-token"), "the token never reaches the logs: {logs}");
+    assert!(!logs.contains('\u{1b}'), "no ANSI colours where standard error is not a terminal: {logs}");
+    assert!(logs.lines().all(|l| l.contains(" bot-a ")), "every line names the instance: {logs}");
     fake.assert_valid();
+}
+
+/// Logs for a collector: one JSON object a line, each naming the instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_name_the_instance_on_every_line() {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path =
+        support::process::write_config(&fake, dir.path(), &format!("sqlite://{}/bot.db", dir.path().display()), &[]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .env("DISCORD_TOKEN", "fake-token")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("PRIORITY_LINE_LOG_FORMAT", "json")
+        .env("PRIORITY_LINE_INSTANCE", "bot-json")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    fake.connected(1).await;
+    fake.request("PUT", "/commands", 1).await;
+    support::process::kill(&mut child, "-TERM");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    let lines: Vec<Value> =
+        logs.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(lines.len() >= 3, "{logs}");
+    assert!(lines.iter().all(|l| l["instance"] == "bot-json" && l["level"].is_string()), "{logs}");
+    assert!(lines.iter().any(|l| l["message"] == "slash commands registered"), "{logs}");
 }
 
 #[test]

@@ -62,10 +62,12 @@ async fn metrics_and_health_over_http() {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(priority_line::adapters::http::serve(listener, app.clone(), std::future::pending()));
+    let server =
+        tokio::spawn(priority_line::adapters::http::serve(listener, app.clone(), None, std::future::pending()));
 
     let (status, body) = get(addr, "/metrics").await;
     assert_eq!(status, "HTTP/1.1 200 OK");
+    let info = format!("priority_line_instance{{instance=\"{}\",mode=\"gateway\"}} 1", app.instance());
     for line in [
         "priority_line_open_tickets{customer=\"ACME\",severity=\"1\"} 1",
         "priority_line_open_tickets{customer=\"ACME\",severity=\"2\"} 1",
@@ -77,13 +79,21 @@ async fn metrics_and_health_over_http() {
         "priority_line_notifications_failed_total 0",
         "priority_line_notification_lag_seconds_count 8",
         "priority_line_gateway_connected 0",
+        "priority_line_events_skipped_total 0",
+        info.as_str(),
     ] {
         assert!(body.lines().any(|l| l == line), "missing {line:?} in:\n{body}");
     }
 
     let (status, body) = get(addr, "/healthz").await;
     assert_eq!(status, "HTTP/1.1 200 OK", "no gateway expected here: {body}");
-    assert!(body.contains("\"database\":\"ok\""), "{body}");
+    assert!(body.contains("\"database\":\"ok\"") && body.contains("\"gateway\":\"not used\""), "{body}");
+    let named = format!("\"instance\":\"{}\"", app.instance());
+    assert!(body.contains(&named) && body.contains("\"mode\":\"gateway\""), "{body}");
+    assert!(
+        body.contains(&format!("\"instance\":\"{}\"", app.instance())) && body.contains("\"mode\":\"gateway\""),
+        "{body}"
+    );
     // A bot whose gateway is down is unhealthy.
     app.metrics().gateway_expected.store(true, std::sync::atomic::Ordering::Relaxed);
     let (status, body) = get(addr, "/healthz").await;

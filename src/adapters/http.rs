@@ -1,7 +1,8 @@
 //! The operators' HTTP endpoints (`[http].listen`): `GET /metrics` in the
 //! Prometheus text format and `GET /healthz`, which answers 200 when the
-//! database answers and (for the bot) the gateway session is up, else 503
-//! with what is wrong.
+//! database answers and (for a bot that keeps one) the gateway session is
+//! up, else 503 with what is wrong; both name the instance and its mode.
+//! The Discord adapter adds `POST /interactions` in HTTP mode.
 
 use std::future::Future;
 
@@ -15,16 +16,23 @@ use serde_json::json;
 use crate::app::App;
 
 pub fn router(app: App) -> Router {
+    app.metrics().describe(app.instance(), app.mode());
     Router::new().route("/metrics", get(metrics)).route("/healthz", get(healthz)).with_state(app)
 }
 
-/// Serves until `shutdown` completes.
+/// Serves the operators' endpoints, and `more` routes beside them, until
+/// `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
+    more: Option<Router>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    let router = match more {
+        Some(more) => router(app).merge(more),
+        None => router(app),
+    };
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }
 
 async fn metrics(State(app): State<App>) -> Response {
@@ -43,6 +51,17 @@ async fn healthz(State(app): State<App>) -> Response {
     let gateway = if app.metrics().gateway_up() { "ok" } else { "disconnected" };
     let healthy = database == "ok" && gateway == "ok";
     let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = json!({"status": if healthy { "ok" } else { "unhealthy" }, "database": database, "gateway": gateway});
+    let gateway = match app.metrics().gateway_expected.load(std::sync::atomic::Ordering::Relaxed) {
+        true => gateway,
+        false => "not used",
+    };
+    let body = json!({
+        "status": if healthy { "ok" } else { "unhealthy" },
+        "instance": app.instance(),
+        "mode": app.mode(),
+        "database": database,
+        "gateway": gateway,
+        "events_skipped": app.metrics().events_skipped.get(),
+    });
     (status, Json(body)).into_response()
 }

@@ -16,6 +16,16 @@ impl App {
         &self.instance
     }
 
+    /// How Discord's interactions reach this instance: `"gateway"` or
+    /// `"http"`; `"console"` where no Discord is configured.
+    pub fn mode(&self) -> &'static str {
+        match self.config.discord.as_ref().map(|d| &d.interactions) {
+            Some(crate::config::Interactions::Gateway) => "gateway",
+            Some(crate::config::Interactions::Http { .. }) => "http",
+            None => "console",
+        }
+    }
+
     /// The same application, under the instance name `name`.
     pub fn named(mut self, name: &str) -> App {
         self.instance = name.into();

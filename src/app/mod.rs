@@ -314,6 +314,17 @@ impl App {
         customer.and_then(|c| self.config.calendar(&c.calendar).ok()).map(|c| c.zone())
     }
 
+    /// Keeps the reply given to a claimed event, for a retried delivery of it.
+    pub async fn remember_reply(&self, event: &str, reply: &str) -> Result<(), StorageError> {
+        self.store.remember_reply(event, reply).await
+    }
+
+    /// The reply kept for a claimed event: `None` if unclaimed, `Some(None)`
+    /// while the instance that claimed it has not answered yet.
+    pub async fn claimed_reply(&self, event: &str) -> Result<Option<Option<String>>, StorageError> {
+        self.store.claimed_reply(event).await
+    }
+
     /// Whether the database answers (for health checks).
     pub async fn storage_health(&self) -> Result<(), StorageError> {
         self.store.ping().await

@@ -37,6 +37,7 @@ pub struct Config {
     pub escalation: BTreeMap<String, Policy>,
     /// A notification sent later than this after its due instant is marked late.
     pub late_after: std::time::Duration,
+    pub log_format: LogFormat,
 }
 
 /// Someone the console can act as (`:as NAME`).
@@ -78,6 +79,40 @@ pub struct DiscordConfig {
     /// A post that keeps failing for this long is given up: said in the
     /// support or escalation channel instead, and marked failed.
     pub give_up_after: std::time::Duration,
+    /// How interactions arrive.
+    pub interactions: Interactions,
+}
+
+/// How Discord delivers interactions to the bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interactions {
+    /// Over the gateway, to every instance's session (`"gateway"`).
+    Gateway,
+    /// Posted once to `POST /interactions` on `[http].listen` (`"http"`),
+    /// signed with the application's Ed25519 key.
+    Http { public_key: [u8; 32] },
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Lines for people (ANSI colours only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<LogFormat, String> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("\"{other}\" is not a log format: write \"text\" or \"json\"")),
+        }
+    }
 }
 
 /// A delivery that keeps failing is given up after this long.
@@ -261,9 +296,14 @@ impl Validator {
                 .unwrap_or(DEFAULT_LATE_AFTER),
             None => DEFAULT_LATE_AFTER,
         };
+        let log_format = match &raw.log.format {
+            Some(f) => self.parsed("log.format", f.parse()).unwrap_or_default(),
+            None => LogFormat::default(),
+        };
         Config {
             escalation,
             late_after,
+            log_format,
             source: path.to_owned(),
             calendars,
             plans,
@@ -470,6 +510,7 @@ impl Validator {
             },
             ack_by_first_message: raw.ack_by_first_message,
             give_up_after,
+            interactions: self.interactions(raw)?,
         })
     }
 
@@ -496,6 +537,29 @@ impl Validator {
                 );
             }
             seen.push((key, c.support_channel.clone()));
+        }
+    }
+
+    /// `[discord].interactions` and, for `"http"`, a valid Ed25519 `public_key`.
+    fn interactions(&mut self, raw: &raw::RawDiscord) -> Option<Interactions> {
+        let key = raw.public_key.as_deref().map(|k| self.parsed("discord.public_key", public_key(k)));
+        match raw.interactions.as_str() {
+            "gateway" => Some(Interactions::Gateway),
+            "http" => match key {
+                Some(public_key) => Some(Interactions::Http { public_key: public_key? }),
+                None => {
+                    self.problem(
+                        "discord.public_key",
+                        "interactions = \"http\" needs the application's public key (General Information in the \
+                         Developer Portal: 64 hex digits)",
+                    );
+                    None
+                }
+            },
+            other => {
+                self.problem("discord.interactions", format!("\"{other}\" is not \"gateway\" or \"http\""));
+                None
+            }
         }
     }
 
@@ -558,6 +622,22 @@ impl Validator {
         }
         out
     }
+}
+
+/// An application's Ed25519 public key, as the Developer Portal shows it.
+fn public_key(hex: &str) -> Result<[u8; 32], String> {
+    let bad = || format!("\"{hex}\" is not a public key: the Developer Portal shows 64 hex digits");
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    // The key must be a point of the curve, as the endpoint's verifier needs.
+    serenity::interactions_endpoint::Verifier::try_new(key)
+        .map(|_| key)
+        .map_err(|e| format!("\"{hex}\" is not a valid Ed25519 public key ({e})"))
 }
 
 /// Whether a database URL carries a password: in its authority

@@ -26,6 +26,14 @@ pub struct RawConfig {
     pub console: RawConsole,
     #[serde(default)]
     pub escalation: RawEscalation,
+    #[serde(default)]
+    pub log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,6 +199,13 @@ pub struct RawDiscord {
     #[serde(default = "yes")]
     pub ack_by_first_message: bool,
     pub give_up_after: Option<String>,
+    #[serde(default = "default_interactions")]
+    pub interactions: String,
+    pub public_key: Option<String>,
+}
+
+fn default_interactions() -> String {
+    "gateway".into()
 }
 
 fn default_commands() -> String {

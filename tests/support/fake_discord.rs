@@ -539,6 +539,7 @@ fn answer(shared: &Shared, method: &Method, path: &str, body: &Value, arrived: I
             callbacks.insert(id(interaction), arrived);
             no_content()
         }
+        ("GET", ["oauth2", "applications", "@me"]) => Json(application()).into_response(),
         ("GET", ["guilds", _, "threads", "active"]) => {
             let threads = shared.threads.lock().unwrap();
             let active: Vec<Value> = threads
@@ -646,6 +647,14 @@ fn answer(shared: &Shared, method: &Method, path: &str, body: &Value, arrived: I
 
 pub fn user(id: u64, name: &str) -> Value {
     json!({"id": id.to_string(), "username": name, "discriminator": "0", "global_name": name, "avatar": null})
+}
+
+/// The application, as `GET /oauth2/applications/@me` returns it.
+pub fn application() -> Value {
+    json!({
+        "id": APP_ID.to_string(), "name": "priority-line", "icon": null, "description": "", "bot_public": false,
+        "bot_require_code_grant": false, "owner": null, "verify_key": "", "team": null, "flags": 0
+    })
 }
 
 pub fn member(id: u64, name: &str, roles: &[u64]) -> Value {

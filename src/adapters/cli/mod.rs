@@ -3,6 +3,7 @@
 //! Exit status: 0 success; 1 the command ran but some input was bad (a bulk
 //! `sla due` line); 2 the command could not run (bad arguments or configuration).
 
+mod logs;
 mod sla;
 
 use std::io::Write;
@@ -109,14 +110,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// Logs go to standard error; `RUST_LOG` overrides the default level.
 fn init_logs(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    logs::init(default, crate::config::LogFormat::Text, &logs::instance_name());
 }
 
 fn run_bot(path: &std::path::Path) -> Result<(), Failure> {
-    init_logs("info,serenity=warn");
     let config = std::sync::Arc::new(Config::load(path)?);
+    let instance = logs::instance_name();
+    logs::init("info,serenity=warn", config.log_format, &instance);
     let Some(discord) = config.discord.clone() else {
         return Err(Failure::Usage(format!("{}: has no [discord] table; the bot needs one to run", path.display())));
     };
@@ -129,7 +129,12 @@ fn run_bot(path: &std::path::Path) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::Usage(format!("cannot open the storage: {e}")))?;
         tracing::info!(backend = ?store.backend(), "storage ready");
-        let app = crate::app::App::new(config.clone(), store.clone(), std::sync::Arc::new(crate::app::SystemClock));
+        let app = crate::app::App::new(config.clone(), store.clone(), std::sync::Arc::new(crate::app::SystemClock))
+            .named(&instance);
+        let bot = crate::adapters::discord::Bot::new(app.clone(), &discord, &token)
+            .map_err(|e| Failure::Usage(format!("{e:#}")))?;
+        let routes = bot.routes().map_err(|e| Failure::Usage(format!("{e:#}")))?;
+        tracing::info!(mode = app.mode(), gateway = bot.uses_gateway(), "starting");
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;
@@ -143,9 +148,13 @@ fn run_bot(path: &std::path::Path) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::Usage(format!("cannot listen on {listen} ([http].listen): {e}")))?;
         let bound = listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string());
-        tracing::info!(address = %bound, "metrics at /metrics, health at /healthz");
-        let http = tokio::spawn(crate::adapters::http::serve(listener, app.clone(), until_stopped(stopping.clone())));
-        let result = crate::adapters::discord::run(app, &discord, &token, until_stopped(stopping)).await;
+        match routes.is_some() {
+            true => tracing::info!(address = %bound, "interactions at POST /interactions, metrics at /metrics, health at /healthz"),
+            false => tracing::info!(address = %bound, "metrics at /metrics, health at /healthz"),
+        }
+        let serving = crate::adapters::http::serve(listener, app.clone(), routes, until_stopped(stopping.clone()));
+        let http = tokio::spawn(serving);
+        let result = bot.run(until_stopped(stopping)).await;
         http.abort();
         store.close().await;
         result.map_err(|e| Failure::Usage(format!("{e:#}")))

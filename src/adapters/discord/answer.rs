@@ -1,0 +1,136 @@
+//! What an interaction is answered with, however it arrived (the gateway or
+//! the HTTP endpoint): a slash command, a button or an autocomplete request
+//! becomes an [`Invocation`] for the application layer, and its outcome the
+//! interaction's response.
+
+use serenity::all::{
+    ChannelId, CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
+    EditInteractionResponse, Interaction, InteractionId, Member, RoleId, User,
+};
+
+use super::{render, typed_input};
+use crate::app::commands::Ack;
+use crate::app::{App, EventId, Invocation, Outcome, Refusal};
+use crate::domain::customer::{Language, Snowflake};
+
+/// What an interaction gets.
+#[derive(Debug)]
+pub enum Answer {
+    /// A reply (the command's outcome).
+    Reply(Outcome),
+    /// Autocomplete choices.
+    Choices(Vec<String>),
+    /// Nothing from this instance: another took the event, or there is
+    /// nothing to answer (an interaction kind the bot does not use).
+    Nothing,
+}
+
+impl Answer {
+    /// The interaction response, unless there is none to give.
+    pub fn response(&self) -> Option<CreateInteractionResponse> {
+        match self {
+            Answer::Reply(outcome) if !outcome.skipped() => {
+                Some(CreateInteractionResponse::Message(reply_message(outcome)))
+            }
+            Answer::Choices(numbers) => Some(CreateInteractionResponse::Autocomplete(
+                numbers.iter().fold(CreateAutocompleteResponse::new(), |r, n| r.add_string_choice(n, n)),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The answer as the edit of a deferred response, if it has one.
+    pub fn edit(&self) -> Option<EditInteractionResponse> {
+        let Answer::Reply(outcome) = self else { return None };
+        if outcome.skipped() {
+            return None;
+        }
+        let edit = EditInteractionResponse::new()
+            .content(render::fit(&render::markdown(&outcome.text())))
+            .allowed_mentions(render::mentions(&[]));
+        Some(match outcome.card() {
+            Some(card) => edit.embed(render::card_embed(card)),
+            None => edit,
+        })
+    }
+}
+
+/// The ephemeral "thinking…" response of a slow interaction.
+pub fn deferral() -> CreateInteractionResponse {
+    CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(true))
+}
+
+/// Turns interactions into invocations of the application layer.
+#[derive(Clone)]
+pub struct Answerer {
+    pub app: App,
+    pub staff_role: RoleId,
+}
+
+impl Answerer {
+    /// The interaction's id and token, and what to answer it with.
+    pub async fn answer(&self, interaction: &Interaction) -> Answer {
+        match interaction {
+            Interaction::Command(c) => {
+                let inv = self.invocation(c.id, &c.user, c.member.as_deref(), c.channel_id, &c.locale);
+                let (path, options) = typed_input(&c.data);
+                Answer::Reply(self.app.handle_input(&inv, &path, &options).await)
+            }
+            Interaction::Component(c) => {
+                let inv = self.invocation(c.id, &c.user, c.member.as_ref(), c.channel_id, &c.locale);
+                Answer::Reply(match render::ack_button_ticket(&c.data.custom_id) {
+                    // The card lives in the ticket's thread, so /ack there is this ticket's.
+                    Some(_) => self.app.handle(&inv, Ack::default().into()).await,
+                    None => self.app.refuse_once(&inv, Refusal::UnknownButton).await,
+                })
+            }
+            Interaction::Autocomplete(c) => {
+                let inv = self.invocation(c.id, &c.user, c.member.as_deref(), c.channel_id, &c.locale);
+                let typed = c.data.autocomplete().map(|a| a.value.to_owned()).unwrap_or_default();
+                match self.app.ticket_numbers(&inv, &typed).await {
+                    Some(numbers) => Answer::Choices(numbers),
+                    None => Answer::Nothing,
+                }
+            }
+            _ => Answer::Nothing,
+        }
+    }
+
+    fn invocation(
+        &self,
+        id: InteractionId,
+        user: &User,
+        member: Option<&Member>,
+        channel: ChannelId,
+        locale: &str,
+    ) -> Invocation {
+        Invocation {
+            user: Snowflake(user.id.get()),
+            is_staff: member.is_some_and(|m| m.roles.contains(&self.staff_role)),
+            channel: Snowflake(channel.get()),
+            language: Some(if locale.starts_with("es") { Language::Es } else { Language::En }),
+            event: Some(EventId::Interaction(id.get())),
+        }
+    }
+}
+
+/// The id and token of an interaction the bot answers.
+pub fn identity(interaction: &Interaction) -> Option<(InteractionId, &str)> {
+    match interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => Some((c.id, &c.token)),
+        Interaction::Component(c) => Some((c.id, &c.token)),
+        _ => None,
+    }
+}
+
+/// The interaction's reply: ephemeral, mentioning nobody.
+fn reply_message(outcome: &Outcome) -> CreateInteractionResponseMessage {
+    let message = CreateInteractionResponseMessage::new()
+        .content(render::fit(&render::markdown(&outcome.text())))
+        .ephemeral(true)
+        .allowed_mentions(render::mentions(&[]));
+    match outcome.card() {
+        Some(card) => message.embed(render::card_embed(card)),
+        None => message,
+    }
+}

@@ -1,0 +1,189 @@
+//! The Interactions Endpoint URL: `POST /interactions`, for
+//! `[discord].interactions = "http"`. Discord posts each interaction once,
+//! signed with the application's Ed25519 key over the timestamp and body; a
+//! missing or bad signature gets 401 (Discord checks that it does when the
+//! URL is saved). `PING` gets `PONG`. A command is answered in the HTTP
+//! response, or, if the application layer is slow, deferred within
+//! Discord's three seconds and completed over REST. Any number of instances
+//! can serve it behind a load balancer: they keep no state of their own, and
+//! an interaction delivered twice (a retrying balancer) takes effect once
+//! and is answered with the first answer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use serenity::all::Interaction;
+use serenity::http::Http;
+use serenity::interactions_endpoint::Verifier;
+
+use super::answer::{deferral, identity, Answer, Answerer};
+use super::retry::with_retries;
+use super::DEFER_AFTER;
+use crate::app::EventId;
+
+/// The largest body accepted. Discord's interactions are a few kilobytes,
+/// their resolved users and messages included.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// How long an instance that got an interaction another instance applied
+/// waits for that instance's answer before deferring it.
+const FIRST_ANSWER_WAIT: Duration = Duration::from_millis(1000);
+/// … and then, deferred, before saying it is being handled.
+const FIRST_ANSWER_PATIENCE: Duration = Duration::from_secs(30);
+
+struct Endpoint {
+    answerer: Answerer,
+    http: Arc<Http>,
+    verifier: Verifier,
+}
+
+/// `POST /interactions`, verified with the application's public key.
+pub fn router(answerer: Answerer, http: Arc<Http>, public_key: [u8; 32]) -> anyhow::Result<Router> {
+    let verifier = Verifier::try_new(public_key).map_err(|e| anyhow::anyhow!("discord.public_key: {e}"))?;
+    let endpoint = Arc::new(Endpoint { answerer, http, verifier });
+    Ok(Router::new()
+        .route("/interactions", post(interactions))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(endpoint))
+}
+
+async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(signature), Some(timestamp)) = (header("x-signature-ed25519"), header("x-signature-timestamp")) else {
+        return (StatusCode::UNAUTHORIZED, "missing signature headers").into_response();
+    };
+    if endpoint.verifier.verify(signature, timestamp, &body).is_err() {
+        tracing::warn!("an interaction with a bad signature was refused");
+        return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    }
+    let interaction: Interaction = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::warn!(error = %e, "a signed interaction this bot cannot read");
+            return (StatusCode::BAD_REQUEST, "unreadable interaction").into_response();
+        }
+    };
+    if let Interaction::Ping(_) = interaction {
+        return Json(json!({"type": 1})).into_response();
+    }
+    let Some((id, token)) = identity(&interaction) else {
+        return (StatusCode::BAD_REQUEST, "an interaction kind this bot does not use").into_response();
+    };
+    let (id, token) = (id, token.to_owned());
+    let event = EventId::Interaction(id.get()).key();
+    let mut answering = {
+        let endpoint = endpoint.clone();
+        tokio::spawn(async move { endpoint.answerer.answer(&interaction).await })
+    };
+    let app = &endpoint.answerer.app;
+    let arrived = std::time::Instant::now();
+    let answer = tokio::select! {
+        answered = &mut answering => answered,
+        () = tokio::time::sleep(DEFER_AFTER) => {
+            // Slow: "thinking…" now, the answer as the deferral's edit.
+            let endpoint = endpoint.clone();
+            tokio::spawn(async move {
+                if let Ok(answer) = answering.await {
+                    endpoint.complete(&token, &event, &answer).await;
+                }
+            });
+            return Json(deferral()).into_response();
+        }
+    };
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "answering an interaction failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    match answer.response() {
+        Some(response) => {
+            let body = serde_json::to_value(&response).unwrap_or(Value::Null);
+            // A retried delivery of this interaction is answered the same.
+            if let Err(e) = app.remember_reply(&event, &body.to_string()).await {
+                tracing::warn!(error = %e, "cannot keep the interaction's answer");
+            }
+            app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
+            Json(body).into_response()
+        }
+        None => endpoint.first_answer(&event, token).await,
+    }
+}
+
+impl Endpoint {
+    /// Completes a deferred interaction with its answer.
+    async fn complete(&self, token: &str, event: &str, answer: &Answer) {
+        let app = &self.answerer.app;
+        let Some(edit) = answer.edit() else {
+            // Another instance applied it: that instance's answer, once kept.
+            self.edit_with_first_answer(token, event).await;
+            return;
+        };
+        if let Some(response) = answer.response() {
+            let body = serde_json::to_value(&response).unwrap_or(Value::Null);
+            if let Err(e) = app.remember_reply(event, &body.to_string()).await {
+                tracing::warn!(error = %e, "cannot keep the interaction's answer");
+            }
+        }
+        if let Err(e) =
+            with_retries("deferred answer", || self.http.edit_original_interaction_response(token, &edit, vec![])).await
+        {
+            tracing::error!(error = %e, "the deferred interaction answer failed");
+        }
+    }
+
+    /// The response to an interaction another instance applied: the answer it
+    /// gave, if it has been kept; else a deferral, completed with it later.
+    async fn first_answer(self: &Arc<Self>, event: &str, token: String) -> Response {
+        let app = &self.answerer.app;
+        let give_up = tokio::time::Instant::now() + FIRST_ANSWER_WAIT;
+        while tokio::time::Instant::now() < give_up {
+            if let Ok(Some(Some(reply))) = app.claimed_reply(event).await {
+                if let Ok(body) = serde_json::from_str::<Value>(&reply) {
+                    return Json(body).into_response();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let endpoint = self.clone();
+        let event = event.to_owned();
+        tokio::spawn(async move { endpoint.edit_with_first_answer(&token, &event).await });
+        Json(deferral()).into_response()
+    }
+
+    /// Edits a deferred response with the answer another instance kept, or
+    /// says the request is being handled.
+    async fn edit_with_first_answer(&self, token: &str, event: &str) {
+        let app = &self.answerer.app;
+        let give_up = tokio::time::Instant::now() + FIRST_ANSWER_PATIENCE;
+        let content = loop {
+            if let Ok(Some(Some(reply))) = app.claimed_reply(event).await {
+                let body: Value = serde_json::from_str(&reply).unwrap_or(Value::Null);
+                break body["data"]["content"].as_str().map(str::to_owned);
+            }
+            if tokio::time::Instant::now() >= give_up {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
+        let content = content.unwrap_or_else(|| {
+            "This request was received twice and is handled once; /ticket list shows the result.".to_owned()
+        });
+        let edit = serenity::all::EditInteractionResponse::new()
+            .content(content)
+            .allowed_mentions(super::render::mentions(&[]));
+        if let Err(e) =
+            with_retries("deferred answer", || self.http.edit_original_interaction_response(token, &edit, vec![])).await
+        {
+            tracing::error!(error = %e, "the deferred interaction answer failed");
+        }
+    }
+}

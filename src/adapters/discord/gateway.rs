@@ -1,0 +1,131 @@
+//! The gateway session: interactions (in gateway mode) answered over REST
+//! within Discord's three seconds, the first message of support staff in a
+//! ticket's thread, and the session's health. Every instance's session
+//! receives every event; the application layer's claims make each take
+//! effect once, and an instance that did not take an event says nothing.
+
+use std::future::Future;
+
+use async_trait::async_trait;
+use serenity::all::{
+    Context, EventHandler, GuildId, Interaction, InteractionId, Message, Ready, ShardStageUpdateEvent,
+};
+use serenity::gateway::ConnectionStage;
+
+use super::answer::{deferral, identity, Answer, Answerer};
+use super::retry::{self, with_retries};
+use super::{register_commands, DEFER_AFTER};
+use crate::app::{EventId, Invocation};
+use crate::domain::customer::Snowflake;
+
+/// Discord's error for a second response to an interaction.
+const ALREADY_ACKNOWLEDGED: isize = 40060;
+
+pub struct Handler {
+    pub answerer: Answerer,
+    pub guild: GuildId,
+    pub global_commands: bool,
+    /// Interactions come over this session (gateway mode); in HTTP mode the
+    /// session is only for the first-staff-message acknowledgement.
+    pub interactions: bool,
+    pub ack_by_first_message: bool,
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(bot = %ready.user.name, session = %ready.session_id, "connected to the Discord gateway");
+        let app = &self.answerer.app;
+        app.metrics().gateway_connected.set(1);
+        if self.interactions {
+            register_commands(&ctx.http, self.guild, self.global_commands).await;
+        }
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        let connected = matches!(event.new, ConnectionStage::Connected);
+        tracing::info!(stage = %event.new, "gateway connection stage");
+        self.answerer.app.metrics().gateway_connected.set(i64::from(connected));
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let Some((id, token)) = identity(&interaction) else { return };
+        let work = self.answerer.answer(&interaction);
+        answer(&ctx, id, token, &self.answerer, work).await;
+    }
+
+    async fn message(&self, _: Context, message: Message) {
+        // Discord echoes the bot's own posts; other bots are not staff either.
+        if !self.ack_by_first_message || message.author.bot || message.guild_id.is_none() {
+            return;
+        }
+        let is_staff = message.member.as_ref().is_some_and(|m| m.roles.contains(&self.answerer.staff_role));
+        let inv = Invocation {
+            user: Snowflake(message.author.id.get()),
+            is_staff,
+            channel: Snowflake(message.channel_id.get()),
+            language: None,
+            event: Some(EventId::Message(message.id.get())),
+        };
+        if let Some(outcome) = self.answerer.app.thread_message(&inv).await {
+            if !outcome.skipped() {
+                tracing::info!(user = %inv.user, reply = ?outcome.reply, "the first staff message in the thread acknowledged its ticket");
+            }
+        }
+    }
+}
+
+/// Answers an interaction over REST with what `work` gives, deferring first
+/// if it is slow. An instance that did not take the event answers nothing.
+async fn answer(
+    ctx: &Context,
+    id: InteractionId,
+    token: &str,
+    answerer: &Answerer,
+    work: impl Future<Output = Answer>,
+) {
+    let arrived = std::time::Instant::now();
+    tokio::pin!(work);
+    let answer = tokio::select! {
+        answer = &mut work => {
+            if let Some(response) = answer.response() {
+                match with_retries("interaction reply", || ctx.http.create_interaction_response(id, token, &response, vec![])).await {
+                    Ok(()) => {}
+                    // Another instance deferred it while this one worked:
+                    // the answer goes in as the deferral's edit.
+                    Err(e) if e.code() == Some(ALREADY_ACKNOWLEDGED) => edit(ctx, token, &answer).await,
+                    Err(e) => tracing::error!(error = %e, "the interaction reply failed"),
+                }
+            }
+            answer
+        }
+        () = tokio::time::sleep(DEFER_AFTER) => {
+            let deferral = deferral();
+            match with_retries("interaction defer", || ctx.http.create_interaction_response(id, token, &deferral, vec![])).await {
+                Ok(()) => {}
+                // Another instance answered first; whichever applied the
+                // event edits its answer in.
+                Err(e) if e.code() == Some(ALREADY_ACKNOWLEDGED) => {}
+                Err(e) => tracing::error!(error = %e, "deferring the interaction failed"),
+            }
+            let answer = work.await;
+            edit(ctx, token, &answer).await;
+            answer
+        }
+    };
+    if !matches!(&answer, Answer::Nothing) {
+        answerer.app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
+    }
+    tracing::debug!(?answer, "interaction answered");
+}
+
+/// The answer of a deferred interaction, if this instance has one.
+async fn edit(ctx: &Context, token: &str, answer: &Answer) {
+    let Some(edit) = answer.edit() else { return };
+    let sent =
+        retry::with_retries("deferred answer", || ctx.http.edit_original_interaction_response(token, &edit, vec![]))
+            .await;
+    if let Err(e) = sent {
+        tracing::error!(error = %e, "the deferred interaction answer failed");
+    }
+}

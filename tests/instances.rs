@@ -1,0 +1,120 @@
+//! Issue 12: two real `priority-line run` processes on one PostgreSQL
+//! database, both on the gateway, against the fake Discord, which delivers
+//! every event to every session as Discord does. Each `/ticket open` gives
+//! one ticket, one thread and one reply; each staff message and each button
+//! press one acknowledgement; and when one instance dies the other serves.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use support::process::{kill, slash, start, write_config, ACME_CHANNEL};
+
+const ENGINEER: u64 = 410000000000000001;
+const ALICE: u64 = 500000000000000001;
+
+fn alice() -> Value {
+    fake::member(ALICE, "alice", &[])
+}
+
+/// Every callback the fake received for `interaction`.
+fn callbacks(fake: &FakeDiscord, interaction: u64) -> usize {
+    fake.requests().iter().filter(|r| r.path.starts_with(&format!("/interactions/{interaction}/"))).count()
+}
+
+/// Alice opens a ticket; returns its interaction id, once its thread has
+/// its card and its L1 ping.
+async fn open(fake: &FakeDiscord, n: u64) -> (u64, u64) {
+    let id = fake.next_id();
+    let options = json!([{"name": "open", "type": 1, "options": [
+        {"name": "summary", "type": 3, "value": format!("Outage {n}")}, {"name": "severity", "type": 4, "value": 1}
+    ]}]);
+    fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, alice(), "en-US", "ticket", options));
+    let reply = fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await;
+    assert!(
+        reply.body["data"]["content"].as_str().unwrap().starts_with(&format!("Opened **ACME-{n}**")),
+        "{}",
+        reply.body
+    );
+    let thread = fake
+        .wait_for(&format!("the thread of ACME-{n} with its ping"), |f| {
+            f.threads().into_iter().find_map(|(id, t)| {
+                let pinged =
+                    f.messages_in(id).iter().any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")));
+                (t.name.starts_with(&format!("ACME-{n} ")) && pinged).then_some(id)
+            })
+        })
+        .await;
+    (id, thread)
+}
+
+/// The acknowledgement posts in a thread.
+fn acks(fake: &FakeDiscord, thread: u64) -> usize {
+    fake.messages_in(thread)
+        .iter()
+        .filter(|m| m["content"].as_str().is_some_and(|c| c.contains("acusó recibo")))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_the_gateway_apply_each_event_once() {
+    let Some(db) = support::postgres().await else { return };
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(&fake, dir.path(), &db.url, &[]);
+    let mut first = start(&config);
+    fake.connected(1).await;
+    let mut second = start(&config);
+    fake.wait_for("two sessions", |f| (f.open_sessions() == 2).then_some(())).await;
+
+    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
+    let added = slash(&fake, staff.clone(), "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
+    assert!(added["data"]["content"].as_str().unwrap().starts_with("Added"), "{added}");
+
+    // Three opens: three tickets, three threads, one reply each.
+    let mut opened = Vec::new();
+    for n in 1..=3 {
+        opened.push(open(&fake, n).await);
+    }
+    assert_eq!(fake.threads().len(), 3, "{:?}", fake.threads());
+    for (interaction, thread) in &opened {
+        assert_eq!(callbacks(&fake, *interaction), 1, "one reply to {interaction}");
+        let cards = fake.messages_in(*thread).iter().filter(|m| m["embeds"] != json!([])).count();
+        assert_eq!(cards, 1);
+    }
+
+    // A staff member's first message acknowledges ACME-1 once.
+    let (_, thread1) = opened[0];
+    let id = fake.next_id();
+    fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread1, ENGINEER, "engineer", &[STAFF_ROLE], "On it"));
+    fake.wait_for("ACME-1's acknowledgement", |f| (acks(f, thread1) == 1).then_some(())).await;
+
+    // The Acknowledge button on ACME-2: one acknowledgement, one reply.
+    let (_, thread2) = opened[1];
+    let card = fake.messages_in(thread2).into_iter().find(|m| m["embeds"] != json!([])).unwrap();
+    let press = fake.next_id();
+    fake.dispatch("INTERACTION_CREATE", fake::button(press, thread2, staff.clone(), "ack:ACME-2", card));
+    let reply = fake.request("POST", &format!("/interactions/{press}/token-{press}/callback"), 1).await;
+    assert!(reply.body["data"]["content"].as_str().unwrap().starts_with("You acknowledged ACME-2"), "{}", reply.body);
+    fake.wait_for("ACME-2's acknowledgement", |f| (acks(f, thread2) == 1).then_some(())).await;
+
+    // One instance dies; the other goes on serving.
+    kill(&mut first, "-KILL");
+    fake.wait_for("one session left", |f| (f.open_sessions() == 1).then_some(())).await;
+    let (interaction, thread4) = open(&fake, 4).await;
+    assert_eq!(callbacks(&fake, interaction), 1);
+    let id = fake.next_id();
+    fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread4, ENGINEER, "engineer", &[STAFF_ROLE], "Here"));
+    fake.wait_for("ACME-4's acknowledgement", |f| (acks(f, thread4) == 1).then_some(())).await;
+    kill(&mut second, "-TERM");
+
+    // Nothing twice, counted in requests (the fake's nonce memory hides no double post).
+    assert_eq!((acks(&fake, thread1), acks(&fake, thread2), acks(&fake, thread4)), (1, 1, 1));
+    let creates = fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/threads")).count();
+    assert_eq!(creates, 4, "one thread creation per ticket");
+    let second_replies = fake.requests().iter().filter(|r| r.path.contains("/callback")).count();
+    assert_eq!(second_replies, 6, "one reply per interaction: the contact, four opens, the button");
+    fake.assert_valid();
+    db.finish().await;
+}

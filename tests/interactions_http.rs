@@ -1,0 +1,252 @@
+//! Issue 12: `[discord].interactions = "http"`. The bot serves `POST
+//! /interactions` on `[http].listen`, verifying Discord's Ed25519 signature;
+//! the test plays Discord with a test key pair, over real HTTP, while the
+//! bot's REST calls (the outbox's threads and posts, command registration)
+//! go to the fake Discord.
+
+mod support;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use ed25519_dalek::{Signer, SigningKey};
+use priority_line::adapters::discord::Bot;
+use priority_line::app::{App, ManualClock};
+use priority_line::config::Config;
+use serde_json::{json, Value};
+use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use support::TestDb;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const ACME_CHANNEL: u64 = 310000000000000001;
+const ENGINEER: u64 = 410000000000000001;
+const ALICE: u64 = 500000000000000001;
+
+/// The test's "Discord": it signs what it posts with this key.
+fn discord_key() -> SigningKey {
+    SigningKey::from_bytes(&[7; 32])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The example configuration in HTTP mode, pointed at the fake, with the
+/// test key's public half.
+fn config(fake: &FakeDiscord, storage: &str, ack_by_first_message: bool) -> Arc<Config> {
+    let example = std::fs::read_to_string("config/example.toml").unwrap();
+    let key = hex(discord_key().verifying_key().as_bytes());
+    let text = example
+        .replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base()))
+        .replace("url = \"sqlite://data/priority-line.db\"", &format!("url = \"{storage}\""))
+        .replace(
+            "ack_by_first_message = true",
+            &format!("ack_by_first_message = {ack_by_first_message}\ninteractions = \"http\"\npublic_key = \"{key}\""),
+        );
+    assert!(text.contains("interactions = \"http\""), "the example's lines moved: update this test");
+    Arc::new(Config::parse(&text, Path::new("example in http mode")).unwrap())
+}
+
+/// One instance: the bot and its HTTP endpoints on a port of its own.
+struct Instance {
+    app: App,
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Instance {
+    /// On SQLite the test's store (one process owns the file); on
+    /// PostgreSQL a pool of the instance's own.
+    async fn start(config: Arc<Config>, db: &TestDb, name: &str) -> Instance {
+        let store = match db.store.backend() {
+            priority_line::storage::Backend::Sqlite => db.store.clone(),
+            priority_line::storage::Backend::Postgres => priority_line::storage::Store::connect(&db.url).await.unwrap(),
+        };
+        let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
+        let app = App::new(config.clone(), store, clock).named(name);
+        let discord = config.discord.clone().unwrap();
+        let bot = Bot::new(app.clone(), &discord, "fake-token").unwrap();
+        let routes = bot.routes().unwrap();
+        assert!(routes.is_some(), "POST /interactions in HTTP mode");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(priority_line::adapters::http::serve(listener, app.clone(), routes, std::future::pending()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(bot.run(async move {
+            let _ = stopped.await;
+        }));
+        Instance { app, addr, stop: Some(stop), task }
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(30), self.task).await;
+        assert!(matches!(ended, Ok(Ok(Ok(())))), "the bot did not stop cleanly: {ended:?}");
+    }
+}
+
+/// A POST over a plain TCP connection: (status code, body).
+async fn post(addr: SocketAddr, headers: &[(&str, String)], body: &[u8]) -> (u16, String) {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "POST /interactions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    tcp.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, body.to_owned())
+}
+
+/// Signs `body` as Discord does: over the timestamp and the body.
+fn signed(key: &SigningKey, body: &[u8]) -> Vec<(&'static str, String)> {
+    let timestamp = "1764493200".to_owned();
+    let signature = key.sign(&[timestamp.as_bytes(), body].concat());
+    vec![("X-Signature-Ed25519", hex(&signature.to_bytes())), ("X-Signature-Timestamp", timestamp)]
+}
+
+async fn interaction(addr: SocketAddr, payload: &Value) -> (u16, Value) {
+    let body = payload.to_string();
+    let (status, text) = post(addr, &signed(&discord_key(), body.as_bytes()), body.as_bytes()).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn open(id: u64, summary: &str) -> Value {
+    let options = json!([{"name": "open", "type": 1, "options": [
+        {"name": "summary", "type": 3, "value": summary}, {"name": "severity", "type": 4, "value": 1}
+    ]}]);
+    fake::slash(id, ACME_CHANNEL, fake::member(ALICE, "alice", &[]), "en-US", "ticket", options)
+}
+
+fn add_alice(id: u64) -> Value {
+    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
+    let options = json!([{"name": "add", "type": 1, "options": user}]);
+    fake::slash(id, ACME_CHANNEL, fake::member(ENGINEER, "engineer", &[STAFF_ROLE]), "en-US", "contacts", options)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_interactions_are_answered_in_the_response_and_bad_signatures_get_401() {
+    let fake = FakeDiscord::start().await;
+    let db = support::sqlite().await;
+    let bot = Instance::start(config(&fake, &db.url, false), &db, "http-a").await;
+    // Commands are registered over REST at start; no gateway session.
+    fake.request("PUT", &format!("/guilds/{}/commands", fake::GUILD), 1).await;
+
+    let (status, pong) = interaction(
+        bot.addr,
+        &json!({"id": "1", "application_id": fake::APP_ID.to_string(), "type": 1, "token": "t", "version": 1}),
+    )
+    .await;
+    assert_eq!((status, pong), (200, json!({"type": 1})), "PING is answered with PONG");
+
+    let (status, reply) = interaction(bot.addr, &add_alice(fake.next_id())).await;
+    assert_eq!(status, 200);
+    assert!(reply["data"]["content"].as_str().unwrap().starts_with("Added"), "{reply}");
+    let (status, reply) = interaction(bot.addr, &open(fake.next_id(), "VPN down")).await;
+    assert_eq!((status, reply["type"].clone()), (200, json!(4)), "{reply}");
+    assert_eq!(reply["data"]["flags"], 64, "ephemeral");
+    assert!(reply["data"]["content"].as_str().unwrap().starts_with("Opened **ACME-1**"), "{reply}");
+    // The thread comes from the outbox, over REST.
+    fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 1).await;
+    assert_eq!(fake::validate_body("POST", "/interactions/1/t/callback", &reply), Ok(()), "a valid callback body");
+
+    // Refused: a tampered body, a wrong key, missing headers. None has an effect.
+    let payload = open(fake.next_id(), "Tampered").to_string();
+    let headers = signed(&discord_key(), payload.as_bytes());
+    let tampered = payload.replace("Tampered", "Tempered");
+    assert_eq!(post(bot.addr, &headers, tampered.as_bytes()).await.0, 401, "tampered body");
+    let wrong = SigningKey::from_bytes(&[8; 32]);
+    assert_eq!(post(bot.addr, &signed(&wrong, payload.as_bytes()), payload.as_bytes()).await.0, 401, "wrong key");
+    assert_eq!(post(bot.addr, &[], payload.as_bytes()).await.0, 401, "no headers");
+    assert_eq!(post(bot.addr, &headers[..1], payload.as_bytes()).await.0, 401, "no timestamp");
+    let garbled = vec![headers[0].clone(), ("X-Signature-Timestamp", "1764493201".to_owned())];
+    assert_eq!(post(bot.addr, &garbled, payload.as_bytes()).await.0, 401, "another timestamp");
+    // A body over the limit is refused before anything reads it.
+    let huge = vec![b'x'; priority_line::adapters::discord::BODY_LIMIT + 1];
+    assert_eq!(post(bot.addr, &signed(&discord_key(), &huge), &huge).await.0, 413);
+
+    let tickets = bot.app.ticket_thread(&"ACME-2".parse().unwrap()).await.unwrap();
+    assert_eq!(tickets, None, "no ticket from a refused request");
+    assert!(fake.sent().is_empty(), "no gateway session when the first message does not acknowledge");
+    bot.stop().await;
+    fake.assert_valid();
+    db.finish().await;
+}
+
+/// A retrying load balancer delivers the same interaction to two instances
+/// on one PostgreSQL database: one ticket, one thread, and both responses
+/// say the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_interaction_at_two_instances_opens_one_ticket() {
+    let Some(db) = support::postgres().await else { return };
+    let fake = FakeDiscord::start().await;
+    let config = config(&fake, &db.url, false);
+    let a = Instance::start(config.clone(), &db, "http-a").await;
+    let b = Instance::start(config, &db, "http-b").await;
+    interaction(a.addr, &add_alice(fake.next_id())).await;
+    let payload = open(fake.next_id(), "Twice delivered");
+    let (first, second) = tokio::join!(interaction(a.addr, &payload), interaction(b.addr, &payload));
+    assert_eq!((first.0, second.0), (200, 200));
+    for reply in [&first.1, &second.1] {
+        assert!(reply["data"]["content"].as_str().unwrap().starts_with("Opened **ACME-1**"), "{reply}");
+    }
+    fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 1).await;
+    let (_, next) = interaction(b.addr, &open(fake.next_id(), "Another")).await;
+    assert!(next["data"]["content"].as_str().unwrap().starts_with("Opened **ACME-2**"), "one ticket before it: {next}");
+    fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 2).await;
+    let threads = fake.threads();
+    assert_eq!(threads.len(), 2, "{threads:?}");
+    let skipped = a.app.metrics().events_skipped.get() + b.app.metrics().events_skipped.get();
+    assert_eq!(skipped, 1, "one instance left the duplicate alone");
+    a.stop().await;
+    b.stop().await;
+    fake.assert_valid();
+    db.finish().await;
+}
+
+/// In HTTP mode the gateway serves only the first-staff-message
+/// acknowledgement: with it on, the bot keeps a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_ack_by_first_message_the_gateway_is_kept_for_messages_only() {
+    let fake = FakeDiscord::start().await;
+    let db = support::sqlite().await;
+    let bot = Instance::start(config(&fake, &db.url, true), &db, "http-a").await;
+    fake.connected(1).await;
+    let identify = fake.sent().into_iter().find(|s| s.op == 2).unwrap();
+    assert_eq!(identify.d["intents"].as_u64().unwrap(), 1 | 512, "GUILDS and GUILD_MESSAGES");
+    interaction(bot.addr, &add_alice(fake.next_id())).await;
+    interaction(bot.addr, &open(fake.next_id(), "VPN down")).await;
+    // The L1 ping follows the thread's job, once the thread is recorded.
+    let thread = fake
+        .wait_for("the thread's ping", |f| {
+            let t = f.threads().keys().next().copied()?;
+            f.messages_in(t)
+                .iter()
+                .any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")))
+                .then_some(t)
+        })
+        .await;
+    let id = fake.next_id();
+    fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, ENGINEER, "engineer", &[STAFF_ROLE], "On it"));
+    fake.wait_for("the acknowledgement post", |f| {
+        f.messages_in(thread).into_iter().find(|m| m["content"].as_str().is_some_and(|c| c.contains("acusó recibo")))
+    })
+    .await;
+    let puts = fake.requests().iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count();
+    assert_eq!(puts, 1, "registered once, at start, not again at READY");
+    bot.stop().await;
+    fake.assert_valid();
+    db.finish().await;
+}

@@ -1,0 +1,62 @@
+//! The real binary, `priority-line run`, against the fake Discord: started
+//! with a configuration written from the example, killed with a signal.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+use super::fake_discord::{self as fake, FakeDiscord};
+
+pub const ACME_CHANNEL: u64 = 310000000000000001;
+
+/// Starts `priority-line run` with the configuration at `config`.
+pub fn start(config: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("DISCORD_TOKEN", "fake-token")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends `signal` (`-KILL`, `-TERM`) and waits for the process to end.
+pub fn kill(child: &mut Child, signal: &str) {
+    let _ = Command::new("kill").args([signal, &child.id().to_string()]).status();
+    let _ = child.wait();
+}
+
+/// The example configuration pointed at the fake and at `storage`, its HTTP
+/// endpoints on a port of the system's choice, with `edits` (each a line of
+/// the example and what replaces it) applied; written in `dir`.
+pub fn write_config(fake: &FakeDiscord, dir: &Path, storage: &str, edits: &[(&str, &str)]) -> PathBuf {
+    let example = std::fs::read_to_string("config/example.toml").unwrap();
+    let mut config = example
+        .replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base()))
+        .replace("url = \"sqlite://data/priority-line.db\"", &format!("url = \"{storage}\""))
+        .replace("listen = \"127.0.0.1:9184\"", "listen = \"127.0.0.1:0\"");
+    for (line, replacement) in edits {
+        assert!(config.contains(line), "the example has no line {line:?}: update this test");
+        config = config.replacen(line, replacement, 1);
+    }
+    assert!(
+        config.contains(storage) && config.contains(&fake.api_base()),
+        "the example's lines moved: update this test"
+    );
+    let path = dir.join("bot.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// Dispatches a slash command in Acme's support channel and returns the one
+/// callback that answered it.
+pub async fn slash(fake: &FakeDiscord, member: Value, name: &str, options: Value) -> Value {
+    let id = fake.next_id();
+    fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, member, "en-US", name, options));
+    fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await.body
+}
