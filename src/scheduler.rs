@@ -28,6 +28,11 @@ pub const MAX_IDLE: Duration = Duration::from_secs(30);
 /// the next try.
 pub const RETRY_PAUSE: Duration = Duration::from_secs(5);
 
+/// Woken by a change, the scheduler waits this long for others before it
+/// claims: under a burst of commands it claims and records their jobs in
+/// batches, rather than a few statements per command.
+pub const GATHER: Duration = Duration::from_millis(10);
+
 /// Where jobs are carried out: the Discord adapter, the console.
 #[async_trait]
 pub trait Deliver: Send + Sync {
@@ -105,7 +110,7 @@ pub async fn run(app: App, out: impl Deliver, shutdown: impl Future<Output = ()>
         };
         tokio::select! {
             () = app.sleep_until(until) => {}
-            () = &mut woken => {}
+            () = &mut woken => tokio::time::sleep(GATHER).await,
             () = &mut shutdown => return,
         }
     }

@@ -239,3 +239,30 @@ tam = "400000000000000005"
     assert_has(&p, "customers[2].support_channel", "is also discord.escalation_channel");
     assert_eq!(p.len(), 2, "{}", p.join("\n"));
 }
+
+/// Issue 12: HTTP interactions need the application's public key, and a
+/// malformed one is a clear configuration error at start.
+#[test]
+fn http_interactions_need_a_valid_public_key() {
+    let discord = |extra: &str| {
+        format!(
+            "{GOOD_CALENDAR_AND_PLAN}\n[discord]\nguild = \"300000000000000001\"\nstaff_role = \"320000000000000001\"\n{extra}\n"
+        )
+    };
+    let p = problems(&discord("interactions = \"http\""));
+    assert_has(&p, "discord.public_key", "needs the application's public key");
+    let p = problems(&discord("interactions = \"http\"\npublic_key = \"abc\""));
+    assert_has(&p, "discord.public_key", "64 hex digits");
+    // 64 hex digits that are no point of the curve.
+    let p = problems(&discord(&format!("interactions = \"http\"\npublic_key = \"{}\"", "02".repeat(32))));
+    assert_has(&p, "discord.public_key", "not a valid Ed25519 public key");
+    let p = problems(&discord("interactions = \"webhook\""));
+    assert_has(&p, "discord.interactions", "is not \"gateway\" or \"http\"");
+    let p = problems(&format!("{GOOD_CALENDAR_AND_PLAN}\n[log]\nformat = \"xml\"\n"));
+    assert_has(&p, "log.format", "write \"text\" or \"json\"");
+    let key = "67c6bd767ca099e79efac9fcce4d2022a63bf7dea780e7f3d813f694c1597089";
+    let config =
+        Config::parse(&discord(&format!("interactions = \"http\"\npublic_key = \"{key}\"")), Path::new("ok.toml"))
+            .unwrap();
+    assert!(matches!(config.discord.unwrap().interactions, priority_line::config::Interactions::Http { .. }));
+}

@@ -40,10 +40,8 @@ fn config(fake: &FakeDiscord, storage: &str, ack_by_first_message: bool) -> Arc<
     let text = example
         .replace("api_base = \"https://discord.com\"", &format!("api_base = \"{}\"", fake.api_base()))
         .replace("url = \"sqlite://data/priority-line.db\"", &format!("url = \"{storage}\""))
-        .replace(
-            "ack_by_first_message = true",
-            &format!("ack_by_first_message = {ack_by_first_message}\ninteractions = \"http\"\npublic_key = \"{key}\""),
-        );
+        .replace("ack_by_first_message = true", &format!("ack_by_first_message = {ack_by_first_message}"))
+        .replace("interactions = \"gateway\"", &format!("interactions = \"http\"\npublic_key = \"{key}\""));
     assert!(text.contains("interactions = \"http\""), "the example's lines moved: update this test");
     Arc::new(Config::parse(&text, Path::new("example in http mode")).unwrap())
 }

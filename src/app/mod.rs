@@ -222,6 +222,11 @@ impl App {
         inv.event.map(|e| Claim { event: e.key(), instance: self.instance.to_string(), at: self.now() })
     }
 
+    async fn claimed_already(&self, inv: &Invocation) -> bool {
+        let Some(event) = inv.event else { return false };
+        self.store.event_claimed(&event.key()).await.unwrap_or(false)
+    }
+
     /// An outcome that changed nothing, given once: the event is claimed
     /// alone; if another instance has it, the outcome is skipped.
     pub(super) async fn answer_once(&self, inv: &Invocation, outcome: Outcome) -> Outcome {
@@ -254,7 +259,13 @@ impl App {
     pub async fn handle(&self, inv: &Invocation, command: Command) -> Outcome {
         let spec = command.spec();
         let name = spec.path(Language::En);
-        let actor = match self.actor(inv).await {
+        // Another instance may have applied this event already: a look, at
+        // the same time as the actor's, spares doing its work again.
+        let (actor, taken) = tokio::join!(self.actor(inv), self.claimed_already(inv));
+        if taken {
+            return self.skipped(inv);
+        }
+        let actor = match actor {
             Ok(actor) => actor,
             Err(e) => {
                 tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");

@@ -247,8 +247,12 @@ impl App {
         let now = self.now();
         let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
         let mut out = Vec::new();
-        for claimed in self.store.claim_due(now, now + lease, limit).await? {
-            match self.resolve(&claimed, now).await? {
+        let claimed = self.store.claim_due(now, now + lease, limit).await?;
+        let ids: Vec<i64> = claimed.iter().filter_map(|c| c.ticket_id).collect();
+        let mut tickets = self.store.tickets_by_ids(&ids).await?;
+        for claimed in claimed {
+            let ticket = claimed.ticket_id.and_then(|id| tickets.remove(&id));
+            match self.resolve(&claimed, ticket, now).await? {
                 Some(delivery) => out.push(delivery),
                 None => {
                     self.store.finish(claimed.id, now, &Finish::Dropped).await?;
@@ -258,18 +262,20 @@ impl App {
         Ok(out)
     }
 
-    /// The delivery of a claimed job, or `None` if it has nothing left to do.
-    async fn resolve(&self, c: &Claimed, now: DateTime<Utc>) -> Result<Option<Delivery>, AppError> {
+    /// The delivery of a claimed job (of `ticket`), or `None` if it has
+    /// nothing left to do.
+    async fn resolve(
+        &self,
+        c: &Claimed,
+        ticket: Option<Ticket>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Delivery>, AppError> {
         let job: Job = match serde_json::from_str(&c.job) {
             Ok(job) => job,
             Err(e) => {
                 tracing::warn!(job = c.id, error = %e, "an outbox job no version of this bot knows; dropped");
                 return Ok(None);
             }
-        };
-        let ticket = match c.ticket_id {
-            Some(id) => self.store.ticket_by_id(id).await?,
-            None => None,
         };
         let customer = ticket.as_ref().and_then(|t| self.config.customer(t.number.customer.as_str()));
         // Late: sent well after it fell due, and it fell due while no

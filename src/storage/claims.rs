@@ -53,6 +53,16 @@ impl Store {
         }
     }
 
+    /// Whether the event has been claimed already (a cheap look before doing
+    /// its work; the claim itself decides).
+    pub async fn event_claimed(&self, event: &str) -> Result<bool, StorageError> {
+        let row = sqlx::query("SELECT 1 AS taken FROM event_claims WHERE event = $1")
+            .bind(event.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Keeps the reply given to a claimed event (HTTP interactions: a
     /// retried delivery is answered with it).
     pub async fn remember_reply(&self, event: &str, reply: &str) -> Result<(), StorageError> {

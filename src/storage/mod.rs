@@ -14,6 +14,7 @@
 //! limit are decided one transaction at a time, so numbers have no gaps or
 //! duplicates and a ninth contact cannot slip in beside an eighth.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -534,6 +535,22 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(|r| Ok((r.try_get("customer")?, r.try_get("severity")?, r.try_get("n")?))).collect()
+    }
+
+    /// The tickets of these ids that exist, by id (one query).
+    pub async fn tickets_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Ticket>, StorageError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = match self.backend {
+            Backend::Postgres => "SELECT value::BIGINT FROM json_array_elements_text($1::json)",
+            Backend::Sqlite => "SELECT value FROM json_each($1)",
+        };
+        let sql = format!("{} WHERE id IN ({list})", ticket_select!());
+        // A list of integers: serialising it cannot fail.
+        let ids = serde_json::to_string(ids).expect("ids serialise");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_from_row).map(|t| t.map(|t| (t.id, t))).collect()
     }
 
     pub async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>, StorageError> {

@@ -107,10 +107,14 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
     match answer.response() {
         Some(response) => {
             let body = serde_json::to_value(&response).unwrap_or(Value::Null);
-            // A retried delivery of this interaction is answered the same.
-            if let Err(e) = app.remember_reply(&event, &body.to_string()).await {
-                tracing::warn!(error = %e, "cannot keep the interaction's answer");
-            }
+            // A retried delivery of this interaction is answered the same;
+            // kept after the response is on its way.
+            let (kept, reply) = (app.clone(), body.to_string());
+            tokio::spawn(async move {
+                if let Err(e) = kept.remember_reply(&event, &reply).await {
+                    tracing::warn!(error = %e, "cannot keep the interaction's answer");
+                }
+            });
             app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
             Json(body).into_response()
         }
