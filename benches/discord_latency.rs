@@ -286,6 +286,7 @@ async fn main() {
                 let staff = Invocation {
                     user: Snowflake(ENGINEER),
                     is_staff: true,
+                    is_specialist: false,
                     channel: Snowflake(ACME_CHANNEL),
                     language: None,
                     event: None,

@@ -83,7 +83,14 @@ async fn ticket_opens(app: &App, customers: &[&str], n: usize, first_user: u64) 
         .map(|(t, (user, channel))| {
             let app = app.clone();
             tokio::spawn(async move {
-                let inv = Invocation { user, is_staff: false, channel, language: Some(Language::En), event: None };
+                let inv = Invocation {
+                    user,
+                    is_staff: false,
+                    is_specialist: false,
+                    channel,
+                    language: Some(Language::En),
+                    event: None,
+                };
                 for _ in (t..n).step_by(TASKS) {
                     let options =
                         [("summary".into(), "VPN down for all users".into()), ("severity".into(), "2".into())];

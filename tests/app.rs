@@ -58,7 +58,8 @@ impl World {
 
     /// Runs a command, then delivers what it queued (recorded in `out`).
     async fn run(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
-        let inv = Invocation { user, is_staff: user == ENGINEER, channel, language: None, event: None };
+        let inv =
+            Invocation { user, is_staff: user == ENGINEER, is_specialist: false, channel, language: None, event: None };
         let out = self.app.handle(&inv, command).await;
         self.deliver().await;
         out
@@ -306,8 +307,14 @@ async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb
     let w = World::new(db).await;
     let (number, thread, _) = w.open("VPN down", Some(Severity::High)).await;
     // Alice's Discord is in English: her replies are, Acme's thread stays Spanish.
-    let english =
-        Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: Some(Language::En), event: None };
+    let english = Invocation {
+        user: ALICE,
+        is_staff: false,
+        is_specialist: false,
+        channel: ACME_CHANNEL,
+        language: Some(Language::En),
+        event: None,
+    };
     let change = cmd("ticket severity", &[("number", "ACME-1"), ("level", "4"), ("reason", "not that urgent")]);
     let out = w.app.handle(&english, change).await;
     assert_eq!(out.lang, Language::En);
@@ -316,14 +323,26 @@ async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb
     w.deliver().await;
     assert!(w.posts()[0].1.contains("cambió la severidad de L2 Alta a L4 Baja"), "{:?}", w.posts());
     // Bob (Globex, English) in Spanish: the refusal is worded in Spanish.
-    let spanish =
-        Invocation { user: BOB, is_staff: false, channel: GLOBEX_CHANNEL, language: Some(Language::Es), event: None };
+    let spanish = Invocation {
+        user: BOB,
+        is_staff: false,
+        is_specialist: false,
+        channel: GLOBEX_CHANNEL,
+        language: Some(Language::Es),
+        event: None,
+    };
     let out = w.app.handle(&spanish, cmd("ticket status", &[("number", "ACME-1")])).await;
     assert_eq!(out.refusal(), Some(&Refusal::NoSuchTicket { number }));
     assert_eq!(out.text().plain(), "No hay ningún ticket ACME-1 entre los tuyos. /ticket lista los muestra.");
     // Staff in Spanish acknowledging: the reply in Spanish, the card in Acme's language.
-    let staff =
-        Invocation { user: ENGINEER, is_staff: true, channel: thread, language: Some(Language::Es), event: None };
+    let staff = Invocation {
+        user: ENGINEER,
+        is_staff: true,
+        is_specialist: false,
+        channel: thread,
+        language: Some(Language::Es),
+        event: None,
+    };
     let out = w.app.handle(&staff, cmd("ack", &[])).await;
     assert_eq!(out.text().plain(), "Has acusado recibo de ACME-1.");
     w.out.clear();
@@ -337,7 +356,14 @@ async fn user_text_cannot_mass_mention_and_limits_are_refused_as_values(db: &Tes
     let (number, _, _) = w.open("@everyone the VPN <@&320000000000000001> is down", Some(Severity::Critical)).await;
     let t = db.store.ticket(&number).await.unwrap().unwrap();
     assert!(!t.summary.contains("@everyone") && !t.summary.contains("<@&"), "{}", t.summary);
-    let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
+    let inv = Invocation {
+        user: ALICE,
+        is_staff: false,
+        is_specialist: false,
+        channel: ACME_CHANNEL,
+        language: None,
+        event: None,
+    };
     let long = "x".repeat(201);
     let out = w.app.handle_input(&inv, "ticket open", &[("summary".into(), long)]).await;
     let summary = spec("ticket open").option("summary").unwrap();
@@ -360,6 +386,7 @@ async fn a_removal_in_spanish_is_a_success(db: &TestDb) {
     let spanish = Invocation {
         user: TAM_ACME,
         is_staff: false,
+        is_specialist: false,
         channel: ACME_CHANNEL,
         language: Some(Language::Es),
         event: None,

@@ -54,6 +54,7 @@ impl Bot {
             let staff = Invocation {
                 user: Snowflake(ENGINEER),
                 is_staff: true,
+                is_specialist: false,
                 channel: Snowflake(channel),
                 language: None,
                 event: None,
@@ -145,7 +146,7 @@ async fn commands_are_registered_in_the_guild_with_spanish_localisations() {
     let put = bot.fake.request("PUT", &format!("/guilds/{}/commands", fake::GUILD), 1).await;
     let commands = put.body.as_array().expect("an array of commands");
     let names: Vec<&str> = commands.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["ticket", "ack", "contacts", "queue"]);
+    assert_eq!(names, ["ticket", "ack", "contacts", "queue", "signature"]);
     assert_eq!(commands[0]["options"][0]["name_localizations"]["es-ES"], "abrir");
     assert_eq!(commands[0]["options"][0]["options"][0]["max_length"], 200, "summary ≤ 200 characters");
     let identify = bot.fake.sent().into_iter().find(|s| s.op == 2).unwrap();
@@ -211,6 +212,7 @@ async fn a_contact_cannot_see_or_act_on_another_customers_ticket() {
     let bob = Invocation {
         user: Snowflake(BOB),
         is_staff: false,
+        is_specialist: false,
         channel: Snowflake(GLOBEX_CHANNEL),
         language: None,
         event: None,
@@ -418,6 +420,7 @@ async fn ticket_numbers_autocomplete_among_the_callers_own_tickets() {
     let bob = Invocation {
         user: Snowflake(BOB),
         is_staff: false,
+        is_specialist: false,
         channel: Snowflake(GLOBEX_CHANNEL),
         language: None,
         event: None,

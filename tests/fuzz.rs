@@ -187,7 +187,14 @@ async fn random_discord_payloads_never_panic_and_each_gets_one_reply() {
         let Ok(data) = serde_json::from_value::<serenity::all::CommandData>(json.clone()) else { continue };
         let (user, is_staff) = people[i % 2];
         let language = Some(if i % 3 == 0 { Language::Es } else { Language::En });
-        let inv = Invocation { user, is_staff, channel: Snowflake(310000000000000001), language, event: None };
+        let inv = Invocation {
+            user,
+            is_staff,
+            is_specialist: false,
+            channel: Snowflake(310000000000000001),
+            language,
+            event: None,
+        };
         let (path, options) = priority_line::adapters::discord::typed_input(&data);
         let out = app.handle_input(&inv, &path, &options).await;
         let text = out.text();

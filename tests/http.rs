@@ -37,9 +37,23 @@ async fn metrics_and_health_over_http() {
     let config = Config::load(Path::new("config/example.toml")).unwrap();
     let clock = Arc::new(ManualClock::new("2026-11-30T09:00:00Z".parse().unwrap()));
     let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
-    let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None, event: None };
+    let staff = Invocation {
+        user: ENGINEER,
+        is_staff: true,
+        is_specialist: false,
+        channel: ACME_CHANNEL,
+        language: None,
+        event: None,
+    };
     app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
-    let alice = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
+    let alice = Invocation {
+        user: ALICE,
+        is_staff: false,
+        is_specialist: false,
+        channel: ACME_CHANNEL,
+        language: None,
+        event: None,
+    };
     let out = Recorder::new(clock.clone());
     for severity in [Severity::Critical, Severity::High] {
         let level = severity.level().to_string();
@@ -51,7 +65,14 @@ async fn metrics_and_health_over_http() {
     // The L2 is answered after 20 minutes (its card and a post); the L1's
     // 50 % step, due at 15 minutes while no instance ran, goes out late.
     clock.advance(Duration::minutes(20));
-    let ack = Invocation { user: ENGINEER, is_staff: true, channel: thread, language: None, event: None };
+    let ack = Invocation {
+        user: ENGINEER,
+        is_staff: true,
+        is_specialist: false,
+        channel: thread,
+        language: None,
+        event: None,
+    };
     app.handle(&ack, cmd("ack", &[])).await;
     let tick = scheduler::tick(&app, &out).await.unwrap();
     assert_eq!((tick.sent, tick.late), (3, 1));

@@ -30,6 +30,7 @@ fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
         product: None,
         opened_at: at,
         due_at: at + Duration::hours(6),
+        signature: None,
         outbox: vec![Queued {
             step: Some(Trigger::Breach),
             job: r#"{"kind":"step","trigger":"breach"}"#.into(),
@@ -49,7 +50,7 @@ fn change<'a>(
     event: &'a EventKind,
     reschedule: &'a Reschedule,
 ) -> TicketChange<'a> {
-    TicketChange { ticket, at, actor, event, reschedule, effects: &[], claim: None }
+    TicketChange { ticket, at, actor, events: std::slice::from_ref(event), reschedule, effects: &[] }
 }
 
 async fn add(store: &Store, customer: &str, user: u64) -> Result<(), AddContactError> {
@@ -135,10 +136,13 @@ async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
 
     let at = t0() + Duration::minutes(20);
     let (acked, event) = read.acknowledge(STAFF, at, Some("on it".into())).unwrap();
-    assert!(store.update_ticket(&change(&acked, at, STAFF, &event, &Reschedule::Answered(at))).await.unwrap());
+    assert!(store.update_tickets(&[change(&acked, at, STAFF, &event, &Reschedule::Answered(at))], None).await.unwrap());
     // A second change based on the stale read loses.
     let (stale, event2) = read.acknowledge(Snowflake(10), at, None).unwrap();
-    assert!(!store.update_ticket(&change(&stale, at, Snowflake(10), &event2, &Reschedule::Keep)).await.unwrap());
+    assert!(!store
+        .update_tickets(&[change(&stale, at, Snowflake(10), &event2, &Reschedule::Keep)], None)
+        .await
+        .unwrap());
 
     let now = store.ticket(&opened.number).await.unwrap().unwrap();
     assert_eq!(
@@ -171,7 +175,7 @@ async fn unanswered_tickets_come_soonest_deadline_first(db: &TestDb) {
     let b = store.open_ticket(&soon, &opened_event(t0()), None).await.unwrap();
     let c = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
     let (closed, ev) = c.close(t0(), None).unwrap();
-    store.update_ticket(&change(&closed, t0(), Snowflake(1), &ev, &Reschedule::Cancel)).await.unwrap();
+    store.update_tickets(&[change(&closed, t0(), Snowflake(1), &ev, &Reschedule::Cancel)], None).await.unwrap();
     let ids: Vec<i64> = store.unanswered_tickets().await.unwrap().iter().map(|t| t.id).collect();
     assert_eq!(ids, vec![b.id, a.id]);
     assert_eq!(store.tickets("ACME", false).await.unwrap().len(), 1);
@@ -253,9 +257,8 @@ async fn a_taken_event_changes_nothing(db: &TestDb) {
     let claim = Claim { event: "interaction:7".into(), instance: "a".into(), at: t0() };
     assert!(db.store.claim_event(&claim).await.unwrap());
     let (closed, event) = opened.close(t0(), None).unwrap();
-    let mut taken = change(&closed, t0(), STAFF, &event, &Reschedule::Cancel);
-    taken.claim = Some(&claim);
-    assert!(matches!(db.store.update_ticket(&taken).await, Err(StorageError::AlreadyClaimed)));
+    let taken = change(&closed, t0(), STAFF, &event, &Reschedule::Cancel);
+    assert!(matches!(db.store.update_tickets(&[taken], Some(&claim)).await, Err(StorageError::AlreadyClaimed)));
     let t = db.store.ticket(&opened.number).await.unwrap().unwrap();
     assert_eq!((t.state, t.version), (TicketState::Open, 1));
     assert_eq!(db.store.events(t.id).await.unwrap().len(), 1, "only the opening");

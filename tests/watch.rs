@@ -71,7 +71,14 @@ impl World {
         let config = Config::parse(&text, Path::new("example + L3 80%")).unwrap();
         let clock = Arc::new(ManualClock::new(start));
         let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
-        let staff = Invocation { user: ENGINEER, is_staff: true, channel: ACME_CHANNEL, language: None, event: None };
+        let staff = Invocation {
+            user: ENGINEER,
+            is_staff: true,
+            is_specialist: false,
+            channel: ACME_CHANNEL,
+            language: None,
+            event: None,
+        };
         app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
         World { app, out: Recorder::new(clock.clone()), clock }
     }
@@ -79,7 +86,14 @@ impl World {
     /// Opens a ticket and delivers its thread and opening posts, so that
     /// what the test ticks next is its escalation steps.
     async fn open(&self, severity: Severity) -> String {
-        let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
+        let inv = Invocation {
+            user: ALICE,
+            is_staff: false,
+            is_specialist: false,
+            channel: ACME_CHANNEL,
+            language: None,
+            event: None,
+        };
         let level = severity.level().to_string();
         let out = self.app.handle(&inv, cmd("ticket open", &[("summary", "VPN down"), ("severity", &level)])).await;
         let sent = self.tick().await;
@@ -105,8 +119,14 @@ impl World {
 
     async fn ack(&self, number: &str) {
         let t = self.app.store().ticket(&number.parse().unwrap()).await.unwrap().unwrap();
-        let inv =
-            Invocation { user: ENGINEER, is_staff: true, channel: t.thread_id.unwrap(), language: None, event: None };
+        let inv = Invocation {
+            user: ENGINEER,
+            is_staff: true,
+            is_specialist: false,
+            channel: t.thread_id.unwrap(),
+            language: None,
+            event: None,
+        };
         let out = self.app.handle(&inv, cmd("ack", &[])).await;
         assert!(out.text().plain().starts_with("You acknowledged"), "{:?}", out.reply);
     }
@@ -237,7 +257,14 @@ async fn reclassification_reschedules_from_the_opening_time(db: &TestDb) {
     let w = World::new(db, at("2026-11-30T09:00:00Z")).await;
     let number = w.open(Severity::High).await; // 75 % at 12:00, breach at 13:00
     w.clock.advance(Duration::minutes(10));
-    let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
+    let inv = Invocation {
+        user: ALICE,
+        is_staff: false,
+        is_specialist: false,
+        channel: ACME_CHANNEL,
+        language: None,
+        event: None,
+    };
     let change = cmd("ticket severity", &[("number", &number), ("level", "1"), ("reason", "worse")]);
     w.app.handle(&inv, change).await;
     w.tick().await; // the card and the note of the change
@@ -291,7 +318,14 @@ async fn a_reclassification_past_its_new_deadline_announces_the_breach_once(db: 
     let w = World::new(db, at("2026-11-30T09:00:00Z")).await;
     let number = w.open(Severity::Low).await;
     w.clock.set(at("2026-11-30T09:45:00Z"));
-    let inv = Invocation { user: ALICE, is_staff: false, channel: ACME_CHANNEL, language: None, event: None };
+    let inv = Invocation {
+        user: ALICE,
+        is_staff: false,
+        is_specialist: false,
+        channel: ACME_CHANNEL,
+        language: None,
+        event: None,
+    };
     let change = cmd("ticket severity", &[("number", &number), ("level", "1"), ("reason", "it is an outage")]);
     w.app.handle(&inv, change).await;
     assert_eq!(w.tick_steps().await, (1, 0), "the breach, at once, not late");

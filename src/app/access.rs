@@ -13,6 +13,8 @@ use crate::storage::{Claim, Contact};
 pub(crate) enum Actor<'a> {
     /// Support staff or a TAM: may act for any customer.
     Staff,
+    /// The specialist group: moves signature change requests on.
+    Specialist,
     /// A registered technical contact: may act for their customer only.
     Contact {
         customer: &'a Customer,
@@ -69,6 +71,9 @@ impl App {
         if inv.is_staff || self.config.tam_of(inv.user).next().is_some() {
             return Ok(Actor::Staff);
         }
+        if inv.is_specialist {
+            return Ok(Actor::Specialist);
+        }
         let Some(contact) = self.store.active_contact(inv.user).await? else {
             return Ok(Actor::Unregistered);
         };
@@ -82,8 +87,13 @@ impl App {
     /// Whether `actor` may run the command declared by `spec`.
     pub(super) fn admit(spec: &'static Spec, actor: &Actor<'_>) -> Result<(), Refusal> {
         match (spec.access, actor) {
-            (Access::Staff, Actor::Staff) => Ok(()),
+            (Access::Staff | Access::StaffAndSpecialists, Actor::Staff) => Ok(()),
+            (Access::StaffAndSpecialists, Actor::Specialist) => Ok(()),
             (Access::Staff, _) => Err(Refusal::StaffOnly { command: spec }),
+            (Access::StaffAndSpecialists, _) => Err(Refusal::SpecialistsOnly { command: spec }),
+            (Access::Contacts | Access::ContactsAndStaff, Actor::Specialist) => {
+                Err(Refusal::NotForSpecialists { command: spec })
+            }
             (Access::Contacts | Access::ContactsAndStaff, Actor::Unregistered) => Err(Refusal::NotRegistered),
             (Access::Contacts, Actor::Staff) => Err(Refusal::ContactsOnly { command: spec }),
             (Access::Contacts | Access::ContactsAndStaff, _) => Ok(()),
@@ -95,7 +105,7 @@ impl App {
     pub(super) async fn customer_here<'s>(&'s self, cx: &Cx<'s>) -> Result<&'s Customer, AppError> {
         match &cx.actor {
             Actor::Contact { customer, .. } => Ok(customer),
-            Actor::Unregistered => refuse(Refusal::NotRegistered),
+            Actor::Unregistered | Actor::Specialist => refuse(Refusal::NotRegistered),
             Actor::Staff => {
                 if let Some(c) = self.config.customer_by_channel(cx.inv.channel) {
                     return Ok(c);

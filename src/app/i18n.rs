@@ -9,6 +9,7 @@ use super::msg::{say, Msg, Span, TimeStyle};
 use super::refusal::Refusal;
 use crate::app::card::CardStatus;
 use crate::domain::customer::Language;
+use crate::domain::signature::{SignatureKind, Stage, StageRefusal};
 use crate::domain::sla::Severity;
 use crate::domain::text::TextError;
 use crate::domain::ticket::{self, TicketState};
@@ -38,6 +39,34 @@ pub fn status(lang: Language, s: CardStatus) -> &'static str {
         (Language::Es, CardStatus::Breached) => "objetivo de respuesta INCUMPLIDO",
         (Language::Es, CardStatus::Acknowledged) => "con acuse de recibo",
         (Language::Es, CardStatus::Closed) => "cerrado",
+    }
+}
+
+/// A signature change request's stage inside a sentence.
+pub fn stage(lang: Language, s: Stage) -> &'static str {
+    match (lang, s) {
+        (Language::En, Stage::Received) => "received",
+        (Language::En, Stage::Analysing) => "analysing",
+        (Language::En, Stage::FixScheduled) => "fix scheduled",
+        (Language::En, Stage::Released) => "released",
+        (Language::En, Stage::Confirmed) => "confirmed",
+        (Language::En, Stage::Rejected) => "rejected",
+        (Language::Es, Stage::Received) => "recibida",
+        (Language::Es, Stage::Analysing) => "en análisis",
+        (Language::Es, Stage::FixScheduled) => "corrección programada",
+        (Language::Es, Stage::Released) => "publicada",
+        (Language::Es, Stage::Confirmed) => "confirmada",
+        (Language::Es, Stage::Rejected) => "rechazada",
+    }
+}
+
+/// What a request reports: `false positive` / `falso positivo`.
+pub fn signature_kind(lang: Language, k: SignatureKind) -> &'static str {
+    match (lang, k) {
+        (Language::En, SignatureKind::FalsePositive) => "false positive",
+        (Language::En, SignatureKind::FalseNegative) => "false negative",
+        (Language::Es, SignatureKind::FalsePositive) => "falso positivo",
+        (Language::Es, SignatureKind::FalseNegative) => "falso negativo",
     }
 }
 
@@ -83,6 +112,24 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
                 "Only support staff and TAMs can {what}. If you need this, ask your TAM in your support channel.",
                 "Solo el equipo de soporte y los TAM pueden {what}. Si lo necesitas, pídeselo a tu TAM en tu canal de soporte.",
                 what
+            )
+        }
+        Refusal::SpecialistsOnly { command } => {
+            let what = command.what.get(lang);
+            say!(
+                lang,
+                "Only support staff and the specialist group can {what}.",
+                "Solo el equipo de soporte y el grupo de especialistas pueden {what}.",
+                what
+            )
+        }
+        Refusal::NotForSpecialists { command } => {
+            let command = format!("/{}", command.path(lang));
+            say!(
+                lang,
+                "{command} is for customers' contacts and support staff; the specialist group works with /signature queue and /signature advance.",
+                "{command} es para los contactos de los clientes y el equipo de soporte; el grupo de especialistas trabaja con /firma cola y /firma avanzar.",
+                command
             )
         }
         Refusal::ContactsOnly { command } => {
@@ -177,6 +224,42 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             "This button is no longer in use. Use /ack in the ticket's thread.",
             "Este botón ya no se usa. Usa /acuse en el hilo del ticket."
         ),
+        Refusal::DatabasesOutdated { named, newest, zone } => {
+            let (release, since) = (&newest.release, Span::time(newest.at, Some(*zone), TimeStyle::FullRelative));
+            say!(
+                lang,
+                "Your antivirus databases ({named}) are older than the newest release, {release}, published {since}. \
+                 Update the databases, scan the file again, and if it is still misdetected, file the request again.",
+                "Tus bases del antivirus ({named}) son anteriores a la versión más reciente, {release}, publicada el {since}. \
+                 Actualiza las bases, vuelve a analizar el archivo y, si sigue mal detectado, presenta de nuevo la solicitud.",
+                named,
+                release,
+                since
+            )
+        }
+        Refusal::DatabasesUnknown { named, newest } => say!(
+            lang,
+            "There is no database release {named}; the newest is {newest}. Check the release your product shows, update if it is older, and file the request again.",
+            "No existe la versión de bases {named}; la más reciente es {newest}. Comprueba la versión que muestra tu producto, actualiza si es anterior y presenta de nuevo la solicitud.",
+            named,
+            newest
+        ),
+        Refusal::DuplicateRequest { number } => say!(
+            lang,
+            "This file already has an open request of yours: {number}. /ticket status number:{number} shows its progress.",
+            "Este archivo ya tiene una solicitud tuya abierta: {number}. /ticket estado número:{number} muestra su progreso.",
+            number
+        ),
+        Refusal::ReleaseRecorded { release, at } => {
+            let at = Span::time(*at, None, TimeStyle::FullRelative);
+            say!(lang, "Release {release} was recorded before, {at}.", "La versión {release} ya se registró, el {at}.", release, at)
+        }
+        Refusal::NotYourRequest { number } => say!(
+            lang,
+            "Only the contact who filed {number} can confirm its fix; ask them, or support staff.",
+            "Solo el contacto que presentó {number} puede confirmar su corrección; pídeselo, o al equipo de soporte.",
+            number
+        ),
         Refusal::NotAnEmail { email } => {
             say!(lang, "\"{email}\" is not an e-mail address.", "\"{email}\" no es una dirección de correo.", email)
         }
@@ -218,6 +301,52 @@ fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal,
                 s
             )
         }
+        NotASignatureRequest => {
+            say!(lang, "{n} is not a signature change request", "{n} no es una solicitud de cambio de firma", n)
+        }
+        ClosedCannotAdvance => say!(
+            lang,
+            "{n} is closed: reopen it with /ticket reopen number:{n} before moving its request on",
+            "{n} está cerrado: reábrelo con /ticket reabrir número:{n} antes de hacer avanzar su solicitud",
+            n
+        ),
+        Stage(StageRefusal::NotAllowed { from, to, allowed }) => {
+            let (from, to) = (stage(lang, *from), stage(lang, *to));
+            let allowed = allowed.iter().map(|s| stage(lang, *s)).collect::<Vec<_>>();
+            match allowed.is_empty() {
+                true => say!(
+                    lang,
+                    "{n} is {from}, and a request that is {from} moves no further",
+                    "{n} está {from}, y una solicitud {from} ya no avanza",
+                    n,
+                    from
+                ),
+                false => {
+                    let allowed = allowed.join(", ");
+                    say!(
+                        lang,
+                        "{n} is {from}: it can move to {allowed}, not to {to}",
+                        "{n} está {from}: puede pasar a {allowed}, no a {to}",
+                        n,
+                        from,
+                        allowed,
+                        to
+                    )
+                }
+            }
+        }
+        Stage(StageRefusal::ReleaseNeeded) => say!(
+            lang,
+            "Moving {n} to released needs the database release that fixes it: add release:<id>",
+            "Para publicar {n} hace falta la versión de las bases de datos que lo corrige: añade versión:<id>",
+            n
+        ),
+        Stage(StageRefusal::ReasonNeeded) => say!(
+            lang,
+            "Rejecting {n} needs a reason the contact will read: add note:<why>",
+            "Para rechazar {n} hace falta un motivo para el contacto: añade nota:<por qué>",
+            n
+        ),
     }
 }
 
@@ -294,6 +423,22 @@ fn usage(lang: Language, u: &UsageError) -> Msg {
                     "{name}:{value} no es un usuario: menciónalo (@nombre) o da su id",
                     name,
                     value
+                ),
+                Problem::NotAHash(why) => say!(
+                    lang,
+                    "{name}:{value} is not a file's hash ({why}): give its MD5, SHA-1 or SHA-256 in hex",
+                    "{name}:{value} no es el hash de un archivo ({why}): indica su MD5, SHA-1 o SHA-256 en hexadecimal",
+                    name,
+                    value,
+                    why
+                ),
+                Problem::NotALabel(why) => say!(
+                    lang,
+                    "{name}:{value} cannot be used ({why}): write it as the product shows it",
+                    "{name}:{value} no sirve ({why}): escríbelo como lo muestra el producto",
+                    name,
+                    value,
+                    why
                 ),
                 Problem::NotAChoice => {
                     let choices = match &option.kind {

@@ -35,7 +35,7 @@ pub use card::{Card, CardStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use commands::{Command, Spec, UsageError};
 pub use msg::{Msg, Span, TimeStyle};
-pub use outbox::{Action, Delivery, DeliveryError, Job, Past, Permanent, PostKey, Receipt};
+pub use outbox::{Action, Button, Delivery, DeliveryError, Job, Past, Permanent, PostKey, Receipt};
 pub use refusal::Refusal;
 
 /// Who is acting, and where.
@@ -45,6 +45,8 @@ pub struct Invocation {
     /// Support staff: the Discord adapter knows it from the staff role, the
     /// console from its configured users. TAMs of any customer count as staff.
     pub is_staff: bool,
+    /// In the specialist group (`[signatures].specialist_role`).
+    pub is_specialist: bool,
     /// Where the command was typed: a support channel or a ticket's thread.
     pub channel: Snowflake,
     /// The user's language, when the adapter knows it.

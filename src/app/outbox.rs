@@ -18,6 +18,7 @@ use super::{i18n, when, App, AppError, Card};
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
+use crate::domain::signature::{SignatureRequest, Stage};
 use crate::domain::sla::Severity;
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
 use crate::storage::{Claimed, Finish, Queued};
@@ -83,6 +84,16 @@ pub enum Job {
     Leave {
         user: Snowflake,
     },
+    /// A signature change request was filed: tell the specialist group.
+    SignatureOpened {
+        by: Snowflake,
+    },
+    /// A request moved to `to`: tell the requester.
+    StageChanged {
+        to: Stage,
+        release: Option<String>,
+        note: Option<String>,
+    },
     /// A job that could not be delivered where it should have been: said in
     /// `to` instead, naming where it failed.
     Undeliverable {
@@ -115,6 +126,8 @@ impl Job {
             Job::Reopened { .. } => "reopened",
             Job::Step { .. } => "step",
             Job::Leave { .. } => "leave",
+            Job::SignatureOpened { .. } => "signature opened",
+            Job::StageChanged { .. } => "stage changed",
             Job::Undeliverable { .. } => "undeliverable",
         }
     }
@@ -169,7 +182,8 @@ pub enum Action {
         card: Box<Card>,
     },
     /// A message that may mention exactly `ping` and `roles`; `thread` when
-    /// `channel` is a ticket's thread (unarchived if it has been archived).
+    /// `channel` is a ticket's thread (unarchived if it has been archived);
+    /// with a button to press, maybe.
     Post {
         channel: Snowflake,
         msg: Msg,
@@ -177,11 +191,19 @@ pub enum Action {
         roles: Vec<Snowflake>,
         key: PostKey,
         thread: bool,
+        button: Option<Button>,
     },
     RemoveMember {
         thread: Snowflake,
         user: Snowflake,
     },
+}
+
+/// A button under a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Button {
+    /// The requester confirms that a released fix works.
+    Confirm { ticket: TicketNumber, lang: Language },
 }
 
 /// A claimed job and what to do for it.
@@ -304,14 +326,18 @@ impl App {
         let (_, calendar) = self.sla(customer)?;
         let lang = customer.language;
         let thread = ticket.thread_id.unwrap_or(customer.support_channel);
-        let post = |msg: Msg, ping: Vec<Snowflake>, index| Action::Post {
-            channel: thread,
-            msg,
-            ping,
-            roles: vec![],
-            key: key(index),
-            thread: ticket.thread_id.is_some(),
-        };
+        // A post in the ticket's thread (the support channel if it has none).
+        let post_with =
+            |msg: Msg, ping: Vec<Snowflake>, roles: Vec<Snowflake>, button: Option<Button>, index| Action::Post {
+                channel: thread,
+                msg,
+                ping,
+                roles,
+                key: key(index),
+                thread: ticket.thread_id.is_some(),
+                button,
+            };
+        let post = |msg: Msg, ping: Vec<Snowflake>, index| post_with(msg, ping, vec![], None, index);
         match job {
             Job::Thread { members } => {
                 if ticket.thread_id.is_none() || ticket.card_message_id.is_none() {
@@ -412,6 +438,17 @@ impl App {
                 if let Some(thread) = ticket.thread_id {
                     delivery.actions.push(Action::RemoveMember { thread, user });
                 }
+            }
+            Job::SignatureOpened { by } => {
+                let Some(request) = &ticket.signature else { return Ok(None) };
+                let specialists: Vec<Snowflake> = self.config.signatures.specialist_role.into_iter().collect();
+                let msg = signature_opened(lang, &ticket, request, by, &specialists);
+                delivery.actions.push(post_with(msg, vec![], specialists, None, 0));
+            }
+            Job::StageChanged { to, release, note } => {
+                let msg = stage_changed(lang, &ticket, to, release.as_deref(), note.as_deref());
+                let button = (to == Stage::Released).then(|| Button::Confirm { ticket: ticket.number.clone(), lang });
+                delivery.actions.push(post_with(msg, vec![ticket.opened_by], vec![], button, 0));
             }
             Job::Undeliverable { .. } => {}
         }
@@ -541,7 +578,7 @@ impl App {
             ),
         };
         // The original's mentions are not repeated as pings.
-        Action::Post { channel: to, msg, ping: vec![], roles: vec![], key, thread: false }
+        Action::Post { channel: to, msg, ping: vec![], roles: vec![], key, thread: false, button: None }
     }
 
     /// The card's edit, if the card has been posted.
@@ -689,7 +726,15 @@ impl App {
                     (channel, msg, false)
                 }
             };
-            actions.push(Action::Post { channel, msg, ping: users.clone(), roles: roles.clone(), key, thread });
+            actions.push(Action::Post {
+                channel,
+                msg,
+                ping: users.clone(),
+                roles: roles.clone(),
+                key,
+                thread,
+                button: None,
+            });
         }
         if ticket.is_unanswered() {
             actions.extend(self.card_edit(customer, ticket)?);
@@ -744,6 +789,93 @@ fn critical_ping(lang: Language, ticket: &Ticket, calendar: &Calendar, tams: &[S
             due
         ),
     }
+}
+
+/// The specialist group's news of a request, in its thread.
+fn signature_opened(
+    lang: Language,
+    ticket: &Ticket,
+    r: &SignatureRequest,
+    by: Snowflake,
+    specialists: &[Snowflake],
+) -> Msg {
+    let mut msg = Msg::default();
+    for role in specialists {
+        msg.push(Span::role(*role));
+        msg.push_text(" ");
+    }
+    let (n, who, kind, hash_kind, hash) = (
+        Span::strong(&ticket.number),
+        Span::user(by),
+        i18n::signature_kind(lang, r.kind),
+        r.hash.kind().label(),
+        r.hash.as_str(),
+    );
+    let (version, release) = (&r.product_version, &r.database_release);
+    msg.append(say!(
+        lang,
+        "New signature change request {n} from {who}: {kind}, {hash_kind} {hash}, product {version}, databases {release}.",
+        "Nueva solicitud de cambio de firma {n} de {who}: {kind}, {hash_kind} {hash}, producto {version}, bases de datos {release}.",
+        n,
+        who,
+        kind,
+        hash_kind,
+        hash,
+        version,
+        release
+    ));
+    if let Some(detection) = &r.detection {
+        msg.append(say!(lang, " Detected as {detection}.", " Detectado como {detection}.", detection));
+    }
+    if let Some(details) = &ticket.details {
+        msg.push_text(&format!("\n{details}"));
+    }
+    msg
+}
+
+/// The requester's news of a stage change, in the request's thread. It
+/// names only this request: no other customer or ticket, though a fix may
+/// have released several.
+fn stage_changed(lang: Language, ticket: &Ticket, to: Stage, release: Option<&str>, note: Option<&str>) -> Msg {
+    let (who, n) = (Span::user(ticket.opened_by), Span::strong(&ticket.number));
+    let release = release.unwrap_or_default();
+    let mut msg = match to {
+        Stage::Received => say!(lang, "{who} {n} is received.", "{who} {n} está recibida.", who, n),
+        Stage::Analysing => say!(
+            lang,
+            "{who} The specialist group is analysing the file of {n}.",
+            "{who} El grupo de especialistas está analizando el archivo de {n}.",
+            who,
+            n
+        ),
+        Stage::FixScheduled => say!(
+            lang,
+            "{who} A fix for {n} is scheduled in an accelerated database update.",
+            "{who} La corrección de {n} está programada en una actualización acelerada de las bases de datos.",
+            who,
+            n
+        ),
+        Stage::Released => say!(
+            lang,
+            "{who} The fix for {n} is out in database release {release}. Update your antivirus databases, scan the file again, and confirm below that it is right now.",
+            "{who} La corrección de {n} está publicada en la versión {release} de las bases de datos. Actualiza las bases del antivirus, vuelve a analizar el archivo y confirma abajo que ya es correcto.",
+            who,
+            n,
+            release
+        ),
+        Stage::Confirmed => say!(
+            lang,
+            "{who} {n} is confirmed fixed. Thank you.",
+            "{who} {n} queda confirmada como corregida. Gracias.",
+            who,
+            n
+        ),
+        Stage::Rejected => say!(lang, "{who} {n} was rejected.", "{who} {n} ha sido rechazada.", who, n),
+    };
+    if let Some(note) = note {
+        msg.push_text(&format!(" {note}"));
+    }
+    msg
 }
 
 /// The reminder to phone the priority line outside working hours.

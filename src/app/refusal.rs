@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use super::commands::{Spec, UsageError};
 use crate::domain::customer::{CustomerKey, Snowflake};
+use crate::domain::signature::{Label, Recorded};
 use crate::domain::ticket::{self, TicketNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,15 @@ pub enum Refusal {
     NotRegistered,
     /// The command is for support staff and TAMs.
     StaffOnly {
+        command: &'static Spec,
+    },
+    /// The command is for support staff and the specialist group.
+    SpecialistsOnly {
+        command: &'static Spec,
+    },
+    /// The specialist group moves signature requests on; this command is
+    /// for contacts and staff.
+    NotForSpecialists {
         command: &'static Spec,
     },
     /// The command is for customers' registered contacts.
@@ -73,4 +83,29 @@ pub enum Refusal {
     },
     /// A button of a message that no longer acts (an old version's).
     UnknownButton,
+    /// The request names a database release older than the newest, whose
+    /// grace is over; `zone` is the customer's.
+    DatabasesOutdated {
+        named: Label,
+        newest: Recorded,
+        zone: Tz,
+    },
+    /// The request names a database release nobody recorded.
+    DatabasesUnknown {
+        named: Label,
+        newest: Label,
+    },
+    /// The customer has an open request about this file already.
+    DuplicateRequest {
+        number: TicketNumber,
+    },
+    /// The release was recorded before.
+    ReleaseRecorded {
+        release: Label,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// Only the contact who filed a request confirms its fix.
+    NotYourRequest {
+        number: TicketNumber,
+    },
 }

@@ -43,25 +43,50 @@ impl App {
         reschedule: Reschedule,
         jobs: &[Job],
     ) -> Result<(), AppError> {
+        self.commit_all(cx, &[Change { ticket: changed, events: vec![event], reschedule, jobs: jobs.to_vec() }]).await
+    }
+
+    /// Stores changes of several tickets in one transaction (all, or none
+    /// when one of them changed meanwhile).
+    pub(super) async fn commit_all(&self, cx: &Cx<'_>, changes: &[Change<'_>]) -> Result<(), AppError> {
         let now = self.now();
-        let queued: Vec<Queued> = jobs.iter().map(|j| j.queued(now)).collect();
-        let change = TicketChange {
-            ticket: changed,
-            at: now,
-            actor: cx.inv.user,
-            event: &event,
-            reschedule: &reschedule,
-            effects: &queued,
-            claim: cx.claim(),
-        };
-        if !self.store.update_ticket(&change).await? {
-            return refuse(Refusal::Conflict { number: changed.number.clone() });
+        let queued: Vec<Vec<Queued>> = changes.iter().map(|c| c.jobs.iter().map(|j| j.queued(now)).collect()).collect();
+        let stored: Vec<TicketChange> = changes
+            .iter()
+            .zip(&queued)
+            .map(|(c, effects)| TicketChange {
+                ticket: c.ticket,
+                at: now,
+                actor: cx.inv.user,
+                events: &c.events,
+                reschedule: &c.reschedule,
+                effects,
+            })
+            .collect();
+        if !self.store.update_tickets(&stored, cx.claim()).await? {
+            let number = changes.first().map(|c| c.ticket.number.clone());
+            return match number {
+                Some(number) => refuse(Refusal::Conflict { number }),
+                None => Ok(()),
+            };
         }
         cx.committed();
         self.wake.notify_one();
-        tracing::info!(ticket = %changed.number, event = event.name(), "ticket changed");
+        for c in changes {
+            let events: Vec<&str> = c.events.iter().map(EventKind::name).collect();
+            tracing::info!(ticket = %c.ticket.number, ?events, "ticket changed");
+        }
         Ok(())
     }
+}
+
+/// One ticket's change: the changed ticket, what happened, its steps and
+/// the jobs it queues.
+pub(super) struct Change<'a> {
+    pub ticket: &'a Ticket,
+    pub events: Vec<EventKind>,
+    pub reschedule: Reschedule,
+    pub jobs: Vec<Job>,
 }
 
 /// The ticket state machine's refusal, for the reader.

@@ -38,6 +38,28 @@ pub struct Config {
     /// A notification sent later than this after its due instant is marked late.
     pub late_after: std::time::Duration,
     pub log_format: LogFormat,
+    pub signatures: SignaturesConfig,
+}
+
+/// `[signatures]`: antivirus signature change requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignaturesConfig {
+    /// The specialist group, who analyse requests (staff can act on them too).
+    pub specialist_role: Option<Snowflake>,
+    /// Whose first-response target of the customer's plan a request gets.
+    pub severity: Severity,
+    /// How long a superseded database release still counts.
+    pub grace: std::time::Duration,
+}
+
+impl Default for SignaturesConfig {
+    fn default() -> Self {
+        SignaturesConfig {
+            specialist_role: None,
+            severity: Severity::High,
+            grace: std::time::Duration::from_secs(4 * 3600),
+        }
+    }
 }
 
 /// Someone the console can act as (`:as NAME`).
@@ -47,6 +69,8 @@ pub struct ConsoleUser {
     pub id: Snowflake,
     /// Counts as support staff (in Discord: has the staff role).
     pub staff: bool,
+    /// In the specialist group (in Discord: has `[signatures].specialist_role`).
+    pub specialist: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -300,10 +324,12 @@ impl Validator {
             Some(f) => self.parsed("log.format", f.parse()).unwrap_or_default(),
             None => LogFormat::default(),
         };
+        let signatures = self.signatures(&raw.signatures);
         Config {
             escalation,
             late_after,
             log_format,
+            signatures,
             source: path.to_owned(),
             calendars,
             plans,
@@ -391,7 +417,7 @@ impl Validator {
                 self.problem(format!("{at}.name"), format!("user name \"{}\" is used twice", u.name));
             }
             if let Some(id) = self.parsed(format!("{at}.id"), u.id.parse()) {
-                out.push(ConsoleUser { name: u.name.clone(), id, staff: u.staff });
+                out.push(ConsoleUser { name: u.name.clone(), id, staff: u.staff, specialist: u.specialist });
             }
         }
         out
@@ -538,6 +564,24 @@ impl Validator {
             }
             seen.push((key, c.support_channel.clone()));
         }
+    }
+
+    fn signatures(&mut self, raw: &raw::RawSignatures) -> SignaturesConfig {
+        let defaults = SignaturesConfig::default();
+        let specialist_role =
+            raw.specialist_role.as_ref().and_then(|r| self.parsed("signatures.specialist_role", r.parse()));
+        let severity =
+            raw.severity.and_then(|s| self.severity("signatures.severity".into(), s)).unwrap_or(defaults.severity);
+        let grace = match &raw.grace {
+            Some(g) => self
+                .parsed(
+                    "signatures.grace",
+                    humantime::parse_duration(g).map_err(|e| format!("\"{g}\" is not a duration like \"4h\": {e}")),
+                )
+                .unwrap_or(defaults.grace),
+            None => defaults.grace,
+        };
+        SignaturesConfig { specialist_role, severity, grace }
     }
 
     /// `[discord].interactions` and, for `"http"`, a valid Ed25519 `public_key`.

@@ -28,6 +28,16 @@ pub struct RawConfig {
     pub escalation: RawEscalation,
     #[serde(default)]
     pub log: RawLog,
+    #[serde(default)]
+    pub signatures: RawSignatures,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSignatures {
+    pub specialist_role: Option<String>,
+    pub severity: Option<i64>,
+    pub grace: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +102,8 @@ pub struct RawConsoleUser {
     pub id: String,
     #[serde(default)]
     pub staff: bool,
+    #[serde(default)]
+    pub specialist: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -175,7 +175,8 @@ impl Stage {
         [Stage::Received, Stage::Analysing, Stage::FixScheduled, Stage::Released, Stage::Confirmed, Stage::Rejected];
 
     /// The stages a request goes through when all goes well, in order.
-    pub const TRACK: [Stage; 5] = [Stage::Received, Stage::Analysing, Stage::FixScheduled, Stage::Released, Stage::Confirmed];
+    pub const TRACK: [Stage; 5] =
+        [Stage::Received, Stage::Analysing, Stage::FixScheduled, Stage::Released, Stage::Confirmed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -304,7 +305,13 @@ mod tests {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".parse::<FileHash>().unwrap().kind(),
             HashKind::Sha256
         );
-        for bad in ["", "abc", "g3b0c44298fc1c149afbf4c8996fb924", "d41d8cd98f00b204e9800998ecf8427e0", "0x41d8cd98f00b204e9800998ecf8427e"] {
+        for bad in [
+            "",
+            "abc",
+            "g3b0c44298fc1c149afbf4c8996fb924",
+            "d41d8cd98f00b204e9800998ecf8427e0",
+            "0x41d8cd98f00b204e9800998ecf8427e",
+        ] {
             assert!(bad.parse::<FileHash>().is_err(), "{bad}");
         }
     }
@@ -323,10 +330,15 @@ mod tests {
     #[test]
     fn every_pair_of_stages() {
         use Stage::*;
-        let allowed = |from: Stage, to: Stage| match (from, to) {
-            (Received, Analysing) | (Analysing, FixScheduled) | (FixScheduled, Released) | (Released, Confirmed) => true,
-            (Received | Analysing | FixScheduled | Released, Rejected) => true,
-            _ => false,
+        let allowed = |from: Stage, to: Stage| {
+            matches!(
+                (from, to),
+                (Received, Analysing)
+                    | (Analysing, FixScheduled)
+                    | (FixScheduled, Released)
+                    | (Released, Confirmed)
+                    | (Received | Analysing | FixScheduled | Released, Rejected)
+            )
         };
         let release = label("2026.11.28-03");
         for from in Stage::ALL {
@@ -363,7 +375,11 @@ mod tests {
         assert_eq!(check("R3", true, "2026-11-30T20:00:00Z"), Ok(()));
         assert_eq!(check("R2", true, "2026-11-30T11:59:00Z"), Ok(()), "within the grace");
         assert_eq!(check("R2", true, "2026-11-30T12:00:00Z"), Err(Outdated::Older { newest: newest.clone() }));
-        assert_eq!(check("R1", true, "2026-11-30T09:00:00Z"), Err(Outdated::Older { newest: newest.clone() }), "two behind");
+        assert_eq!(
+            check("R1", true, "2026-11-30T09:00:00Z"),
+            Err(Outdated::Older { newest: newest.clone() }),
+            "two behind"
+        );
         assert_eq!(check("R9", false, "2026-11-30T09:00:00Z"), Err(Outdated::Unknown { newest: newest.clone() }));
         assert_eq!(check_databases(&label("R1"), None, None, false, at("2026-11-30T09:00:00Z"), grace), Ok(()));
     }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::customer::{CustomerKey, Snowflake};
+use super::signature::{Label, SignatureRequest, Stage, StageRefusal};
 use super::sla::Severity;
 
 /// A ticket number as people read it: `ACME-42`.
@@ -105,6 +106,9 @@ pub struct Ticket {
     pub thread_id: Option<Snowflake>,
     pub card_message_id: Option<Snowflake>,
     pub version: i64,
+    /// What a signature change request reports, and its stage (`kind`
+    /// `signature` only).
+    pub signature: Option<SignatureRequest>,
 }
 
 /// What happened to a ticket: the audit trail, with before and after values.
@@ -138,6 +142,16 @@ pub enum EventKind {
     Breached {
         due_at: DateTime<Utc>,
     },
+    /// A signature change request moved to another stage.
+    StageChanged {
+        from: Stage,
+        to: Stage,
+        release: Option<String>,
+        note: Option<String>,
+        /// Released because another request of the same file was.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        by_fix: bool,
+    },
 }
 
 impl EventKind {
@@ -149,6 +163,7 @@ impl EventKind {
             EventKind::Closed { .. } => "closed",
             EventKind::Reopened { .. } => "reopened",
             EventKind::Breached { .. } => "breached",
+            EventKind::StageChanged { .. } => "stage_changed",
         }
     }
 }
@@ -178,6 +193,12 @@ pub enum Refusal {
     AlreadyClosed,
     #[error("the ticket is not closed ({})", .0.as_str())]
     NotClosed(TicketState),
+    #[error("the ticket is not a signature change request")]
+    NotASignatureRequest,
+    #[error("the ticket is closed: reopen it before moving its request on")]
+    ClosedCannotAdvance,
+    #[error("the request cannot move so: {0:?}")]
+    Stage(StageRefusal),
 }
 
 impl Ticket {
@@ -252,6 +273,81 @@ impl Ticket {
         Ok((t, EventKind::Closed { resolution }))
     }
 
+    /// Moves a signature change request to `to` (staff, the specialist
+    /// group, or the requester confirming). Leaving `received` is the
+    /// qualified first response; `confirmed` and `rejected` close the ticket.
+    /// Returns the changed ticket and its events, in order.
+    pub fn advance(
+        &self,
+        to: Stage,
+        release: Option<Label>,
+        note: Option<String>,
+        by: Snowflake,
+        at: DateTime<Utc>,
+    ) -> Result<(Ticket, Vec<EventKind>), Refusal> {
+        let request = self.signature.as_ref().ok_or(Refusal::NotASignatureRequest)?;
+        if self.state == TicketState::Closed {
+            return Err(Refusal::ClosedCannotAdvance);
+        }
+        let reason = note.as_deref().filter(|_| to == Stage::Rejected);
+        request.stage.advance(to, release.as_ref(), reason).map_err(Refusal::Stage)?;
+        Ok(self.moved(to, release, note, false, by, at))
+    }
+
+    /// Released because a fix for the same file was released for another
+    /// request: from any stage before `released`. `None` if this one is
+    /// past that (or closed).
+    pub fn release_by_fix(
+        &self,
+        release: &Label,
+        by: Snowflake,
+        at: DateTime<Utc>,
+    ) -> Option<(Ticket, Vec<EventKind>)> {
+        let stage = self.signature.as_ref()?.stage;
+        (stage.released_by_fix() && self.state != TicketState::Closed)
+            .then(|| self.moved(Stage::Released, Some(release.clone()), None, true, by, at))
+    }
+
+    fn moved(
+        &self,
+        to: Stage,
+        release: Option<Label>,
+        note: Option<String>,
+        by_fix: bool,
+        by: Snowflake,
+        at: DateTime<Utc>,
+    ) -> (Ticket, Vec<EventKind>) {
+        let mut events = Vec::new();
+        let mut t = match self.acknowledge(by, at, None) {
+            Ok((answered, event)) => {
+                events.push(event);
+                answered
+            }
+            // Answered before: the stage moves on its own.
+            Err(_) => self.clone(),
+        };
+        let from = self.signature.as_ref().map_or(Stage::Received, |s| s.stage);
+        if let Some(request) = t.signature.as_mut() {
+            request.stage = to;
+            if to == Stage::Released {
+                request.fixed_in = release.clone();
+            }
+        }
+        events.push(EventKind::StageChanged {
+            from,
+            to,
+            release: release.map(|r| r.to_string()),
+            note: note.clone(),
+            by_fix,
+        });
+        if !to.is_open() {
+            t.state = TicketState::Closed;
+            t.closed_at = Some(at);
+            events.push(EventKind::Closed { resolution: note });
+        }
+        (t, events)
+    }
+
     pub fn reopen(&self) -> Result<(Ticket, EventKind), Refusal> {
         if self.state != TicketState::Closed {
             return Err(Refusal::NotClosed(self.state));
@@ -291,6 +387,7 @@ mod tests {
             thread_id: None,
             card_message_id: None,
             version: 1,
+            signature: None,
         }
     }
 
@@ -345,6 +442,73 @@ mod tests {
         assert_eq!(
             t.reclassify(Severity::Critical, t.due_at, "again".into()).unwrap_err(),
             Refusal::SameSeverity(Severity::Critical)
+        );
+    }
+
+    fn request() -> Ticket {
+        use crate::domain::signature::*;
+        let mut t = ticket();
+        t.kind = TicketKind::Signature;
+        t.signature = Some(SignatureRequest {
+            kind: SignatureKind::FalsePositive,
+            hash: "d41d8cd98f00b204e9800998ecf8427e".parse().unwrap(),
+            product_version: "11.2".parse().unwrap(),
+            database_release: "R3".parse().unwrap(),
+            detection: None,
+            stage: Stage::Received,
+            fixed_in: None,
+        });
+        t
+    }
+
+    #[test]
+    fn leaving_received_is_the_first_response_and_the_end_closes() {
+        let staff = Snowflake(99);
+        let t = request();
+        let (analysing, events) = t.advance(Stage::Analysing, None, None, staff, at("2026-11-30T09:10:00Z")).unwrap();
+        assert_eq!((analysing.state, analysing.acked_by), (TicketState::Acknowledged, Some(staff)));
+        assert!(matches!(
+            events[..],
+            [
+                EventKind::Acknowledged { response_ms: 600_000, .. },
+                EventKind::StageChanged { from: Stage::Received, to: Stage::Analysing, .. }
+            ]
+        ));
+        let (scheduled, events) =
+            analysing.advance(Stage::FixScheduled, None, None, staff, at("2026-11-30T10:00:00Z")).unwrap();
+        assert_eq!(events.len(), 1, "answered already: the stage alone");
+        let release: Label = "R4".parse().unwrap();
+        assert_eq!(
+            scheduled.advance(Stage::Released, None, None, staff, at("2026-11-30T11:00:00Z")).unwrap_err(),
+            Refusal::Stage(StageRefusal::ReleaseNeeded)
+        );
+        let (released, _) =
+            scheduled.advance(Stage::Released, Some(release.clone()), None, staff, at("2026-11-30T11:00:00Z")).unwrap();
+        assert_eq!(released.signature.as_ref().unwrap().fixed_in, Some(release));
+        let (confirmed, events) =
+            released.advance(Stage::Confirmed, None, None, Snowflake(10), at("2026-11-30T12:00:00Z")).unwrap();
+        assert_eq!(confirmed.state, TicketState::Closed);
+        assert!(matches!(events.last(), Some(EventKind::Closed { .. })));
+        assert_eq!(
+            confirmed.advance(Stage::Rejected, None, Some("x".into()), staff, at("2026-11-30T13:00:00Z")).unwrap_err(),
+            Refusal::ClosedCannotAdvance
+        );
+        assert_eq!(
+            ticket().advance(Stage::Analysing, None, None, staff, at("2026-11-30T09:10:00Z")).unwrap_err(),
+            Refusal::NotASignatureRequest
+        );
+    }
+
+    #[test]
+    fn a_fix_releases_requests_not_yet_released_and_answers_them() {
+        let release: Label = "R4".parse().unwrap();
+        let (released, events) = request().release_by_fix(&release, Snowflake(99), at("2026-11-30T09:30:00Z")).unwrap();
+        assert_eq!(released.signature.as_ref().unwrap().stage, Stage::Released);
+        assert!(released.acked_at.is_some(), "the fix is the first response too");
+        assert!(matches!(events.last(), Some(EventKind::StageChanged { by_fix: true, to: Stage::Released, .. })));
+        assert!(
+            released.release_by_fix(&release, Snowflake(99), at("2026-11-30T09:31:00Z")).is_none(),
+            "released already"
         );
     }
 }

@@ -25,12 +25,14 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
 
 use crate::domain::customer::{CustomerKey, Snowflake};
+use crate::domain::signature::SignatureRequest;
 use crate::domain::sla::Severity;
 use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
 
 mod claims;
 mod instances;
 mod outbox;
+mod signatures;
 pub use claims::Claim;
 pub use outbox::{Claimed, Finish, OutboxRow, OutboxState, Queued, Reschedule};
 
@@ -115,20 +117,21 @@ pub struct NewTicket {
     pub due_at: DateTime<Utc>,
     /// Its effects (thread, card, posts) and escalation steps, stored with it.
     pub outbox: Vec<Queued>,
+    /// What a signature change request reports (kind `signature`).
+    pub signature: Option<SignatureRequest>,
 }
 
-/// A change to a ticket, as [`Store::update_ticket`] stores it.
+/// A change to a ticket, as [`Store::update_tickets`] stores it.
 #[derive(Debug, Clone, Copy)]
 pub struct TicketChange<'a> {
     pub ticket: &'a Ticket,
     pub at: DateTime<Utc>,
     pub actor: Snowflake,
-    pub event: &'a EventKind,
+    /// What happened, in order (the audit trail).
+    pub events: &'a [EventKind],
     pub reschedule: &'a Reschedule,
     /// Its effects on Discord (card, posts), queued in the outbox.
     pub effects: &'a [Queued],
-    /// The event that made the change, claimed in its transaction.
-    pub claim: Option<&'a Claim>,
 }
 
 /// The handle to the database; cheap to clone.
@@ -400,6 +403,7 @@ impl Store {
             thread_id: None,
             card_message_id: None,
             version: 1,
+            signature: new.signature.clone(),
         })
     }
 
@@ -414,6 +418,12 @@ impl Store {
         claim: Option<&Claim>,
     ) -> Result<(i64, i64), StorageError> {
         let outbox = outbox::insert_sql(Backend::Postgres, "ticket.id", "$13", "ticket,");
+        // The request's columns follow the claim's parameters.
+        let first = if claim.is_some() { 16 } else { 14 };
+        let signature = match new.signature {
+            Some(_) => format!(", signature AS ({})", signatures::insert_sql("ticket.id", first, "FROM ticket")),
+            None => String::new(),
+        };
         let (claim_cte, gate) = match claim {
             Some(_) => (
                 "claim AS (
@@ -434,7 +444,7 @@ impl Store {
                  SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM seq
                  RETURNING id, seq
              )
-             , outbox AS ({outbox})
+             , outbox AS ({outbox}) {signature}
              INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
              SELECT id, $9, $2, $11, $12 FROM ticket
              RETURNING ticket_id, (SELECT seq FROM ticket) AS seq"
@@ -445,6 +455,9 @@ impl Store {
             .bind(outbox::queued_json(&new.outbox));
         if let Some(claim) = claim {
             query = query.bind(claim.event.clone()).bind(claim.instance.clone());
+        }
+        if let Some(request) = &new.signature {
+            query = signatures::bind_request(query, request);
         }
         let row = query.fetch_optional(&self.pool).await?.ok_or(StorageError::AlreadyClaimed)?;
         Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
@@ -480,39 +493,58 @@ impl Store {
         let (id, seq): (i64, i64) = (row.try_get("id")?, row.try_get("seq")?);
         insert_event(tx, id, new.opened_at, new.opened_by, event).await?;
         self.queue(tx, id, &new.outbox).await?;
+        if let Some(request) = &new.signature {
+            let insert = signatures::insert_sql("$1", 2, "");
+            signatures::bind_request(sqlx::query(sqlx::AssertSqlSafe(insert)).bind(id), request)
+                .execute(&mut **tx)
+                .await?;
+        }
         w.tx.commit().await?;
         Ok((id, seq))
     }
 
-    /// Stores a changed ticket with its event, the effects it causes and its
-    /// effect on the escalation steps, if nobody changed the ticket since
-    /// `changed.version` was read. Returns false when someone did. (Its
-    /// thread and card are not the change's to write: the outbox records them.)
-    pub async fn update_ticket(&self, change: &TicketChange<'_>) -> Result<bool, StorageError> {
-        let TicketChange { ticket: changed, at, actor, event, reschedule, effects, claim } = *change;
+    /// Stores changed tickets, each with its events, the effects it causes
+    /// and its effect on the escalation steps, all in one transaction (with
+    /// the event's claim, if any), if nobody changed any of them since its
+    /// `version` was read. Returns false (storing nothing) when someone did.
+    /// (A ticket's thread and card are not a change's to write: the outbox
+    /// records them.)
+    pub async fn update_tickets(
+        &self,
+        changes: &[TicketChange<'_>],
+        claim: Option<&Claim>,
+    ) -> Result<bool, StorageError> {
         let mut w = self.begin_claimed(claim).await?;
         let tx = &mut w.tx;
-        let done = sqlx::query(
-            "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
-                    closed_at = $6, version = version + 1
-             WHERE id = $7 AND version = $8",
-        )
-        .bind(i64::from(changed.severity.level()))
-        .bind(changed.state.as_str())
-        .bind(changed.due_at.timestamp_millis())
-        .bind(changed.acked_at.map(|t| t.timestamp_millis()))
-        .bind(changed.acked_by.map(id_to_db))
-        .bind(changed.closed_at.map(|t| t.timestamp_millis()))
-        .bind(changed.id)
-        .bind(changed.version)
-        .execute(&mut **tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
+        for change in changes {
+            let TicketChange { ticket: changed, at, actor, events, reschedule, effects } = *change;
+            let done = sqlx::query(
+                "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
+                        closed_at = $6, version = version + 1
+                 WHERE id = $7 AND version = $8",
+            )
+            .bind(i64::from(changed.severity.level()))
+            .bind(changed.state.as_str())
+            .bind(changed.due_at.timestamp_millis())
+            .bind(changed.acked_at.map(|t| t.timestamp_millis()))
+            .bind(changed.acked_by.map(id_to_db))
+            .bind(changed.closed_at.map(|t| t.timestamp_millis()))
+            .bind(changed.id)
+            .bind(changed.version)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            if let Some(request) = &changed.signature {
+                signatures::update_stage(tx, changed.id, request).await?;
+            }
+            for event in events {
+                insert_event(tx, changed.id, at, actor, event).await?;
+            }
+            self.queue(tx, changed.id, effects).await?;
+            self.reschedule(tx, changed.id, reschedule).await?;
         }
-        insert_event(tx, changed.id, at, actor, event).await?;
-        self.queue(tx, changed.id, effects).await?;
-        self.reschedule(tx, changed.id, reschedule).await?;
         w.tx.commit().await?;
         Ok(true)
     }
@@ -666,10 +698,15 @@ struct WriteTx<'a> {
     _turn: Option<tokio::sync::MutexGuard<'a, ()>>,
 }
 
+/// Tickets with their signature request, if any. Conditions added after it
+/// name the ticket's columns unqualified (the request's have other names).
 macro_rules! ticket_select {
     () => {
-        "SELECT id, customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at,
-                acked_at, acked_by, closed_at, thread_id, card_message_id, version FROM tickets"
+        "SELECT t.id, t.customer, t.seq, t.opened_by, t.severity, t.kind, t.summary, t.details, t.product, t.state,
+                t.opened_at, t.due_at, t.acked_at, t.acked_by, t.closed_at, t.thread_id, t.card_message_id, t.version,
+                s.kind AS sig_kind, s.hash_kind, s.hash, s.product_version, s.database_release, s.detection, s.stage,
+                s.fixed_in
+         FROM tickets t LEFT JOIN signature_requests s ON s.ticket_id = t.id"
     };
 }
 use ticket_select;
@@ -704,6 +741,7 @@ fn ticket_from_row(r: &AnyRow) -> Result<Ticket, StorageError> {
         thread_id: r.try_get::<Option<i64>, _>("thread_id")?.map(id_from_db),
         card_message_id: r.try_get::<Option<i64>, _>("card_message_id")?.map(id_from_db),
         version: r.try_get("version")?,
+        signature: signatures::request_from_row(r)?,
     })
 }
 

@@ -35,6 +35,7 @@ struct Me {
     name: String,
     id: Snowflake,
     staff: bool,
+    specialist: bool,
 }
 
 pub struct Console {
@@ -102,7 +103,7 @@ impl Console {
             .console_users
             .first()
             .ok_or("the configuration has no [[console.users]]: add some to use the console")?;
-        let me = Me { name: first.name.clone(), id: first.id, staff: first.staff };
+        let me = Me { name: first.name.clone(), id: first.id, staff: first.staff, specialist: first.specialist };
         let channel = config.customers.first().map(|c| c.support_channel).unwrap_or(Snowflake(1));
         let mut console = Console { app, me, channel, names, threads: BTreeMap::new(), language: Language::En, clock };
         if let Some(who) = start_as {
@@ -199,6 +200,7 @@ impl Console {
         let inv = Invocation {
             user: self.me.id,
             is_staff: self.me.staff,
+            is_specialist: self.me.specialist,
             channel: self.channel,
             language: Some(self.language),
             // One person at one console: nothing delivers a line twice.
@@ -371,7 +373,7 @@ impl Console {
                 Language::Es => format!("no hay ningún usuario de consola \"{who}\"; conocidos: {known}"),
             });
         };
-        self.me = Me { name: user.name.clone(), id: user.id, staff: user.staff };
+        self.me = Me { name: user.name.clone(), id: user.id, staff: user.staff, specialist: user.specialist };
         let lang = self.language;
         let mut role = self
             .say(

@@ -9,7 +9,7 @@ use serenity::all::{
 };
 
 use super::{render, typed_input};
-use crate::app::commands::Ack;
+use crate::app::commands::{Ack, ConfirmSignature};
 use crate::app::{App, EventId, Invocation, Outcome, Refusal};
 use crate::domain::customer::{Language, Snowflake};
 
@@ -65,6 +65,8 @@ pub fn deferral() -> CreateInteractionResponse {
 pub struct Answerer {
     pub app: App,
     pub staff_role: RoleId,
+    /// The specialist group's role (`[signatures].specialist_role`).
+    pub specialist_role: Option<RoleId>,
 }
 
 impl Answerer {
@@ -78,10 +80,12 @@ impl Answerer {
             }
             Interaction::Component(c) => {
                 let inv = self.invocation(c.id, &c.user, c.member.as_ref(), c.channel_id, &c.locale);
-                Answer::Reply(match render::ack_button_ticket(&c.data.custom_id) {
+                let id = &c.data.custom_id;
+                Answer::Reply(match (render::ack_button_ticket(id), render::confirm_button_ticket(id)) {
                     // The card lives in the ticket's thread, so /ack there is this ticket's.
-                    Some(_) => self.app.handle(&inv, Ack::default().into()).await,
-                    None => self.app.refuse_once(&inv, Refusal::UnknownButton).await,
+                    (Some(_), _) => self.app.handle(&inv, Ack::default().into()).await,
+                    (_, Some(number)) => self.app.handle(&inv, ConfirmSignature { number }.into()).await,
+                    (None, None) => self.app.refuse_once(&inv, Refusal::UnknownButton).await,
                 })
             }
             Interaction::Autocomplete(c) => {
@@ -104,9 +108,11 @@ impl Answerer {
         channel: ChannelId,
         locale: &str,
     ) -> Invocation {
+        let has = |role: Option<RoleId>| member.zip(role).is_some_and(|(m, r)| m.roles.contains(&r));
         Invocation {
             user: Snowflake(user.id.get()),
-            is_staff: member.is_some_and(|m| m.roles.contains(&self.staff_role)),
+            is_staff: has(Some(self.staff_role)),
+            is_specialist: has(self.specialist_role),
             channel: Snowflake(channel.get()),
             language: Some(if locale.starts_with("es") { Language::Es } else { Language::En }),
             event: Some(EventId::Interaction(id.get())),

@@ -11,7 +11,7 @@ const ES: &str = "es-ES";
 
 fn option(o: &Opt) -> CreateCommandOption {
     let kind = match o.kind {
-        Kind::Text { .. } | Kind::Ticket | Kind::Choice(_) => CommandOptionType::String,
+        Kind::Text { .. } | Kind::Ticket | Kind::Choice(_) | Kind::Hash | Kind::Label => CommandOptionType::String,
         Kind::Severity => CommandOptionType::Integer,
         Kind::User => CommandOptionType::User,
     };
@@ -38,6 +38,10 @@ fn option(o: &Opt) -> CreateCommandOption {
             for c in *choices {
                 option = option.add_string_choice_localized(c.name.en, c.value, [(ES, c.name.es)]);
             }
+        }
+        Kind::Hash => option = option.min_length(32).max_length(64),
+        Kind::Label => {
+            option = option.min_length(1).max_length(u16::try_from(crate::domain::signature::Label::MAX).unwrap_or(64))
         }
         Kind::User => {}
     }
@@ -124,7 +128,7 @@ mod tests {
     fn commands_group_the_declarations() {
         let json = serde_json::to_value(all()).unwrap();
         let names: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["ticket", "ack", "contacts", "queue"]);
+        assert_eq!(names, ["ticket", "ack", "contacts", "queue", "signature"]);
         let ticket = &json[0];
         let subs: Vec<&str> =
             ticket["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
@@ -135,5 +139,12 @@ mod tests {
         assert_eq!(severity["required"], false);
         assert_eq!(severity["choices"].as_array().unwrap().len(), 4);
         assert_eq!(ticket["options"][0]["options"][0]["min_length"], 1, "the summary is required");
+        let signature = &json[4];
+        let subs: Vec<&str> =
+            signature["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(subs, ["request", "advance", "confirm", "latest-db", "queue"]);
+        let hash =
+            &signature["options"][0]["options"].as_array().unwrap().iter().find(|o| o["name"] == "hash").unwrap();
+        assert_eq!((hash["min_length"].as_u64(), hash["max_length"].as_u64()), (Some(32), Some(64)));
     }
 }

@@ -63,9 +63,12 @@ impl Deliver for DiscordOut {
                     .await
                     .map_err(failed("editing the card"))?;
                 }
-                Action::Post { channel, msg, ping, roles, key, thread } => {
+                Action::Post { channel, msg, ping, roles, key, thread, button } => {
                     let channel = id::<ChannelId>(*channel).map_err(|e| permanent(i, &e))?;
-                    let message = post(msg, ping, roles, *key);
+                    let mut message = post(msg, ping, roles, *key);
+                    if let Some(button) = button {
+                        message = message.components(render::button(button));
+                    }
                     let send = || with_retries("post", || channel.send_message(&self.http, message.clone()));
                     match thread {
                         true => self.in_thread(channel, send).await,

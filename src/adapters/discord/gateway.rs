@@ -63,6 +63,8 @@ impl EventHandler for Handler {
         let inv = Invocation {
             user: Snowflake(message.author.id.get()),
             is_staff,
+            // A first message acknowledges as staff only.
+            is_specialist: false,
             channel: Snowflake(message.channel_id.get()),
             language: None,
             event: Some(EventId::Message(message.id.get())),

@@ -63,6 +63,7 @@ impl Bot {
         let answerer = answer::Answerer {
             app: app.clone(),
             staff_role: id(discord.staff_role).context("discord.staff_role is 0")?,
+            specialist_role: app.config().signatures.specialist_role.and_then(|r| id(r).ok()),
         };
         Ok(Bot {
             app,

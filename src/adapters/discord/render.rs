@@ -6,8 +6,9 @@ use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateB
 
 use crate::app::commands::Local;
 use crate::app::i18n;
-use crate::app::{Card, CardStatus, Msg, Span, TimeStyle};
+use crate::app::{Button, Card, CardStatus, Msg, Span, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
+use crate::domain::signature::Stage;
 use crate::domain::ticket::TicketNumber;
 
 /// The prefix of the Acknowledge button's `custom_id`, followed by the ticket number.
@@ -78,11 +79,43 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
     if let Some(product) = &t.product {
         embed = embed.field(Local::new("Product", "Producto").get(lang), product, true);
     }
+    if let Some(r) = &t.signature {
+        embed = embed
+            .field(Local::new("Request", "Solicitud").get(lang), i18n::signature_kind(lang, r.kind), true)
+            .field(Local::new("File", "Archivo").get(lang), format!("{} `{}`", r.hash.kind().label(), r.hash), false)
+            .field(Local::new("Reported databases", "Bases indicadas").get(lang), r.database_release.as_str(), true);
+        if let Some(detection) = &r.detection {
+            embed = embed.field(Local::new("Detection", "Detección").get(lang), detection.as_str(), true);
+        }
+        embed = embed.field(Local::new("Stage", "Etapa").get(lang), stage_track(lang, r.stage), false);
+        if let Some(fix) = &r.fixed_in {
+            embed = embed.field(Local::new("Fixed in", "Corregida en").get(lang), fix.as_str(), true);
+        }
+    }
     embed.timestamp(serenity::all::Timestamp::from_unix_timestamp(t.opened_at.timestamp()).unwrap_or_default())
 }
 
-/// The Acknowledge button while the ticket waits for its first response.
+/// A request's stages with the current one marked: `received › **analysing** › …`.
+pub fn stage_track(lang: Language, current: Stage) -> String {
+    let mut track: Vec<String> = Stage::TRACK
+        .iter()
+        .map(|s| match *s == current {
+            true => format!("**{}**", i18n::stage(lang, *s)),
+            false => i18n::stage(lang, *s).to_owned(),
+        })
+        .collect();
+    if current == Stage::Rejected {
+        track.push(format!("**{}**", i18n::stage(lang, current)));
+    }
+    track.join(" › ")
+}
+
+/// The Acknowledge button while an incident waits for its first response
+/// (a signature request's first response is moving it on).
 pub fn card_components(card: &Card) -> Vec<CreateActionRow> {
+    if card.ticket.signature.is_some() {
+        return vec![];
+    }
     match card.status {
         CardStatus::Acknowledged | CardStatus::Closed => vec![],
         _ => vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{ACK_BUTTON}{}", card.ticket.number))
@@ -94,6 +127,25 @@ pub fn card_components(card: &Card) -> Vec<CreateActionRow> {
 /// The ticket named by an Acknowledge button's `custom_id`.
 pub fn ack_button_ticket(custom_id: &str) -> Option<TicketNumber> {
     custom_id.strip_prefix(ACK_BUTTON)?.parse().ok()
+}
+
+/// The prefix of the Confirm button's `custom_id`, followed by the ticket number.
+pub const CONFIRM_BUTTON: &str = "confirm:";
+
+/// The ticket named by a Confirm button's `custom_id`.
+pub fn confirm_button_ticket(custom_id: &str) -> Option<TicketNumber> {
+    custom_id.strip_prefix(CONFIRM_BUTTON)?.parse().ok()
+}
+
+/// A post's button.
+pub fn button(button: &Button) -> Vec<CreateActionRow> {
+    match button {
+        Button::Confirm { ticket, lang } => {
+            vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{CONFIRM_BUTTON}{ticket}"))
+                .style(ButtonStyle::Success)
+                .label(Local::new("Confirm the fix", "Confirmar la corrección").get(*lang))])]
+        }
+    }
 }
 
 /// Discord's message length limit, keeping the end visible as an ellipsis.

@@ -3,6 +3,7 @@
 //! that says what is wrong in terms of the declaration.
 
 use crate::domain::customer::Snowflake;
+use crate::domain::signature::{FileHash, Label};
 use crate::domain::sla::Severity;
 use crate::domain::text::{quote, Clean, TextError};
 use crate::domain::ticket::TicketNumber;
@@ -42,6 +43,10 @@ pub enum Problem {
     NotATicketNumber,
     NotAUser,
     NotAChoice,
+    /// Not a hash; why.
+    NotAHash(String),
+    /// Not a short identifier; why.
+    NotALabel(String),
 }
 
 impl PartialEq for Opt {
@@ -164,6 +169,20 @@ impl Args {
             let digits = value.trim().trim_start_matches("<@").trim_start_matches('!').trim_end_matches('>');
             digits.parse::<Snowflake>().map_err(|_| Problem::NotAUser)
         })?;
+        self.required(name, value)
+    }
+
+    pub fn hash(&self, name: &str) -> Result<FileHash, UsageError> {
+        let value = self.parsed(name, |_, value| value.parse::<FileHash>().map_err(Problem::NotAHash))?;
+        self.required(name, value)
+    }
+
+    pub fn opt_label(&self, name: &str) -> Result<Option<Label>, UsageError> {
+        self.parsed(name, |_, value| value.parse::<Label>().map_err(Problem::NotALabel))
+    }
+
+    pub fn label(&self, name: &str) -> Result<Label, UsageError> {
+        let value = self.opt_label(name)?;
         self.required(name, value)
     }
 

@@ -46,6 +46,11 @@ pub static TICKET: Group = Group {
     description: Local::new("Priority-line tickets", "Tickets de la línea prioritaria"),
 };
 
+pub static SIGNATURE: Group = Group {
+    name: Local::new("signature", "firma"),
+    description: Local::new("Antivirus signature change requests", "Solicitudes de cambio de firma del antivirus"),
+};
+
 pub static CONTACTS: Group = Group {
     name: Local::new("contacts", "contactos"),
     description: Local::new("Technical contacts", "Contactos técnicos"),
@@ -62,6 +67,8 @@ pub enum Access {
     ContactsAndStaff,
     /// Support staff and TAMs.
     Staff,
+    /// Support staff and the specialist group (signature change requests).
+    StaffAndSpecialists,
 }
 
 /// One option of a command.
@@ -86,6 +93,10 @@ pub enum Kind {
     User,
     /// One of fixed values.
     Choice(&'static [Choice]),
+    /// A file's MD5, SHA-1 or SHA-256, in hex.
+    Hash,
+    /// A short identifier: a database release, a product version.
+    Label,
 }
 
 #[derive(Debug)]

@@ -71,6 +71,11 @@ commands! {
     ContactsRemove in contacts_remove,
     ContactsList in contacts_list,
     Queue in queue,
+    RequestSignature in signature_request,
+    AdvanceSignature in signature_advance,
+    ConfirmSignature in signature_confirm,
+    LatestDb in signature_latest_db,
+    SignatureQueue in signature_queue,
 }
 
 /// The command named by `path` (`ticket open`, `ticket abrir`: words in
@@ -120,6 +125,8 @@ mod tests {
             Kind::Ticket => "ACME-1".into(),
             Kind::User => "<@42>".into(),
             Kind::Choice(choices) => choices[0].value.into(),
+            Kind::Hash => "D41D8CD98F00B204E9800998ECF8427E".into(),
+            Kind::Label => "2026.11.30-01".into(),
         }
     }
 

@@ -107,6 +107,7 @@ impl TicketOpen {
             opened_at: now,
             due_at,
             outbox,
+            signature: None,
         };
         let event = EventKind::Opened { severity: severity.level(), due_at, classified_by };
         let ticket = app.store.open_ticket(&new, &event, cx.claim()).await?;

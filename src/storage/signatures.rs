@@ -1,0 +1,232 @@
+//! Signature change requests: their rows beside their tickets, the
+//! antivirus database releases staff record, and the audit events that
+//! belong to no ticket (a release recorded, a request refused).
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{id_to_db, instant, ticket_from_row, ticket_select, Claim, StorageError, Store};
+use crate::domain::customer::{CustomerKey, Snowflake};
+use crate::domain::signature::{FileHash, HashKind, Label, Recorded, SignatureKind, SignatureRequest, Stage};
+use crate::domain::ticket::{Ticket, TicketNumber};
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Inserts a request's row for the ticket `ticket` (an SQL expression); its
+/// columns are parameters from `$first` on, bound by [`bind_request`];
+/// `from` is what the insert selects from ("" for none).
+pub(super) fn insert_sql(ticket: &str, first: usize, from: &str) -> String {
+    let p: Vec<String> = (first..first + 8).map(|n| format!("${n}")).collect();
+    format!(
+        "INSERT INTO signature_requests (ticket_id, kind, hash_kind, hash, product_version, database_release, detection,
+                                         stage, fixed_in)
+         SELECT {ticket}, {} {from}",
+        p.join(", ")
+    )
+}
+
+/// Binds a request's eight columns, in [`insert_sql`]'s order.
+pub(super) fn bind_request<'q>(query: Query<'q>, r: &SignatureRequest) -> Query<'q> {
+    query
+        .bind(r.kind.as_str())
+        .bind(r.hash.kind().as_str())
+        .bind(r.hash.as_str().to_owned())
+        .bind(r.product_version.to_string())
+        .bind(r.database_release.to_string())
+        .bind(r.detection.as_ref().map(ToString::to_string))
+        .bind(r.stage.as_str())
+        .bind(r.fixed_in.as_ref().map(ToString::to_string))
+}
+
+/// Stores a request's stage, with a changed ticket.
+pub(super) async fn update_stage(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ticket_id: i64,
+    r: &SignatureRequest,
+) -> Result<(), StorageError> {
+    sqlx::query("UPDATE signature_requests SET stage = $1, fixed_in = $2 WHERE ticket_id = $3")
+        .bind(r.stage.as_str())
+        .bind(r.fixed_in.as_ref().map(ToString::to_string))
+        .bind(ticket_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The request joined to a ticket's row (`ticket_select!`), if it has one.
+pub(super) fn request_from_row(r: &AnyRow) -> Result<Option<SignatureRequest>, StorageError> {
+    let corrupt = |problem: String| StorageError::Corrupt { table: "signature_requests", problem };
+    let Some(kind) = r.try_get::<Option<String>, _>("sig_kind")? else { return Ok(None) };
+    let text = |column: &str| -> Result<String, StorageError> {
+        Ok(r.try_get::<Option<String>, _>(column)?.unwrap_or_default())
+    };
+    let label = |column: &str| -> Result<Label, StorageError> { text(column)?.parse().map_err(corrupt) };
+    let optional = |column: &str| -> Result<Option<Label>, StorageError> {
+        r.try_get::<Option<String>, _>(column)?.map(|v| v.parse().map_err(corrupt)).transpose()
+    };
+    let hash: FileHash = text("hash")?.parse().map_err(corrupt)?;
+    let hash_kind = text("hash_kind")?;
+    if HashKind::parse(&hash_kind) != Some(hash.kind()) {
+        return Err(corrupt(format!("hash kind {hash_kind} for a hash of {} digits", hash.as_str().len())));
+    }
+    let stage = text("stage")?;
+    Ok(Some(SignatureRequest {
+        kind: SignatureKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?,
+        hash,
+        product_version: label("product_version")?,
+        database_release: label("database_release")?,
+        detection: optional("detection")?,
+        stage: Stage::parse(&stage).ok_or_else(|| corrupt(format!("stage {stage}")))?,
+        fixed_in: optional("fixed_in")?,
+    }))
+}
+
+/// An open request's stages, as SQL: `('received', …)`.
+fn open_stages() -> String {
+    let open: Vec<String> = Stage::ALL.iter().filter(|s| s.is_open()).map(|s| format!("'{}'", s.as_str())).collect();
+    format!("({})", open.join(", "))
+}
+
+impl Store {
+    /// The customer's open request about this file, if any.
+    pub async fn open_request_for(
+        &self,
+        customer: &CustomerKey,
+        hash: &FileHash,
+    ) -> Result<Option<TicketNumber>, StorageError> {
+        let sql = format!(
+            "SELECT t.seq FROM signature_requests s JOIN tickets t ON t.id = s.ticket_id
+             WHERE s.hash = $1 AND s.stage IN {} AND t.customer = $2 ORDER BY t.seq LIMIT 1",
+            open_stages()
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(hash.as_str().to_owned())
+            .bind(customer.as_str().to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("seq")).transpose()?.map(|seq| TicketNumber { customer: customer.clone(), seq }))
+    }
+
+    /// Every open request about this file, of any customer.
+    pub async fn open_requests_for(&self, hash: &FileHash) -> Result<Vec<Ticket>, StorageError> {
+        let sql = format!("{} WHERE s.hash = $1 AND s.stage IN {} ORDER BY t.id", ticket_select!(), open_stages());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(hash.as_str().to_owned()).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Every open request, oldest first.
+    pub async fn open_requests(&self) -> Result<Vec<Ticket>, StorageError> {
+        let sql = format!("{} WHERE s.stage IN {} ORDER BY t.opened_at, t.id", ticket_select!(), open_stages());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Records a database release as published at `at`, with its audit
+    /// event, claiming the event that asked. False if it was recorded before.
+    pub async fn record_release(
+        &self,
+        release: &Label,
+        at: DateTime<Utc>,
+        by: Snowflake,
+        claim: Option<&Claim>,
+    ) -> Result<bool, StorageError> {
+        let mut w = self.begin_claimed(claim).await?;
+        let inserted = sqlx::query(
+            "INSERT INTO database_releases (release, recorded_at, recorded_by) VALUES ($1, $2, $3)
+             ON CONFLICT (release) DO NOTHING",
+        )
+        .bind(release.to_string())
+        .bind(at.timestamp_millis())
+        .bind(id_to_db(by))
+        .execute(&mut *w.tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let detail = serde_json::json!({"release": release.as_str()}).to_string();
+        audit(&mut w.tx, at, by, "release_recorded", &detail).await?;
+        w.tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The newest recorded releases, newest first (at most `n`).
+    pub async fn newest_releases(&self, n: i64) -> Result<Vec<Recorded>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT release, recorded_at FROM database_releases ORDER BY recorded_at DESC, release LIMIT $1",
+        )
+        .bind(n)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let release: String = r.try_get("release")?;
+                Ok(Recorded {
+                    release: release
+                        .parse()
+                        .map_err(|problem| StorageError::Corrupt { table: "database_releases", problem })?,
+                    at: instant(r.try_get("recorded_at")?, "database_releases")?,
+                })
+            })
+            .collect()
+    }
+
+    /// When a release was recorded, if it was.
+    pub async fn release_recorded(&self, release: &Label) -> Result<Option<DateTime<Utc>>, StorageError> {
+        let row = sqlx::query("SELECT recorded_at FROM database_releases WHERE release = $1")
+            .bind(release.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| instant(r.try_get("recorded_at")?, "database_releases")).transpose()
+    }
+
+    /// Records an event of no ticket (`detail` is JSON), claiming the event
+    /// that caused it.
+    pub async fn record_audit(
+        &self,
+        at: DateTime<Utc>,
+        actor: Snowflake,
+        kind: &str,
+        detail: &str,
+        claim: Option<&Claim>,
+    ) -> Result<(), StorageError> {
+        let mut w = self.begin_claimed(claim).await?;
+        audit(&mut w.tx, at, actor, kind, detail).await?;
+        w.tx.commit().await?;
+        Ok(())
+    }
+
+    /// The audit events of a kind, oldest first: (when, who, detail).
+    pub async fn audit_events(&self, kind: &str) -> Result<Vec<(DateTime<Utc>, Snowflake, String)>, StorageError> {
+        let rows = sqlx::query("SELECT at, actor, detail FROM audit_events WHERE kind = $1 ORDER BY id")
+            .bind(kind.to_owned())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    instant(r.try_get("at")?, "audit_events")?,
+                    super::id_from_db(r.try_get("actor")?),
+                    r.try_get("detail")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+async fn audit(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    at: DateTime<Utc>,
+    actor: Snowflake,
+    kind: &str,
+    detail: &str,
+) -> Result<(), StorageError> {
+    sqlx::query("INSERT INTO audit_events (at, actor, kind, detail) VALUES ($1, $2, $3, $4)")
+        .bind(at.timestamp_millis())
+        .bind(id_to_db(actor))
+        .bind(kind.to_owned())
+        .bind(detail.to_owned())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
