@@ -5,110 +5,15 @@
 
 mod support;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use priority_line::app::commands::{self, Problem};
-use priority_line::app::{Action, App, CardStatus, Command, Invocation, ManualClock, Outcome, Refusal, UsageError};
-use priority_line::config::Config;
+use priority_line::app::{Action, CardStatus, Command, Invocation, Refusal, UsageError};
 use priority_line::domain::customer::{Language, Snowflake};
 use priority_line::domain::sla::Severity;
 use priority_line::domain::text::TextError;
-use priority_line::domain::ticket::{self as ticket, EventKind, TicketNumber, TicketState};
-use support::{cmd, Recorder, TestDb};
-
-const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
-const GLOBEX_CHANNEL: Snowflake = Snowflake(310000000000000002);
-const TAM_ACME: Snowflake = Snowflake(400000000000000002);
-const BACKUP_ACME: Snowflake = Snowflake(400000000000000003);
-const TAM_GLOBEX: Snowflake = Snowflake(400000000000000004);
-const ENGINEER: Snowflake = Snowflake(410000000000000001);
-const ALICE: Snowflake = Snowflake(500000000000000001);
-const BOB: Snowflake = Snowflake(500000000000000002);
-const MALLORY: Snowflake = Snowflake(500000000000000099);
-
-/// Monday 30 November 2026, 10:00 in Madrid (09:00Z): inside Acme's working hours.
-fn monday_morning() -> DateTime<Utc> {
-    "2026-11-30T09:00:00Z".parse().unwrap()
-}
-
-fn spec(path: &str) -> &'static priority_line::app::Spec {
-    commands::find(path).unwrap()
-}
-
-struct World {
-    app: App,
-    clock: Arc<ManualClock>,
-    /// Delivers the outbox, as the Discord adapter would.
-    out: Recorder,
-}
-
-impl World {
-    async fn new(db: &TestDb) -> World {
-        let config = Config::load(Path::new("config/example.toml")).unwrap();
-        let clock = Arc::new(ManualClock::new(monday_morning()));
-        let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
-        let world = World { app, out: Recorder::new(clock.clone()), clock };
-        let alice = ALICE.to_string();
-        world.ok(TAM_ACME, ACME_CHANNEL, cmd("contacts add", &[("user", &alice), ("name", "Alice")])).await;
-        world.ok(TAM_GLOBEX, GLOBEX_CHANNEL, cmd("contacts add", &[("user", &BOB.to_string())])).await;
-        world
-    }
-
-    /// Runs a command, then delivers what it queued (recorded in `out`).
-    async fn run(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
-        let inv =
-            Invocation { user, is_staff: user == ENGINEER, is_specialist: false, channel, language: None, event: None };
-        let out = self.app.handle(&inv, command).await;
-        self.deliver().await;
-        out
-    }
-
-    async fn deliver(&self) -> priority_line::scheduler::Tick {
-        priority_line::scheduler::tick(&self.app, &self.out).await.unwrap()
-    }
-
-    /// The posts the last command made: (channel, text, pinged).
-    fn posts(&self) -> Vec<(Snowflake, String, Vec<Snowflake>)> {
-        self.out.posts()
-    }
-
-    /// Runs a command that must succeed.
-    async fn ok(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
-        let out = self.run(user, channel, command.clone()).await;
-        assert!(
-            matches!(out.reply, priority_line::app::Reply::Done { .. }),
-            "{:?} did not succeed: {:?}",
-            command.spec(),
-            out.reply
-        );
-        out
-    }
-
-    /// Runs a command that must be refused, and returns the refusal.
-    async fn refused(&self, user: Snowflake, channel: Snowflake, command: Command) -> Refusal {
-        self.out.clear();
-        let out = self.run(user, channel, command).await;
-        assert!(self.out.seen().is_empty(), "a refusal changes nothing on Discord: {:?}", self.out.seen());
-        out.refusal().cloned().unwrap_or_else(|| panic!("not refused: {out:?}"))
-    }
-
-    /// Opens a ticket as Alice; its thread is created by delivering the outbox.
-    async fn open(&self, summary: &str, severity: Option<Severity>) -> (TicketNumber, Snowflake, Outcome) {
-        let level = severity.map(|s| s.level().to_string());
-        let mut options = vec![("summary", summary)];
-        options.extend(level.as_deref().map(|l| ("severity", l)));
-        self.out.clear();
-        let out = self.ok(ALICE, ACME_CHANNEL, cmd("ticket open", &options)).await;
-        let Some(Action::OpenThread { card, .. }) = self.out.actions().into_iter().next() else {
-            panic!("no thread: {:?}", self.out.seen())
-        };
-        let number = card.ticket.number.clone();
-        let stored = self.app.store().ticket(&number).await.unwrap().unwrap();
-        (number, stored.thread_id.expect("the thread is recorded"), out)
-    }
-}
+use priority_line::domain::ticket::{self as ticket, EventKind, TicketState};
+use support::world::*;
+use support::{cmd, TestDb};
 
 async fn a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping(db: &TestDb) {
     let w = World::new(db).await;

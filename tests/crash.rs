@@ -215,3 +215,91 @@ async fn killed_between_the_reply_and_the_thread_the_next_start_completes_it_onc
     kill(&mut bot, "-TERM");
     fake.assert_valid();
 }
+
+/// One fix releases two customers' requests about the same file. The bot is
+/// killed while the first progress post is in flight (Discord stored it but
+/// the answer never came) and started again: each requester is told of the
+/// release once, in their own thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_a_fix_is_announced_each_requester_is_told_once() {
+    use support::fake_discord::Stall;
+    use support::process::slash_in;
+    const GLOBEX_CHANNEL: u64 = 310000000000000002;
+    const BOB: u64 = 500000000000000002;
+    const ANALYST: u64 = 420000000000000001;
+    const SPECIALIST_ROLE: u64 = 320000000000000003;
+    let sub = |name: &str, options: &[(&str, &str)]| {
+        let options: Vec<Value> = options.iter().map(|(n, v)| json!({"name": n, "type": 3, "value": v})).collect();
+        json!([{"name": name, "type": 1, "options": options}])
+    };
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = process::write_config(&fake, dir.path(), &format!("sqlite://{}/bot.db", dir.path().display()), &[]);
+    let mut bot = start(&path);
+    fake.connected(1).await;
+    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let analyst = fake::member(ANALYST, "analyst", &[SPECIALIST_ROLE]);
+    let people = [(ALICE, "alice", process::ACME_CHANNEL), (BOB, "bob", GLOBEX_CHANNEL)];
+    for (user, _, channel) in people {
+        let user = json!([{"name": "user", "type": 6, "value": user.to_string()}]);
+        slash_in(&fake, channel, staff.clone(), "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
+    }
+    slash_in(&fake, process::ACME_CHANNEL, staff.clone(), "signature", sub("latest-db", &[("release", "R1")])).await;
+    let file = [
+        ("kind", "false_positive"),
+        ("hash", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("product_version", "12.1"),
+        ("database_release", "R1"),
+    ];
+    for (user, name, channel) in people {
+        let filed = slash_in(&fake, channel, fake::member(user, name, &[]), "signature", sub("request", &file)).await;
+        assert!(filed["data"]["content"].as_str().unwrap().starts_with("Filed"), "{filed}");
+    }
+    // Each request's thread, once the specialists were told of it.
+    let specialists = format!("<@&{SPECIALIST_ROLE}>");
+    let threads: Vec<u64> = fake
+        .wait_for("both requests' threads", |f| {
+            let told: Vec<u64> = f
+                .threads()
+                .into_keys()
+                .filter(|id| f.messages_in(*id).iter().any(|m| m["content"].to_string().contains(&specialists)))
+                .collect();
+            (told.len() == 2).then_some(told)
+        })
+        .await;
+    let advance = |stage: &'static str, release: Option<&'static str>| {
+        let mut options = vec![("number", "ACME-1"), ("stage", stage)];
+        options.extend(release.map(|r| ("release", r)));
+        sub("advance", &options)
+    };
+    for stage in ["analysing", "fix_scheduled"] {
+        slash_in(&fake, process::ACME_CHANNEL, analyst.clone(), "signature", advance(stage, None)).await;
+    }
+    let released = |f: &FakeDiscord, thread: u64| {
+        f.messages_in(thread).iter().filter(|m| m["content"].as_str().is_some_and(|c| c.contains("R2"))).count()
+    };
+    let posts_before = fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).count();
+    fake.stall_next(Stall { method: "POST", path_suffix: "/messages".into(), processed: true });
+    let reply =
+        slash_in(&fake, process::ACME_CHANNEL, analyst.clone(), "signature", advance("released", Some("R2"))).await;
+    assert!(reply["data"]["content"].as_str().unwrap().contains("released"), "{reply}");
+    // The stalled post reached Discord (it is the first of the release's posts).
+    let posts = |f: &FakeDiscord| -> Vec<(String, Value)> {
+        let requests = f.requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages"));
+        requests.map(|r| (r.path, r.body["nonce"].clone())).collect()
+    };
+    let stalled = fake.wait_for("the stalled post", |f| posts(f).get(posts_before).cloned()).await;
+    kill(&mut bot, "-KILL");
+    bot = start(&path);
+    fake.connected(2).await;
+    fake.wait_for("the stalled post sent again", |f| {
+        (posts(f).iter().filter(|p| **p == stalled).count() == 2).then_some(())
+    })
+    .await;
+    fake.wait_for("both requesters told", |f| threads.iter().all(|t| released(f, *t) >= 1).then_some(())).await;
+    for thread in &threads {
+        assert_eq!(released(&fake, *thread), 1, "told once in {thread}: {:#?}", fake.messages_in(*thread));
+    }
+    kill(&mut bot, "-TERM");
+    fake.assert_valid();
+}

@@ -837,3 +837,122 @@ async fn a_removed_contact_leaves_the_threads_of_open_tickets() {
     assert!(text(&reply).starts_with("Only support staff"), "{reply}");
     bot.stop().await;
 }
+
+const SPECIALIST_ROLE: u64 = 320000000000000003;
+const ANALYST: u64 = 420000000000000001;
+
+/// `/signature <sub>` options with string values.
+fn signature(sub: &str, options: &[(&str, &str)]) -> Value {
+    let options: Vec<Value> = options.iter().map(|(n, v)| json!({"name": n, "type": 3, "value": v})).collect();
+    json!([{"name": sub, "type": 1, "options": options}])
+}
+
+/// The messages of a thread that mention a user, with what they allow to ping.
+fn posts_pinging(fake: &FakeDiscord, thread: u64, user: u64) -> Vec<Value> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/channels/{thread}/messages"))
+        .map(|r| r.body)
+        .filter(|b| b["allowed_mentions"]["users"] == json!([user.to_string()]))
+        .collect()
+}
+
+/// A signature change request from the contact's first try to the
+/// confirmation by button: refused for old databases, filed again, moved
+/// through its stages by the specialist group, each stage a post that pings
+/// the requester alone, and confirmed with the button under the release post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signature_request_from_refusal_to_confirmation() {
+    let bot = Bot::start().await;
+    let staff = |release: &str| signature("latest-db", &[("release", release)]);
+    let reply = bot.slash(ACME_CHANNEL, engineer(), "en-US", "signature", staff("2026.11.29-01")).await;
+    assert!(text(&reply).starts_with("Recorded 2026.11.29-01"), "{reply}");
+    bot.clock.advance(chrono::Duration::hours(1));
+    bot.slash(ACME_CHANNEL, engineer(), "en-US", "signature", staff("2026.11.30-01")).await;
+    // Past the grace, the release before the newest no longer counts.
+    bot.clock.advance(chrono::Duration::hours(5));
+
+    let file = |release: &str| {
+        signature(
+            "request",
+            &[
+                ("kind", "false_negative"),
+                ("hash", "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709"),
+                ("product_version", "12.1.0.4"),
+                ("database_release", release),
+                ("detection", "none"),
+            ],
+        )
+    };
+    let refused = bot.slash(ACME_CHANNEL, alice(), "en-US", "signature", file("2026.11.29-01")).await;
+    assert_ephemeral(&refused);
+    assert!(text(&refused).contains("older than the newest release, 2026.11.30-01"), "{refused}");
+    assert!(bot.fake.requests().iter().all(|r| !r.path.ends_with("/threads")), "nothing was filed");
+
+    let filed = bot.slash(ACME_CHANNEL, alice(), "en-US", "signature", file("2026.11.30-01")).await;
+    assert_ephemeral(&filed);
+    assert!(text(&filed).starts_with("Filed **ACME-1**"), "{filed}");
+    let created = bot.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 1).await;
+    assert_eq!(created.body["type"], 12, "a private thread");
+    let thread = bot
+        .fake
+        .wait_for("the request's thread", |f| {
+            f.threads().into_iter().find(|(_, t)| t.members.len() == 3).map(|(id, _)| id)
+        })
+        .await;
+    assert_eq!(bot.fake.threads()[&thread].members, [ALICE, TAM_ACME, BACKUP_ACME]);
+    // The card, then the specialists' ping.
+    let card = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 1).await;
+    let fields = card.body["embeds"][0]["fields"].to_string();
+    assert!(fields.contains("SHA-1 da39a3ee5e6b4b0d3255bfef95601890afd80709"), "{fields}");
+    assert!(fields.contains("**recibida**"), "the stage track: {fields}");
+    let news = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
+    assert_eq!(news.body["allowed_mentions"]["roles"], json!([SPECIALIST_ROLE.to_string()]), "{}", news.body);
+
+    let analyst = fake::member(ANALYST, "analyst", &[SPECIALIST_ROLE]);
+    let stages = [("analysing", None), ("fix_scheduled", None), ("released", Some("2026.11.30-02"))];
+    for (done, (stage, more)) in stages.into_iter().enumerate() {
+        let mut options = vec![("number", "ACME-1"), ("stage", stage)];
+        options.extend(more.map(|r| ("release", r)));
+        let reply = bot.slash(thread, analyst.clone(), "en-US", "signature", signature("advance", &options)).await;
+        assert_ephemeral(&reply);
+        assert!(text(&reply).starts_with("**ACME-1** is now") || text(&reply).starts_with("ACME-1 is now"), "{reply}");
+        bot.fake
+            .wait_for("the stage's post", |b| (posts_pinging(b, thread, ALICE).len() == done + 1).then_some(()))
+            .await;
+    }
+    let posts = posts_pinging(&bot.fake, thread, ALICE);
+    assert!(posts[0]["content"].as_str().unwrap().contains("analizando"), "{posts:#?}");
+    let released = posts.last().unwrap();
+    assert!(released["content"].as_str().unwrap().contains("2026.11.30-02"), "{released}");
+    let button = &released["components"][0]["components"][0];
+    assert_eq!(button["custom_id"], "confirm:ACME-1", "{released}");
+    // The card shows the stage the request reached.
+    bot.fake
+        .wait_for("the card at released", |f| {
+            f.requests()
+                .iter()
+                .rev()
+                .find(|r| r.method == "PATCH")
+                .filter(|r| r.body.to_string().contains("**publicada**"))
+                .map(|_| ())
+        })
+        .await;
+
+    // The contact presses Confirm under the release post.
+    let message = bot
+        .fake
+        .messages_in(thread)
+        .into_iter()
+        .find(|m| m["components"].to_string().contains("confirm:ACME-1"))
+        .expect("the release post exists");
+    let press = bot.fake.next_id();
+    bot.fake.dispatch("INTERACTION_CREATE", fake::button(press, thread, alice(), "confirm:ACME-1", message));
+    let reply = bot.callback(press).await;
+    assert_ephemeral(&reply);
+    assert!(text(&reply).contains("confirmed the fix of ACME-1"), "{reply}");
+    bot.fake.wait_for("the confirmation post", |b| (posts_pinging(b, thread, ALICE).len() == 4).then_some(())).await;
+    let t = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(t.signature.unwrap().stage, priority_line::domain::signature::Stage::Confirmed);
+    bot.stop().await;
+}

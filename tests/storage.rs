@@ -264,7 +264,51 @@ async fn a_taken_event_changes_nothing(db: &TestDb) {
     assert_eq!(db.store.events(t.id).await.unwrap().len(), 1, "only the opening");
 }
 
+/// Requests about one file, filed at once by two contacts of a customer:
+/// one is stored, the other is told (the check before the insert cannot
+/// see a request still being written). Other customers are not affected,
+/// and a request that ended frees the file.
+async fn one_open_request_per_file_and_customer_even_in_a_race(db: &TestDb) {
+    use priority_line::domain::signature::{SignatureKind, SignatureRequest, Stage};
+    let request = |customer: &str| {
+        let mut new = new_ticket(customer, 1, t0());
+        new.kind = TicketKind::Signature;
+        new.signature = Some(SignatureRequest {
+            kind: SignatureKind::FalseNegative,
+            hash: "d41d8cd98f00b204e9800998ecf8427e".parse().unwrap(),
+            product_version: "12.1".parse().unwrap(),
+            database_release: "R1".parse().unwrap(),
+            detection: None,
+            stage: Stage::Received,
+            fixed_in: None,
+        });
+        new
+    };
+    let (a, b) = (request("ACME"), request("ACME"));
+    let (ev, store) = (opened_event(t0()), &db.store);
+    let (first, second) = tokio::join!(store.open_ticket(&a, &ev, None), store.open_ticket(&b, &ev, None));
+    let mut outcomes = [first.is_ok(), second.is_ok()];
+    outcomes.sort();
+    assert_eq!(outcomes, [false, true], "{first:?} {second:?}");
+    let refused = if first.is_err() { first } else { second };
+    assert!(matches!(refused, Err(StorageError::DuplicateRequest)), "{refused:?}");
+    let globex = store.open_ticket(&request("GLOBEX"), &ev, None).await.unwrap();
+    // Rejected: the file may be filed again.
+    let (rejected, events) = globex.advance(Stage::Rejected, None, Some("clean".into()), STAFF, t0()).unwrap();
+    let change = TicketChange {
+        ticket: &rejected,
+        at: t0(),
+        actor: STAFF,
+        events: &events,
+        reschedule: &Reschedule::Cancel,
+        effects: &[],
+    };
+    assert!(store.update_tickets(&[change], None).await.unwrap());
+    store.open_ticket(&request("GLOBEX"), &ev, None).await.unwrap();
+}
+
 both_backends! {
+    one_open_request_per_file_and_customer_even_in_a_race,
     an_event_claimed_with_its_change_takes_effect_once,
     a_taken_event_changes_nothing,
     a_ninth_contact_is_refused_and_removal_frees_a_seat,

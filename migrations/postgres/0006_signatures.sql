@@ -2,6 +2,9 @@
 -- 'signature', and where each request stands.
 CREATE TABLE signature_requests (
     ticket_id         BIGINT PRIMARY KEY REFERENCES tickets (id),
+    -- The ticket's customer (tickets.customer), for the one-open-request-
+    -- per-file rule.
+    request_customer  TEXT NOT NULL,
     kind              TEXT NOT NULL CHECK (kind IN ('false_positive', 'false_negative')),
     hash_kind         TEXT NOT NULL CHECK (hash_kind IN ('md5', 'sha1', 'sha256')),
     -- Lower-case hex.
@@ -17,6 +20,9 @@ CREATE TABLE signature_requests (
 );
 -- A fix releases every open request of the same file.
 CREATE INDEX signature_requests_open_by_hash ON signature_requests (hash)
+    WHERE stage NOT IN ('confirmed', 'rejected');
+-- A customer has one open request per file: a second is pointed to the first.
+CREATE UNIQUE INDEX signature_requests_one_open ON signature_requests (request_customer, hash)
     WHERE stage NOT IN ('confirmed', 'rejected');
 
 -- The antivirus database releases staff recorded as published, newest last.

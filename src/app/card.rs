@@ -5,8 +5,10 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::app::{commands::Local, i18n};
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::Language;
+use crate::domain::signature::Stage;
 use crate::domain::sla::ResponseTarget;
 use crate::domain::ticket::{Ticket, TicketState};
 
@@ -77,6 +79,38 @@ impl Card {
             language,
             zone: calendar.zone(),
         }
+    }
+
+    /// A signature change request's facts, labelled in the card's language:
+    /// what it reports, the file, the databases, the detection, the fix.
+    pub fn request_facts(&self) -> Vec<(&'static str, String)> {
+        let (Some(r), lang) = (&self.ticket.signature, self.language) else { return vec![] };
+        let mut facts = vec![
+            (Local::new("Request", "Solicitud").get(lang), i18n::signature_kind(lang, r.kind).to_owned()),
+            (Local::new("File", "Archivo").get(lang), format!("{} {}", r.hash.kind().label(), r.hash)),
+            (Local::new("Product", "Producto").get(lang), r.product_version.to_string()),
+            (Local::new("Reported databases", "Bases indicadas").get(lang), r.database_release.to_string()),
+        ];
+        if let Some(detection) = &r.detection {
+            facts.push((Local::new("Detection", "Detección").get(lang), detection.to_string()));
+        }
+        if let Some(fix) = &r.fixed_in {
+            facts.push((Local::new("Fixed in", "Corregida en").get(lang), fix.to_string()));
+        }
+        facts
+    }
+
+    /// A request's stages in order, each named in the card's language and
+    /// marked when current; `rejected` appears only when it is the stage.
+    pub fn stage_track(&self) -> Vec<(&'static str, bool)> {
+        let Some(current) = self.ticket.signature.as_ref().map(|r| r.stage) else { return vec![] };
+        let shown = |s: &Stage| *s != Stage::Rejected || current == Stage::Rejected;
+        Stage::TRACK
+            .iter()
+            .chain([Stage::Rejected].iter())
+            .filter(|s| shown(s))
+            .map(|s| (i18n::stage(self.language, *s), *s == current))
+            .collect()
     }
 
     /// Response time of an acknowledged ticket, in whole minutes.

@@ -60,6 +60,25 @@ pub fn stage(lang: Language, s: Stage) -> &'static str {
     }
 }
 
+/// A ticket's status in lists: the card's status, and for a signature
+/// change request its stage (`signature request analysing`).
+pub fn ticket_status(lang: Language, card: &crate::app::Card) -> String {
+    let Some(request) = &card.ticket.signature else { return status(lang, card.status).to_owned() };
+    let (what, st) = (request_marker(lang), stage(lang, request.stage));
+    match card.status {
+        CardStatus::Acknowledged | CardStatus::Closed => format!("{what} {st}"),
+        waiting => format!("{what} {st} · {}", status(lang, waiting)),
+    }
+}
+
+/// How lists mark a signature change request.
+pub fn request_marker(lang: Language) -> &'static str {
+    match lang {
+        Language::En => "signature request",
+        Language::Es => "solicitud de firma",
+    }
+}
+
 /// What a request reports: `false positive` / `falso positivo`.
 pub fn signature_kind(lang: Language, k: SignatureKind) -> &'static str {
     match (lang, k) {
@@ -304,12 +323,28 @@ fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal,
         NotASignatureRequest => {
             say!(lang, "{n} is not a signature change request", "{n} no es una solicitud de cambio de firma", n)
         }
-        ClosedCannotAdvance => say!(
+        AnsweredByStage => say!(
             lang,
-            "{n} is closed: reopen it with /ticket reopen number:{n} before moving its request on",
-            "{n} está cerrado: reábrelo con /ticket reabrir número:{n} antes de hacer avanzar su solicitud",
+            "{n} is a signature change request: its first response is /signature advance number:{n} stage:analysing",
+            "{n} es una solicitud de cambio de firma: su primera respuesta es /firma avanzar número:{n} etapa:analysing",
             n
         ),
+        EndedByStage => say!(
+            lang,
+            "{n} is a signature change request: it ends when confirmed, or with /signature advance number:{n} stage:rejected note:<the reason>",
+            "{n} es una solicitud de cambio de firma: termina al confirmarse, o con /firma avanzar número:{n} etapa:rejected nota:<el motivo>",
+            n
+        ),
+        RequestFinished(s) => {
+            let s = stage(lang, *s);
+            say!(
+                lang,
+                "{n} is {s} and stays so: if the file needs another change, file a new /signature request",
+                "{n} está {s} y así queda: si el archivo necesita otro cambio, presenta una nueva /firma solicitar",
+                n,
+                s
+            )
+        }
         Stage(StageRefusal::NotAllowed { from, to, allowed }) => {
             let (from, to) = (stage(lang, *from), stage(lang, *to));
             let allowed = allowed.iter().map(|s| stage(lang, *s)).collect::<Vec<_>>();

@@ -206,6 +206,30 @@ pub enum Button {
     Confirm { ticket: TicketNumber, lang: Language },
 }
 
+impl Button {
+    /// What the button says, in the post's language.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Button::Confirm { lang, .. } => {
+                crate::app::commands::Local::new("Confirm the fix", "Confirmar la corrección").get(*lang)
+            }
+        }
+    }
+
+    /// The command that does what the button does, as typed in `lang`
+    /// (for surfaces without buttons, such as the console).
+    pub fn command(&self, lang: Language) -> String {
+        match self {
+            Button::Confirm { ticket, .. } => {
+                let confirm = crate::app::commands::ConfirmSignature { number: ticket.clone() };
+                let spec = crate::app::commands::Command::from(confirm).spec();
+                let number = spec.options.first().map_or("number", |o| o.name.get(lang));
+                format!("/{} {number}:{ticket}", spec.path(lang))
+            }
+        }
+    }
+}
+
 /// A claimed job and what to do for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -873,7 +897,13 @@ fn stage_changed(lang: Language, ticket: &Ticket, to: Stage, release: Option<&st
         Stage::Rejected => say!(lang, "{who} {n} was rejected.", "{who} {n} ha sido rechazada.", who, n),
     };
     if let Some(note) = note {
-        msg.push_text(&format!(" {note}"));
+        let label = match (to, lang) {
+            (Stage::Rejected, Language::En) => "Reason",
+            (Stage::Rejected, Language::Es) => "Motivo",
+            (_, Language::En) => "Note",
+            (_, Language::Es) => "Nota",
+        };
+        msg.push_text(&format!("\n{label}: {note}"));
     }
     msg
 }

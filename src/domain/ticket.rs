@@ -195,8 +195,12 @@ pub enum Refusal {
     NotClosed(TicketState),
     #[error("the ticket is not a signature change request")]
     NotASignatureRequest,
-    #[error("the ticket is closed: reopen it before moving its request on")]
-    ClosedCannotAdvance,
+    #[error("a signature change request is answered by moving it to analysing")]
+    AnsweredByStage,
+    #[error("a signature change request ends as confirmed or rejected")]
+    EndedByStage,
+    #[error("the request is {0:?} and stays so")]
+    RequestFinished(Stage),
     #[error("the request cannot move so: {0:?}")]
     Stage(StageRefusal),
 }
@@ -222,6 +226,20 @@ impl Ticket {
         at: DateTime<Utc>,
         note: Option<String>,
     ) -> Result<(Ticket, EventKind), Refusal> {
+        if self.signature.is_some() {
+            return Err(Refusal::AnsweredByStage);
+        }
+        self.answer(by, at, note)
+    }
+
+    /// Waiting for a staff member's acknowledgement (a signature change
+    /// request waits for its `analysing` stage instead).
+    pub fn awaits_acknowledgement(&self) -> bool {
+        self.is_unanswered() && self.signature.is_none()
+    }
+
+    /// The qualified first response, however it was given.
+    fn answer(&self, by: Snowflake, at: DateTime<Utc>, note: Option<String>) -> Result<(Ticket, EventKind), Refusal> {
         if self.state == TicketState::Closed {
             return Err(Refusal::ClosedCannotAcknowledge);
         }
@@ -267,6 +285,9 @@ impl Ticket {
         if self.state == TicketState::Closed {
             return Err(Refusal::AlreadyClosed);
         }
+        if self.signature.is_some() {
+            return Err(Refusal::EndedByStage);
+        }
         let mut t = self.clone();
         t.state = TicketState::Closed;
         t.closed_at = Some(at);
@@ -285,10 +306,9 @@ impl Ticket {
         by: Snowflake,
         at: DateTime<Utc>,
     ) -> Result<(Ticket, Vec<EventKind>), Refusal> {
+        // A request is closed exactly when its stage is final, and the stage
+        // machine refuses to move on from those.
         let request = self.signature.as_ref().ok_or(Refusal::NotASignatureRequest)?;
-        if self.state == TicketState::Closed {
-            return Err(Refusal::ClosedCannotAdvance);
-        }
         let reason = note.as_deref().filter(|_| to == Stage::Rejected);
         request.stage.advance(to, release.as_ref(), reason).map_err(Refusal::Stage)?;
         Ok(self.moved(to, release, note, false, by, at))
@@ -318,7 +338,7 @@ impl Ticket {
         at: DateTime<Utc>,
     ) -> (Ticket, Vec<EventKind>) {
         let mut events = Vec::new();
-        let mut t = match self.acknowledge(by, at, None) {
+        let mut t = match self.answer(by, at, None) {
             Ok((answered, event)) => {
                 events.push(event);
                 answered
@@ -351,6 +371,9 @@ impl Ticket {
     pub fn reopen(&self) -> Result<(Ticket, EventKind), Refusal> {
         if self.state != TicketState::Closed {
             return Err(Refusal::NotClosed(self.state));
+        }
+        if let Some(stage) = self.signature.as_ref().map(|s| s.stage).filter(|s| !s.is_open()) {
+            return Err(Refusal::RequestFinished(stage));
         }
         let mut t = self.clone();
         t.state = TicketState::Reopened;
@@ -491,12 +514,25 @@ mod tests {
         assert!(matches!(events.last(), Some(EventKind::Closed { .. })));
         assert_eq!(
             confirmed.advance(Stage::Rejected, None, Some("x".into()), staff, at("2026-11-30T13:00:00Z")).unwrap_err(),
-            Refusal::ClosedCannotAdvance
+            Refusal::Stage(StageRefusal::NotAllowed { from: Stage::Confirmed, to: Stage::Rejected, allowed: vec![] })
         );
+        assert_eq!(confirmed.reopen().unwrap_err(), Refusal::RequestFinished(Stage::Confirmed));
         assert_eq!(
             ticket().advance(Stage::Analysing, None, None, staff, at("2026-11-30T09:10:00Z")).unwrap_err(),
             Refusal::NotASignatureRequest
         );
+    }
+
+    /// Its first response is a stage, and it ends by one: not by /ack or
+    /// /ticket close.
+    #[test]
+    fn a_request_is_answered_and_ended_by_its_stages_only() {
+        let t = request();
+        let now = at("2026-11-30T09:10:00Z");
+        assert_eq!(t.acknowledge(Snowflake(99), now, None).unwrap_err(), Refusal::AnsweredByStage);
+        assert_eq!(t.close(now, None).unwrap_err(), Refusal::EndedByStage);
+        assert!(!t.awaits_acknowledgement() && t.is_unanswered());
+        assert!(ticket().awaits_acknowledgement());
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub enum StorageError {
     /// nothing was changed.
     #[error("the event was already claimed")]
     AlreadyClaimed,
+    /// The customer has an open request about the same file already (two
+    /// requests raced): nothing was stored.
+    #[error("the customer has an open request about this file")]
+    DuplicateRequest,
 }
 
 /// A registered technical contact of a customer.
@@ -381,10 +385,19 @@ impl Store {
         event: &EventKind,
         claim: Option<&Claim>,
     ) -> Result<Ticket, StorageError> {
-        let (id, seq) = match self.backend {
-            Backend::Postgres => self.open_ticket_postgres(new, event, claim).await?,
-            Backend::Sqlite => self.open_ticket_sqlite(new, event, claim).await?,
+        let opened = match self.backend {
+            Backend::Postgres => self.open_ticket_postgres(new, event, claim).await,
+            Backend::Sqlite => self.open_ticket_sqlite(new, event, claim).await,
         };
+        let (id, seq) = opened.map_err(|e| match e {
+            // The only unique rule a new ticket can break is signature_requests_one_open.
+            StorageError::Database(sqlx::Error::Database(db))
+                if db.is_unique_violation() && new.signature.is_some() =>
+            {
+                StorageError::DuplicateRequest
+            }
+            e => e,
+        })?;
         Ok(Ticket {
             id,
             number: TicketNumber { customer: new.customer.clone(), seq },
@@ -457,7 +470,7 @@ impl Store {
             query = query.bind(claim.event.clone()).bind(claim.instance.clone());
         }
         if let Some(request) = &new.signature {
-            query = signatures::bind_request(query, request);
+            query = signatures::bind_request(query, &new.customer, request);
         }
         let row = query.fetch_optional(&self.pool).await?.ok_or(StorageError::AlreadyClaimed)?;
         Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
@@ -495,7 +508,7 @@ impl Store {
         self.queue(tx, id, &new.outbox).await?;
         if let Some(request) = &new.signature {
             let insert = signatures::insert_sql("$1", 2, "");
-            signatures::bind_request(sqlx::query(sqlx::AssertSqlSafe(insert)).bind(id), request)
+            signatures::bind_request(sqlx::query(sqlx::AssertSqlSafe(insert)).bind(id), &new.customer, request)
                 .execute(&mut **tx)
                 .await?;
         }

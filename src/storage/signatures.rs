@@ -17,18 +17,19 @@ type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 /// columns are parameters from `$first` on, bound by [`bind_request`];
 /// `from` is what the insert selects from ("" for none).
 pub(super) fn insert_sql(ticket: &str, first: usize, from: &str) -> String {
-    let p: Vec<String> = (first..first + 8).map(|n| format!("${n}")).collect();
+    let p: Vec<String> = (first..first + 9).map(|n| format!("${n}")).collect();
     format!(
-        "INSERT INTO signature_requests (ticket_id, kind, hash_kind, hash, product_version, database_release, detection,
-                                         stage, fixed_in)
+        "INSERT INTO signature_requests (ticket_id, request_customer, kind, hash_kind, hash, product_version, database_release,
+                                         detection, stage, fixed_in)
          SELECT {ticket}, {} {from}",
         p.join(", ")
     )
 }
 
-/// Binds a request's eight columns, in [`insert_sql`]'s order.
-pub(super) fn bind_request<'q>(query: Query<'q>, r: &SignatureRequest) -> Query<'q> {
+/// Binds a request's nine columns, in [`insert_sql`]'s order.
+pub(super) fn bind_request<'q>(query: Query<'q>, customer: &CustomerKey, r: &SignatureRequest) -> Query<'q> {
     query
+        .bind(customer.as_str().to_owned())
         .bind(r.kind.as_str())
         .bind(r.hash.kind().as_str())
         .bind(r.hash.as_str().to_owned())
@@ -97,7 +98,7 @@ impl Store {
     ) -> Result<Option<TicketNumber>, StorageError> {
         let sql = format!(
             "SELECT t.seq FROM signature_requests s JOIN tickets t ON t.id = s.ticket_id
-             WHERE s.hash = $1 AND s.stage IN {} AND t.customer = $2 ORDER BY t.seq LIMIT 1",
+             WHERE s.hash = $1 AND s.stage IN {} AND s.request_customer = $2 ORDER BY t.seq LIMIT 1",
             open_stages()
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))

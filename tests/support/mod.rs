@@ -140,6 +140,7 @@ macro_rules! both_backends {
 }
 pub mod fake_discord;
 pub mod process;
+pub mod world;
 
 /// Delivers the outbox as the Discord adapter would, recording each
 /// delivery with the (application) time it happened; a thread it creates

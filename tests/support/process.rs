@@ -56,7 +56,13 @@ pub fn write_config(fake: &FakeDiscord, dir: &Path, storage: &str, edits: &[(&st
 /// Dispatches a slash command in Acme's support channel and returns the one
 /// callback that answered it.
 pub async fn slash(fake: &FakeDiscord, member: Value, name: &str, options: Value) -> Value {
+    slash_in(fake, ACME_CHANNEL, member, name, options).await
+}
+
+/// Dispatches a slash command in `channel` and returns the one callback
+/// that answered it.
+pub async fn slash_in(fake: &FakeDiscord, channel: u64, member: Value, name: &str, options: Value) -> Value {
     let id = fake.next_id();
-    fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, member, "en-US", name, options));
+    fake.dispatch("INTERACTION_CREATE", fake::slash(id, channel, member, "en-US", name, options));
     fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await.body
 }

@@ -284,7 +284,7 @@ impl Console {
                         out.push(render::card(card, self, self.language, now));
                     }
                     Action::EditCard { card, .. } => out.push(render::card(card, self, self.language, now)),
-                    Action::Post { channel, msg, ping, roles, thread, .. } => {
+                    Action::Post { channel, msg, ping, roles, thread, button, .. } => {
                         if let (true, Some(n)) = (thread, &delivery.ticket) {
                             self.threads.entry(*channel).or_insert_with(|| n.clone());
                         }
@@ -299,6 +299,9 @@ impl Console {
                             false => format!("  ({} {})", self.say("notifies", "avisa a"), pinged.join(", ")),
                         };
                         out.push(format!("[{place}] {}{pinged}", render::msg(msg, self, self.language, now)));
+                        if let Some(button) = button {
+                            out.push(format!("    [{}]  ({})", button.label(), button.command(self.language)));
+                        }
                     }
                     Action::RemoveMember { thread, user } => {
                         let (place, user) = (render::Names::place(self, *thread), render::Names::user(self, *user));

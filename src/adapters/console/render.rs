@@ -91,10 +91,28 @@ pub fn card(card: &Card, names: &dyn Names, reader: Language, now: DateTime<Utc>
         format!("  │  {}", t.summary),
         format!("  │  {} · {opened_by} {} · {}", card.customer_name, names.user(t.opened_by), at(t.opened_at)),
     ];
+    for (label, value) in card.request_facts() {
+        lines.push(format!("  │  {label}: {value}"));
+    }
+    let track: Vec<String> = card
+        .stage_track()
+        .into_iter()
+        .map(|(name, current)| match current {
+            true => format!("[{name}]"),
+            false => name.to_owned(),
+        })
+        .collect();
+    if !track.is_empty() {
+        lines.push(format!("  │  {}", track.join(" › ")));
+    }
     lines.push(match (t.acked_by, card.response_minutes()) {
         (Some(by), Some(min)) => match lang {
             Language::En => format!("  └─ acknowledged by {} after {min} min", names.user(by)),
             Language::Es => format!("  └─ acuse de recibo de {} tras {min} min", names.user(by)),
+        },
+        _ if t.signature.is_some() => match lang {
+            Language::En => format!("  └─ first response (analysing) due {}", at(t.due_at)),
+            Language::Es => format!("  └─ primera respuesta (en análisis) antes de {}", at(t.due_at)),
         },
         _ => match lang {
             Language::En => format!("  └─ first response due {}   [Acknowledge]", at(t.due_at)),

@@ -8,7 +8,6 @@ use crate::app::commands::Local;
 use crate::app::i18n;
 use crate::app::{Button, Card, CardStatus, Msg, Span, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
-use crate::domain::signature::Stage;
 use crate::domain::ticket::TicketNumber;
 
 /// The prefix of the Acknowledge button's `custom_id`, followed by the ticket number.
@@ -76,38 +75,26 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
             false,
         ),
     };
-    if let Some(product) = &t.product {
+    // A signature request's product version is among its facts.
+    if let (Some(product), None) = (&t.product, &t.signature) {
         embed = embed.field(Local::new("Product", "Producto").get(lang), product, true);
     }
-    if let Some(r) = &t.signature {
-        embed = embed
-            .field(Local::new("Request", "Solicitud").get(lang), i18n::signature_kind(lang, r.kind), true)
-            .field(Local::new("File", "Archivo").get(lang), format!("{} `{}`", r.hash.kind().label(), r.hash), false)
-            .field(Local::new("Reported databases", "Bases indicadas").get(lang), r.database_release.as_str(), true);
-        if let Some(detection) = &r.detection {
-            embed = embed.field(Local::new("Detection", "Detección").get(lang), detection.as_str(), true);
-        }
-        embed = embed.field(Local::new("Stage", "Etapa").get(lang), stage_track(lang, r.stage), false);
-        if let Some(fix) = &r.fixed_in {
-            embed = embed.field(Local::new("Fixed in", "Corregida en").get(lang), fix.as_str(), true);
-        }
+    for (label, value) in card.request_facts() {
+        embed = embed.field(label, value, true);
+    }
+    if t.signature.is_some() {
+        embed = embed.field(Local::new("Stage", "Etapa").get(lang), stage_track(card), false);
     }
     embed.timestamp(serenity::all::Timestamp::from_unix_timestamp(t.opened_at.timestamp()).unwrap_or_default())
 }
 
 /// A request's stages with the current one marked: `received › **analysing** › …`.
-pub fn stage_track(lang: Language, current: Stage) -> String {
-    let mut track: Vec<String> = Stage::TRACK
-        .iter()
-        .map(|s| match *s == current {
-            true => format!("**{}**", i18n::stage(lang, *s)),
-            false => i18n::stage(lang, *s).to_owned(),
-        })
-        .collect();
-    if current == Stage::Rejected {
-        track.push(format!("**{}**", i18n::stage(lang, current)));
-    }
-    track.join(" › ")
+pub fn stage_track(card: &Card) -> String {
+    let marked = |(name, current): (&str, bool)| match current {
+        true => format!("**{name}**"),
+        false => name.to_owned(),
+    };
+    card.stage_track().into_iter().map(marked).collect::<Vec<_>>().join(" › ")
 }
 
 /// The Acknowledge button while an incident waits for its first response
@@ -140,10 +127,10 @@ pub fn confirm_button_ticket(custom_id: &str) -> Option<TicketNumber> {
 /// A post's button.
 pub fn button(button: &Button) -> Vec<CreateActionRow> {
     match button {
-        Button::Confirm { ticket, lang } => {
+        Button::Confirm { ticket, .. } => {
             vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{CONFIRM_BUTTON}{ticket}"))
                 .style(ButtonStyle::Success)
-                .label(Local::new("Confirm the fix", "Confirmar la corrección").get(*lang))])]
+                .label(button.label())])]
         }
     }
 }

@@ -67,7 +67,7 @@ impl App {
             return None;
         }
         let ticket = self.store.ticket_by_thread(inv.channel).await.ok()??;
-        if !ticket.is_unanswered() {
+        if !ticket.awaits_acknowledgement() {
             return None;
         }
         Some(self.handle(inv, Ack::default().into()).await)

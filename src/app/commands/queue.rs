@@ -53,9 +53,12 @@ impl Queue {
         let mut lines =
             vec![say!(lang, "Unanswered tickets ({n}), premium first:", "Tickets sin respuesta ({n}), premium primero:", n)];
         for (_, severity, due, plan, zone, t) in &rows {
-            let (number, severity, due, summary) = (
+            let severity = match t.signature {
+                Some(_) => format!("{} · {}", i18n::severity(lang, *severity), i18n::request_marker(lang)),
+                None => i18n::severity(lang, *severity).to_owned(),
+            };
+            let (number, due, summary) = (
                 Span::strong(&t.number),
-                i18n::severity(lang, *severity),
                 Span::time(*due, Some(*zone), TimeStyle::Relative),
                 &t.summary,
             );

@@ -165,7 +165,16 @@ impl RequestSignature {
             signature: Some(request.clone()),
         };
         let event = EventKind::Opened { severity: severity.level(), due_at, classified_by: None };
-        let ticket = app.store.open_ticket(&new, &event, cx.claim()).await?;
+        let ticket = match app.store.open_ticket(&new, &event, cx.claim()).await {
+            // Another request about the file was filed meanwhile.
+            Err(crate::storage::StorageError::DuplicateRequest) => {
+                match app.store.open_request_for(&customer.key, &request.hash).await? {
+                    Some(number) => return refuse(Refusal::DuplicateRequest { number }),
+                    None => return Err(crate::storage::StorageError::DuplicateRequest.into()),
+                }
+            }
+            opened => opened?,
+        };
         cx.committed();
         app.wake.notify_one();
         tracing::info!(ticket = %ticket.number, hash = %request.hash, "signature change request filed");

@@ -62,7 +62,7 @@ impl TicketList {
         for t in &tickets {
             let card = app.card(customer, t)?;
             let (number, level, status) =
-                (Span::strong(&t.number), i18n::severity(lang, t.severity), i18n::status(lang, card.status));
+                (Span::strong(&t.number), i18n::severity(lang, t.severity), i18n::ticket_status(lang, &card));
             let (due, summary) = (Span::time(t.due_at, Some(calendar.zone()), TimeStyle::Relative), &t.summary);
             lines.push(say!(
                 lang,

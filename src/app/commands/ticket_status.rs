@@ -42,7 +42,7 @@ impl TicketStatus {
         let lang = cx.lang;
         let card = app.card(customer, &ticket)?;
         let (n, level, status) =
-            (&ticket.number, i18n::severity(lang, ticket.severity), i18n::status(lang, card.status));
+            (&ticket.number, i18n::severity(lang, ticket.severity), i18n::ticket_status(lang, &card));
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
         Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)) } })
     }

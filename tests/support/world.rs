@@ -1,0 +1,117 @@
+//! A world for application tests: `config/example.toml`, a fresh database,
+//! a clock the tests move, and the outbox delivered to a recorder after
+//! each command. Alice is a contact of ACME, Bob of GLOBEX; the engineer is
+//! staff; the analyst is in the specialist group.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use priority_line::app::commands;
+use priority_line::app::{Action, App, Command, Invocation, ManualClock, Outcome, Refusal};
+use priority_line::config::Config;
+use priority_line::domain::customer::Snowflake;
+use priority_line::domain::sla::Severity;
+use priority_line::domain::ticket::TicketNumber;
+
+use super::{cmd, Recorder, TestDb};
+
+pub const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
+pub const GLOBEX_CHANNEL: Snowflake = Snowflake(310000000000000002);
+pub const TAM_ACME: Snowflake = Snowflake(400000000000000002);
+pub const BACKUP_ACME: Snowflake = Snowflake(400000000000000003);
+pub const TAM_GLOBEX: Snowflake = Snowflake(400000000000000004);
+pub const ENGINEER: Snowflake = Snowflake(410000000000000001);
+pub const ALICE: Snowflake = Snowflake(500000000000000001);
+pub const BOB: Snowflake = Snowflake(500000000000000002);
+pub const MALLORY: Snowflake = Snowflake(500000000000000099);
+/// In the specialist group (`[signatures].specialist_role`).
+pub const ANALYST: Snowflake = Snowflake(420000000000000001);
+
+/// Monday 30 November 2026, 10:00 in Madrid (09:00Z): inside Acme's working hours.
+pub fn monday_morning() -> DateTime<Utc> {
+    "2026-11-30T09:00:00Z".parse().unwrap()
+}
+
+pub fn spec(path: &str) -> &'static priority_line::app::Spec {
+    commands::find(path).unwrap()
+}
+
+pub struct World {
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    /// Delivers the outbox, as the Discord adapter would.
+    pub out: Recorder,
+}
+
+impl World {
+    pub async fn new(db: &TestDb) -> World {
+        let config = Config::load(Path::new("config/example.toml")).unwrap();
+        let clock = Arc::new(ManualClock::new(monday_morning()));
+        let app = App::new(Arc::new(config), db.store.clone(), clock.clone());
+        let world = World { app, out: Recorder::new(clock.clone()), clock };
+        let alice = ALICE.to_string();
+        world.ok(TAM_ACME, ACME_CHANNEL, cmd("contacts add", &[("user", &alice), ("name", "Alice")])).await;
+        world.ok(TAM_GLOBEX, GLOBEX_CHANNEL, cmd("contacts add", &[("user", &BOB.to_string())])).await;
+        world
+    }
+
+    /// Runs a command, then delivers what it queued (recorded in `out`).
+    pub async fn run(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
+        let inv = Invocation {
+            user,
+            is_staff: user == ENGINEER,
+            is_specialist: user == ANALYST,
+            channel,
+            language: None,
+            event: None,
+        };
+        let out = self.app.handle(&inv, command).await;
+        self.deliver().await;
+        out
+    }
+
+    pub async fn deliver(&self) -> priority_line::scheduler::Tick {
+        priority_line::scheduler::tick(&self.app, &self.out).await.unwrap()
+    }
+
+    /// The posts the last command made: (channel, text, pinged).
+    pub fn posts(&self) -> Vec<(Snowflake, String, Vec<Snowflake>)> {
+        self.out.posts()
+    }
+
+    /// Runs a command that must succeed.
+    pub async fn ok(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
+        let out = self.run(user, channel, command.clone()).await;
+        assert!(
+            matches!(out.reply, priority_line::app::Reply::Done { .. }),
+            "{:?} did not succeed: {:?}",
+            command.spec(),
+            out.reply
+        );
+        out
+    }
+
+    /// Runs a command that must be refused, and returns the refusal.
+    pub async fn refused(&self, user: Snowflake, channel: Snowflake, command: Command) -> Refusal {
+        self.out.clear();
+        let out = self.run(user, channel, command).await;
+        assert!(self.out.seen().is_empty(), "a refusal changes nothing on Discord: {:?}", self.out.seen());
+        out.refusal().cloned().unwrap_or_else(|| panic!("not refused: {out:?}"))
+    }
+
+    /// Opens a ticket as Alice; its thread is created by delivering the outbox.
+    pub async fn open(&self, summary: &str, severity: Option<Severity>) -> (TicketNumber, Snowflake, Outcome) {
+        let level = severity.map(|s| s.level().to_string());
+        let mut options = vec![("summary", summary)];
+        options.extend(level.as_deref().map(|l| ("severity", l)));
+        self.out.clear();
+        let out = self.ok(ALICE, ACME_CHANNEL, cmd("ticket open", &options)).await;
+        let Some(Action::OpenThread { card, .. }) = self.out.actions().into_iter().next() else {
+            panic!("no thread: {:?}", self.out.seen())
+        };
+        let number = card.ticket.number.clone();
+        let stored = self.app.store().ticket(&number).await.unwrap().unwrap();
+        (number, stored.thread_id.expect("the thread is recorded"), out)
+    }
+}
