@@ -266,3 +266,27 @@ fn http_interactions_need_a_valid_public_key() {
             .unwrap();
     assert!(matches!(config.discord.unwrap().interactions, priority_line::config::Interactions::Http { .. }));
 }
+
+/// `[[summaries]]`: each value checked with its key, and no summary where
+/// another customer's contacts read.
+#[test]
+fn summaries_are_checked_and_kept_from_other_customers() {
+    let example = std::fs::read_to_string("config/example.toml").unwrap();
+    let bad = example.replace(
+        "[[summaries]]\nchannel = \"310000000000000011\"\nday = \"mon\"\ntime = \"08:00\"\nzone = \"UTC\"",
+        "[[summaries]]\nchannel = \"310000000000000002\"\ncustomer = \"ACME\"\nday = \"lunes\"\ntime = \"8am\"\nzone = \"Madrid\"\n\n\
+         [[summaries]]\nchannel = \"310000000000000001\"\nday = \"mon\"\ntime = \"08:00\"\nzone = \"UTC\"\n\n\
+         [[summaries]]\nchannel = \"310000000000000012\"\ncustomer = \"NOPE\"\nday = \"mon\"\ntime = \"08:00\"\nzone = \"UTC\"",
+    );
+    assert_ne!(bad, example, "the example's [[summaries]] moved: update this test");
+    let p = problems(&bad);
+    assert_has(&p, "summaries[1].day", "mon, tue");
+    assert_has(&p, "summaries[1].time", "09:00");
+    assert_has(&p, "summaries[1].zone", "IANA");
+    assert_has(&p, "summaries[1].channel", "support channel of GLOBEX, whose contacts would read ACME's summary");
+    assert_has(&p, "summaries[2].channel", "support channel of ACME");
+    assert_has(&p, "summaries[3].customer", "not a configured customer");
+    // Its own support channel may get a customer's own summary.
+    let own = example.replace("channel = \"310000000000000010\"", "channel = \"310000000000000001\"");
+    assert!(Config::parse(&own, Path::new("own.toml")).is_ok());
+}

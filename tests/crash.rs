@@ -303,3 +303,50 @@ async fn killed_while_a_fix_is_announced_each_requester_is_told_once() {
     kill(&mut bot, "-TERM");
     fake.assert_valid();
 }
+
+/// The weekly summary, due seconds after the start, is killed during its
+/// upload (Discord stored the message, the answer never came) and started
+/// again: the summary is posted once, its chart a PNG uploaded as
+/// `files[0]` and described in `payload_json`, the embed showing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_the_summary_upload_it_is_posted_once() {
+    use chrono::{Datelike, Utc};
+    use support::fake_discord::Stall;
+    const ALL_SUMMARIES: u64 = 310000000000000011;
+    // Due in a few seconds, in the same ISO week as now.
+    let mut due = Utc::now() + chrono::Duration::seconds(4);
+    if due.iso_week() != Utc::now().iso_week() {
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        due = Utc::now() + chrono::Duration::seconds(4);
+    }
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let entry = "channel = \"310000000000000011\"\nday = \"mon\"\ntime = \"08:00\"";
+    let now_due = format!(
+        "channel = \"310000000000000011\"\nday = \"{}\"\ntime = \"{}\"",
+        due.format("%a").to_string().to_lowercase(),
+        due.format("%H:%M:%S")
+    );
+    let storage = format!("sqlite://{}/bot.db", dir.path().display());
+    let path = process::write_config(&fake, dir.path(), &storage, &[(entry, &now_due)]);
+    let mut bot = start(&path);
+    fake.connected(1).await;
+    let messages = format!("/channels/{ALL_SUMMARIES}/messages");
+    fake.stall_next(Stall { method: "POST", path_suffix: messages.clone(), processed: true });
+    let first = fake.request("POST", &messages, 1).await;
+    kill(&mut bot, "-KILL");
+    bot = start(&path);
+    fake.connected(2).await;
+    let again = fake.request("POST", &messages, 2).await;
+    assert_eq!(again.body["nonce"], first.body["nonce"], "the same post, by its nonce");
+    assert_eq!(fake.messages_in(ALL_SUMMARIES).len(), 1, "posted once: {:#?}", fake.messages_in(ALL_SUMMARIES));
+    let file = &again.files[0];
+    assert_eq!(file.part, "files[0]");
+    let reader = png::Decoder::new(std::io::Cursor::new(file.bytes.clone())).read_info().expect("a PNG");
+    assert_eq!((reader.info().width, reader.info().height), (960, 540));
+    let embed = &again.body["embeds"][0];
+    assert_eq!(embed["image"]["url"], format!("attachment://{}", file.filename));
+    assert!(embed["title"].as_str().unwrap().starts_with("Weekly summary"), "{embed}");
+    kill(&mut bot, "-TERM");
+    fake.assert_valid();
+}

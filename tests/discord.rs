@@ -146,7 +146,7 @@ async fn commands_are_registered_in_the_guild_with_spanish_localisations() {
     let put = bot.fake.request("PUT", &format!("/guilds/{}/commands", fake::GUILD), 1).await;
     let commands = put.body.as_array().expect("an array of commands");
     let names: Vec<&str> = commands.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["ticket", "ack", "contacts", "queue", "signature"]);
+    assert_eq!(names, ["ticket", "ack", "contacts", "queue", "signature", "summary"]);
     assert_eq!(commands[0]["options"][0]["name_localizations"]["es-ES"], "abrir");
     assert_eq!(commands[0]["options"][0]["options"][0]["max_length"], 200, "summary ≤ 200 characters");
     let identify = bot.fake.sent().into_iter().find(|s| s.op == 2).unwrap();
@@ -954,5 +954,28 @@ async fn a_signature_request_from_refusal_to_confirmation() {
     bot.fake.wait_for("the confirmation post", |b| (posts_pinging(b, thread, ALICE).len() == 4).then_some(())).await;
     let t = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
     assert_eq!(t.signature.unwrap().stage, priority_line::domain::signature::Stage::Confirmed);
+    bot.stop().await;
+}
+
+/// `/summary` answers the engineer alone with the summary's embed and its
+/// chart uploaded beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summary_command_answers_with_its_chart() {
+    let bot = Bot::start().await;
+    let id = bot.fake.next_id();
+    let week =
+        json!([{"name": "week", "type": 3, "value": "2026-W48"}, {"name": "customer", "type": 3, "value": "ACME"}]);
+    bot.fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, engineer(), "es-ES", "summary", week));
+    let callback = bot.fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await;
+    assert_ephemeral(&callback.body);
+    let embed = &callback.body["data"]["embeds"][0];
+    assert_eq!(embed["title"], "Resumen semanal 2026-W48 · Acme Corp");
+    assert_eq!(embed["image"]["url"], "attachment://summary-2026-W48-ACME.png");
+    assert_eq!(callback.files.len(), 1, "the chart is uploaded");
+    assert_eq!(&callback.files[0].bytes[..4], b"\x89PNG");
+    // A contact is told it is for staff.
+    let reply = bot.slash(ACME_CHANNEL, alice(), "en-US", "summary", json!([])).await;
+    assert_ephemeral(&reply);
+    assert!(text(&reply).contains("staff"), "{reply}");
     bot.stop().await;
 }

@@ -238,6 +238,16 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
                 customer
             )
         }
+        Refusal::UnknownCustomer { key, known } => {
+            let known = known.join(", ");
+            say!(
+                lang,
+                "No customer has the key {key}: write one of {known}, or leave customer out for all of them.",
+                "Ningún cliente tiene la clave {key}: escribe una de {known}, o no indiques cliente para verlos todos.",
+                key,
+                known
+            )
+        }
         Refusal::UnknownButton => say!(
             lang,
             "This button is no longer in use. Use /ack in the ticket's thread.",
@@ -471,6 +481,22 @@ fn usage(lang: Language, u: &UsageError) -> Msg {
                     lang,
                     "{name}:{value} cannot be used ({why}): write it as the product shows it",
                     "{name}:{value} no sirve ({why}): escríbelo como lo muestra el producto",
+                    name,
+                    value,
+                    why
+                ),
+                Problem::NotAWeek(why) => say!(
+                    lang,
+                    "{name}:{value} is not a week ({why})",
+                    "{name}:{value} no es una semana ({why}): escribe AAAA-Wss, como 2026-W48",
+                    name,
+                    value,
+                    why
+                ),
+                Problem::NotACustomer(why) => say!(
+                    lang,
+                    "{name}:{value} is not a customer key ({why})",
+                    "{name}:{value} no es la clave de un cliente ({why}): escribe una como ACME",
                     name,
                     value,
                     why

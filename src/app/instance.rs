@@ -47,6 +47,9 @@ impl App {
         if let Err(e) = self.store.instance_started(&self.instance, self.now()).await {
             tracing::warn!(error = %e, "cannot register this instance");
         }
+        if let Err(e) = self.plan_summaries().await {
+            tracing::error!(error = %e, "cannot schedule the weekly summaries");
+        }
         loop {
             tokio::select! {
                 () = self.sleep_until(self.now() + beat) => {}

@@ -9,6 +9,7 @@
 
 mod access;
 pub mod card;
+pub mod chart;
 pub mod clock;
 pub mod commands;
 pub mod i18n;
@@ -16,6 +17,7 @@ mod instance;
 pub mod msg;
 pub mod outbox;
 mod refusal;
+pub mod summary;
 mod tickets;
 
 use std::sync::Arc;
@@ -37,6 +39,7 @@ pub use commands::{Command, Spec, UsageError};
 pub use msg::{Msg, Span, TimeStyle};
 pub use outbox::{Action, Button, Delivery, DeliveryError, Job, Past, Permanent, PostKey, Receipt};
 pub use refusal::Refusal;
+pub use summary::{Chart, Report, SummaryPost};
 
 /// Who is acting, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,8 +81,9 @@ impl EventId {
 /// sees it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    /// The command ran: what to say, with a ticket's card to show.
-    Done { msg: Msg, card: Option<Box<Card>> },
+    /// The command ran: what to say, with a ticket's card or a weekly
+    /// summary to show.
+    Done { msg: Msg, card: Option<Box<Card>>, summary: Option<Box<SummaryPost>> },
     /// The command was refused; the reply says why and what to do instead.
     Refused(Refusal),
     /// It failed on our side (logged in full); the reply apologises.
@@ -100,7 +104,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn done(lang: Language, msg: Msg) -> Outcome {
-        Outcome { lang, reply: Reply::Done { msg, card: None } }
+        Outcome { lang, reply: Reply::Done { msg, card: None, summary: None } }
     }
 
     /// The reply, worded in the caller's language.
@@ -128,6 +132,13 @@ impl Outcome {
     pub fn card(&self) -> Option<&Card> {
         match &self.reply {
             Reply::Done { card, .. } => card.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn summary(&self) -> Option<&SummaryPost> {
+        match &self.reply {
+            Reply::Done { summary, .. } => summary.as_deref(),
             _ => None,
         }
     }

@@ -14,14 +14,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::msg::{say, Msg, Span, TimeStyle};
+use super::summary::{late_note, summary_job, SummaryPost};
 use super::{i18n, when, App, AppError, Card};
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
 use crate::domain::signature::{SignatureRequest, Stage};
 use crate::domain::sla::Severity;
+use crate::domain::summary::Week;
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
-use crate::storage::{Claimed, Finish, Queued};
+use crate::storage::{Claimed, Finish, Once, Queued};
 
 /// How long a claim holds before another instance may take the job; an
 /// instance that dies holds its jobs at most this long (on SQLite, its
@@ -94,6 +96,13 @@ pub enum Job {
         release: Option<String>,
         note: Option<String>,
     },
+    /// The summary of `week` (`2026-W48`) for the `[[summaries]]` entry of
+    /// `channel` and `customer` (none: every customer).
+    Summary {
+        channel: Snowflake,
+        customer: Option<String>,
+        week: String,
+    },
     /// A job that could not be delivered where it should have been: said in
     /// `to` instead, naming where it failed.
     Undeliverable {
@@ -128,6 +137,7 @@ impl Job {
             Job::Leave { .. } => "leave",
             Job::SignatureOpened { .. } => "signature opened",
             Job::StageChanged { .. } => "stage changed",
+            Job::Summary { .. } => "summary",
             Job::Undeliverable { .. } => "undeliverable",
         }
     }
@@ -196,6 +206,12 @@ pub enum Action {
     RemoveMember {
         thread: Snowflake,
         user: Snowflake,
+    },
+    /// A weekly summary: its text and chart, posted once (`key`).
+    Summary {
+        channel: Snowflake,
+        post: Box<SummaryPost>,
+        key: PostKey,
     },
 }
 
@@ -346,6 +362,19 @@ impl App {
             delivery.actions.push(self.undeliverable(*to, *failed_in, lost, ticket.as_ref(), key(0)));
             return Ok(Some(delivery));
         }
+        if let Job::Summary { channel, customer, week } = &job {
+            // An entry removed from the configuration posts nothing more.
+            let Some(s) = self.config.summary(*channel, customer.as_deref()) else { return Ok(None) };
+            let Ok(week) = week.parse::<Week>() else { return Ok(None) };
+            let mut post = self.summary_for(s, week).await?;
+            if delivery.late {
+                let mut msg = late_note(s.language, c.due_at, s.zone);
+                msg.append(post.msg);
+                post.msg = msg;
+            }
+            delivery.actions.push(Action::Summary { channel: *channel, post: Box::new(post), key: key(0) });
+            return Ok(Some(delivery));
+        }
         let (Some(ticket), Some(customer)) = (ticket, customer) else { return Ok(None) };
         let (_, calendar) = self.sla(customer)?;
         let lang = customer.language;
@@ -474,7 +503,7 @@ impl App {
                 let button = (to == Stage::Released).then(|| Button::Confirm { ticket: ticket.number.clone(), lang });
                 delivery.actions.push(post_with(msg, vec![ticket.opened_by], vec![], button, 0));
             }
-            Job::Undeliverable { .. } => {}
+            Job::Undeliverable { .. } | Job::Summary { .. } => {}
         }
         Ok(Some(delivery))
     }
@@ -488,7 +517,7 @@ impl App {
         };
         let thread = delivery.ticket_id.zip(receipt.thread).map(|(t, (thread, card))| (t, thread, card));
         let now = self.now();
-        let finish = Finish::Sent { late: delivery.late, event, thread };
+        let finish = Finish::Sent { late: delivery.late, event, thread, next: self.next_of(delivery) };
         if self.store.finish(delivery.id, now, &finish).await? {
             let ticket = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
             tracing::info!(job = delivery.id, %ticket, what = delivery.what, late = delivery.late, "delivered");
@@ -527,11 +556,22 @@ impl App {
         };
         let reason = format!("{problem:?}: {detail}");
         let instead = self.instead(delivery, action).map(|job| (delivery.ticket_id, job.queued(now)));
-        if self.store.finish(delivery.id, now, &Finish::Failed { reason: &reason, instead }).await? {
+        if self
+            .store
+            .finish(delivery.id, now, &Finish::Failed { reason: &reason, instead, next: self.next_of(delivery) })
+            .await?
+        {
             tracing::error!(job = delivery.id, %ticket, what = delivery.what, %reason, "delivery failed for good");
             self.metrics.notifications_failed.inc();
         }
         Ok(())
+    }
+
+    /// The job that follows a delivered (or failed) one: next week's summary.
+    fn next_of(&self, delivery: &Delivery) -> Option<Once> {
+        let Job::Summary { channel, customer, week } = &delivery.job else { return None };
+        let s = self.config.summary(*channel, customer.as_deref())?;
+        Some(summary_job(s, week.parse::<Week>().ok()?.next()))
     }
 
     /// What to post instead of a delivery whose `action` failed for good:
@@ -546,6 +586,7 @@ impl App {
             Action::OpenThread { parent, .. } => (*parent, Lost::Thread),
             Action::Post { channel, msg, .. } => (*channel, Lost::Post { msg: msg.clone() }),
             Action::EditCard { channel, .. } => (*channel, Lost::Card),
+            Action::Summary { channel, post, .. } => (*channel, Lost::Post { msg: post.msg.clone() }),
             // A removal that cannot be done leaves nothing to say.
             Action::RemoveMember { .. } => return None,
         };

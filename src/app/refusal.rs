@@ -83,6 +83,11 @@ pub enum Refusal {
     },
     /// A button of a message that no longer acts (an old version's).
     UnknownButton,
+    /// No customer has this key.
+    UnknownCustomer {
+        key: String,
+        known: Vec<String>,
+    },
     /// The request names a database release older than the newest, whose
     /// grace is over; `zone` is the customer's.
     DatabasesOutdated {

@@ -39,6 +39,20 @@ pub struct Config {
     pub late_after: std::time::Duration,
     pub log_format: LogFormat,
     pub signatures: SignaturesConfig,
+    /// `[[summaries]]`: where weekly summaries are posted.
+    pub summaries: Vec<SummaryConfig>,
+}
+
+/// One `[[summaries]]` entry: a channel that gets a weekly summary, of one
+/// customer or of all, at a local day and time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryConfig {
+    pub channel: Snowflake,
+    pub customer: Option<crate::domain::customer::CustomerKey>,
+    pub day: chrono::Weekday,
+    pub time: chrono::NaiveTime,
+    pub zone: chrono_tz::Tz,
+    pub language: crate::domain::customer::Language,
 }
 
 /// `[signatures]`: antivirus signature change requests.
@@ -217,6 +231,11 @@ impl Config {
         self.customers.iter().find(|c| c.key.as_str() == key)
     }
 
+    /// The `[[summaries]]` entry of `channel` and `customer` (none: all).
+    pub fn summary(&self, channel: Snowflake, customer: Option<&str>) -> Option<&SummaryConfig> {
+        self.summaries.iter().find(|s| s.channel == channel && s.customer.as_ref().map(|k| k.as_str()) == customer)
+    }
+
     /// The customer whose support channel this is.
     pub fn customer_by_channel(&self, channel: Snowflake) -> Option<&Customer> {
         self.customers.iter().find(|c| c.support_channel == channel)
@@ -325,7 +344,9 @@ impl Validator {
             None => LogFormat::default(),
         };
         let signatures = self.signatures(&raw.signatures);
+        let summaries = self.summaries(&raw, &customers);
         Config {
+            summaries,
             escalation,
             late_after,
             log_format,
@@ -564,6 +585,83 @@ impl Validator {
             }
             seen.push((key, c.support_channel.clone()));
         }
+    }
+
+    /// `[[summaries]]`: each entry's values, its customer configured, and no
+    /// summary where another customer's contacts would read it (a support
+    /// channel holds its own customer's summary only).
+    fn summaries(&mut self, raw: &RawConfig, customers: &[Customer]) -> Vec<SummaryConfig> {
+        let mut out = Vec::new();
+        for (i, s) in raw.summaries.iter().enumerate() {
+            let at = format!("summaries[{i}]");
+            let channel = self.parsed(format!("{at}.channel"), s.channel.parse());
+            let customer = match &s.customer {
+                Some(key) => match customers.iter().find(|c| c.key.as_str() == key) {
+                    Some(c) => Some(Some(c.key.clone())),
+                    None => {
+                        let known: Vec<&str> = customers.iter().map(|c| c.key.as_str()).collect();
+                        self.problem(
+                            format!("{at}.customer"),
+                            format!(
+                                "\"{key}\" is not a configured customer ({}); leave it out for all",
+                                known.join(", ")
+                            ),
+                        );
+                        None
+                    }
+                },
+                None => Some(None),
+            };
+            let day = self.parsed(
+                format!("{at}.day"),
+                s.day
+                    .parse::<chrono::Weekday>()
+                    .map_err(|_| format!("\"{}\" is not a day: write mon, tue, wed, thu, fri, sat or sun", s.day)),
+            );
+            let time = self.parsed(
+                format!("{at}.time"),
+                chrono::NaiveTime::parse_from_str(&s.time, "%H:%M")
+                    .or_else(|_| chrono::NaiveTime::parse_from_str(&s.time, "%H:%M:%S"))
+                    .map_err(|_| format!("\"{}\" is not a time of day like \"09:00\"", s.time)),
+            );
+            let zone = self.parsed(
+                format!("{at}.zone"),
+                s.zone
+                    .parse::<chrono_tz::Tz>()
+                    .map_err(|_| format!("\"{}\" is not an IANA time zone such as \"Europe/Madrid\"", s.zone)),
+            );
+            let language = self.parsed(format!("{at}.language"), s.language.parse());
+            if let (Some(channel), Some(customer)) = (channel, &customer) {
+                let readers = customers.iter().find(|c| c.support_channel == channel);
+                if let Some(reader) = readers.filter(|r| customer.as_ref() != Some(&r.key)) {
+                    self.problem(
+                        format!("{at}.channel"),
+                        format!(
+                            "{channel} is the support channel of {}, whose contacts would read {}: post it in a \
+                             staff channel",
+                            reader.key,
+                            match customer {
+                                Some(other) => format!("{other}'s summary"),
+                                None => "every customer's summary".into(),
+                            }
+                        ),
+                    );
+                }
+            }
+            if let (Some(channel), Some(customer), Some(day), Some(time), Some(zone), Some(language)) =
+                (channel, customer, day, time, zone, language)
+            {
+                if out.iter().any(|o: &SummaryConfig| o.channel == channel && o.customer == customer) {
+                    self.problem(
+                        format!("{at}.channel"),
+                        format!("{channel} already gets this summary from an earlier [[summaries]] entry"),
+                    );
+                    continue;
+                }
+                out.push(SummaryConfig { channel, customer, day, time, zone, language });
+            }
+        }
+        out
     }
 
     fn signatures(&mut self, raw: &raw::RawSignatures) -> SignaturesConfig {

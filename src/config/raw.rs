@@ -30,6 +30,20 @@ pub struct RawConfig {
     pub log: RawLog,
     #[serde(default)]
     pub signatures: RawSignatures,
+    #[serde(default)]
+    pub summaries: Vec<RawSummary>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSummary {
+    pub channel: String,
+    pub customer: Option<String>,
+    pub day: String,
+    pub time: String,
+    pub zone: String,
+    #[serde(default = "default_language")]
+    pub language: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

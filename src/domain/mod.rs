@@ -8,5 +8,6 @@ pub mod customer;
 pub mod escalation;
 pub mod signature;
 pub mod sla;
+pub mod summary;
 pub mod text;
 pub mod ticket;

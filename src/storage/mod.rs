@@ -33,8 +33,9 @@ mod claims;
 mod instances;
 mod outbox;
 mod signatures;
+mod summaries;
 pub use claims::Claim;
-pub use outbox::{Claimed, Finish, OutboxRow, OutboxState, Queued, Reschedule};
+pub use outbox::{Claimed, Finish, Once, OutboxRow, OutboxState, Queued, Reschedule};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

@@ -123,13 +123,24 @@ pub enum Finish<'a> {
         event: Option<(i64, DateTime<Utc>, &'a EventKind)>,
         /// Where the ticket's thread and card now are.
         thread: Option<(i64, Snowflake, Snowflake)>,
+        /// The job that follows (next week's summary).
+        next: Option<Once>,
     },
     Dropped,
     Failed {
         reason: &'a str,
         /// Said instead, somewhere it can be read (a row of its own).
         instead: Option<(Option<i64>, Queued)>,
+        next: Option<Once>,
     },
+}
+
+/// A job of no ticket that exists once, whoever queues it and however
+/// often: its key names it (`summary:…:2026-W48`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Once {
+    pub key: String,
+    pub row: Queued,
 }
 
 /// A row as stored (for tests and operators).
@@ -181,6 +192,18 @@ pub(super) fn insert_sql(backend: Backend, ticket: &str, json: &str, from: &str)
     }
 }
 
+async fn queue_once(tx: &mut sqlx::Transaction<'static, sqlx::Any>, once: &Once) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (job, due_at, unique_key) VALUES ($1, $2, $3) ON CONFLICT (unique_key) DO NOTHING",
+    )
+    .bind(once.row.job.clone())
+    .bind(once.row.due_at.timestamp_millis())
+    .bind(once.key.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// A pending row that is the head of its ticket's queue (`o` is the row).
 fn head_of_queue() -> String {
     let pending = PENDING.as_str();
@@ -204,6 +227,14 @@ impl Store {
         let insert = insert_sql(self.backend, "$1", "$2", "");
         sqlx::query(sqlx::AssertSqlSafe(insert)).bind(ticket_id).bind(queued_json(rows)).execute(&mut **tx).await?;
         Ok(())
+    }
+
+    /// Queues a job that exists once; false if it was queued before.
+    pub async fn queue_once(&self, once: &Once) -> Result<bool, StorageError> {
+        let mut w = self.begin_write().await?;
+        let inserted = queue_once(&mut w.tx, once).await?;
+        w.tx.commit().await?;
+        Ok(inserted)
     }
 
     /// Applies a ticket change's effect on its pending steps, inside its transaction.
@@ -311,6 +342,9 @@ impl Store {
             .await?;
         if done.rows_affected() == 0 {
             return Ok(false);
+        }
+        if let Finish::Sent { next: Some(next), .. } | Finish::Failed { next: Some(next), .. } = how {
+            queue_once(&mut w.tx, next).await?;
         }
         match how {
             Finish::Sent { event, thread, .. } => {

@@ -54,7 +54,19 @@ pub struct Request {
     pub method: String,
     /// Without the `/api/v10` prefix, e.g. `/channels/1/messages`.
     pub path: String,
+    /// The JSON body (a multipart body's `payload_json`).
     pub body: Value,
+    /// A multipart body's files.
+    pub files: Vec<Upload>,
+}
+
+/// A file uploaded in a multipart body.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The part's name: `files[0]`.
+    pub part: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
 }
 
 /// One gateway frame a bot sent (IDENTIFY, RESUME, heartbeats).
@@ -426,14 +438,50 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
 }
 
 /// Every REST call: recorded, validated, answered as Discord would.
-async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body: Bytes) -> Response {
+async fn rest(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
     let arrived = Instant::now();
     let path = uri.path().strip_prefix("/api/v10").unwrap_or(uri.path()).to_owned();
-    let body: Value = if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
+    let boundary = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok());
+    let (mut body, files) = match boundary {
+        Some(boundary) => match multipart(&body, boundary).await {
+            Ok(parsed) => parsed,
+            Err(problem) => {
+                shared.violations.lock().unwrap().push(format!("{method} {path}: multipart: {problem}"));
+                (Value::Null, vec![])
+            }
+        },
+        None if body.is_empty() => (Value::Null, vec![]),
+        None => (serde_json::from_slice(&body).unwrap_or(Value::Null), vec![]),
+    };
     if shared.validate && !body.is_null() {
         if let Err(problem) = openapi().validate(method.as_str(), &path, &body) {
             shared.violations.lock().unwrap().push(format!("{method} {path}: {problem}\n  body: {body}"));
         }
+        if let Err(problem) = attachments_match(&body, &files) {
+            shared.violations.lock().unwrap().push(format!("{method} {path}: {problem}"));
+        }
+    }
+    // What Discord stores of each file: the message shows them as attachments.
+    if !files.is_empty() {
+        let stored: Vec<Value> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let url = format!("https://cdn.example/attachments/{i}/{}", f.filename);
+                json!({"id": (1_000 + i).to_string(), "filename": f.filename, "size": f.bytes.len(),
+                       "url": url, "proxy_url": url})
+            })
+            .collect();
+        body["attachments"] = json!(stored);
     }
     let stall = {
         let mut stalls = shared.stalls.lock().unwrap();
@@ -448,6 +496,7 @@ async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body:
             method: method.to_string(),
             path: path.clone(),
             body: body.clone(),
+            files: files.clone(),
         });
         shared.changed.notify_waiters();
         std::future::pending::<()>().await;
@@ -474,9 +523,59 @@ async fn rest(State(shared): State<Arc<Shared>>, method: Method, uri: Uri, body:
             }
         }
     };
-    shared.requests.lock().unwrap().push(Request { method: method.to_string(), path, body });
+    shared.requests.lock().unwrap().push(Request { method: method.to_string(), path, body, files });
     shared.changed.notify_waiters();
     response
+}
+
+/// A multipart body as Discord reads it: `payload_json` and `files[n]`.
+async fn multipart(body: &[u8], boundary: String) -> Result<(Value, Vec<Upload>), String> {
+    let mut parts = multer::Multipart::with_reader(body, boundary);
+    let (mut payload, mut files) = (Value::Null, Vec::new());
+    while let Some(field) = parts.next_field().await.map_err(|e| e.to_string())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+        match (name.as_str(), filename) {
+            ("payload_json", _) => {
+                payload = serde_json::from_slice(&bytes).map_err(|e| format!("payload_json is not JSON: {e}"))?
+            }
+            (part, Some(filename)) if part.starts_with("files[") => {
+                files.push(Upload { part: name, filename, bytes: bytes.to_vec() })
+            }
+            (other, _) => return Err(format!("unexpected part {other:?}")),
+        }
+    }
+    Ok((payload, files))
+}
+
+/// Each `files[n]` is described in the attachments of `payload_json` (or of
+/// its `data`, for an interaction response) with id `n`
+/// and the same file name, and each described attachment is uploaded.
+fn attachments_match(body: &Value, files: &[Upload]) -> Result<(), String> {
+    // A message's own, or an interaction response's message's.
+    let described = [&body["attachments"], &body["data"]["attachments"]]
+        .into_iter()
+        .find_map(|a| a.as_array().cloned())
+        .unwrap_or_default();
+    if files.is_empty() {
+        return Ok(());
+    }
+    if described.len() != files.len() {
+        return Err(format!("{} files uploaded, {} described in attachments", files.len(), described.len()));
+    }
+    for f in files {
+        let n = f.part.trim_start_matches("files[").trim_end_matches(']');
+        let found = described
+            .iter()
+            .find(|a| a["id"].as_str() == Some(n) || a["id"].as_u64().map(|i| i.to_string()).as_deref() == Some(n));
+        match found {
+            Some(a) if a["filename"] == json!(f.filename) => {}
+            Some(a) => return Err(format!("{} is {:?}, described as {}", f.part, f.filename, a["filename"])),
+            None => return Err(format!("{} has no attachments entry with id {n}", f.part)),
+        }
+    }
+    Ok(())
 }
 
 fn error(status: StatusCode, code: u64, message: &str) -> Response {
@@ -729,7 +828,8 @@ pub fn message(id: u64, channel: u64, author: u64, sent: &Value) -> Value {
         "id": id.to_string(), "channel_id": channel.to_string(), "author": user(author, "priority-line"),
         "content": sent.get("content").cloned().unwrap_or(json!("")),
         "timestamp": "2026-11-27T00:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
-        "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+        "mention_everyone": false, "mentions": [], "mention_roles": [],
+        "attachments": sent.get("attachments").cloned().unwrap_or(json!([])),
         "embeds": sent.get("embeds").cloned().unwrap_or(json!([])),
         "components": sent.get("components").cloned().unwrap_or(json!([])),
         "pinned": false, "type": 0, "flags": 0, "nonce": sent.get("nonce").cloned().unwrap_or(Value::Null)

@@ -107,7 +107,9 @@ impl World {
         options.extend(level.as_deref().map(|l| ("severity", l)));
         self.out.clear();
         let out = self.ok(ALICE, ACME_CHANNEL, cmd("ticket open", &options)).await;
-        let Some(Action::OpenThread { card, .. }) = self.out.actions().into_iter().next() else {
+        let Some(Action::OpenThread { card, .. }) =
+            self.out.actions().into_iter().find(|a| matches!(a, Action::OpenThread { .. }))
+        else {
             panic!("no thread: {:?}", self.out.seen())
         };
         let number = card.ticket.number.clone();

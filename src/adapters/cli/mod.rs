@@ -49,6 +49,36 @@ enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(DbCommand),
+    /// A week's summary figures from the configured storage: the weekly
+    /// summary's, for operators and scripts.
+    Report {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The ISO week, e.g. 2026-W48.
+        #[arg(long, value_name = "YYYY-Www")]
+        week: String,
+        /// One customer's key (all customers by default).
+        #[arg(long, value_name = "KEY")]
+        customer: Option<String>,
+        /// Where weeks start and end (the customer's calendar's zone by default, else UTC).
+        #[arg(long, value_name = "IANA")]
+        zone: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Also write the chart, a PNG, to this file.
+        #[arg(long, value_name = "FILE.png")]
+        chart: Option<PathBuf>,
+        /// The language of the text and the chart: en or es.
+        #[arg(long, value_name = "LANG", default_value = "en")]
+        language: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +123,9 @@ pub fn main() -> ExitCode {
         Command::Console { config, db, as_user } => console(&config, &db, as_user.as_deref()),
         Command::Db(DbCommand::Migrate { config }) => migrate(&config),
         Command::Run { config } => run_bot(&config),
+        Command::Report { config, week, customer, zone, format, chart, language } => {
+            report(&ReportArgs { config, week, customer, zone, format, chart, language })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -195,6 +228,66 @@ fn console(config: &std::path::Path, db: &str, as_user: Option<&str>) -> Result<
     let clock = std::sync::Arc::new(crate::app::clock::ShiftedClock::default());
     let app = crate::app::App::new(config, store, clock.clone());
     crate::adapters::console::run(&rt, app, clock, as_user).map_err(Failure::Usage)
+}
+
+struct ReportArgs {
+    config: PathBuf,
+    week: String,
+    customer: Option<String>,
+    zone: Option<String>,
+    format: ReportFormat,
+    chart: Option<PathBuf>,
+    language: String,
+}
+
+fn report(args: &ReportArgs) -> Result<(), Failure> {
+    init_logs("warn");
+    let config = std::sync::Arc::new(Config::load(&args.config)?);
+    let week: crate::domain::summary::Week = args.week.parse().map_err(Failure::Usage)?;
+    let lang: crate::domain::customer::Language = args.language.parse().map_err(Failure::Usage)?;
+    let customer = match &args.customer {
+        Some(key) => Some(config.customer(key).ok_or_else(|| {
+            let known: Vec<&str> = config.customers.iter().map(|c| c.key.as_str()).collect();
+            Failure::Usage(format!(
+                "no customer has the key \"{key}\" in {}: use one of {}, or leave --customer out for all",
+                args.config.display(),
+                known.join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    let zone = match (&args.zone, customer) {
+        (Some(z), _) => z.parse::<chrono_tz::Tz>().map_err(|_| {
+            Failure::Usage(format!("\"{z}\" is not an IANA time zone: write one such as Europe/Madrid"))
+        })?,
+        (None, Some(c)) => config.calendars.get(&c.calendar).map_or(chrono_tz::Tz::UTC, |cal| cal.zone()),
+        (None, None) => chrono_tz::Tz::UTC,
+    };
+    let rt = runtime()?;
+    let report = rt.block_on(async {
+        let store = crate::storage::Store::connect(&config.storage.url)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot open the storage: {e}")))?;
+        let app = crate::app::App::new(config.clone(), store.clone(), std::sync::Arc::new(crate::app::SystemClock));
+        let report = app.report(week, zone, customer).await;
+        store.close().await;
+        report.map_err(|e| Failure::Usage(format!("cannot read the week: {e}")))
+    })?;
+    // The text and the chart are drawn only when asked for.
+    let post = (args.format == ReportFormat::Text || args.chart.is_some()).then(|| report.post(lang));
+    let mut out = std::io::stdout().lock();
+    let written = match (args.format, &post) {
+        (ReportFormat::Json, _) => writeln!(out, "{}", report.json()),
+        (ReportFormat::Csv, _) => write!(out, "{}", report.csv()),
+        (ReportFormat::Text, Some(post)) => writeln!(out, "{}\n\n{}", post.title, post.msg.plain()),
+        (ReportFormat::Text, None) => Ok(()),
+    };
+    written.map_err(|e| Failure::Usage(format!("cannot write the report: {e}")))?;
+    if let (Some(path), Some(post)) = (&args.chart, &post) {
+        std::fs::write(path, &post.chart.png)
+            .map_err(|e| Failure::Usage(format!("cannot write the chart to {}: {e}", path.display())))?;
+    }
+    Ok(())
 }
 
 fn migrate(config: &std::path::Path) -> Result<(), Failure> {

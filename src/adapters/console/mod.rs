@@ -256,7 +256,28 @@ impl Console {
         if let Some(card) = outcome.card() {
             out.push(render::card(card, self, self.language, now));
         }
+        if let Some(summary) = outcome.summary() {
+            out.push(self.summary(summary));
+        }
         out.join("\n")
+    }
+
+    /// A weekly summary: its title, text and where its chart was saved.
+    fn summary(&self, post: &crate::app::SummaryPost) -> String {
+        let dir = std::env::temp_dir().join("priority-line-charts");
+        let path = dir.join(&post.chart.file_name);
+        let saved = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &post.chart.png));
+        let chart = match (saved, self.language) {
+            (Ok(()), Language::En) => format!("(chart: {})", path.display()),
+            (Ok(()), Language::Es) => format!("(gráfico: {})", path.display()),
+            (Err(e), _) => format!("(chart not saved to {}: {e})", path.display()),
+        };
+        let text = render::msg(&post.msg, self, self.language, self.app.now());
+        format!(
+            "  ══ {} ══\n{}\n  {chart}",
+            post.title,
+            text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+        )
     }
 
     /// What the scheduler delivered, as Discord would show it.
@@ -302,6 +323,10 @@ impl Console {
                         if let Some(button) = button {
                             out.push(format!("    [{}]  ({})", button.label(), button.command(self.language)));
                         }
+                    }
+                    Action::Summary { channel, post, .. } => {
+                        out.push(format!("[{}]", render::Names::place(self, *channel)));
+                        out.push(self.summary(post));
                     }
                     Action::RemoveMember { thread, user } => {
                         let (place, user) = (render::Names::place(self, *thread), render::Names::user(self, *user));

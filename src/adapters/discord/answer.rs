@@ -10,8 +10,9 @@ use serenity::all::{
 
 use super::{render, typed_input};
 use crate::app::commands::{Ack, ConfirmSignature};
-use crate::app::{App, EventId, Invocation, Outcome, Refusal};
+use crate::app::{App, Chart, EventId, Invocation, Outcome, Refusal};
 use crate::domain::customer::{Language, Snowflake};
+use serde_json::Value;
 
 /// What an interaction gets.
 #[derive(Debug)]
@@ -26,21 +27,21 @@ pub enum Answer {
 }
 
 impl Answer {
-    /// The interaction response, unless there is none to give.
-    pub fn response(&self) -> Option<CreateInteractionResponse> {
-        match self {
-            Answer::Reply(outcome) if !outcome.skipped() => {
-                Some(CreateInteractionResponse::Message(reply_message(outcome)))
-            }
-            Answer::Choices(numbers) => Some(CreateInteractionResponse::Autocomplete(
+    /// The interaction response, unless there is none to give: its JSON,
+    /// which describes the files [`Answer::files`] gives to upload with it.
+    pub fn response(&self) -> Option<Value> {
+        let response = match self {
+            Answer::Reply(outcome) if !outcome.skipped() => CreateInteractionResponse::Message(reply_message(outcome)),
+            Answer::Choices(numbers) => CreateInteractionResponse::Autocomplete(
                 numbers.iter().fold(CreateAutocompleteResponse::new(), |r, n| r.add_string_choice(n, n)),
-            )),
-            _ => None,
-        }
+            ),
+            _ => return None,
+        };
+        Some(render::describing_chart(&response, &["data"], self.chart()))
     }
 
     /// The answer as the edit of a deferred response, if it has one.
-    pub fn edit(&self) -> Option<EditInteractionResponse> {
+    pub fn edit(&self) -> Option<Value> {
         let Answer::Reply(outcome) = self else { return None };
         if outcome.skipped() {
             return None;
@@ -48,10 +49,25 @@ impl Answer {
         let edit = EditInteractionResponse::new()
             .content(render::fit(&render::markdown(&outcome.text())))
             .allowed_mentions(render::mentions(&[]));
-        Some(match outcome.card() {
-            Some(card) => edit.embed(render::card_embed(card)),
-            None => edit,
-        })
+        let edit = match (outcome.card(), outcome.summary()) {
+            (Some(card), _) => edit.embed(render::card_embed(card)),
+            (_, Some(summary)) => edit.embed(render::summary_embed(summary)),
+            _ => edit,
+        };
+        Some(render::describing_chart(&edit, &[], self.chart()))
+    }
+
+    /// The files the answer uploads (a summary's chart), given to the
+    /// request beside the response, which describes them.
+    pub fn files(&self) -> Vec<serenity::all::CreateAttachment> {
+        self.chart().map(render::chart_file).into_iter().collect()
+    }
+
+    fn chart(&self) -> Option<&Chart> {
+        match self {
+            Answer::Reply(outcome) => outcome.summary().map(|s| &s.chart),
+            _ => None,
+        }
     }
 }
 
@@ -135,8 +151,9 @@ fn reply_message(outcome: &Outcome) -> CreateInteractionResponseMessage {
         .content(render::fit(&render::markdown(&outcome.text())))
         .ephemeral(true)
         .allowed_mentions(render::mentions(&[]));
-    match outcome.card() {
-        Some(card) => message.embed(render::card_embed(card)),
-        None => message,
+    match (outcome.card(), outcome.summary()) {
+        (Some(card), _) => message.embed(render::card_embed(card)),
+        (_, Some(summary)) => message.embed(render::summary_embed(summary)),
+        _ => message,
     }
 }

@@ -11,7 +11,9 @@ const ES: &str = "es-ES";
 
 fn option(o: &Opt) -> CreateCommandOption {
     let kind = match o.kind {
-        Kind::Text { .. } | Kind::Ticket | Kind::Choice(_) | Kind::Hash | Kind::Label => CommandOptionType::String,
+        Kind::Text { .. } | Kind::Ticket | Kind::Choice(_) | Kind::Hash | Kind::Label | Kind::Week | Kind::Customer => {
+            CommandOptionType::String
+        }
         Kind::Severity => CommandOptionType::Integer,
         Kind::User => CommandOptionType::User,
     };
@@ -43,6 +45,8 @@ fn option(o: &Opt) -> CreateCommandOption {
         Kind::Label => {
             option = option.min_length(1).max_length(u16::try_from(crate::domain::signature::Label::MAX).unwrap_or(64))
         }
+        Kind::Week => option = option.min_length(7).max_length(8),
+        Kind::Customer => option = option.min_length(2).max_length(12),
         Kind::User => {}
     }
     option
@@ -128,7 +132,7 @@ mod tests {
     fn commands_group_the_declarations() {
         let json = serde_json::to_value(all()).unwrap();
         let names: Vec<&str> = json.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["ticket", "ack", "contacts", "queue", "signature"]);
+        assert_eq!(names, ["ticket", "ack", "contacts", "queue", "signature", "summary"]);
         let ticket = &json[0];
         let subs: Vec<&str> =
             ticket["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();

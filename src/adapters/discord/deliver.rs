@@ -76,6 +76,19 @@ impl Deliver for DiscordOut {
                     }
                     .map_err(failed("posting"))?;
                 }
+                Action::Summary { channel, post, key } => {
+                    let channel = id::<ChannelId>(*channel).map_err(|e| permanent(i, &e))?;
+                    let message = CreateMessage::new()
+                        .embed(render::summary_embed(post))
+                        .allowed_mentions(render::mentions(&[]))
+                        .nonce(retry::outbox_nonce(*key))
+                        .enforce_nonce(true);
+                    let body = render::describing_chart(&message, &[], Some(&post.chart));
+                    let file = render::chart_file(&post.chart);
+                    with_retries("post summary", || self.http.send_message(channel, vec![file.clone()], &body))
+                        .await
+                        .map_err(failed("posting the summary"))?;
+                }
                 Action::RemoveMember { thread, user } => {
                     let (thread, user) = (
                         id::<ChannelId>(*thread).map_err(|e| permanent(i, &e))?,

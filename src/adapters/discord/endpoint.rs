@@ -104,9 +104,14 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
+    if !answer.files().is_empty() {
+        // Files go up with a REST request, not in this response: defer, then edit them in.
+        let endpoint = endpoint.clone();
+        tokio::spawn(async move { endpoint.complete(&token, &event, &answer).await });
+        return Json(deferral()).into_response();
+    }
     match answer.response() {
-        Some(response) => {
-            let body = serde_json::to_value(&response).unwrap_or(Value::Null);
+        Some(body) => {
             // A retried delivery of this interaction is answered the same;
             // kept after the response is on its way.
             let (kept, reply) = (app.clone(), body.to_string());
@@ -131,14 +136,15 @@ impl Endpoint {
             self.edit_with_first_answer(token, event).await;
             return;
         };
-        if let Some(response) = answer.response() {
-            let body = serde_json::to_value(&response).unwrap_or(Value::Null);
+        if let Some(body) = answer.response() {
             if let Err(e) = app.remember_reply(event, &body.to_string()).await {
                 tracing::warn!(error = %e, "cannot keep the interaction's answer");
             }
         }
-        if let Err(e) =
-            with_retries("deferred answer", || self.http.edit_original_interaction_response(token, &edit, vec![])).await
+        if let Err(e) = with_retries("deferred answer", || {
+            self.http.edit_original_interaction_response(token, &edit, answer.files())
+        })
+        .await
         {
             tracing::error!(error = %e, "the deferred interaction answer failed");
         }

@@ -91,7 +91,7 @@ async fn answer(
     let answer = tokio::select! {
         answer = &mut work => {
             if let Some(response) = answer.response() {
-                match with_retries("interaction reply", || ctx.http.create_interaction_response(id, token, &response, vec![])).await {
+                match with_retries("interaction reply", || ctx.http.create_interaction_response(id, token, &response, answer.files())).await {
                     Ok(()) => {}
                     // Another instance deferred it while this one worked:
                     // the answer goes in as the deferral's edit.
@@ -124,9 +124,10 @@ async fn answer(
 /// The answer of a deferred interaction, if this instance has one.
 async fn edit(ctx: &Context, token: &str, answer: &Answer) {
     let Some(edit) = answer.edit() else { return };
-    let sent =
-        retry::with_retries("deferred answer", || ctx.http.edit_original_interaction_response(token, &edit, vec![]))
-            .await;
+    let sent = retry::with_retries("deferred answer", || {
+        ctx.http.edit_original_interaction_response(token, &edit, answer.files())
+    })
+    .await;
     if let Err(e) = sent {
         tracing::error!(error = %e, "the deferred interaction answer failed");
     }

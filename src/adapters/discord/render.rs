@@ -6,7 +6,7 @@ use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateB
 
 use crate::app::commands::Local;
 use crate::app::i18n;
-use crate::app::{Button, Card, CardStatus, Msg, Span, TimeStyle};
+use crate::app::{Button, Card, CardStatus, Chart, Msg, Span, SummaryPost, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
 
@@ -137,13 +137,47 @@ pub fn button(button: &Button) -> Vec<CreateActionRow> {
 
 /// Discord's message length limit, keeping the end visible as an ellipsis.
 pub fn fit(text: &str) -> String {
-    const MAX: usize = 2000;
-    if text.chars().count() <= MAX {
+    cut(text, 2000)
+}
+
+/// `text` in at most `max` characters, the cut shown by an ellipsis.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
         return text.to_owned();
     }
-    let mut s: String = text.chars().take(MAX - 1).collect();
+    let mut s: String = text.chars().take(max - 1).collect();
     s.push('…');
     s
+}
+
+/// A weekly summary as an embed: its title, its text as the description
+/// (within Discord's 256 and 4,096 characters, so 6,000 in all), and its
+/// chart, uploaded with the message, as the image.
+pub fn summary_embed(post: &SummaryPost) -> CreateEmbed {
+    CreateEmbed::new()
+        .title(cut(&post.title, 256))
+        .description(cut(&markdown(&post.msg), 4096))
+        .colour(0x58_65_f2)
+        .image(format!("attachment://{}", post.chart.file_name))
+}
+
+/// A request body (a message, an interaction response or its edit) that
+/// uploads `chart`, if there is one, as `files[0]`: described under `at` as
+/// attachment `"0"`. (Discord's API describes attachment ids as snowflake
+/// strings; serenity's builders write the number.)
+pub fn describing_chart(body: &impl serde::Serialize, at: &[&str], chart: Option<&Chart>) -> serde_json::Value {
+    // Builders of plain fields: serialising them cannot fail.
+    let mut value = serde_json::to_value(body).unwrap_or_default();
+    if let Some(chart) = chart {
+        let target = at.iter().fold(&mut value, |v, key| &mut v[*key]);
+        target["attachments"] = serde_json::json!([{"id": "0", "filename": chart.file_name}]);
+    }
+    value
+}
+
+/// The chart as the message's file.
+pub fn chart_file(chart: &Chart) -> serenity::all::CreateAttachment {
+    serenity::all::CreateAttachment::bytes(chart.png.clone(), chart.file_name.clone())
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! Spanish) to a declared command's checked options, or a [`UsageError`]
 //! that says what is wrong in terms of the declaration.
 
-use crate::domain::customer::Snowflake;
+use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::signature::{FileHash, Label};
 use crate::domain::sla::Severity;
+use crate::domain::summary::Week;
 use crate::domain::text::{quote, Clean, TextError};
 use crate::domain::ticket::TicketNumber;
 
@@ -47,6 +48,10 @@ pub enum Problem {
     NotAHash(String),
     /// Not a short identifier; why.
     NotALabel(String),
+    /// Not an ISO week; why.
+    NotAWeek(String),
+    /// Not a customer key; why.
+    NotACustomer(String),
 }
 
 impl PartialEq for Opt {
@@ -184,6 +189,14 @@ impl Args {
     pub fn label(&self, name: &str) -> Result<Label, UsageError> {
         let value = self.opt_label(name)?;
         self.required(name, value)
+    }
+
+    pub fn opt_week(&self, name: &str) -> Result<Option<Week>, UsageError> {
+        self.parsed(name, |_, value| value.parse::<Week>().map_err(Problem::NotAWeek))
+    }
+
+    pub fn opt_customer(&self, name: &str) -> Result<Option<CustomerKey>, UsageError> {
+        self.parsed(name, |_, value| value.trim().to_uppercase().parse::<CustomerKey>().map_err(Problem::NotACustomer))
     }
 
     /// A choice's value (checked against the declaration by [`Args::new`]).

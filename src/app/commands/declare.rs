@@ -97,6 +97,10 @@ pub enum Kind {
     Hash,
     /// A short identifier: a database release, a product version.
     Label,
+    /// An ISO week: `2026-W48`.
+    Week,
+    /// A customer's key: `ACME`.
+    Customer,
 }
 
 #[derive(Debug)]

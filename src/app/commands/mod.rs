@@ -76,6 +76,7 @@ commands! {
     ConfirmSignature in signature_confirm,
     LatestDb in signature_latest_db,
     SignatureQueue in signature_queue,
+    Summary in summary,
 }
 
 /// The command named by `path` (`ticket open`, `ticket abrir`: words in
@@ -127,6 +128,8 @@ mod tests {
             Kind::Choice(choices) => choices[0].value.into(),
             Kind::Hash => "D41D8CD98F00B204E9800998ECF8427E".into(),
             Kind::Label => "2026.11.30-01".into(),
+            Kind::Week => "2026-W48".into(),
+            Kind::Customer => "ACME".into(),
         }
     }
 

@@ -44,6 +44,6 @@ impl TicketStatus {
         let (n, level, status) =
             (&ticket.number, i18n::severity(lang, ticket.severity), i18n::ticket_status(lang, &card));
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
-        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)) } })
+        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None } })
     }
 }

@@ -1,0 +1,361 @@
+//! The weekly summary: a week's figures (`domain::summary`) for one
+//! customer or all, beside the week before, worded in a language and drawn
+//! as a chart. The outbox posts it once per week and `[[summaries]]`
+//! channel; `/summary` and `priority-line report` show it on demand.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::{json, Value};
+
+use super::commands::Local;
+use super::msg::{say, Msg, Span, TimeStyle};
+use super::{chart, i18n, App, AppError, Job};
+use crate::config::{Config, SummaryConfig};
+use crate::domain::calendar::Calendar;
+use crate::domain::customer::{Customer, CustomerKey, Language};
+use crate::domain::signature::Stage;
+use crate::domain::sla::{ResponseTarget, Severity};
+use crate::domain::summary::{figures, Clocks, Figures, Week};
+use crate::storage::Once;
+
+/// How many breaches and open tickets a summary lists before "and N more".
+const LISTED: usize = 10;
+
+/// A week's figures and the week before's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub week: Week,
+    pub zone: Tz,
+    /// `None`: every customer.
+    pub customer: Option<(CustomerKey, String)>,
+    pub this: Figures,
+    pub previous: Figures,
+}
+
+/// A summary as posted: a title, the text, and the chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryPost {
+    pub title: String,
+    pub msg: Msg,
+    pub chart: Chart,
+}
+
+/// A PNG image and its file name (`summary-2026-W48.png`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub png: Vec<u8>,
+    pub file_name: String,
+}
+
+impl Clocks for Config {
+    fn clock(&self, customer: &CustomerKey, severity: Severity) -> Option<(&ResponseTarget, &Calendar)> {
+        let c = self.customer(customer.as_str())?;
+        let plan = self.plans.get(&c.plan)?;
+        Some((plan.targets.get(severity), self.calendars.get(&c.calendar)?))
+    }
+}
+
+impl App {
+    /// The figures of `week` in `zone`, of `customer` or of all.
+    pub async fn report(&self, week: Week, zone: Tz, customer: Option<&Customer>) -> Result<Report, AppError> {
+        let (from, middle, to) = (week.previous().start(zone), week.start(zone), week.end(zone));
+        let histories = self.store.histories(from, to, customer.map(|c| c.key.as_str())).await?;
+        Ok(Report {
+            week,
+            zone,
+            customer: customer.map(|c| (c.key.clone(), c.name.clone())),
+            this: figures(&histories, middle, to, self.config.as_ref()),
+            previous: figures(&histories, from, middle, self.config.as_ref()),
+        })
+    }
+
+    /// The summary a `[[summaries]]` entry posts for `week`.
+    pub(super) async fn summary_for(&self, s: &SummaryConfig, week: Week) -> Result<SummaryPost, AppError> {
+        let customer = s.customer.as_ref().and_then(|k| self.config.customer(k.as_str()));
+        let report = self.report(week, s.zone, customer).await?;
+        Ok(report.post(s.language))
+    }
+}
+
+impl App {
+    /// Makes sure each `[[summaries]]` entry has its next summary queued
+    /// (once, whichever instance starts first); each summary delivered
+    /// queues the next week's.
+    pub async fn plan_summaries(&self) -> Result<(), AppError> {
+        let now = self.now();
+        for s in &self.config.summaries {
+            let week = next_week_to_post(s, now);
+            if self.store.queue_once(&summary_job(s, week)).await? {
+                tracing::info!(channel = %s.channel, %week, due = %posting_instant(s, week), "weekly summary scheduled");
+            }
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+}
+
+/// The outbox row of an entry's summary of `week`, due when it posts; its
+/// key makes it exist once.
+pub(super) fn summary_job(s: &SummaryConfig, week: Week) -> Once {
+    let customer = s.customer.as_ref().map(|k| k.as_str().to_owned());
+    let key = format!("summary:{}:{}:{week}", s.channel, customer.as_deref().unwrap_or("*"));
+    let job = Job::Summary { channel: s.channel, customer, week: week.to_string() };
+    Once { key, row: job.queued(posting_instant(s, week)) }
+}
+
+/// When a `[[summaries]]` entry posts the summary of `week`: its day and
+/// time of the week after, in its zone.
+pub fn posting_instant(s: &SummaryConfig, week: Week) -> DateTime<Utc> {
+    week.next().at(s.day, s.time, s.zone)
+}
+
+/// The week whose summary a `[[summaries]]` entry posts next after `now`.
+pub fn next_week_to_post(s: &SummaryConfig, now: DateTime<Utc>) -> Week {
+    let current = Week::of(now.with_timezone(&s.zone).date_naive());
+    match posting_instant(s, current.previous()) > now {
+        true => current.previous(),
+        false => current,
+    }
+}
+
+impl Report {
+    /// The summary as posted, in `lang`.
+    pub fn post(&self, lang: Language) -> SummaryPost {
+        let week = self.week.to_string();
+        let title = match (&self.customer, lang) {
+            (Some((_, name)), Language::En) => format!("Weekly summary {week} · {name}"),
+            (Some((_, name)), Language::Es) => format!("Resumen semanal {week} · {name}"),
+            (None, Language::En) => format!("Weekly summary {week} · all customers"),
+            (None, Language::Es) => format!("Resumen semanal {week} · todos los clientes"),
+        };
+        SummaryPost {
+            title,
+            msg: self.text(lang),
+            chart: Chart {
+                png: chart::draw(self, lang),
+                file_name: match &self.customer {
+                    Some((key, _)) => format!("summary-{week}-{key}.png"),
+                    None => format!("summary-{week}-all.png"),
+                },
+            },
+        }
+    }
+
+    /// The summary's text.
+    pub fn text(&self, lang: Language) -> Msg {
+        let (this, prev) = (&self.this, &self.previous);
+        let (monday, sunday) = (self.week.monday(), self.week.monday() + chrono::Duration::days(6));
+        let zone = self.zone.name();
+        let mut lines = vec![say!(
+            lang,
+            "{monday} to {sunday}, {zone}.",
+            "Del {monday} al {sunday}, {zone}.",
+            monday,
+            sunday,
+            zone
+        )];
+        let (opened, before) = (this.opened(), prev.opened());
+        if opened == 0 {
+            lines.push(say!(
+                lang,
+                "No tickets were opened this week (the week before: {before}).",
+                "No se abrió ningún ticket esta semana (la anterior: {before}).",
+                before
+            ));
+        } else {
+            let answered: u32 = this.by_severity.iter().map(|s| s.answered).sum();
+            let within: u32 = this.by_severity.iter().map(|s| s.within_target).sum();
+            lines.push(say!(
+                lang,
+                "{opened} tickets opened (the week before: {before}); {answered} answered, {within} within target.",
+                "{opened} tickets abiertos (la semana anterior: {before}); {answered} con respuesta, {within} dentro del objetivo.",
+                opened,
+                before,
+                answered,
+                within
+            ));
+            for (i, (s, p)) in this.by_severity.iter().zip(&prev.by_severity).enumerate() {
+                let Some(severity) = Severity::from_level(i as u8 + 1) else { continue };
+                let level = Span::strong(i18n::severity(lang, severity));
+                let was = p.opened;
+                if s.opened == 0 {
+                    lines.push(say!(
+                        lang,
+                        "{level}: none (before: {was})",
+                        "{level}: ninguno (antes: {was})",
+                        level,
+                        was
+                    ));
+                    continue;
+                }
+                let (n, answered, within, breached) = (s.opened, s.answered, s.within_target, s.breached);
+                let (median, p90) = (span_or_dash(s.median), span_or_dash(s.p90));
+                let (median_was, p90_was) = (span_or_dash(p.median), span_or_dash(p.p90));
+                lines.push(say!(
+                    lang,
+                    "{level}: {n} opened (before: {was}) · {answered} answered · {within} within target · {breached} breached · median {median} (before: {median_was}) · p90 {p90} (before: {p90_was})",
+                    "{level}: {n} abiertos (antes: {was}) · {answered} con respuesta · {within} dentro del objetivo · {breached} incumplidos · mediana {median} (antes: {median_was}) · p90 {p90} (antes: {p90_was})",
+                    level,
+                    n,
+                    was,
+                    answered,
+                    within,
+                    breached,
+                    median,
+                    median_was,
+                    p90,
+                    p90_was
+                ));
+            }
+        }
+        if !this.breaches.is_empty() {
+            let n = this.breaches.len();
+            let heading = Span::strong(Local::new("Breaches", "Incumplimientos").get(lang));
+            lines.push(say!(lang, "\n{heading} ({n}):", "\n{heading} ({n}):", heading, n));
+            for b in this.breaches.iter().take(LISTED) {
+                let (ticket, level, late) =
+                    (Span::strong(&b.ticket), format!("L{}", b.severity.level()), span(b.late_by));
+                lines.push(match b.ongoing {
+                    false => say!(
+                        lang,
+                        "• {ticket} {level} · {late} late",
+                        "• {ticket} {level} · {late} tarde",
+                        ticket,
+                        level,
+                        late
+                    ),
+                    true => say!(
+                        lang,
+                        "• {ticket} {level} · {late} late and still unanswered at the week's end",
+                        "• {ticket} {level} · {late} tarde y aún sin respuesta al acabar la semana",
+                        ticket,
+                        level,
+                        late
+                    ),
+                });
+            }
+            lines.extend(more(n, lang));
+        }
+        if !this.open.is_empty() {
+            let n = this.open.len();
+            let heading = Span::strong(Local::new("Open at the week's end", "Abiertos al acabar la semana").get(lang));
+            lines.push(say!(lang, "\n{heading} ({n}):", "\n{heading} ({n}):", heading, n));
+            for o in this.open.iter().take(LISTED) {
+                let (ticket, level, age) = (Span::strong(&o.ticket), format!("L{}", o.severity.level()), span(o.age));
+                lines.push(say!(
+                    lang,
+                    "• {ticket} {level} · open for {age}",
+                    "• {ticket} {level} · abierto desde hace {age}",
+                    ticket,
+                    level,
+                    age
+                ));
+            }
+            lines.extend(more(n, lang));
+        }
+        let stages: Vec<String> = Stage::ALL
+            .iter()
+            .zip(this.signatures)
+            .filter(|(_, n)| *n > 0)
+            .map(|(stage, n)| format!("{n} {}", i18n::stage(lang, *stage)))
+            .collect();
+        if !stages.is_empty() {
+            let stages = stages.join(" · ");
+            let heading = Span::strong(Local::new("Signature requests", "Solicitudes de firma").get(lang));
+            lines.push(say!(lang, "\n{heading}: {stages}", "\n{heading}: {stages}", heading, stages));
+        }
+        Msg::join(lines, "\n")
+    }
+
+    /// The figures as SPEC.md fixes them for scripts.
+    pub fn json(&self) -> Value {
+        let f = &self.this;
+        let by_severity: serde_json::Map<String, Value> = f
+            .by_severity
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                (
+                    (i + 1).to_string(),
+                    json!({
+                        "opened": s.opened, "answered": s.answered, "within_target": s.within_target,
+                        "breached": s.breached, "median_first_response_s": s.median.map(|d| d.as_secs()),
+                        "p90_first_response_s": s.p90.map(|d| d.as_secs()),
+                    }),
+                )
+            })
+            .collect();
+        let signatures: serde_json::Map<String, Value> =
+            Stage::ALL.iter().zip(f.signatures).map(|(stage, n)| (stage.as_str().to_owned(), json!(n))).collect();
+        json!({
+            "week": self.week.to_string(),
+            "zone": self.zone.name(),
+            "customer": self.customer.as_ref().map(|(k, _)| k.as_str()),
+            "by_severity": by_severity,
+            "breaches": f.breaches.iter().map(|b| json!({
+                "ticket": b.ticket.to_string(), "severity": b.severity.level(), "late_by_s": b.late_by.as_secs(),
+            })).collect::<Vec<_>>(),
+            "open": f.open.iter().map(|o| json!({
+                "ticket": o.ticket.to_string(), "severity": o.severity.level(), "age_s": o.age.as_secs(),
+            })).collect::<Vec<_>>(),
+            "signatures": signatures,
+        })
+    }
+
+    /// The figures by severity as CSV, one row per severity, this week and
+    /// the week before.
+    pub fn csv(&self) -> String {
+        let mut out = String::from(
+            "week,severity,opened,answered,within_target,breached,median_first_response_s,p90_first_response_s\n",
+        );
+        for (week, f) in [(self.week, &self.this), (self.week.previous(), &self.previous)] {
+            for (i, s) in f.by_severity.iter().enumerate() {
+                let secs = |d: Option<Duration>| d.map(|d| d.as_secs().to_string()).unwrap_or_default();
+                out.push_str(&format!(
+                    "{week},{},{},{},{},{},{},{}\n",
+                    i + 1,
+                    s.opened,
+                    s.answered,
+                    s.within_target,
+                    s.breached,
+                    secs(s.median),
+                    secs(s.p90)
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn more(n: usize, lang: Language) -> Option<Msg> {
+    let rest = n.checked_sub(LISTED).filter(|r| *r > 0)?;
+    Some(say!(lang, "… and {rest} more", "… y {rest} más", rest))
+}
+
+fn span_or_dash(d: Option<Duration>) -> String {
+    d.map_or_else(|| "–".to_owned(), span)
+}
+
+/// `45 s`, `15 min`, `2 h 5 min`, `3 d 4 h` (the same in both languages).
+pub fn span(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..60 => format!("{s} s"),
+        60..7200 => format!("{} min", s / 60),
+        7200..172_800 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+/// A posted summary's note that it is late.
+pub(super) fn late_note(lang: Language, due: DateTime<Utc>, zone: Tz) -> Msg {
+    let due = Span::time(due, Some(zone), TimeStyle::Full);
+    say!(
+        lang,
+        "Posted late: it was due {due}, when the bot was not running.\n",
+        "Publicado con retraso: tocaba el {due}, cuando el bot no estaba en marcha.\n",
+        due
+    )
+}
