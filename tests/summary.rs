@@ -80,9 +80,12 @@ fn no_signatures() -> Value {
 ///   2 d 18 h 45 min elapsed, 45 minutes of working time (14:30–15:00 on
 ///   Friday, 09:00–09:15 on Monday), within its 6 working hours. Open at
 ///   the week's end, aged 2 d 9 h 30 min.
-/// - A Globex ticket that week, which Acme's summary does not count.
+/// - A Globex ticket that week, which Acme's summary does not count, and an
+///   older one of 2 November still open (27 d 8 h old at the week's end).
 async fn a_week_computed_by_hand(db: &TestDb) {
     let w = World::new(db).await;
+    w.clock.set(at("2026-11-02T15:00:00Z"));
+    w.ok(BOB, GLOBEX_CHANNEL, cmd("ticket open", &[("summary", "Licence question"), ("severity", "4")])).await;
     let t1 = w.open_at("2026-11-16T09:00:00Z", "VPN down", Severity::Critical).await;
     w.ack_at(t1, "2026-11-16T09:12:00Z").await;
     w.close("ACME-1").await;
@@ -127,6 +130,9 @@ async fn a_week_computed_by_hand(db: &TestDb) {
     let all = w.json("2026-W48", MADRID, None).await;
     assert_eq!(all["customer"], Value::Null);
     assert_eq!(all["by_severity"]["2"]["opened"], 2);
+    assert_eq!(all["by_severity"]["4"]["opened"], 0, "the old one belongs to its own week");
+    let old = json!({"ticket": "GLOBEX-1", "severity": 4, "age_s": (27 * 24 + 8) * 3600});
+    assert_eq!(all["open"][0], old, "the oldest first: {}", all["open"]);
     // The week before, beside it.
     let text = w
         .app

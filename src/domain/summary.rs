@@ -115,13 +115,9 @@ impl FromStr for Week {
     }
 }
 
-/// What the figures need of a ticket's event.
+/// What the figures need of a ticket's event after its opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fact {
-    Opened {
-        severity: Severity,
-        due_at: DateTime<Utc>,
-    },
     Reclassified {
         severity: Severity,
         due_at: DateTime<Utc>,
@@ -134,12 +130,10 @@ pub enum Fact {
 }
 
 impl Fact {
-    /// The fact an event records, if the figures need it.
+    /// The fact an event records, if the figures need it (the opening is
+    /// the history's own).
     pub fn of(event: &EventKind) -> Option<Fact> {
         Some(match event {
-            EventKind::Opened { severity, due_at, .. } => {
-                Fact::Opened { severity: Severity::from_level(*severity)?, due_at: *due_at }
-            }
             EventKind::SeverityChanged { to, due_after, .. } => {
                 Fact::Reclassified { severity: Severity::from_level(*to)?, due_at: *due_after }
             }
@@ -147,17 +141,20 @@ impl Fact {
             EventKind::Closed { .. } => Fact::Closed,
             EventKind::Reopened { .. } => Fact::Reopened,
             EventKind::StageChanged { to, .. } => Fact::Stage(*to),
-            EventKind::Breached { .. } => return None,
+            EventKind::Opened { .. } | EventKind::Breached { .. } => return None,
         })
     }
 }
 
-/// A ticket and the facts of its log, in order.
+/// A ticket as opened, and the facts of its log since, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
     pub number: TicketNumber,
     pub kind: TicketKind,
     pub opened_at: DateTime<Utc>,
+    /// Its severity and deadline at the opening.
+    pub severity: Severity,
+    pub due_at: DateTime<Utc>,
     pub facts: Vec<(DateTime<Utc>, Fact)>,
 }
 
@@ -176,38 +173,31 @@ pub struct AsAt {
 
 impl History {
     /// The ticket as it stood just before `at` (with its first response,
-    /// whenever it came), or `None` if it was not opened by then (or its log
-    /// has no opening).
+    /// whenever it came), or `None` if it was not opened by then.
     pub fn as_at(&self, at: DateTime<Utc>) -> Option<AsAt> {
         if self.opened_at >= at {
             return None;
         }
-        let answered_at = self.facts.iter().find(|(_, f)| *f == Fact::Answered).map(|(when, _)| *when);
-        let mut state: Option<AsAt> = None;
+        let mut s = AsAt {
+            severity: self.severity,
+            due_at: self.due_at,
+            answered_at: self.facts.iter().find(|(_, f)| *f == Fact::Answered).map(|(when, _)| *when),
+            closed_at: None,
+            stage: (self.kind == TicketKind::Signature).then_some(Stage::Received),
+        };
         for (when, fact) in self.facts.iter().take_while(|(when, _)| *when < at) {
-            match (*fact, state.as_mut()) {
-                (Fact::Opened { severity, due_at }, _) => {
-                    state = Some(AsAt {
-                        severity,
-                        due_at,
-                        answered_at,
-                        closed_at: None,
-                        stage: (self.kind == TicketKind::Signature).then_some(Stage::Received),
-                    });
-                }
-                (Fact::Reclassified { severity, due_at }, Some(s)) => {
+            match *fact {
+                Fact::Reclassified { severity, due_at } => {
                     s.severity = severity;
                     s.due_at = due_at;
                 }
-                (Fact::Answered, _) => {}
-                (Fact::Closed, Some(s)) => s.closed_at = Some(*when),
-                (Fact::Reopened, Some(s)) => s.closed_at = None,
-                (Fact::Stage(to), Some(s)) => s.stage = Some(to),
-                // Nothing happens to a ticket before its opening.
-                (_, None) => {}
+                Fact::Answered => {}
+                Fact::Closed => s.closed_at = Some(*when),
+                Fact::Reopened => s.closed_at = None,
+                Fact::Stage(to) => s.stage = Some(to),
             }
         }
-        state
+        Some(s)
     }
 }
 
