@@ -248,3 +248,26 @@ async fn with_ack_by_first_message_the_gateway_is_kept_for_messages_only() {
     fake.assert_valid();
     db.finish().await;
 }
+
+/// A reply that uploads a file (the summary's chart) cannot travel in the
+/// HTTP response: the endpoint defers, then edits the answer in over REST
+/// with the chart as `files[0]`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_summary_is_deferred_and_edited_in_with_its_chart() {
+    let fake = FakeDiscord::start().await;
+    let db = support::sqlite().await;
+    let bot = Instance::start(config(&fake, &db.url, false), &db, "http-a").await;
+    let week = json!([{"name": "week", "type": 3, "value": "2026-W48"}]);
+    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let id = fake.next_id();
+    let (status, reply) = interaction(bot.addr, &fake::slash(id, ACME_CHANNEL, staff, "en-US", "summary", week)).await;
+    assert_eq!((status, reply["type"].clone(), reply["data"]["flags"].clone()), (200, json!(5), json!(64)), "{reply}");
+    let edit = fake.request("PATCH", "/messages/@original", 1).await;
+    assert_eq!(edit.body["embeds"][0]["title"], "Weekly summary 2026-W48 · all customers");
+    assert_eq!(edit.body["embeds"][0]["image"]["url"], "attachment://summary-2026-W48-all.png");
+    assert_eq!(edit.files.len(), 1);
+    assert_eq!(&edit.files[0].bytes[..4], b"\x89PNG");
+    bot.stop().await;
+    fake.assert_valid();
+    db.finish().await;
+}

@@ -284,7 +284,7 @@ async fn staff_preview_any_week(db: &TestDb) {
     let out = w.ok(ENGINEER, ACME_CHANNEL, cmd("summary", &[("week", "2026-W48"), ("customer", "acme")])).await;
     let summary = out.summary().expect("a summary");
     assert_eq!(summary.title, "Weekly summary 2026-W48 · Acme Corp");
-    assert!(summary.msg.plain().contains("1 tickets opened"), "{:?}", summary.msg);
+    assert!(summary.msg.plain().contains("1 ticket opened (the week before: 0)"), "{:?}", summary.msg);
     // The last week that ended, by default: W48 ended on Sunday.
     let last = w.ok(ENGINEER, ACME_CHANNEL, cmd("summary", &[])).await;
     assert_eq!(last.summary().unwrap().title, "Weekly summary 2026-W48 · all customers");

@@ -167,10 +167,16 @@ impl Report {
         } else {
             let answered: u32 = this.by_severity.iter().map(|s| s.answered).sum();
             let within: u32 = this.by_severity.iter().map(|s| s.within_target).sum();
+            let opened = match (opened, lang) {
+                (1, Language::En) => "1 ticket opened".to_owned(),
+                (1, Language::Es) => "1 ticket abierto".to_owned(),
+                (n, Language::En) => format!("{n} tickets opened"),
+                (n, Language::Es) => format!("{n} tickets abiertos"),
+            };
             lines.push(say!(
                 lang,
-                "{opened} tickets opened (the week before: {before}); {answered} answered, {within} within target.",
-                "{opened} tickets abiertos (la semana anterior: {before}); {answered} con respuesta, {within} dentro del objetivo.",
+                "{opened} (the week before: {before}); {answered} answered, {within} within target.",
+                "{opened} (la semana anterior: {before}); {answered} con respuesta, {within} dentro del objetivo.",
                 opened,
                 before,
                 answered,
