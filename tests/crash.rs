@@ -228,10 +228,7 @@ async fn killed_while_a_fix_is_announced_each_requester_is_told_once() {
     const BOB: u64 = 500000000000000002;
     const ANALYST: u64 = 420000000000000001;
     const SPECIALIST_ROLE: u64 = 320000000000000003;
-    let sub = |name: &str, options: &[(&str, &str)]| {
-        let options: Vec<Value> = options.iter().map(|(n, v)| json!({"name": n, "type": 3, "value": v})).collect();
-        json!([{"name": name, "type": 1, "options": options}])
-    };
+    let sub = fake::subcommand;
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
     let path = process::write_config(&fake, dir.path(), &format!("sqlite://{}/bot.db", dir.path().display()), &[]);

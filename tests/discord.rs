@@ -841,12 +841,6 @@ async fn a_removed_contact_leaves_the_threads_of_open_tickets() {
 const SPECIALIST_ROLE: u64 = 320000000000000003;
 const ANALYST: u64 = 420000000000000001;
 
-/// `/signature <sub>` options with string values.
-fn signature(sub: &str, options: &[(&str, &str)]) -> Value {
-    let options: Vec<Value> = options.iter().map(|(n, v)| json!({"name": n, "type": 3, "value": v})).collect();
-    json!([{"name": sub, "type": 1, "options": options}])
-}
-
 /// The messages of a thread that mention a user, with what they allow to ping.
 fn posts_pinging(fake: &FakeDiscord, thread: u64, user: u64) -> Vec<Value> {
     fake.requests()
@@ -864,7 +858,7 @@ fn posts_pinging(fake: &FakeDiscord, thread: u64, user: u64) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signature_request_from_refusal_to_confirmation() {
     let bot = Bot::start().await;
-    let staff = |release: &str| signature("latest-db", &[("release", release)]);
+    let staff = |release: &str| fake::subcommand("latest-db", &[("release", release)]);
     let reply = bot.slash(ACME_CHANNEL, engineer(), "en-US", "signature", staff("2026.11.29-01")).await;
     assert!(text(&reply).starts_with("Recorded 2026.11.29-01"), "{reply}");
     bot.clock.advance(chrono::Duration::hours(1));
@@ -873,7 +867,7 @@ async fn a_signature_request_from_refusal_to_confirmation() {
     bot.clock.advance(chrono::Duration::hours(5));
 
     let file = |release: &str| {
-        signature(
+        fake::subcommand(
             "request",
             &[
                 ("kind", "false_negative"),
@@ -914,7 +908,8 @@ async fn a_signature_request_from_refusal_to_confirmation() {
     for (done, (stage, more)) in stages.into_iter().enumerate() {
         let mut options = vec![("number", "ACME-1"), ("stage", stage)];
         options.extend(more.map(|r| ("release", r)));
-        let reply = bot.slash(thread, analyst.clone(), "en-US", "signature", signature("advance", &options)).await;
+        let reply =
+            bot.slash(thread, analyst.clone(), "en-US", "signature", fake::subcommand("advance", &options)).await;
         assert_ephemeral(&reply);
         assert!(text(&reply).starts_with("**ACME-1** is now") || text(&reply).starts_with("ACME-1 is now"), "{reply}");
         bot.fake

@@ -113,6 +113,15 @@ impl Card {
             .collect()
     }
 
+    /// The stage track as one line, `received › <current> › …`, the
+    /// current stage written by `mark`; `None` for an incident.
+    pub fn stage_line(&self, mark: impl Fn(&str) -> String) -> Option<String> {
+        let track = self.stage_track();
+        let names: Vec<String> =
+            track.iter().map(|(name, current)| if *current { mark(name) } else { (*name).to_owned() }).collect();
+        (!names.is_empty()).then(|| names.join(" › "))
+    }
+
     /// Response time of an acknowledged ticket, in whole minutes.
     pub fn response_minutes(&self) -> Option<i64> {
         self.ticket.acked_at.map(|a| (a - self.ticket.opened_at).num_minutes())

@@ -77,9 +77,7 @@ impl App {
         let report = self.report(week, s.zone, customer).await?;
         Ok(report.post(s.language))
     }
-}
 
-impl App {
     /// Makes sure each `[[summaries]]` entry has its next summary queued
     /// (once, whichever instance starts first); each summary delivered
     /// queues the next week's.

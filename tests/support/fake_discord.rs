@@ -848,6 +848,12 @@ pub fn slash(id: u64, channel: u64, member: Value, locale: &str, name: &str, opt
     })
 }
 
+/// A slash command's options: subcommand `name` with string `options`.
+pub fn subcommand(name: &str, options: &[(&str, &str)]) -> Value {
+    let options: Vec<Value> = options.iter().map(|(n, v)| json!({"name": n, "type": 3, "value": v})).collect();
+    json!([{"name": name, "type": 1, "options": options}])
+}
+
 /// INTERACTION_CREATE for a button press on `message` in `channel`.
 pub fn button(id: u64, channel: u64, member: Value, custom_id: &str, message: Value) -> Value {
     json!({

@@ -94,16 +94,8 @@ pub fn card(card: &Card, names: &dyn Names, reader: Language, now: DateTime<Utc>
     for (label, value) in card.request_facts() {
         lines.push(format!("  │  {label}: {value}"));
     }
-    let track: Vec<String> = card
-        .stage_track()
-        .into_iter()
-        .map(|(name, current)| match current {
-            true => format!("[{name}]"),
-            false => name.to_owned(),
-        })
-        .collect();
-    if !track.is_empty() {
-        lines.push(format!("  │  {}", track.join(" › ")));
+    if let Some(track) = card.stage_line(|current| format!("[{current}]")) {
+        lines.push(format!("  │  {track}"));
     }
     lines.push(match (t.acked_by, card.response_minutes()) {
         (Some(by), Some(min)) => match lang {

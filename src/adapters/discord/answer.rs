@@ -63,6 +63,12 @@ impl Answer {
         self.chart().map(render::chart_file).into_iter().collect()
     }
 
+    /// Whether the answer uploads files (then it cannot travel in an HTTP
+    /// response).
+    pub fn has_files(&self) -> bool {
+        self.chart().is_some()
+    }
+
     fn chart(&self) -> Option<&Chart> {
         match self {
             Answer::Reply(outcome) => outcome.summary().map(|s| &s.chart),

@@ -104,7 +104,7 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    if !answer.files().is_empty() {
+    if answer.has_files() {
         // Files go up with a REST request, not in this response: defer, then edit them in.
         let endpoint = endpoint.clone();
         tokio::spawn(async move { endpoint.complete(&token, &event, &answer).await });

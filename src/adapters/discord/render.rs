@@ -82,19 +82,10 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
     for (label, value) in card.request_facts() {
         embed = embed.field(label, value, true);
     }
-    if t.signature.is_some() {
-        embed = embed.field(Local::new("Stage", "Etapa").get(lang), stage_track(card), false);
+    if let Some(track) = card.stage_line(|current| format!("**{current}**")) {
+        embed = embed.field(Local::new("Stage", "Etapa").get(lang), track, false);
     }
     embed.timestamp(serenity::all::Timestamp::from_unix_timestamp(t.opened_at.timestamp()).unwrap_or_default())
-}
-
-/// A request's stages with the current one marked: `received › **analysing** › …`.
-pub fn stage_track(card: &Card) -> String {
-    let marked = |(name, current): (&str, bool)| match current {
-        true => format!("**{name}**"),
-        false => name.to_owned(),
-    };
-    card.stage_track().into_iter().map(marked).collect::<Vec<_>>().join(" › ")
 }
 
 /// The Acknowledge button while an incident waits for its first response

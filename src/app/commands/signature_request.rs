@@ -101,7 +101,7 @@ impl RequestSignature {
             return refuse(Refusal::WrongChannel { support_channel: customer.support_channel });
         }
         let now = app.now();
-        let (_, calendar) = app.sla(customer)?;
+        let (plan, calendar) = app.sla(customer)?;
         // The latest-databases precondition.
         let named = &self.database_release;
         let releases = app.store.newest_releases(2).await?;
@@ -128,7 +128,6 @@ impl RequestSignature {
         if let Some(number) = app.store.open_request_for(&customer.key, &self.hash).await? {
             return refuse(Refusal::DuplicateRequest { number });
         }
-        let (plan, _) = app.sla(customer)?;
         let severity = app.config.signatures.severity;
         let due_at = plan.targets.get(severity).due(calendar, now)?;
         let post_lang = customer.language;
