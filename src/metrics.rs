@@ -149,6 +149,15 @@ impl Metrics {
         out
     }
 
+    /// Sets the open-tickets gauges: (customer, severity level, count) rows.
+    pub fn set_open_tickets(&self, counts: &[(String, i64, i64)]) {
+        self.open_tickets.clear();
+        for (customer, severity, n) in counts {
+            let labels = OpenLabels { customer: customer.clone(), severity: severity.to_string() };
+            self.open_tickets.get_or_create(&labels).set(*n);
+        }
+    }
+
     /// Names this instance in the metrics.
     pub fn describe(&self, instance: &str, mode: &str) {
         self.instance.clear();

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::app::outbox::DELIVERY_BUDGET;
+use crate::app::DELIVERY_BUDGET;
 use crate::app::{App, AppError, Delivery, DeliveryError, Receipt};
 
 /// Claimed per round trip to the database.

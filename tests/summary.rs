@@ -139,8 +139,7 @@ async fn a_week_computed_by_hand(db: &TestDb) {
         .report("2026-W48".parse().unwrap(), MADRID, w.app.config().customer("ACME"))
         .await
         .unwrap()
-        .post(Language::En)
-        .msg
+        .text(Language::En)
         .plain();
     assert!(text.contains("5 tickets opened (the week before: 1)"), "{text}");
     assert!(text.contains("median 20 min (before: 12 min)"), "{text}");
@@ -182,8 +181,8 @@ async fn an_empty_week(db: &TestDb) {
                "breaches": [], "open": [], "signatures": no_signatures()})
     );
     let globex = w.app.config().customer("GLOBEX");
-    let post = w.app.report("2026-W45".parse().unwrap(), Tz::UTC, globex).await.unwrap().post(Language::En);
-    assert!(post.msg.plain().contains("No tickets were opened this week (the week before: 0)"), "{:?}", post.msg);
+    let text = w.app.report("2026-W45".parse().unwrap(), Tz::UTC, globex).await.unwrap().text(Language::En);
+    assert!(text.plain().contains("No tickets were opened this week (the week before: 0)"), "{text:?}");
 }
 
 /// Acme's summary falls due on Mondays at 09:00 in Madrid: 07:00 UTC before
@@ -267,12 +266,14 @@ async fn the_chart_is_a_png(db: &TestDb) {
         pixels.chunks(3).filter(|p| *p == rgb).count()
     };
     let acme = w.app.config().customer("ACME");
-    let empty = w.app.report("2026-W48".parse().unwrap(), MADRID, acme).await.unwrap().post(Language::En);
+    let report = w.app.report("2026-W48".parse().unwrap(), MADRID, acme).await.unwrap();
+    let empty = w.app.summary_post(report, Language::En).await;
     let legend = count(&empty.chart.png, within);
     assert_eq!(empty.chart.file_name, "summary-2026-W48-ACME.png");
     let thread = w.open_at("2026-11-23T09:00:00Z", "Down", Severity::Critical).await;
     w.ack_at(thread, "2026-11-23T09:10:00Z").await;
-    let post = w.app.report("2026-W48".parse().unwrap(), MADRID, acme).await.unwrap().post(Language::En);
+    let report = w.app.report("2026-W48".parse().unwrap(), MADRID, acme).await.unwrap();
+    let post = w.app.summary_post(report, Language::En).await;
     assert!(count(&post.chart.png, within) > legend + 20, "a point within target");
 }
 

@@ -389,7 +389,7 @@ async fn an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act(db: &TestDb)
     w.clock.set(at("2026-11-30T09:16:00Z")); // the 50 % step is due
     let busy = w.app.clone();
     let stuck = tokio::spawn(async move { scheduler::tick(&busy, &Stuck).await });
-    let lease_end = at("2026-11-30T09:16:00Z") + Duration::from_std(priority_line::app::outbox::LEASE).unwrap();
+    let lease_end = at("2026-11-30T09:16:00Z") + Duration::from_std(priority_line::app::LEASE).unwrap();
     // The busy one holds the step until its lease ends.
     let until = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     while w.app.next_due().await.unwrap() != Some(lease_end) {

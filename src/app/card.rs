@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::app::{commands::Local, i18n};
+use super::msg::Local;
+use super::words;
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::Language;
 use crate::domain::signature::Stage;
@@ -27,16 +28,20 @@ pub enum CardStatus {
 }
 
 impl CardStatus {
-    /// In English; `app::i18n::status` has both languages.
-    pub fn label(self) -> &'static str {
+    /// The status line, in `lang`.
+    pub fn label(self, lang: Language) -> &'static str {
         match self {
-            CardStatus::Green => "waiting for first response",
-            CardStatus::Amber => "waiting: half the response time used",
-            CardStatus::Red => "waiting: response due soon",
-            CardStatus::Breached => "response target BREACHED",
-            CardStatus::Acknowledged => "acknowledged",
-            CardStatus::Closed => "closed",
+            CardStatus::Green => Local::new("waiting for first response", "esperando la primera respuesta"),
+            CardStatus::Amber => Local::new(
+                "waiting: half the response time used",
+                "esperando: consumida la mitad del tiempo de respuesta",
+            ),
+            CardStatus::Red => Local::new("waiting: response due soon", "esperando: la respuesta vence pronto"),
+            CardStatus::Breached => Local::new("response target BREACHED", "objetivo de respuesta INCUMPLIDO"),
+            CardStatus::Acknowledged => Local::new("acknowledged", "con acuse de recibo"),
+            CardStatus::Closed => Local::new("closed", "cerrado"),
         }
+        .get(lang)
     }
 
     /// Embed colour (RGB).
@@ -86,7 +91,7 @@ impl Card {
     pub fn request_facts(&self) -> Vec<(&'static str, String)> {
         let (Some(r), lang) = (&self.ticket.signature, self.language) else { return vec![] };
         let mut facts = vec![
-            (Local::new("Request", "Solicitud").get(lang), i18n::signature_kind(lang, r.kind).to_owned()),
+            (Local::new("Request", "Solicitud").get(lang), words::signature_kind(lang, r.kind).to_owned()),
             (Local::new("File", "Archivo").get(lang), format!("{} {}", r.hash.kind().label(), r.hash)),
             (Local::new("Product", "Producto").get(lang), r.product_version.to_string()),
             (Local::new("Reported databases", "Bases indicadas").get(lang), r.database_release.to_string()),
@@ -109,7 +114,7 @@ impl Card {
             .iter()
             .chain([Stage::Rejected].iter())
             .filter(|s| shown(s))
-            .map(|s| (i18n::stage(self.language, *s), *s == current))
+            .map(|s| (words::stage(self.language, *s), *s == current))
             .collect()
     }
 
@@ -120,6 +125,17 @@ impl Card {
         let names: Vec<String> =
             track.iter().map(|(name, current)| if *current { mark(name) } else { (*name).to_owned() }).collect();
         (!names.is_empty()).then(|| names.join(" › "))
+    }
+
+    /// The ticket's status in lists, in `lang`: the card's status, and for a
+    /// signature change request its stage (`signature request analysing`).
+    pub fn status_line(&self, lang: Language) -> String {
+        let Some(request) = &self.ticket.signature else { return self.status.label(lang).to_owned() };
+        let (what, stage) = (words::request_marker(lang), words::stage(lang, request.stage));
+        match self.status {
+            CardStatus::Acknowledged | CardStatus::Closed => format!("{what} {stage}"),
+            waiting => format!("{what} {stage} · {}", waiting.label(lang)),
+        }
     }
 
     /// Response time of an acknowledged ticket, in whole minutes.

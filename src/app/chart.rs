@@ -5,11 +5,11 @@
 
 use plotters::prelude::*;
 
-use super::summary::Report;
-use crate::app::commands::Local;
-use crate::app::i18n;
+use super::msg::Local;
+use super::words;
 use crate::domain::customer::Language;
 use crate::domain::sla::Severity;
+use crate::domain::summary::{Response, Week};
 
 pub const WIDTH: u32 = 960;
 pub const HEIGHT: u32 = 540;
@@ -37,27 +37,25 @@ fn register_font() {
 /// The chart as a PNG of [`WIDTH`] × [`HEIGHT`], labelled in `lang`. A
 /// drawing failure leaves the background and is logged: the summary goes
 /// out regardless.
-pub fn draw(report: &Report, lang: Language) -> Vec<u8> {
+pub fn draw(week: Week, responses: &[Response], lang: Language) -> Vec<u8> {
     register_font();
     let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    if let Err(e) = plot(report, lang, &mut rgb) {
-        tracing::warn!(error = %e, week = %report.week, "the summary chart could not be drawn");
+    if let Err(e) = plot(week, responses, lang, &mut rgb) {
+        tracing::warn!(error = %e, %week, "the summary chart could not be drawn");
     }
     encode(&rgb)
 }
 
-fn plot(report: &Report, lang: Language, rgb: &mut [u8]) -> Result<(), String> {
+fn plot(week: Week, responses: &[Response], lang: Language, rgb: &mut [u8]) -> Result<(), String> {
     let text = |size: u32| (FAMILY, size).into_font().color(&FOREGROUND);
     let root = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
     root.fill(&BACKGROUND).map_err(|e| e.to_string())?;
-    let responses = &report.this.responses;
-    let share =
-        |r: &crate::domain::summary::Response| 100.0 * r.first_response.as_secs_f64() / r.target.as_secs_f64().max(1.0);
+    let share = |r: &Response| 100.0 * r.first_response.as_secs_f64() / r.target.as_secs_f64().max(1.0);
     let highest = responses.iter().map(share).fold(0.0, f64::max);
     let top = (highest * 1.1).clamp(150.0, 400.0);
     let caption = match lang {
-        Language::En => format!("First response against target, by severity · {}", report.week),
-        Language::Es => format!("Primera respuesta frente al objetivo, por severidad · {}", report.week),
+        Language::En => format!("First response against target, by severity · {}", week),
+        Language::Es => format!("Primera respuesta frente al objetivo, por severidad · {}", week),
     };
     let mut chart = ChartBuilder::on(&root)
         .caption(caption, text(24))
@@ -73,7 +71,7 @@ fn plot(report: &Report, lang: Language, rgb: &mut [u8]) -> Result<(), String> {
     chart
         .configure_mesh()
         .x_labels(9)
-        .x_label_formatter(&|x| severity_at(*x).map(|s| i18n::severity(lang, s).to_owned()).unwrap_or_default())
+        .x_label_formatter(&|x| severity_at(*x).map(|s| words::severity(lang, s).to_owned()).unwrap_or_default())
         .y_label_formatter(&|y| format!("{y:.0} %"))
         .y_desc(match lang {
             Language::En => "first response, % of the target",

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{App, AppError};
+use super::application::{App, AppError};
 
 impl App {
     /// This instance's name, in logs, health and metrics.

@@ -12,7 +12,32 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::customer::Snowflake;
+use crate::domain::customer::{Language, Snowflake};
+
+/// A word or text in both languages, side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Local {
+    pub en: &'static str,
+    pub es: &'static str,
+}
+
+impl Local {
+    pub const fn new(en: &'static str, es: &'static str) -> Local {
+        Local { en, es }
+    }
+
+    pub fn get(self, lang: Language) -> &'static str {
+        match lang {
+            Language::En => self.en,
+            Language::Es => self.es,
+        }
+    }
+
+    /// Whether `typed` is this word in either language.
+    pub fn is(self, typed: &str) -> bool {
+        typed == self.en || typed == self.es
+    }
+}
 
 /// How an instant is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +71,11 @@ pub enum Span {
     Channel {
         id: Snowflake,
     },
+    /// A command as the reader types it (`/ticket reopen number:ACME-3`),
+    /// written from its declaration (`Spec::typed`).
+    Command {
+        text: String,
+    },
     /// An instant; `zone` is the time zone it belongs to (a customer's),
     /// for readers whose client does not localise it.
     Time {
@@ -74,6 +104,10 @@ impl Span {
 
     pub fn channel(id: Snowflake) -> Span {
         Span::Channel { id }
+    }
+
+    pub fn command(text: impl Into<String>) -> Span {
+        Span::Command { text: text.into() }
     }
 
     pub fn time(at: DateTime<Utc>, zone: Option<Tz>, style: TimeStyle) -> Span {
@@ -131,7 +165,7 @@ impl Msg {
         self.0
             .iter()
             .map(|s| match s {
-                Span::Text { text } | Span::Strong { text } => text.clone(),
+                Span::Text { text } | Span::Strong { text } | Span::Command { text } => text.clone(),
                 Span::User { id } => format!("@{id}"),
                 Span::Role { id } => format!("@&{id}"),
                 Span::Channel { id } => format!("#{id}"),
@@ -178,6 +212,21 @@ impl From<Span> for Msg {
         m.push(span);
         m
     }
+}
+
+/// A weekly summary as posted: a title, the text, and the chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryPost {
+    pub title: String,
+    pub msg: Msg,
+    pub chart: Chart,
+}
+
+/// A PNG image and its file name (`summary-2026-W48.png`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    pub png: Vec<u8>,
+    pub file_name: String,
 }
 
 /// What can stand in a placeholder: any displayable value (as text), a

@@ -1,10 +1,11 @@
 //! Why the application refused a command: values carrying the facts the
-//! wording needs, never words. `i18n::refusal` words them in English and
+//! wording needs, never words. `commands/refusals.rs` words them in English and
 //! Spanish, once, when an adapter shows the outcome; tests assert on these.
 
 use chrono_tz::Tz;
 
-use super::commands::{Spec, UsageError};
+use super::args::UsageError;
+use super::declare::Spec;
 use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::signature::{Label, Recorded};
 use crate::domain::ticket::{self, TicketNumber};

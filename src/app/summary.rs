@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Value};
 
-use super::commands::Local;
-use super::msg::{say, Msg, Span, TimeStyle};
-use super::{chart, i18n, App, AppError, Job};
+use super::application::{App, AppError};
+use super::chart;
+use super::jobs::Job;
+use super::msg::{say, Chart, Local, Msg, Span, SummaryPost, TimeStyle};
+use super::words;
 use crate::config::{Config, SummaryConfig};
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Customer, CustomerKey, Language};
@@ -32,21 +34,6 @@ pub struct Report {
     pub customer: Option<(CustomerKey, String)>,
     pub this: Figures,
     pub previous: Figures,
-}
-
-/// A summary as posted: a title, the text, and the chart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SummaryPost {
-    pub title: String,
-    pub msg: Msg,
-    pub chart: Chart,
-}
-
-/// A PNG image and its file name (`summary-2026-W48.png`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chart {
-    pub png: Vec<u8>,
-    pub file_name: String,
 }
 
 impl Clocks for Config {
@@ -75,7 +62,18 @@ impl App {
     pub(super) async fn summary_for(&self, s: &SummaryConfig, week: Week) -> Result<SummaryPost, AppError> {
         let customer = s.customer.as_ref().and_then(|k| self.config.customer(k.as_str()));
         let report = self.report(week, s.zone, customer).await?;
-        Ok(report.post(s.language))
+        Ok(self.summary_post(report, s.language).await)
+    }
+
+    /// The summary as posted, in `lang`; its chart is drawn off the async
+    /// runtime (it takes a few milliseconds of CPU).
+    pub async fn summary_post(&self, report: Report, lang: Language) -> SummaryPost {
+        let (title, msg, week) = (report.title(lang), report.text(lang), report.week);
+        let chart = tokio::task::spawn_blocking(move || report.chart(lang)).await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, %week, "drawing the summary chart failed");
+            Chart { png: Vec::new(), file_name: String::new() }
+        });
+        SummaryPost { title, msg, chart }
     }
 
     /// Makes sure each `[[summaries]]` entry has its next summary queued
@@ -119,26 +117,28 @@ pub fn next_week_to_post(s: &SummaryConfig, now: DateTime<Utc>) -> Week {
 }
 
 impl Report {
-    /// The summary as posted, in `lang`.
-    pub fn post(&self, lang: Language) -> SummaryPost {
+    /// The summary's title, in `lang`.
+    pub fn title(&self, lang: Language) -> String {
         let week = self.week.to_string();
-        let title = match (&self.customer, lang) {
-            (Some((_, name)), Language::En) => format!("Weekly summary {week} · {name}"),
-            (Some((_, name)), Language::Es) => format!("Resumen semanal {week} · {name}"),
-            (None, Language::En) => format!("Weekly summary {week} · all customers"),
-            (None, Language::Es) => format!("Resumen semanal {week} · todos los clientes"),
-        };
-        SummaryPost {
-            title,
-            msg: self.text(lang),
-            chart: Chart {
-                png: chart::draw(self, lang),
-                file_name: match &self.customer {
-                    Some((key, _)) => format!("summary-{week}-{key}.png"),
-                    None => format!("summary-{week}-all.png"),
-                },
-            },
+        match &self.customer {
+            Some((_, name)) => {
+                say!(lang, "Weekly summary {week} · {name}", "Resumen semanal {week} · {name}", week, name)
+            }
+            None => {
+                say!(lang, "Weekly summary {week} · all customers", "Resumen semanal {week} · todos los clientes", week)
+            }
         }
+        .plain()
+    }
+
+    /// The chart, labelled in `lang`, named `summary-2026-W48-ACME.png`
+    /// (`…-all.png` for every customer). Drawing takes a few milliseconds.
+    pub fn chart(&self, lang: Language) -> Chart {
+        let file_name = match &self.customer {
+            Some((key, _)) => format!("summary-{}-{key}.png", self.week),
+            None => format!("summary-{}-all.png", self.week),
+        };
+        Chart { png: chart::draw(self.week, &self.this.responses, lang), file_name }
     }
 
     /// The summary's text.
@@ -182,7 +182,7 @@ impl Report {
             ));
             for (i, (s, p)) in this.by_severity.iter().zip(&prev.by_severity).enumerate() {
                 let Some(severity) = Severity::from_level(i as u8 + 1) else { continue };
-                let level = Span::strong(i18n::severity(lang, severity));
+                let level = Span::strong(words::severity(lang, severity));
                 let was = p.opened;
                 if s.opened == 0 {
                     lines.push(say!(
@@ -220,7 +220,7 @@ impl Report {
             lines.push(say!(lang, "\n{heading} ({n}):", "\n{heading} ({n}):", heading, n));
             for b in this.breaches.iter().take(LISTED) {
                 let (ticket, level, late) =
-                    (Span::strong(&b.ticket), format!("L{}", b.severity.level()), span(b.late_by));
+                    (Span::strong(&b.ticket), format!("L{}", b.severity.level()), words::duration(b.late_by));
                 lines.push(match b.ongoing {
                     false => say!(
                         lang,
@@ -247,7 +247,8 @@ impl Report {
             let heading = Span::strong(Local::new("Open at the week's end", "Abiertos al acabar la semana").get(lang));
             lines.push(say!(lang, "\n{heading} ({n}):", "\n{heading} ({n}):", heading, n));
             for o in this.open.iter().take(LISTED) {
-                let (ticket, level, age) = (Span::strong(&o.ticket), format!("L{}", o.severity.level()), span(o.age));
+                let (ticket, level, age) =
+                    (Span::strong(&o.ticket), format!("L{}", o.severity.level()), words::duration(o.age));
                 lines.push(say!(
                     lang,
                     "• {ticket} {level} · open for {age}",
@@ -263,7 +264,7 @@ impl Report {
             .iter()
             .zip(this.signatures)
             .filter(|(_, n)| *n > 0)
-            .map(|(stage, n)| format!("{n} {}", i18n::stage(lang, *stage)))
+            .map(|(stage, n)| format!("{n} {}", words::stage(lang, *stage)))
             .collect();
         if !stages.is_empty() {
             let stages = stages.join(" · ");
@@ -339,18 +340,7 @@ fn more(n: usize, lang: Language) -> Option<Msg> {
 }
 
 fn span_or_dash(d: Option<Duration>) -> String {
-    d.map_or_else(|| "–".to_owned(), span)
-}
-
-/// `45 s`, `15 min`, `2 h 5 min`, `3 d 4 h` (the same in both languages).
-pub fn span(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..60 => format!("{s} s"),
-        60..7200 => format!("{} min", s / 60),
-        7200..172_800 => format!("{} h {} min", s / 3600, s % 3600 / 60),
-        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
-    }
+    d.map_or_else(|| "–".to_owned(), words::duration)
 }
 
 /// A posted summary's note that it is late.

@@ -95,6 +95,13 @@ pub struct Customer {
     pub language: Language,
 }
 
+impl Customer {
+    /// The TAM and the backup TAM.
+    pub fn tams(&self) -> Vec<Snowflake> {
+        std::iter::once(self.tam).chain(self.backup_tam).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

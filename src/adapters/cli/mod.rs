@@ -273,18 +273,16 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         store.close().await;
         report.map_err(|e| Failure::Usage(format!("cannot read the week: {e}")))
     })?;
-    // The text and the chart are drawn only when asked for.
-    let post = (args.format == ReportFormat::Text || args.chart.is_some()).then(|| report.post(lang));
     let mut out = std::io::stdout().lock();
-    let written = match (args.format, &post) {
-        (ReportFormat::Json, _) => writeln!(out, "{}", report.json()),
-        (ReportFormat::Csv, _) => write!(out, "{}", report.csv()),
-        (ReportFormat::Text, Some(post)) => writeln!(out, "{}\n\n{}", post.title, post.msg.plain()),
-        (ReportFormat::Text, None) => Ok(()),
+    let written = match args.format {
+        ReportFormat::Json => writeln!(out, "{}", report.json()),
+        ReportFormat::Csv => write!(out, "{}", report.csv()),
+        ReportFormat::Text => writeln!(out, "{}\n\n{}", report.title(lang), report.text(lang).plain()),
     };
     written.map_err(|e| Failure::Usage(format!("cannot write the report: {e}")))?;
-    if let (Some(path), Some(post)) = (&args.chart, &post) {
-        std::fs::write(path, &post.chart.png)
+    // The chart is drawn only when asked for.
+    if let Some(path) = &args.chart {
+        std::fs::write(path, report.chart(lang).png)
             .map_err(|e| Failure::Usage(format!("cannot write the chart to {}: {e}", path.display())))?;
     }
     Ok(())

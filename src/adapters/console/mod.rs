@@ -321,7 +321,11 @@ impl Console {
                         };
                         out.push(format!("[{place}] {}{pinged}", render::msg(msg, self, self.language, now)));
                         if let Some(button) = button {
-                            out.push(format!("    [{}]  ({})", button.label(), button.command(self.language)));
+                            out.push(format!(
+                                "    [{}]  ({})",
+                                button.label(),
+                                commands::button_command(button, self.language)
+                            ));
                         }
                     }
                     Action::Summary { channel, post, .. } => {

@@ -3,11 +3,12 @@
 //! named (as a Discord client shows them in its reader's), and relative
 //! times in the reader's language.
 
-use chrono::{DateTime, Datelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 use crate::app::commands::Local;
-use crate::app::{i18n, Card, Msg, Span, TimeStyle};
+use crate::app::words;
+use crate::app::{Card, Msg, Span, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
 
 /// What the console knows to name people and places.
@@ -22,7 +23,7 @@ pub fn msg(m: &Msg, names: &dyn Names, lang: Language, now: DateTime<Utc>) -> St
     let mut out = String::new();
     for span in m.spans() {
         match span {
-            Span::Text { text } | Span::Strong { text } => out.push_str(text),
+            Span::Text { text } | Span::Strong { text } | Span::Command { text } => out.push_str(text),
             Span::User { id } => out.push_str(&names.user(*id)),
             Span::Role { id } => out.push_str(&names.role(*id)),
             Span::Channel { id } => out.push_str(&names.place(*id)),
@@ -36,26 +37,13 @@ pub fn msg(m: &Msg, names: &dyn Names, lang: Language, now: DateTime<Utc>) -> St
 pub fn time(at: DateTime<Utc>, zone: Option<Tz>, style: TimeStyle, lang: Language, now: DateTime<Utc>) -> String {
     let full = || {
         let local = at.with_timezone(&zone.unwrap_or(Tz::UTC));
-        format!("{} {}", weekday(local.weekday(), lang), local.format("%Y-%m-%d %H:%M %Z"))
+        format!("{} {}", words::weekday(lang, local.weekday()), local.format("%Y-%m-%d %H:%M %Z"))
     };
     match style {
         TimeStyle::Full => full(),
         TimeStyle::Relative => relative(at, now, lang),
         TimeStyle::FullRelative => format!("{} ({})", full(), relative(at, now, lang)),
     }
-}
-
-fn weekday(day: Weekday, lang: Language) -> &'static str {
-    const NAMES: [Local; 7] = [
-        Local::new("Mon", "lun"),
-        Local::new("Tue", "mar"),
-        Local::new("Wed", "mié"),
-        Local::new("Thu", "jue"),
-        Local::new("Fri", "vie"),
-        Local::new("Sat", "sáb"),
-        Local::new("Sun", "dom"),
-    ];
-    NAMES[day.num_days_from_monday() as usize].get(lang)
 }
 
 /// `in 29 min`, `3 h 5 min ago`, `dentro de 2 días`.
@@ -87,7 +75,7 @@ pub fn card(card: &Card, names: &dyn Names, reader: Language, now: DateTime<Utc>
     let at = |instant| time(instant, Some(card.zone), TimeStyle::FullRelative, reader, now);
     let opened_by = Local::new("opened by", "abierto por").get(lang);
     let mut lines = vec![
-        format!("  ┌─ {} · {} · {}", t.number, i18n::severity(lang, t.severity), i18n::status(lang, card.status)),
+        format!("  ┌─ {} · {} · {}", t.number, words::severity(lang, t.severity), card.status.label(lang)),
         format!("  │  {}", t.summary),
         format!("  │  {} · {opened_by} {} · {}", card.customer_name, names.user(t.opened_by), at(t.opened_at)),
     ];

@@ -5,7 +5,7 @@
 use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, UserId};
 
 use crate::app::commands::Local;
-use crate::app::i18n;
+use crate::app::words;
 use crate::app::{Button, Card, CardStatus, Chart, Msg, Span, SummaryPost, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
@@ -32,6 +32,7 @@ pub fn markdown(msg: &Msg) -> String {
         match span {
             Span::Text { text } => out.push_str(text),
             Span::Strong { text } => out.push_str(&format!("**{text}**")),
+            Span::Command { text } => out.push_str(&format!("`{text}`")),
             Span::User { id } => out.push_str(&format!("<@{id}>")),
             Span::Role { id } => out.push_str(&format!("<@&{id}>")),
             Span::Channel { id } => out.push_str(&format!("<#{id}>")),
@@ -54,10 +55,10 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
     let (t, lang) = (&card.ticket, card.language);
     let due = t.due_at.timestamp();
     let mut embed = CreateEmbed::new()
-        .title(format!("{} · {}", t.number, i18n::severity(lang, t.severity)))
+        .title(format!("{} · {}", t.number, words::severity(lang, t.severity)))
         .description(&t.summary)
         .colour(card.status.colour())
-        .field(Local::new("Status", "Estado").get(lang), i18n::status(lang, card.status), true)
+        .field(Local::new("Status", "Estado").get(lang), card.status.label(lang), true)
         .field(Local::new("Opened by", "Abierto por").get(lang), format!("<@{}>", t.opened_by), true)
         .field(Local::new("Customer", "Cliente").get(lang), &card.customer_name, true);
     embed = match (t.acked_by, card.response_minutes()) {

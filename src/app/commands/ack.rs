@@ -2,12 +2,14 @@
 //! first message of support staff there: the qualified first response. It
 //! stops the response clock and records who answered and when.
 
-use super::declare::{text, Access, Local, Spec};
+use crate::app::declare::{text, Access, Spec};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::say;
+use super::Cx;
+use crate::app::msg::{say, Local};
 use crate::app::tickets::refused;
-use crate::app::{App, AppError, Job, Outcome};
+use crate::app::application::{App, AppError};
+use crate::app::jobs::{Job};
+use super::{Outcome};
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::metrics::SeverityLabel;
 use crate::storage::Reschedule;
@@ -37,7 +39,7 @@ impl Declared for Ack {
 }
 
 impl Ack {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let (ticket, customer) = app.ticket_of_thread(cx, &SPEC).await?;
         let (_, calendar) = app.sla(customer)?;
@@ -46,7 +48,7 @@ impl Ack {
         let (changed, event) =
             ticket.acknowledge(cx.inv.user, now, note.clone()).map_err(|r| refused(&ticket, calendar, r))?;
         let note = Job::Acknowledged { by: cx.inv.user, note };
-        app.commit(cx, &changed, event, Reschedule::Answered(now), &[Job::Card, note]).await?;
+        cx.commit(app, &changed, event, Reschedule::Answered(now), &[Job::Card, note]).await?;
         let response = (now - ticket.opened_at).to_std().unwrap_or_default();
         app.metrics
             .first_response_seconds
@@ -62,8 +64,8 @@ impl App {
     /// A message a person wrote in a thread. When it is the first message of
     /// support staff in an unanswered ticket's thread, it acknowledges the
     /// ticket (deployments choose whether it counts); otherwise nothing happens.
-    pub async fn thread_message(&self, inv: &crate::app::Invocation) -> Option<Outcome> {
-        if !matches!(self.actor(inv).await, Ok(crate::app::access::Actor::Staff)) {
+    pub async fn thread_message(&self, inv: &super::Invocation) -> Option<Outcome> {
+        if !matches!(self.actor(inv).await, Ok(super::Actor::Staff)) {
             return None;
         }
         let ticket = self.store.ticket_by_thread(inv.channel).await.ok()??;

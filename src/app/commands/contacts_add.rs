@@ -2,11 +2,13 @@
 //! contact of the customer whose channel this is. A ninth active contact is
 //! refused; the customer's counter row decides that under concurrency.
 
-use super::declare::{short, user, Access, Local, Spec, CONTACTS};
+use crate::app::declare::{short, user, Access, Spec, CONTACTS};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
-use crate::app::{refuse, App, AppError, Outcome, Refusal};
+use super::Cx;
+use crate::app::msg::{say, Local, Span};
+use crate::app::application::{refuse, App, AppError};
+use super::{Outcome};
+use crate::app::refusal::Refusal;
 use crate::domain::customer::Snowflake;
 use crate::domain::text::Clean;
 use crate::storage::{AddContactError, NewContact, MAX_CONTACTS};
@@ -54,7 +56,7 @@ impl ContactsAdd {
         ContactsAdd { user, name: None, email: None, phone: None }
     }
 
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let customer = app.customer_here(cx).await?;
         if let Some(e) = self.email.as_ref().filter(|e| !e.as_str().contains('@') || e.as_str().contains(char::is_whitespace)) {
             return refuse(Refusal::NotAnEmail { email: e.to_string() });

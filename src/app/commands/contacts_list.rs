@@ -1,10 +1,11 @@
 //! `/contacts list`: the customer's technical contacts and the seats used.
 
-use super::declare::{Access, Local, Spec, CONTACTS};
+use crate::app::declare::{Access, Spec, CONTACTS};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Msg, Span};
-use crate::app::{App, AppError, Outcome};
+use super::Cx;
+use crate::app::msg::{say, Local, Msg, Span};
+use crate::app::application::{App, AppError};
+use super::{Outcome};
 use crate::storage::MAX_CONTACTS;
 
 pub static SPEC: Spec = Spec {
@@ -27,7 +28,7 @@ impl Declared for ContactsList {
 }
 
 impl ContactsList {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let customer = app.customer_here(cx).await?;
         let contacts = app.store.contacts(customer.key.as_str()).await?;

@@ -2,11 +2,14 @@
 //! contact of the customer; their tickets and history stay, and they are
 //! taken out of the threads of the customer's tickets that are not closed.
 
-use super::declare::{user, Access, Local, Spec, CONTACTS};
+use crate::app::declare::{user, Access, Spec, CONTACTS};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
-use crate::app::{refuse, App, AppError, Job, Outcome, Refusal};
+use super::Cx;
+use crate::app::msg::{say, Local, Span};
+use crate::app::application::{refuse, App, AppError};
+use crate::app::jobs::{Job};
+use super::{Outcome};
+use crate::app::refusal::Refusal;
 use crate::domain::customer::Snowflake;
 use crate::storage::MAX_CONTACTS;
 
@@ -35,7 +38,7 @@ impl Declared for ContactsRemove {
 }
 
 impl ContactsRemove {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let customer = app.customer_here(cx).await?;
         let (name, user) = (&customer.name, self.user);
         let now = app.now();

@@ -1,21 +1,30 @@
 //! The commands, one module each. A module declares its command once (path,
 //! options, English and Spanish names and descriptions, help, who may run
-//! it), parses typed options into its own struct and applies it. The list at
-//! the end of this file is the only other place a command is named: Discord's
-//! registration, the console's grammar and help, parsing, usage messages and
-//! the dispatch all derive from it.
+//! it), parses typed options into its own struct and applies it. The list
+//! below is the only other place a command is named: Discord's
+//! registration, the console's grammar and help, parsing, usage messages,
+//! the dispatch, and every message that points the reader to a command
+//! (through its module's `SPEC`) derive from it.
+//!
+//! Beside them: who is acting and what they may touch (`access.rs`), what
+//! a command returns and the dispatch that runs it once per Discord event
+//! (`dispatch.rs`), and how a refusal is worded (`refusals.rs`).
 //!
 //! Adding a command: a new file here with its `SPEC`, its struct, a
 //! [`Declared`] impl and an `apply`, and one line in the list.
 
-mod args;
-mod declare;
+mod access;
+mod dispatch;
+mod refusals;
 
-pub use args::{Args, Problem, UsageError};
-pub use declare::{Access, Choice, Group, Kind, Local, Opt, Spec, SEVERITY_CHOICES};
+pub use super::args::{Args, Chosen, Problem, UsageError};
+pub use super::declare::{Access, Choice, Group, Kind, Opt, Spec, SEVERITY_CHOICES};
+pub use super::msg::Local;
+pub(crate) use access::Actor;
+pub use access::{Cx, EventId, Invocation};
+pub use dispatch::{button_command, Outcome, Reply};
 
-use super::access::Cx;
-use super::{App, AppError, Outcome};
+use super::application::{App, AppError};
 
 /// A command that parses from its declared options.
 pub trait Declared: Sized {
@@ -52,7 +61,7 @@ macro_rules! commands {
                 match self { $(Command::$variant(_) => &$module::SPEC),* }
             }
 
-            pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+            async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
                 match self { $(Command::$variant(c) => c.apply(app, cx).await),* }
             }
         }
@@ -77,13 +86,6 @@ commands! {
     LatestDb in signature_latest_db,
     SignatureQueue in signature_queue,
     Summary in summary,
-}
-
-/// The command named by `path` (`ticket open`, `ticket abrir`: words in
-/// either language).
-pub fn find(path: &str) -> Option<&'static Spec> {
-    let words: Vec<&str> = path.split_whitespace().collect();
-    ALL.iter().map(|e| e.spec).find(|s| s.is(&words))
 }
 
 impl Command {
@@ -125,7 +127,7 @@ mod tests {
             Kind::Severity => "2".into(),
             Kind::Ticket => "ACME-1".into(),
             Kind::User => "<@42>".into(),
-            Kind::Choice(choices) => choices[0].value.into(),
+            Kind::Choice(choices) => choices.first().map_or("", |c| c.value).into(),
             Kind::Hash => "D41D8CD98F00B204E9800998ECF8427E".into(),
             Kind::Label => "2026.11.30-01".into(),
             Kind::Week => "2026-W48".into(),
@@ -133,6 +135,10 @@ mod tests {
         }
     }
 
+    /// Each command reads its options as the kinds it declares (an
+    /// accessor of another kind, or an option it does not declare, fails
+    /// here), and every declared choice, by its value or its name in either
+    /// language, names a value of the command's enum.
     #[test]
     fn every_declared_command_parses_from_its_declared_options_in_both_languages() {
         for entry in ALL {
@@ -149,8 +155,43 @@ mod tests {
                     .map(|o| (o.name.en.to_owned(), sample(&o.kind)))
                     .collect();
                 assert!(Command::parse(&spec.path(lang), &required).is_ok(), "{spec:?} with its required options");
+                for (i, o) in spec.options.iter().enumerate() {
+                    let Kind::Choice(choices) = &o.kind else { continue };
+                    for typed in choices.iter().flat_map(|c| [c.value, c.name.en, c.name.es]) {
+                        let mut given = all.clone();
+                        given[i].1 = typed.to_owned();
+                        let parsed = Command::parse(&spec.path(lang), &given);
+                        assert!(parsed.is_ok(), "{spec:?} {}:{typed}: {parsed:?}", o.name.en);
+                    }
+                }
             }
         }
+    }
+
+    #[test]
+    fn a_choice_outside_the_declared_ones_is_refused_not_defaulted() {
+        let options = [("number".to_owned(), "ACME-1".to_owned()), ("stage".to_owned(), "fixed".to_owned())];
+        let refused = Command::parse("signature advance", &options);
+        assert!(matches!(refused, Err(UsageError::Invalid { problem: Problem::NotAChoice, .. })), "{refused:?}");
+        let listed = Command::parse("ticket list", &[("which".to_owned(), "some".to_owned())]);
+        assert!(matches!(listed, Err(UsageError::Invalid { problem: Problem::NotAChoice, .. })), "{listed:?}");
+    }
+
+    #[test]
+    fn a_label_option_is_checked_as_a_label_and_text_against_its_declared_length() {
+        let too_long = "x".repeat(200);
+        let options = [
+            ("kind".to_owned(), "false_positive".to_owned()),
+            ("hash".to_owned(), "D41D8CD98F00B204E9800998ECF8427E".to_owned()),
+            ("product_version".to_owned(), "12.1".to_owned()),
+            ("database_release".to_owned(), "R1".to_owned()),
+            ("detection".to_owned(), too_long),
+        ];
+        let refused = Command::parse("signature request", &options);
+        assert!(
+            matches!(&refused, Err(UsageError::Invalid { option, problem: Problem::NotALabel(_), .. }) if option.name.en == "detection"),
+            "{refused:?}"
+        );
     }
 
     /// Discord's limits (names of 1-32 lower-case characters, descriptions of

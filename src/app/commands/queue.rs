@@ -1,11 +1,13 @@
 //! `/queue` (staff): every unanswered ticket across customers, premium first
 //! (by plan rank), then severity, then deadline.
 
-use super::declare::{Access, Local, Spec};
+use crate::app::declare::{Access, Spec};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Msg, Span, TimeStyle};
-use crate::app::{i18n, App, AppError, Outcome};
+use super::Cx;
+use crate::app::msg::{say, Local, Msg, Span, TimeStyle};
+use crate::app::application::{App, AppError};
+use super::{Outcome};
+use crate::app::words;
 
 pub static SPEC: Spec = Spec {
     group: None,
@@ -30,7 +32,7 @@ impl Declared for Queue {
 }
 
 impl Queue {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let mut rows = Vec::new();
         for t in app.store.unanswered_tickets().await? {
@@ -54,8 +56,8 @@ impl Queue {
             vec![say!(lang, "Unanswered tickets ({n}), premium first:", "Tickets sin respuesta ({n}), premium primero:", n)];
         for (_, severity, due, plan, zone, t) in &rows {
             let severity = match t.signature {
-                Some(_) => format!("{} · {}", i18n::severity(lang, *severity), i18n::request_marker(lang)),
-                None => i18n::severity(lang, *severity).to_owned(),
+                Some(_) => format!("{} · {}", words::severity(lang, *severity), words::request_marker(lang)),
+                None => words::severity(lang, *severity).to_owned(),
             };
             let (number, due, summary) = (
                 Span::strong(&t.number),

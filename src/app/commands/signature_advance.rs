@@ -4,12 +4,15 @@
 //! database release, and releases every other open request of the same file,
 //! of any customer, each told in its own thread; `rejected` gives a reason.
 
-use super::declare::{text, ticket_number, Access, Choice, Kind, Local, Opt, Spec, SIGNATURE};
-use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::say;
+use crate::app::declare::{text, ticket_number, Access, Choice, Kind, Opt, Spec, SIGNATURE};
+use super::{Args, Chosen, Declared, UsageError};
+use super::Cx;
+use crate::app::msg::{say, Local};
 use crate::app::tickets::{refused, Change};
-use crate::app::{i18n, App, AppError, Job, Outcome};
+use crate::app::application::{App, AppError};
+use crate::app::jobs::{Job};
+use super::{Outcome};
+use crate::app::words;
 use crate::domain::signature::{Label, Stage};
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
@@ -59,19 +62,23 @@ pub struct AdvanceSignature {
 
 impl Declared for AdvanceSignature {
     fn parse(args: &Args) -> Result<Self, UsageError> {
-        // The choice was checked against the declaration.
-        let stage = args.choice("stage")?.and_then(Stage::parse).unwrap_or(Stage::Analysing);
         Ok(AdvanceSignature {
             number: args.ticket("number")?,
-            stage,
+            stage: args.choice("stage")?,
             release: args.opt_label("release")?,
             note: args.opt_text("note")?,
         })
     }
 }
 
+impl Chosen for Stage {
+    fn chosen(value: &str) -> Option<Stage> {
+        Stage::parse(value)
+    }
+}
+
 impl AdvanceSignature {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
         let (_, calendar) = app.sla(customer)?;
         let note = self.note.map(Clean::into_string);
@@ -97,9 +104,9 @@ impl AdvanceSignature {
         for (before, released, events) in &others {
             changes.push(change(before, released, events.clone(), Stage::Released, release.clone(), None, now));
         }
-        app.commit_all(cx, &changes).await?;
+        cx.commit_all(app, &changes).await?;
         let lang = cx.lang;
-        let (n, stage) = (&ticket.number, i18n::stage(lang, self.stage));
+        let (n, stage) = (&ticket.number, words::stage(lang, self.stage));
         let mut msg = say!(lang, "{n} is now {stage}.", "{n} está ahora {stage}.", n, stage);
         if !others.is_empty() {
             let k = others.len();

@@ -2,12 +2,15 @@
 //! post: the contact who filed the request confirms that the fix works
 //! (staff may too, after checking).
 
-use super::declare::{ticket_number, Access, Local, Spec, SIGNATURE};
+use crate::app::declare::{ticket_number, Access, Spec, SIGNATURE};
 use super::{Args, Declared, UsageError};
-use crate::app::access::{Actor, Cx};
-use crate::app::msg::say;
+use super::{Actor, Cx};
+use crate::app::msg::{say, Local};
 use crate::app::tickets::{refused, Change};
-use crate::app::{refuse, App, AppError, Job, Outcome, Refusal};
+use crate::app::application::{refuse, App, AppError};
+use crate::app::jobs::{Job};
+use super::{Outcome};
+use crate::app::refusal::Refusal;
 use crate::domain::signature::Stage;
 use crate::domain::ticket::TicketNumber;
 use crate::storage::Reschedule;
@@ -37,7 +40,7 @@ impl Declared for ConfirmSignature {
 }
 
 impl ConfirmSignature {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
         if matches!(cx.actor, Actor::Contact { .. }) && ticket.opened_by != cx.inv.user {
             return refuse(Refusal::NotYourRequest { number: ticket.number });
@@ -46,7 +49,7 @@ impl ConfirmSignature {
         let (changed, events) =
             ticket.advance(Stage::Confirmed, None, None, cx.inv.user, app.now()).map_err(|r| refused(&ticket, calendar, r))?;
         let jobs = vec![Job::Card, Job::StageChanged { to: Stage::Confirmed, release: None, note: None }];
-        app.commit_all(cx, &[Change { ticket: &changed, events, reschedule: Reschedule::Cancel, jobs }]).await?;
+        cx.commit_all(app, &[Change { ticket: &changed, events, reschedule: Reschedule::Cancel, jobs }]).await?;
         let n = &ticket.number;
         Ok(Outcome::done(cx.lang, say!(cx.lang, "You confirmed the fix of {n}. Thank you.", "Has confirmado la corrección de {n}. Gracias.", n)))
     }

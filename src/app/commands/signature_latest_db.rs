@@ -2,11 +2,13 @@
 //! database release as the newest. The one before it still counts for
 //! `[signatures].grace`, while updates reach every machine.
 
-use super::declare::{Access, Kind, Local, Opt, Spec, SIGNATURE};
+use crate::app::declare::{Access, Kind, Opt, Spec, SIGNATURE};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Span, TimeStyle};
-use crate::app::{refuse, App, AppError, Outcome, Refusal};
+use super::Cx;
+use crate::app::msg::{say, Local, Span, TimeStyle};
+use crate::app::application::{refuse, App, AppError};
+use super::{Outcome};
+use crate::app::refusal::Refusal;
 use crate::domain::signature::Label;
 
 pub static SPEC: Spec = Spec {
@@ -39,7 +41,7 @@ impl Declared for LatestDb {
 }
 
 impl LatestDb {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let now = app.now();
         if !app.store.record_release(&self.release, now, cx.inv.user, cx.claim()).await? {

@@ -1,11 +1,13 @@
 //! `/signature queue` (staff and the specialist group): every open
 //! signature change request, premium first (by plan rank), then oldest.
 
-use super::declare::{Access, Local, Spec, SIGNATURE};
+use crate::app::declare::{Access, Spec, SIGNATURE};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Msg, Span, TimeStyle};
-use crate::app::{i18n, App, AppError, Outcome};
+use super::Cx;
+use crate::app::msg::{say, Local, Msg, Span, TimeStyle};
+use crate::app::application::{App, AppError};
+use super::{Outcome};
+use crate::app::words;
 
 pub static SPEC: Spec = Spec {
     group: Some(&SIGNATURE),
@@ -30,7 +32,7 @@ impl Declared for SignatureQueue {
 }
 
 impl SignatureQueue {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let mut rows = Vec::new();
         for t in app.store.open_requests().await? {
@@ -54,8 +56,8 @@ impl SignatureQueue {
             let Some(r) = &t.signature else { continue };
             let (number, stage, kind, hash_kind, hash, opened) = (
                 Span::strong(&t.number),
-                i18n::stage(lang, r.stage),
-                i18n::signature_kind(lang, r.kind),
+                words::stage(lang, r.stage),
+                words::signature_kind(lang, r.kind),
                 r.hash.kind().label(),
                 r.hash.as_str(),
                 Span::time(t.opened_at, Some(*zone), TimeStyle::Relative),

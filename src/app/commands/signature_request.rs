@@ -6,12 +6,16 @@
 //! `[signatures].grace`); a file already under an open request of the
 //! customer points to that request instead.
 
-use super::declare::{text, Access, Choice, Kind, Local, Opt, Spec, SIGNATURE};
-use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
-use crate::app::outbox::tams;
-use crate::app::{i18n, refuse, when, App, AppError, Job, Outcome, Refusal};
+use crate::app::declare::{text, Access, Choice, Kind, Opt, Spec, SIGNATURE};
+use super::{Args, Chosen, Declared, UsageError};
+use crate::app::posts::{when};
+use super::Cx;
+use crate::app::msg::{say, Local, Span};
+use crate::app::application::{refuse, App, AppError};
+use crate::app::jobs::{Job};
+use super::{Outcome};
+use crate::app::refusal::Refusal;
+use crate::app::words;
 use crate::domain::signature::{check_databases, FileHash, Label, Outdated, SignatureKind, SignatureRequest, Stage};
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::domain::ticket::{EventKind, TicketKind};
@@ -80,10 +84,8 @@ pub struct RequestSignature {
 
 impl Declared for RequestSignature {
     fn parse(args: &Args) -> Result<Self, UsageError> {
-        // The choice was checked against the declaration.
-        let kind = args.choice("kind")?.and_then(SignatureKind::parse).unwrap_or(SignatureKind::FalsePositive);
         Ok(RequestSignature {
-            kind,
+            kind: args.choice("kind")?,
             hash: args.hash("hash")?,
             product_version: args.label("product_version")?,
             database_release: args.label("database_release")?,
@@ -93,8 +95,14 @@ impl Declared for RequestSignature {
     }
 }
 
+impl Chosen for SignatureKind {
+    fn chosen(value: &str) -> Option<SignatureKind> {
+        SignatureKind::parse(value)
+    }
+}
+
 impl RequestSignature {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let (customer, contact) = cx.contact()?;
         let lang = cx.lang;
         if cx.inv.channel != customer.support_channel {
@@ -133,11 +141,11 @@ impl RequestSignature {
         let post_lang = customer.language;
         let summary = format!(
             "{}: {} {}",
-            i18n::signature_kind(post_lang, self.kind),
+            words::signature_kind(post_lang, self.kind),
             self.hash.kind().label(),
             self.hash.as_str()
         );
-        let members = std::iter::once(contact.user).chain(tams(customer)).collect();
+        let members = std::iter::once(contact.user).chain(customer.tams()).collect();
         let mut outbox: Vec<Queued> =
             [Job::Thread { members }, Job::SignatureOpened { by: contact.user }].iter().map(|j| j.queued(now)).collect();
         outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
@@ -179,7 +187,7 @@ impl RequestSignature {
         tracing::info!(ticket = %ticket.number, hash = %request.hash, "signature change request filed");
         let (n, kind, hash_kind, due) = (
             Span::strong(&ticket.number),
-            i18n::signature_kind(lang, request.kind),
+            words::signature_kind(lang, request.kind),
             request.hash.kind().label(),
             when(due_at, calendar),
         );

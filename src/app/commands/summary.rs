@@ -6,11 +6,13 @@
 
 use chrono_tz::Tz;
 
-use super::declare::{Access, Local, Opt, Spec};
+use crate::app::declare::{Access, Opt, Spec};
 use super::{Args, Declared, Kind, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::say;
-use crate::app::{refuse, App, AppError, Outcome, Refusal, Reply};
+use super::Cx;
+use crate::app::msg::{say, Local};
+use crate::app::application::{refuse, App, AppError};
+use super::{Outcome, Reply};
+use crate::app::refusal::Refusal;
 use crate::domain::customer::CustomerKey;
 use crate::domain::summary::Week;
 
@@ -53,7 +55,7 @@ impl Declared for Summary {
 }
 
 impl Summary {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let config = &app.config;
         let customer = match &self.customer {
@@ -74,7 +76,7 @@ impl Summary {
         };
         let week = self.week.unwrap_or_else(|| Week::of(app.now().with_timezone(&zone).date_naive()).previous());
         let report = app.report(week, zone, customer).await?;
-        let post = report.post(lang);
+        let post = app.summary_post(report, lang).await;
         let msg = say!(lang, "The summary of {week}:", "El resumen de {week}:", week = week.to_string());
         Ok(Outcome { lang, reply: Reply::Done { msg, card: None, summary: Some(Box::new(post)) } })
     }

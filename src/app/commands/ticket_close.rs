@@ -1,11 +1,13 @@
 //! `/ticket close number [resolution]`.
 
-use super::declare::{text, ticket_number, Access, Local, Spec, TICKET};
+use crate::app::declare::{text, ticket_number, Access, Spec, TICKET};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::say;
+use super::Cx;
+use crate::app::msg::{say, Local};
 use crate::app::tickets::refused;
-use crate::app::{App, AppError, Job, Outcome};
+use crate::app::application::{App, AppError};
+use crate::app::jobs::{Job};
+use super::{Outcome};
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::domain::ticket::TicketNumber;
 use crate::storage::Reschedule;
@@ -36,7 +38,7 @@ impl Declared for TicketClose {
 }
 
 impl TicketClose {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
         let (_, calendar) = app.sla(customer)?;
@@ -44,7 +46,7 @@ impl TicketClose {
         let (changed, event) =
             ticket.close(app.now(), resolution.clone()).map_err(|r| refused(&ticket, calendar, r))?;
         let note = Job::Closed { by: cx.inv.user, resolution };
-        app.commit(cx, &changed, event, Reschedule::Cancel, &[Job::Card, note]).await?;
+        cx.commit(app, &changed, event, Reschedule::Cancel, &[Job::Card, note]).await?;
         let n = &ticket.number;
         let msg = say!(
             lang,

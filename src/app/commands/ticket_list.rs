@@ -1,10 +1,12 @@
 //! `/ticket list [which]`: the customer's open tickets, or all of them.
 
-use super::declare::{Access, Choice, Kind, Local, Opt, Spec, TICKET};
-use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Msg, Span, TimeStyle};
-use crate::app::{i18n, App, AppError, Outcome};
+use crate::app::declare::{Access, Choice, Kind, Opt, Spec, TICKET};
+use super::{Args, Chosen, Declared, UsageError};
+use super::Cx;
+use crate::app::msg::{say, Local, Msg, Span, TimeStyle};
+use crate::app::application::{App, AppError};
+use super::{Outcome};
+use crate::app::words;
 
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
@@ -33,14 +35,30 @@ pub struct TicketList {
     pub all: bool,
 }
 
+/// Which tickets a list shows.
+enum Which {
+    Open,
+    All,
+}
+
+impl Chosen for Which {
+    fn chosen(value: &str) -> Option<Which> {
+        match value {
+            "open" => Some(Which::Open),
+            "all" => Some(Which::All),
+            _ => None,
+        }
+    }
+}
+
 impl Declared for TicketList {
     fn parse(args: &Args) -> Result<Self, UsageError> {
-        Ok(TicketList { all: args.choice("which")? == Some("all") })
+        Ok(TicketList { all: matches!(args.opt_choice("which")?, Some(Which::All)) })
     }
 }
 
 impl TicketList {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let customer = app.customer_here(cx).await?;
         let (_, calendar) = app.sla(customer)?;
@@ -62,7 +80,7 @@ impl TicketList {
         for t in &tickets {
             let card = app.card(customer, t)?;
             let (number, level, status) =
-                (Span::strong(&t.number), i18n::severity(lang, t.severity), i18n::ticket_status(lang, &card));
+                (Span::strong(&t.number), words::severity(lang, t.severity), card.status_line(lang));
             let (due, summary) = (Span::time(t.due_at, Some(calendar.zone()), TimeStyle::Relative), &t.summary);
             lines.push(say!(
                 lang,

@@ -1,12 +1,16 @@
 //! `/ticket open`: a registered contact opens a ticket in their support
 //! channel; without a severity, the classification rules decide.
 
-use super::declare::{short, text, Access, Kind, Local, Opt, Spec, TICKET};
+use crate::app::declare::{short, text, Access, Kind, Opt, Spec, TICKET};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
-use crate::app::outbox::{phone_reminder, tams};
-use crate::app::{i18n, refuse, when, App, AppError, Job, Outcome, Refusal};
+use crate::app::posts::{phone_reminder, when};
+use super::Cx;
+use crate::app::msg::{say, Local, Msg, Span};
+use crate::app::application::{refuse, App, AppError};
+use crate::app::jobs::{Job};
+use super::{Outcome};
+use crate::app::refusal::Refusal;
+use crate::app::words;
 use crate::domain::classify::Decision;
 use crate::domain::customer::Language;
 use crate::domain::sla::Severity;
@@ -62,7 +66,7 @@ impl Declared for TicketOpen {
 }
 
 impl TicketOpen {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let (customer, contact) = cx.contact()?;
         let lang = cx.lang;
         if cx.inv.channel != customer.support_channel {
@@ -85,7 +89,7 @@ impl TicketOpen {
             Decision::Rule { name, .. } => Some(name.clone()),
             _ => None,
         };
-        let tams = tams(customer);
+        let tams = customer.tams();
         let mut jobs = vec![Job::Thread { members: std::iter::once(contact.user).chain(tams.iter().copied()).collect() }];
         if severity == Severity::Critical {
             jobs.push(Job::CriticalOpened { by: contact.user });
@@ -116,7 +120,7 @@ impl TicketOpen {
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
 
         let (number, level, how, due) =
-            (Span::strong(&ticket.number), i18n::severity(lang, severity), explain(lang, &decision), when(due_at, calendar));
+            (Span::strong(&ticket.number), words::severity(lang, severity), explain(lang, &decision), when(due_at, calendar));
         let mut msg = say!(
             lang,
             "Opened {number}: {level} ({how}). First response due {due}.",
@@ -135,7 +139,7 @@ impl TicketOpen {
 }
 
 /// How the severity was decided, for the reply.
-fn explain(lang: Language, decision: &Decision) -> crate::app::Msg {
+fn explain(lang: Language, decision: &Decision) -> Msg {
     match decision {
         Decision::Given => say!(lang, "severity as you chose it", "severidad elegida por ti"),
         Decision::Rule { name, matched } => say!(

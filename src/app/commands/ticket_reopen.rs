@@ -1,12 +1,14 @@
 //! `/ticket reopen number`: a closed ticket is open again; if it never had
 //! its first response, its escalation steps not yet sent come back.
 
-use super::declare::{ticket_number, Access, Local, Spec, TICKET};
+use crate::app::declare::{ticket_number, Access, Spec, TICKET};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::say;
+use super::Cx;
+use crate::app::msg::{say, Local};
 use crate::app::tickets::refused;
-use crate::app::{App, AppError, Job, Outcome, Past};
+use crate::app::application::{App, AppError};
+use crate::app::jobs::{Job, Past};
+use super::{Outcome};
 use crate::domain::ticket::TicketNumber;
 use crate::storage::Reschedule;
 
@@ -32,7 +34,7 @@ impl Declared for TicketReopen {
 }
 
 impl TicketReopen {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
         let (_, calendar) = app.sla(customer)?;
@@ -47,7 +49,7 @@ impl TicketReopen {
             )?),
             false => Reschedule::Keep,
         };
-        app.commit(cx, &changed, event, reschedule, &[Job::Card, Job::Reopened { by: cx.inv.user }]).await?;
+        cx.commit(app, &changed, event, reschedule, &[Job::Card, Job::Reopened { by: cx.inv.user }]).await?;
         let n = &ticket.number;
         Ok(Outcome::done(lang, say!(lang, "{n} is open again.", "{n} vuelve a estar abierto.", n)))
     }

@@ -2,12 +2,16 @@
 //! is recomputed from the opening instant; the change is audited and
 //! announced in the ticket's thread.
 
-use super::declare::{short, ticket_number, Access, Kind, Local, Opt, Spec, TICKET};
+use crate::app::declare::{short, ticket_number, Access, Kind, Opt, Spec, TICKET};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::{say, Span};
+use crate::app::posts::{when};
+use super::Cx;
+use crate::app::msg::{say, Local, Span};
 use crate::app::tickets::refused;
-use crate::app::{i18n, when, App, AppError, Job, Outcome, Past};
+use crate::app::application::{App, AppError};
+use crate::app::jobs::{Job, Past};
+use super::{Outcome};
+use crate::app::words;
 use crate::domain::sla::Severity;
 use crate::domain::text::Clean;
 use crate::domain::ticket::TicketNumber;
@@ -49,7 +53,7 @@ impl Declared for TicketSeverity {
 }
 
 impl TicketSeverity {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
         let (plan, calendar) = app.sla(customer)?;
@@ -70,8 +74,8 @@ impl TicketSeverity {
             false => Reschedule::Keep,
         };
         let note = Job::Reclassified { from: ticket.severity, to: level, by: cx.inv.user, reason };
-        app.commit(cx, &changed, event, reschedule, &[Job::Card, note]).await?;
-        let (n, level, due) = (Span::strong(&ticket.number), i18n::severity(lang, level), when(due_at, calendar));
+        cx.commit(app, &changed, event, reschedule, &[Job::Card, note]).await?;
+        let (n, level, due) = (Span::strong(&ticket.number), words::severity(lang, level), when(due_at, calendar));
         let msg = say!(
             lang,
             "{n} is now {level}; first response due {due}.",

@@ -1,11 +1,13 @@
 //! `/ticket status [number]`: a ticket's card, ephemeral. In a ticket's
 //! thread the number may be left out.
 
-use super::declare::{ticket_number, Access, Local, Spec, TICKET};
+use crate::app::declare::{ticket_number, Access, Spec, TICKET};
 use super::{Args, Declared, UsageError};
-use crate::app::access::Cx;
-use crate::app::msg::say;
-use crate::app::{i18n, App, AppError, Outcome, Reply};
+use super::Cx;
+use crate::app::msg::{say, Local};
+use crate::app::application::{App, AppError};
+use super::{Outcome, Reply};
+use crate::app::words;
 use crate::domain::ticket::TicketNumber;
 
 pub static SPEC: Spec = Spec {
@@ -33,7 +35,7 @@ impl Declared for TicketStatus {
 }
 
 impl TicketStatus {
-    pub(crate) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let number = match self.number {
             Some(n) => n,
             None => app.ticket_of_thread(cx, &SPEC).await?.0.number,
@@ -42,7 +44,7 @@ impl TicketStatus {
         let lang = cx.lang;
         let card = app.card(customer, &ticket)?;
         let (n, level, status) =
-            (&ticket.number, i18n::severity(lang, ticket.severity), i18n::ticket_status(lang, &card));
+            (&ticket.number, words::severity(lang, ticket.severity), card.status_line(lang));
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
         Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None } })
     }

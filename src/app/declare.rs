@@ -5,33 +5,9 @@
 
 use std::fmt;
 
+use super::msg::{Local, Span};
 use crate::domain::customer::Language;
 use crate::domain::text::SHORT_MAX;
-
-/// A word or text in both languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Local {
-    pub en: &'static str,
-    pub es: &'static str,
-}
-
-impl Local {
-    pub const fn new(en: &'static str, es: &'static str) -> Local {
-        Local { en, es }
-    }
-
-    pub fn get(self, lang: Language) -> &'static str {
-        match lang {
-            Language::En => self.en,
-            Language::Es => self.es,
-        }
-    }
-
-    /// Whether `typed` is this word in either language.
-    pub fn is(self, typed: &str) -> bool {
-        typed == self.en || typed == self.es
-    }
-}
 
 /// A command group (`/ticket …`, `/contacts …`): a Discord command whose
 /// subcommands are the commands that name it.
@@ -160,6 +136,35 @@ impl Spec {
     /// The option named `typed` in either language.
     pub fn option(&self, typed: &str) -> Option<&'static Opt> {
         self.options.iter().find(|o| o.name.is(typed))
+    }
+
+    /// The command as typed in `lang` with these options (named by their
+    /// English names): `/ticket reopen number:ACME-3`. Messages that point
+    /// the reader to a command write it so, from its declaration, so that
+    /// renaming a command or an option renames it everywhere.
+    pub fn typed(&self, lang: Language, options: &[(&str, &str)]) -> String {
+        let mut typed = format!("/{}", self.path(lang));
+        for (name, value) in options {
+            // A name the command does not declare is a bug the messages test finds.
+            debug_assert!(self.options.iter().any(|o| o.name.en == *name), "{self:?} has no option {name}");
+            let name = self.option_named_or(name, lang);
+            typed.push_str(&format!(" {name}:{value}"));
+        }
+        typed
+    }
+
+    /// The name in `lang` of the option declared as `en`.
+    pub fn option_named(&self, en: &'static str, lang: Language) -> &'static str {
+        self.option_named_or(en, lang)
+    }
+
+    fn option_named_or<'s>(&self, en: &'s str, lang: Language) -> &'s str {
+        self.options.iter().find(|o| o.name.en == en).map_or(en, |o| o.name.get(lang))
+    }
+
+    /// [`Spec::typed`] as a piece of a message.
+    pub fn mention(&self, lang: Language, options: &[(&str, &str)]) -> Span {
+        Span::command(self.typed(lang, options))
     }
 
     /// `/ticket open summary:… [severity:…]`, in `lang`.

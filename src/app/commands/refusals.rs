@@ -1,108 +1,26 @@
-//! English and Spanish: the names of severities and card states, and the one
-//! place where refusals are worded. Who reads decides the language: a reply
-//! is in the caller's (their Discord locale), a post in a ticket's thread in
-//! the customer's. Each text is written once per language, side by side
-//! (`say!`), so a change to one is seen next to the other.
+//! Why a command was refused, and what to do instead, in English and
+//! Spanish: the one place where [`Refusal`]s and usage errors are worded.
+//! A refusal that points the reader to another command writes it from that
+//! command's declaration (`SPEC.mention`), so renaming a command or an
+//! option renames it here too.
 
-use super::commands::{Kind, Problem, Spec, UsageError};
-use super::msg::{say, Msg, Span, TimeStyle};
-use super::refusal::Refusal;
-use crate::app::card::CardStatus;
+use super::{
+    ack, contacts_add, contacts_list, contacts_remove, signature_advance, signature_queue, signature_request,
+    ticket_list, ticket_reopen, ticket_status,
+};
+use crate::app::args::{Problem, UsageError};
+use crate::app::declare::{Kind, Spec};
+use crate::app::msg::{say, Msg, Span, TimeStyle};
+use crate::app::refusal::Refusal;
+use crate::app::words::{severity, stage, state};
 use crate::domain::customer::Language;
-use crate::domain::signature::{SignatureKind, Stage, StageRefusal};
-use crate::domain::sla::Severity;
+use crate::domain::signature::StageRefusal;
 use crate::domain::text::TextError;
-use crate::domain::ticket::{self, TicketState};
-
-/// `L1 Critical` / `L1 Crítica`.
-pub fn severity(lang: Language, s: Severity) -> String {
-    match lang {
-        Language::En => s.to_string(),
-        Language::Es => {
-            let name = match s {
-                Severity::Critical => "Crítica",
-                Severity::High => "Alta",
-                Severity::Medium => "Media",
-                Severity::Low => "Baja",
-            };
-            format!("L{} {name}", s.level())
-        }
-    }
-}
-
-pub fn status(lang: Language, s: CardStatus) -> &'static str {
-    match (lang, s) {
-        (Language::En, _) => s.label(),
-        (Language::Es, CardStatus::Green) => "esperando la primera respuesta",
-        (Language::Es, CardStatus::Amber) => "esperando: consumida la mitad del tiempo de respuesta",
-        (Language::Es, CardStatus::Red) => "esperando: la respuesta vence pronto",
-        (Language::Es, CardStatus::Breached) => "objetivo de respuesta INCUMPLIDO",
-        (Language::Es, CardStatus::Acknowledged) => "con acuse de recibo",
-        (Language::Es, CardStatus::Closed) => "cerrado",
-    }
-}
-
-/// A signature change request's stage inside a sentence.
-pub fn stage(lang: Language, s: Stage) -> &'static str {
-    match (lang, s) {
-        (Language::En, Stage::Received) => "received",
-        (Language::En, Stage::Analysing) => "analysing",
-        (Language::En, Stage::FixScheduled) => "fix scheduled",
-        (Language::En, Stage::Released) => "released",
-        (Language::En, Stage::Confirmed) => "confirmed",
-        (Language::En, Stage::Rejected) => "rejected",
-        (Language::Es, Stage::Received) => "recibida",
-        (Language::Es, Stage::Analysing) => "en análisis",
-        (Language::Es, Stage::FixScheduled) => "corrección programada",
-        (Language::Es, Stage::Released) => "publicada",
-        (Language::Es, Stage::Confirmed) => "confirmada",
-        (Language::Es, Stage::Rejected) => "rechazada",
-    }
-}
-
-/// A ticket's status in lists: the card's status, and for a signature
-/// change request its stage (`signature request analysing`).
-pub fn ticket_status(lang: Language, card: &crate::app::Card) -> String {
-    let Some(request) = &card.ticket.signature else { return status(lang, card.status).to_owned() };
-    let (what, st) = (request_marker(lang), stage(lang, request.stage));
-    match card.status {
-        CardStatus::Acknowledged | CardStatus::Closed => format!("{what} {st}"),
-        waiting => format!("{what} {st} · {}", status(lang, waiting)),
-    }
-}
-
-/// How lists mark a signature change request.
-pub fn request_marker(lang: Language) -> &'static str {
-    match lang {
-        Language::En => "signature request",
-        Language::Es => "solicitud de firma",
-    }
-}
-
-/// What a request reports: `false positive` / `falso positivo`.
-pub fn signature_kind(lang: Language, k: SignatureKind) -> &'static str {
-    match (lang, k) {
-        (Language::En, SignatureKind::FalsePositive) => "false positive",
-        (Language::En, SignatureKind::FalseNegative) => "false negative",
-        (Language::Es, SignatureKind::FalsePositive) => "falso positivo",
-        (Language::Es, SignatureKind::FalseNegative) => "falso negativo",
-    }
-}
-
-/// A ticket's state inside a sentence.
-pub fn state(lang: Language, s: TicketState) -> &'static str {
-    match (lang, s) {
-        (Language::En, s) => s.as_str(),
-        (Language::Es, TicketState::Open) => "abierto",
-        (Language::Es, TicketState::Acknowledged) => "con acuse de recibo",
-        (Language::Es, TicketState::Closed) => "cerrado",
-        (Language::Es, TicketState::Reopened) => "reabierto",
-    }
-}
+use crate::domain::ticket;
 
 /// The apology for a failure on our side (logged in full where it happened).
 pub fn failed(lang: Language, command: &Spec) -> Msg {
-    let name = format!("/{}", command.path(lang));
+    let name = command.mention(lang, &[]);
     say!(
         lang,
         "Sorry, {name} failed on our side and the error has been logged. Please try again in a moment; \
@@ -117,13 +35,17 @@ pub fn failed(lang: Language, command: &Spec) -> Msg {
 pub fn refusal(lang: Language, r: &Refusal) -> Msg {
     match r {
         Refusal::Usage(u) => usage(lang, u),
-        Refusal::NotRegistered => say!(
-            lang,
-            "You are not a registered technical contact of any customer, so you cannot do this. \
-             Ask your Technical Account Manager to add you with /contacts add.",
-            "No eres contacto técnico registrado de ningún cliente, así que no puedes hacer esto. \
-             Pide a tu Technical Account Manager que te añada con /contactos añadir."
-        ),
+        Refusal::NotRegistered => {
+            let add = contacts_add::SPEC.mention(lang, &[]);
+            say!(
+                lang,
+                "You are not a registered technical contact of any customer, so you cannot do this. \
+                 Ask your Technical Account Manager to add you with {add}.",
+                "No eres contacto técnico registrado de ningún cliente, así que no puedes hacer esto. \
+                 Pide a tu Technical Account Manager que te añada con {add}.",
+                add
+            )
+        }
         Refusal::StaffOnly { command } => {
             let what = command.what.get(lang);
             say!(
@@ -143,23 +65,27 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             )
         }
         Refusal::NotForSpecialists { command } => {
-            let command = format!("/{}", command.path(lang));
+            let command = command.mention(lang, &[]);
+            let (queue, advance) = (signature_queue::SPEC.mention(lang, &[]), signature_advance::SPEC.mention(lang, &[]));
             say!(
                 lang,
-                "{command} is for customers' contacts and support staff; the specialist group works with /signature queue and /signature advance.",
-                "{command} es para los contactos de los clientes y el equipo de soporte; el grupo de especialistas trabaja con /firma cola y /firma avanzar.",
-                command
+                "{command} is for customers' contacts and support staff; the specialist group works with {queue} and {advance}.",
+                "{command} es para los contactos de los clientes y el equipo de soporte; el grupo de especialistas trabaja con {queue} y {advance}.",
+                command,
+                queue,
+                advance
             )
         }
         Refusal::ContactsOnly { command } => {
-            let what = command.what.get(lang);
+            let (what, add) = (command.what.get(lang), contacts_add::SPEC.mention(lang, &[]));
             say!(
                 lang,
                 "Only the customer's registered technical contacts can {what}, so that the SLA clock runs for them. \
-                 Ask a contact to do it, or add the person with /contacts add.",
+                 Ask a contact to do it, or add the person with {add}.",
                 "Solo los contactos técnicos registrados del cliente pueden {what}, para que el reloj del SLA corra \
-                 para ellos. Pide a un contacto que lo haga, o añade a la persona con /contactos añadir.",
-                what
+                 para ellos. Pide a un contacto que lo haga, o añade a la persona con {add}.",
+                what,
+                add
             )
         }
         Refusal::WrongChannel { support_channel } => {
@@ -172,7 +98,7 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             "Este canal no es de ningún cliente. Usa el comando en el canal de soporte del cliente o en uno de sus hilos de ticket."
         ),
         Refusal::NotInThread { command } => {
-            let command = format!("/{}", command.path(lang));
+            let command = command.mention(lang, &[]);
             say!(
                 lang,
                 "Use {command} inside a ticket's thread (or give the ticket number where the command takes one).",
@@ -180,12 +106,16 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
                 command
             )
         }
-        Refusal::NoSuchTicket { number } => say!(
-            lang,
-            "There is no ticket {number} among your tickets. /ticket list shows them.",
-            "No hay ningún ticket {number} entre los tuyos. /ticket lista los muestra.",
-            number
-        ),
+        Refusal::NoSuchTicket { number } => {
+            let list = ticket_list::SPEC.mention(lang, &[]);
+            say!(
+                lang,
+                "There is no ticket {number} among your tickets. {list} shows them.",
+                "No hay ningún ticket {number} entre los tuyos. {list} los muestra.",
+                number,
+                list
+            )
+        }
         Refusal::CustomerGone { number } => say!(
             lang,
             "{number} belongs to a customer that is no longer configured.",
@@ -193,22 +123,29 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             number
         ),
         Refusal::Ticket { number, refusal, zone } => ticket_refusal(lang, number, refusal, *zone),
-        Refusal::Conflict { number } => say!(
-            lang,
-            "{number} changed while you were acting on it. Look at it again with /ticket status number:{number} and retry.",
-            "{number} cambió mientras actuabas sobre él. Vuelve a mirarlo con /ticket estado número:{number} e inténtalo otra vez.",
-            number
-        ),
+        Refusal::Conflict { number } => {
+            let status = ticket_status::SPEC.mention(lang, &[("number", &number.to_string())]);
+            say!(
+                lang,
+                "{number} changed while you were acting on it. Look at it again with {status} and retry.",
+                "{number} cambió mientras actuabas sobre él. Vuelve a mirarlo con {status} e inténtalo otra vez.",
+                number,
+                status
+            )
+        }
         Refusal::ContactLimit { customer, active, user } => {
             let user = Span::user(*user);
+            let someone = crate::app::msg::Local::new("@someone", "@alguien").get(lang);
+            let remove = contacts_remove::SPEC.mention(lang, &[("user", someone)]);
             say!(
                 lang,
                 "{customer} already has {active} active technical contacts, the most the premium package allows. \
-                 Remove one with /contacts remove user:@someone to free a seat, then add {user} again.",
+                 Remove one with {remove} to free a seat, then add {user} again.",
                 "{customer} ya tiene {active} contactos técnicos activos, el máximo que permite el paquete premium. \
-                 Quita uno con /contactos quitar usuario:@alguien para liberar una plaza y vuelve a añadir a {user}.",
+                 Quita uno con {remove} para liberar una plaza y vuelve a añadir a {user}.",
                 customer,
                 active,
+                remove,
                 user
             )
         }
@@ -229,13 +166,14 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             )
         }
         Refusal::NotAContact { user, customer } => {
-            let user = Span::user(*user);
+            let (user, list) = (Span::user(*user), contacts_list::SPEC.mention(lang, &[]));
             say!(
                 lang,
-                "{user} is not an active contact of {customer}; /contacts list shows who is.",
-                "{user} no es contacto activo de {customer}; /contactos lista muestra quién lo es.",
+                "{user} is not an active contact of {customer}; {list} shows who is.",
+                "{user} no es contacto activo de {customer}; {list} muestra quién lo es.",
                 user,
-                customer
+                customer,
+                list
             )
         }
         Refusal::UnknownCustomer { key, known } => {
@@ -248,11 +186,15 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
                 known
             )
         }
-        Refusal::UnknownButton => say!(
-            lang,
-            "This button is no longer in use. Use /ack in the ticket's thread.",
-            "Este botón ya no se usa. Usa /acuse en el hilo del ticket."
-        ),
+        Refusal::UnknownButton => {
+            let ack = ack::SPEC.mention(lang, &[]);
+            say!(
+                lang,
+                "This button is no longer in use. Use {ack} in the ticket's thread.",
+                "Este botón ya no se usa. Usa {ack} en el hilo del ticket.",
+                ack
+            )
+        }
         Refusal::DatabasesOutdated { named, newest, zone } => {
             let (release, since) = (&newest.release, Span::time(newest.at, Some(*zone), TimeStyle::FullRelative));
             say!(
@@ -273,12 +215,16 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             named,
             newest
         ),
-        Refusal::DuplicateRequest { number } => say!(
-            lang,
-            "This file already has an open request of yours: {number}. /ticket status number:{number} shows its progress.",
-            "Este archivo ya tiene una solicitud tuya abierta: {number}. /ticket estado número:{number} muestra su progreso.",
-            number
-        ),
+        Refusal::DuplicateRequest { number } => {
+            let status = ticket_status::SPEC.mention(lang, &[("number", &number.to_string())]);
+            say!(
+                lang,
+                "This file already has an open request of yours: {number}. {status} shows its progress.",
+                "Este archivo ya tiene una solicitud tuya abierta: {number}. {status} muestra su progreso.",
+                number,
+                status
+            )
+        }
         Refusal::ReleaseRecorded { release, at } => {
             let at = Span::time(*at, None, TimeStyle::FullRelative);
             say!(lang, "Release {release} was recorded before, {at}.", "La versión {release} ya se registró, el {at}.", release, at)
@@ -299,12 +245,16 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
 fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal, zone: chrono_tz::Tz) -> Msg {
     use ticket::Refusal::*;
     match r {
-        ClosedCannotAcknowledge => say!(
-            lang,
-            "{n} is closed: reopen it with /ticket reopen number:{n} first",
-            "{n} está cerrado: reábrelo antes con /ticket reabrir número:{n}",
-            n
-        ),
+        ClosedCannotAcknowledge => {
+            let reopen = ticket_reopen::SPEC.mention(lang, &[("number", &n.to_string())]);
+            say!(
+                lang,
+                "{n} is closed: reopen it with {reopen} first",
+                "{n} está cerrado: reábrelo antes con {reopen}",
+                n,
+                reopen
+            )
+        }
         AlreadyAcknowledged { by, at } => {
             let (by, at) = (Span::user(*by), Span::time(*at, Some(zone), TimeStyle::Full));
             say!(lang, "{n} was already acknowledged by {by} at {at}", "{by} ya acusó recibo de {n} el {at}", n, by, at)
@@ -333,26 +283,38 @@ fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal,
         NotASignatureRequest => {
             say!(lang, "{n} is not a signature change request", "{n} no es una solicitud de cambio de firma", n)
         }
-        AnsweredByStage => say!(
-            lang,
-            "{n} is a signature change request: its first response is /signature advance number:{n} stage:analysing",
-            "{n} es una solicitud de cambio de firma: su primera respuesta es /firma avanzar número:{n} etapa:analysing",
-            n
-        ),
-        EndedByStage => say!(
-            lang,
-            "{n} is a signature change request: it ends when confirmed, or with /signature advance number:{n} stage:rejected note:<the reason>",
-            "{n} es una solicitud de cambio de firma: termina al confirmarse, o con /firma avanzar número:{n} etapa:rejected nota:<el motivo>",
-            n
-        ),
-        RequestFinished(s) => {
-            let s = stage(lang, *s);
+        AnsweredByStage => {
+            let analysing =
+                signature_advance::SPEC.mention(lang, &[("number", &n.to_string()), ("stage", "analysing")]);
             say!(
                 lang,
-                "{n} is {s} and stays so: if the file needs another change, file a new /signature request",
-                "{n} está {s} y así queda: si el archivo necesita otro cambio, presenta una nueva /firma solicitar",
+                "{n} is a signature change request: its first response is {analysing}",
+                "{n} es una solicitud de cambio de firma: su primera respuesta es {analysing}",
                 n,
-                s
+                analysing
+            )
+        }
+        EndedByStage => {
+            let reason = crate::app::msg::Local::new("<the reason>", "<el motivo>").get(lang);
+            let reject = signature_advance::SPEC
+                .mention(lang, &[("number", &n.to_string()), ("stage", "rejected"), ("note", reason)]);
+            say!(
+                lang,
+                "{n} is a signature change request: it ends when confirmed, or with {reject}",
+                "{n} es una solicitud de cambio de firma: termina al confirmarse, o con {reject}",
+                n,
+                reject
+            )
+        }
+        RequestFinished(s) => {
+            let (s, request) = (stage(lang, *s), signature_request::SPEC.mention(lang, &[]));
+            say!(
+                lang,
+                "{n} is {s} and stays so: if the file needs another change, file a new {request}",
+                "{n} está {s} y así queda: si el archivo necesita otro cambio, presenta una nueva {request}",
+                n,
+                s,
+                request
             )
         }
         Stage(StageRefusal::NotAllowed { from, to, allowed }) => {
@@ -380,18 +342,26 @@ fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal,
                 }
             }
         }
-        Stage(StageRefusal::ReleaseNeeded) => say!(
-            lang,
-            "Moving {n} to released needs the database release that fixes it: add release:<id>",
-            "Para publicar {n} hace falta la versión de las bases de datos que lo corrige: añade versión:<id>",
-            n
-        ),
-        Stage(StageRefusal::ReasonNeeded) => say!(
-            lang,
-            "Rejecting {n} needs a reason the contact will read: add note:<why>",
-            "Para rechazar {n} hace falta un motivo para el contacto: añade nota:<por qué>",
-            n
-        ),
+        Stage(StageRefusal::ReleaseNeeded) => {
+            let release = signature_advance::SPEC.option_named("release", lang);
+            say!(
+                lang,
+                "Moving {n} to released needs the database release that fixes it: add {release}:<id>",
+                "Para publicar {n} hace falta la versión de las bases de datos que lo corrige: añade {release}:<id>",
+                n,
+                release
+            )
+        }
+        Stage(StageRefusal::ReasonNeeded) => {
+            let note = signature_advance::SPEC.option_named("note", lang);
+            say!(
+                lang,
+                "Rejecting {n} needs a reason the contact will read: add {note}:<why>",
+                "Para rechazar {n} hace falta un motivo para el contacto: añade {note}:<por qué>",
+                n,
+                note
+            )
+        }
     }
 }
 
@@ -402,8 +372,7 @@ fn usage(lang: Language, u: &UsageError) -> Msg {
             say!(lang, "A command name is missing after /.", "Falta el nombre del comando tras /.")
         }
         UsageError::UnknownCommand { typed } => {
-            let known =
-                super::commands::ALL.iter().map(|e| format!("/{}", e.spec.path(lang))).collect::<Vec<_>>().join(", ");
+            let known = super::ALL.iter().map(|e| format!("/{}", e.spec.path(lang))).collect::<Vec<_>>().join(", ");
             say!(
                 lang,
                 "unknown command /{typed}. Commands: {known}",
@@ -412,6 +381,8 @@ fn usage(lang: Language, u: &UsageError) -> Msg {
                 known
             )
         }
+        // A command reading an option as it did not declare it: our bug.
+        UsageError::Undeclared { command, .. } => failed(lang, command),
         UsageError::UnknownOption { command, typed } => {
             let (path, usage) = (command.path(lang), command.usage(lang));
             say!(

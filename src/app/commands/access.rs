@@ -1,13 +1,53 @@
 //! Who may do what: the one place where authorization is decided. Each
 //! command declares who may run it ([`Access`]); [`App::admit`] checks that
 //! before the command applies, and the helpers here decide which customer's
-//! data a contact may see.
+//! data a contact may see. A command's context ([`Cx`]) carries the actor.
 
-use super::commands::{Access, Spec};
-use super::{refuse, App, AppError, Invocation, Refusal};
-use crate::domain::customer::{Customer, Language};
-use crate::domain::ticket::{Ticket, TicketNumber};
-use crate::storage::{Claim, Contact};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::app::application::{refuse, App, AppError};
+use crate::app::declare::{Access, Spec};
+use crate::app::refusal::Refusal;
+use crate::app::tickets::Change;
+use crate::domain::customer::{Customer, Language, Snowflake};
+use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
+use crate::storage::{Claim, Contact, Reschedule};
+
+/// Who is acting, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub user: Snowflake,
+    /// Support staff: the Discord adapter knows it from the staff role, the
+    /// console from its configured users. TAMs of any customer count as staff.
+    pub is_staff: bool,
+    /// In the specialist group (`[signatures].specialist_role`).
+    pub is_specialist: bool,
+    /// Where the command was typed: a support channel or a ticket's thread.
+    pub channel: Snowflake,
+    /// The user's language, when the adapter knows it.
+    pub language: Option<Language>,
+    /// The Discord event this is (an interaction, a message): it takes
+    /// effect once across instances. `None` where nothing can repeat it
+    /// (the console, tests).
+    pub event: Option<EventId>,
+}
+
+/// A Discord event, by its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventId {
+    Interaction(u64),
+    Message(u64),
+}
+
+impl EventId {
+    /// Its claim key.
+    pub fn key(self) -> String {
+        match self {
+            EventId::Interaction(id) => format!("interaction:{id}"),
+            EventId::Message(id) => format!("message:{id}"),
+        }
+    }
+}
 
 /// The acting person, as far as the rules are concerned.
 pub(crate) enum Actor<'a> {
@@ -34,18 +74,22 @@ impl Actor<'_> {
 }
 
 /// A command's context: who runs it, where, and the language to answer in.
-pub(crate) struct Cx<'a> {
+pub struct Cx<'a> {
     pub inv: &'a Invocation,
-    pub actor: Actor<'a>,
+    pub(crate) actor: Actor<'a>,
     /// The caller's language: their locale, else their customer's, else English.
     pub lang: Language,
     /// The claim of the event that runs the command, for its change's transaction.
-    pub claim: Option<Claim>,
+    claim: Option<Claim>,
     /// Set once a change committed with the claim.
-    pub claimed: std::sync::atomic::AtomicBool,
+    claimed: AtomicBool,
 }
 
 impl<'a> Cx<'a> {
+    pub(crate) fn new(inv: &'a Invocation, actor: Actor<'a>, lang: Language, claim: Option<Claim>) -> Cx<'a> {
+        Cx { inv, actor, lang, claim, claimed: AtomicBool::new(false) }
+    }
+
     /// The claim to write a change with; the change, once committed, has
     /// answered the event (see [`Cx::committed`]).
     pub(crate) fn claim(&self) -> Option<&Claim> {
@@ -54,7 +98,33 @@ impl<'a> Cx<'a> {
 
     /// A change committed with [`Cx::claim`].
     pub(crate) fn committed(&self) {
-        self.claimed.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.claimed.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether a change committed with the claim (which then answered the event).
+    pub(crate) fn is_committed(&self) -> bool {
+        self.claimed.load(Ordering::Relaxed)
+    }
+
+    /// Stores a ticket's change by the caller, with the event's claim.
+    pub(crate) async fn commit(
+        &self,
+        app: &App,
+        changed: &Ticket,
+        event: EventKind,
+        reschedule: Reschedule,
+        jobs: &[crate::app::jobs::Job],
+    ) -> Result<(), AppError> {
+        let change = Change { ticket: changed, events: vec![event], reschedule, jobs: jobs.to_vec() };
+        self.commit_all(app, &[change]).await
+    }
+
+    /// Stores changes of several tickets by the caller in one transaction,
+    /// with the event's claim.
+    pub(crate) async fn commit_all(&self, app: &App, changes: &[Change<'_>]) -> Result<(), AppError> {
+        app.commit_all(self.inv.user, self.claim(), changes).await?;
+        self.committed();
+        Ok(())
     }
 
     /// The contact running a contacts-only command (admitted, so a contact).
@@ -67,7 +137,7 @@ impl<'a> Cx<'a> {
 }
 
 impl App {
-    pub(super) async fn actor(&self, inv: &Invocation) -> Result<Actor<'_>, AppError> {
+    pub(crate) async fn actor(&self, inv: &Invocation) -> Result<Actor<'_>, AppError> {
         if inv.is_staff || self.config.tam_of(inv.user).next().is_some() {
             return Ok(Actor::Staff);
         }
@@ -85,7 +155,7 @@ impl App {
     }
 
     /// Whether `actor` may run the command declared by `spec`.
-    pub(super) fn admit(spec: &'static Spec, actor: &Actor<'_>) -> Result<(), Refusal> {
+    pub(crate) fn admit(spec: &'static Spec, actor: &Actor<'_>) -> Result<(), Refusal> {
         match (spec.access, actor) {
             (Access::Staff | Access::StaffAndSpecialists, Actor::Staff) => Ok(()),
             (Access::StaffAndSpecialists, Actor::Specialist) => Ok(()),
@@ -102,7 +172,7 @@ impl App {
 
     /// The customer a command is about: a contact's own; for staff, the
     /// customer whose support channel (or ticket thread) this is.
-    pub(super) async fn customer_here<'s>(&'s self, cx: &Cx<'s>) -> Result<&'s Customer, AppError> {
+    pub(crate) async fn customer_here<'s>(&'s self, cx: &Cx<'s>) -> Result<&'s Customer, AppError> {
         match &cx.actor {
             Actor::Contact { customer, .. } => Ok(customer),
             Actor::Unregistered | Actor::Specialist => refuse(Refusal::NotRegistered),
@@ -122,7 +192,7 @@ impl App {
 
     /// A ticket the actor may see and act on. A contact asking for another
     /// customer's ticket learns nothing about it.
-    pub(super) async fn visible_ticket(
+    pub(crate) async fn visible_ticket(
         &self,
         cx: &Cx<'_>,
         number: &TicketNumber,
@@ -139,7 +209,7 @@ impl App {
     }
 
     /// The ticket whose thread this is.
-    pub(super) async fn ticket_of_thread(
+    pub(crate) async fn ticket_of_thread(
         &self,
         cx: &Cx<'_>,
         command: &'static Spec,
@@ -154,7 +224,22 @@ impl App {
     }
 
     /// The language to answer `inv` in: their locale, else their customer's, else English.
-    pub(super) fn lang(inv: &Invocation, customer: Option<&Customer>) -> Language {
+    pub(crate) fn lang(inv: &Invocation, customer: Option<&Customer>) -> Language {
         inv.language.or(customer.map(|c| c.language)).unwrap_or_default()
+    }
+
+    pub(super) async fn visible_numbers(&self, inv: &Invocation, typed: &str) -> Vec<String> {
+        let Ok(actor) = self.actor(inv).await else { return Vec::new() };
+        let lang = Self::lang(inv, actor.customer());
+        let cx = Cx::new(inv, actor, lang, None);
+        let Ok(customer) = self.customer_here(&cx).await else { return Vec::new() };
+        let Ok(tickets) = self.store.tickets(customer.key.as_str(), true).await else { return Vec::new() };
+        let typed = typed.trim().to_uppercase();
+        tickets
+            .iter()
+            .map(|t| t.number.to_string())
+            .filter(|n| n.starts_with(&typed) || n.rsplit('-').next().is_some_and(|seq| seq.starts_with(&typed)))
+            .take(25)
+            .collect()
     }
 }

@@ -1,0 +1,181 @@
+//! The application: its configuration, storage, clock and metrics, and what
+//! every part above shares (a customer's plan and calendar, a ticket's card
+//! and escalation steps). Commands (`commands/`) and the outbox's lifecycle
+//! (`delivery.rs`) are built on it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::card::Card;
+use super::clock::{self, Clock};
+use super::jobs::{Job, Past};
+use super::refusal::Refusal;
+use crate::config::Config;
+use crate::domain::calendar::Calendar;
+use crate::domain::customer::{Customer, Snowflake};
+use crate::domain::escalation::{self, Trigger};
+use crate::domain::sla::{Plan, ResponseTarget, Severity};
+use crate::domain::ticket::{Ticket, TicketNumber};
+use crate::metrics::Metrics;
+use crate::storage::{Queued, StorageError, Store};
+
+/// Why a command did not run: the user's side (a refusal, shown as such),
+/// or ours (logged in full, apologised for in general terms).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    /// The event was claimed by another instance: this one does nothing.
+    #[error("the event was taken by another instance")]
+    Duplicate,
+    #[error("storage failed")]
+    Storage(StorageError),
+    #[error("SLA computation failed: {0}")]
+    Sla(#[from] crate::domain::calendar::CalendarError),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> AppError {
+        match e {
+            StorageError::AlreadyClaimed => AppError::Duplicate,
+            e => AppError::Storage(e),
+        }
+    }
+}
+
+pub fn refuse<T>(refusal: Refusal) -> Result<T, AppError> {
+    Err(AppError::Refused(refusal))
+}
+
+/// The application: configuration, storage and a clock.
+#[derive(Clone)]
+pub struct App {
+    pub(super) config: Arc<Config>,
+    pub(super) store: Store,
+    clock: Arc<dyn Clock>,
+    /// Woken when a ticket change may have moved the next due notification.
+    pub(super) wake: Arc<tokio::sync::Notify>,
+    pub(super) metrics: Arc<Metrics>,
+    /// This instance's name (`App::named`).
+    pub(super) instance: Arc<str>,
+}
+
+impl App {
+    pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>) -> App {
+        let instance = format!("pid-{}", std::process::id()).into();
+        App { config, store, clock, wake: Arc::default(), metrics: Arc::default(), instance }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Completes when the application's clock reaches `t`.
+    pub fn sleep_until(&self, t: DateTime<Utc>) -> clock::Sleep<'_> {
+        self.clock.sleep_until(t)
+    }
+
+    /// Woken whenever a change queued jobs or moved the next due instant.
+    pub fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
+    }
+
+    /// The customer whose active technical contact `user` is.
+    pub async fn customer_of_contact(&self, user: Snowflake) -> Result<Option<&Customer>, AppError> {
+        let contact = self.store.active_contact(user).await?;
+        Ok(contact.and_then(|c| self.config.customer(&c.customer)))
+    }
+
+    /// A ticket's thread: `None` if there is no such ticket, `Some(None)` if
+    /// it has no thread yet.
+    pub async fn ticket_thread(&self, number: &TicketNumber) -> Result<Option<Option<Snowflake>>, AppError> {
+        Ok(self.store.ticket(number).await?.map(|t| t.thread_id))
+    }
+
+    /// The time zone of the customer whose channel or ticket thread this is.
+    pub async fn zone_of_channel(&self, channel: Snowflake) -> Option<chrono_tz::Tz> {
+        let customer = match self.config.customer_by_channel(channel) {
+            Some(c) => Some(c),
+            None => {
+                let ticket = self.store.ticket_by_thread(channel).await.ok().flatten();
+                ticket.and_then(|t| self.config.customer(t.number.customer.as_str()))
+            }
+        };
+        customer.and_then(|c| self.config.calendar(&c.calendar).ok()).map(|c| c.zone())
+    }
+
+    /// Keeps the reply given to a claimed event, for a retried delivery of it.
+    pub async fn remember_reply(&self, event: &str, reply: &str) -> Result<(), StorageError> {
+        self.store.remember_reply(event, reply).await
+    }
+
+    /// The reply kept for a claimed event: `None` if unclaimed, `Some(None)`
+    /// while the instance that claimed it has not answered yet.
+    pub async fn claimed_reply(&self, event: &str) -> Result<Option<Option<String>>, StorageError> {
+        self.store.claimed_reply(event).await
+    }
+
+    /// Whether the database answers (for health checks).
+    pub async fn storage_health(&self) -> Result<(), StorageError> {
+        self.store.ping().await
+    }
+
+    /// Plan and calendar of a customer. The configuration was validated at
+    /// load, so a customer's plan and calendar exist.
+    pub(super) fn sla(&self, customer: &Customer) -> Result<(&Plan, &Calendar), AppError> {
+        let plan = self.config.plan(&customer.plan).map_err(AppError::Config)?;
+        let calendar = self.config.calendar(&customer.calendar).map_err(AppError::Config)?;
+        Ok((plan, calendar))
+    }
+
+    fn target(&self, customer: &Customer, ticket: &Ticket) -> Result<(ResponseTarget, &Calendar), AppError> {
+        let (plan, calendar) = self.sla(customer)?;
+        Ok((*plan.targets.get(ticket.severity), calendar))
+    }
+
+    /// A ticket's escalation steps as outbox rows, from its opening instant,
+    /// as of `now`: a reminder whose instant has passed is no reminder and is
+    /// left out; a breach already past (the deadline moved behind `now` by
+    /// `cause`) is announced at once, as what it is.
+    pub(super) fn schedule(
+        &self,
+        customer: &Customer,
+        severity: Severity,
+        (opened_at, due_at): (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+        cause: Option<Past>,
+    ) -> Result<Vec<Queued>, AppError> {
+        let (plan, calendar) = self.sla(customer)?;
+        let policy = self.config.escalation(&plan.name).map_err(AppError::Config)?;
+        let target = plan.targets.get(severity);
+        let steps = escalation::schedule(policy.steps(severity), target, calendar, opened_at, due_at)?;
+        Ok(steps
+            .into_iter()
+            .filter_map(|(trigger, at)| match trigger {
+                Trigger::Percent(_) if at < now => None,
+                Trigger::Breach if at <= now => Some(Job::Step { trigger, past: cause }.queued(at)),
+                _ => Some(Job::Step { trigger, past: None }.queued(at)),
+            })
+            .collect())
+    }
+
+    pub(super) fn card(&self, customer: &Customer, ticket: &Ticket) -> Result<Card, AppError> {
+        let (target, calendar) = self.target(customer, ticket)?;
+        Ok(Card::new(ticket, &customer.name, customer.language, &target, calendar, self.now()))
+    }
+}

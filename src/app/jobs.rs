@@ -1,0 +1,255 @@
+//! The outbox's vocabulary, shared by the application and the adapters. A
+//! change queues [`Job`]s (what is to happen, as facts) in its own
+//! transaction; when a job falls due it becomes a [`Delivery`]: [`Action`]s
+//! on concrete channels, which an adapter carries out and reports on with a
+//! [`Receipt`] or a [`DeliveryError`]. What each post says is `posts.rs`'s;
+//! how jobs are claimed, delivered and recorded is `delivery.rs`'s.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::card::Card;
+use super::msg::{Local, Msg, SummaryPost};
+use crate::domain::customer::{Language, Snowflake};
+use crate::domain::escalation::Trigger;
+use crate::domain::signature::Stage;
+use crate::domain::sla::Severity;
+use crate::domain::ticket::{EventKind, TicketNumber};
+use crate::storage::Queued;
+
+/// What a change asks to happen on Discord, stored in the outbox as JSON
+/// (its `kind` names it). Posts are worded when delivered, from these facts
+/// and the ticket then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Create the ticket's private thread with these members and post its card.
+    Thread {
+        members: Vec<Snowflake>,
+    },
+    /// Bring the ticket's card up to date.
+    Card,
+    /// An L1 ticket opened: ping the TAMs.
+    CriticalOpened {
+        by: Snowflake,
+    },
+    /// Opened outside working hours: phone the priority line too.
+    PhoneReminder,
+    Reclassified {
+        from: Severity,
+        to: Severity,
+        by: Snowflake,
+        reason: String,
+    },
+    Acknowledged {
+        by: Snowflake,
+        note: Option<String>,
+    },
+    Closed {
+        by: Snowflake,
+        resolution: Option<String>,
+    },
+    Reopened {
+        by: Snowflake,
+    },
+    /// An escalation step, worded when it falls due; `past` when a change
+    /// made its instant one already gone (a breach announced at once).
+    Step {
+        trigger: Trigger,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        past: Option<Past>,
+    },
+    /// Take a person out of the ticket's thread.
+    Leave {
+        user: Snowflake,
+    },
+    /// A signature change request was filed: tell the specialist group.
+    SignatureOpened {
+        by: Snowflake,
+    },
+    /// A request moved to `to`: tell the requester.
+    StageChanged {
+        to: Stage,
+        release: Option<String>,
+        note: Option<String>,
+    },
+    /// The summary of `week` (`2026-W48`) for the `[[summaries]]` entry of
+    /// `channel` and `customer` (none: every customer).
+    Summary {
+        channel: Snowflake,
+        customer: Option<String>,
+        week: String,
+    },
+    /// A job that could not be delivered where it should have been: said in
+    /// `to` instead, naming where it failed.
+    Undeliverable {
+        to: Snowflake,
+        failed_in: Snowflake,
+        lost: Lost,
+    },
+}
+
+impl Job {
+    /// The job as an outbox row due at `at`.
+    pub fn queued(&self, at: DateTime<Utc>) -> Queued {
+        let step = match self {
+            Job::Step { trigger, .. } => Some(*trigger),
+            _ => None,
+        };
+        // A plain enum of plain fields: serialising it cannot fail.
+        Queued { step, job: serde_json::to_string(self).expect("jobs serialise"), due_at: at }
+    }
+
+    /// The kind a stored job names (`"thread"`, `"step"`), known to this
+    /// version or not.
+    pub fn kind_of(stored: &str) -> Option<String> {
+        #[derive(Deserialize)]
+        struct Tagged {
+            kind: String,
+        }
+        serde_json::from_str::<Tagged>(stored).ok().map(|t| t.kind)
+    }
+}
+
+/// What a job that could not be delivered was about to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Lost {
+    /// Create the ticket's thread.
+    Thread,
+    /// Update the ticket's card.
+    Card,
+    /// Post this.
+    Post { msg: Msg },
+}
+
+/// The change that moved a ticket's deadline into the past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Past {
+    Reclassified,
+    Reopened,
+}
+
+/// What identifies a post across retries and restarts, so that it is posted
+/// once: the Discord adapter makes Discord's enforced nonce of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostKey {
+    /// The outbox row.
+    pub job: i64,
+    /// Which of the row's posts.
+    pub index: u8,
+}
+
+/// One thing to do on Discord, on concrete channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Create a private thread named `name` in `parent` (or adopt the one a
+    /// try whose outcome is unknown created), add `members`, post `card`.
+    /// The adapter reports the thread and card ids in its [`Receipt`].
+    OpenThread {
+        parent: Snowflake,
+        name: String,
+        members: Vec<Snowflake>,
+        card: Box<Card>,
+        key: PostKey,
+    },
+    EditCard {
+        channel: Snowflake,
+        message: Snowflake,
+        card: Box<Card>,
+    },
+    /// A message that may mention exactly `ping` and `roles`; `thread` when
+    /// `channel` is a ticket's thread (unarchived if it has been archived);
+    /// with a button to press, maybe.
+    Post {
+        channel: Snowflake,
+        msg: Msg,
+        ping: Vec<Snowflake>,
+        roles: Vec<Snowflake>,
+        key: PostKey,
+        thread: bool,
+        button: Option<Button>,
+    },
+    RemoveMember {
+        thread: Snowflake,
+        user: Snowflake,
+    },
+    /// A weekly summary: its text and chart, posted once (`key`).
+    Summary {
+        channel: Snowflake,
+        post: Box<SummaryPost>,
+        key: PostKey,
+    },
+}
+
+/// A button under a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Button {
+    /// The requester confirms that a released fix works.
+    Confirm { ticket: TicketNumber, lang: Language },
+}
+
+impl Button {
+    /// What the button says, in the post's language.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Button::Confirm { lang, .. } => Local::new("Confirm the fix", "Confirmar la corrección").get(*lang),
+        }
+    }
+}
+
+/// A claimed job and what to do for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: i64,
+    pub ticket: Option<TicketNumber>,
+    /// The job's kind, for logs.
+    pub what: String,
+    pub due_at: DateTime<Utc>,
+    /// It fell due while no instance was running, and is sent well after.
+    pub late: bool,
+    pub actions: Vec<Action>,
+    /// Tries so far, this one included: above 1, an earlier try may have
+    /// taken effect without being recorded.
+    pub attempts: i64,
+    pub(super) ticket_id: Option<i64>,
+    /// What the delivery records once done (a breach, at its deadline).
+    pub(super) record: Option<EventKind>,
+    pub(super) failing_since: Option<DateTime<Utc>>,
+    /// The job, to say something in its place if it cannot be delivered.
+    pub(super) job: Job,
+}
+
+/// What the adapter reports of a delivery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// The ticket's thread and card message, when an [`Action::OpenThread`] ran.
+    pub thread: Option<(Snowflake, Snowflake)>,
+}
+
+/// Why a delivery did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// Rate limited, a server error, no answer: tried again later.
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying cannot help; `action` is the index of the action that failed.
+    #[error("{problem:?}: {detail}")]
+    Permanent { action: usize, problem: Permanent, detail: String },
+}
+
+/// Failures that end a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permanent {
+    /// 403: the bot may not see or post in the channel.
+    MissingAccess,
+    /// 404: the channel, thread or message is gone.
+    NotFound,
+    /// The thread is archived and locked: only moderators can reopen it.
+    Locked,
+    /// Discord refused the request for another reason (a 4xx).
+    Rejected,
+    /// It kept failing for longer than `[discord].give_up_after`.
+    GaveUp,
+}

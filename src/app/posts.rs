@@ -1,0 +1,459 @@
+//! What the bot posts, worded when a job falls due: pure functions from the
+//! facts of a ticket to a [`Post`], English and Spanish side by side. The
+//! post is in the customer's language, since the contact and the TAM both
+//! read it. [`post`] is the one place that says which job is worded by which
+//! function; a job with nothing left to say (a ping for a ticket answered
+//! meanwhile) gives no post.
+//!
+//! Adding a post: a [`Job`] variant and its function here, with its arm in
+//! [`post`].
+
+use chrono::{DateTime, Utc};
+
+use super::jobs::{Button, Job, Lost, Past};
+use super::msg::{say, Local, Msg, Span, TimeStyle};
+use super::words;
+use crate::domain::calendar::Calendar;
+use crate::domain::customer::{Customer, Language, Snowflake};
+use crate::domain::escalation::{Destination, Policy, Recipient, Step, Trigger};
+use crate::domain::signature::{SignatureRequest, Stage};
+use crate::domain::sla::Severity;
+use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
+
+/// What a ticket's post is worded from.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// The ticket as it is now.
+    pub ticket: &'a Ticket,
+    pub customer: &'a Customer,
+    pub calendar: &'a Calendar,
+    /// The escalation steps of the customer's plan.
+    pub policy: &'a Policy,
+    /// `[discord].escalation_role`, which steps ping as "role".
+    pub escalation_role: Option<Snowflake>,
+    /// `[signatures].specialist_role`.
+    pub specialist_role: Option<Snowflake>,
+    /// When the job fell due.
+    pub due_at: DateTime<Utc>,
+    /// It goes out well after that, because no instance was running.
+    pub late: bool,
+}
+
+impl Facts<'_> {
+    fn lang(&self) -> Language {
+        self.customer.language
+    }
+
+    fn when(&self, t: DateTime<Utc>) -> Span {
+        when(t, self.calendar)
+    }
+}
+
+/// Where a post goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// The ticket's thread (its customer's support channel while it has none).
+    Thread,
+    /// `[discord].escalation_channel`, with a link to the thread.
+    EscalationChannel,
+}
+
+/// One post of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub msg: Msg,
+    /// The people and roles it may mention (and so notify); no one else.
+    pub ping: Vec<Snowflake>,
+    pub roles: Vec<Snowflake>,
+    pub to: Vec<Place>,
+    pub button: Option<Button>,
+    /// News a change revealed (a breach already past): never late, even
+    /// when sent well after its instant.
+    pub news: bool,
+    /// What delivering it records (a breach, dated at its deadline).
+    pub record: Option<EventKind>,
+    /// The card changes with it (an escalation step turns it amber or red).
+    pub card: bool,
+}
+
+impl Post {
+    /// A post in the thread, notifying `ping`.
+    fn thread(msg: Msg, ping: Vec<Snowflake>) -> Post {
+        Post { msg, ping, roles: vec![], to: vec![Place::Thread], button: None, news: false, record: None, card: false }
+    }
+}
+
+/// The posts of a ticket's job, in order; none when it has nothing (left)
+/// to say, or is no post at all (a thread, a card, a summary).
+pub fn post(job: &Job, f: &Facts) -> Vec<Post> {
+    match job {
+        Job::CriticalOpened { by } => critical_opened(f, *by).into_iter().collect(),
+        Job::PhoneReminder => vec![Post::thread(phone_reminder(f.lang(), f.customer), vec![])],
+        Job::Reclassified { from, to, by, reason } => reclassified(f, *from, *to, *by, reason),
+        Job::Acknowledged { by, note } => vec![acknowledged(f, *by, note.as_deref())],
+        Job::Closed { by, resolution } => vec![closed(f, *by, resolution.as_deref())],
+        Job::Reopened { by } => vec![reopened(f, *by)],
+        Job::Step { trigger, past } => step(f, *trigger, *past).into_iter().collect(),
+        Job::SignatureOpened { by } => signature_opened(f, *by).into_iter().collect(),
+        Job::StageChanged { to, release, note } => vec![stage_changed(f, *to, release.as_deref(), note.as_deref())],
+        Job::Thread { .. } | Job::Card | Job::Leave { .. } | Job::Summary { .. } | Job::Undeliverable { .. } => vec![],
+    }
+}
+
+/// An instant as the customer's readers see it: date, time and countdown.
+pub fn when(t: DateTime<Utc>, calendar: &Calendar) -> Span {
+    Span::time(t, Some(calendar.zone()), TimeStyle::FullRelative)
+}
+
+/// The reminder to phone the priority line outside working hours (also in
+/// the contact's reply).
+pub fn phone_reminder(lang: Language, customer: &Customer) -> Msg {
+    let name = &customer.name;
+    match &customer.phone {
+        Some(phone) => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line at {phone}.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria, al {phone}.",
+            name,
+            phone
+        ),
+        None => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria.",
+            name
+        ),
+    }
+}
+
+/// An L1 opened: the TAMs are pinged, unless it was answered meanwhile.
+fn critical_opened(f: &Facts, by: Snowflake) -> Option<Post> {
+    f.ticket.is_unanswered().then(|| critical_ping(f, Raised::Opened(by)))
+}
+
+/// How a ticket became critical, for its L1 ping.
+#[derive(Debug, Clone, Copy)]
+enum Raised {
+    Opened(Snowflake),
+    Reclassified(Snowflake),
+}
+
+/// The L1 ping in a ticket's thread: the TAMs, who made it critical, the deadline.
+fn critical_ping(f: &Facts, raised: Raised) -> Post {
+    let (lang, ticket) = (f.lang(), f.ticket);
+    let tams = f.customer.tams();
+    let who = Msg::join(tams.iter().map(|t| Msg::from(Span::user(*t))), " ");
+    let (n, summary, due) = (Span::strong(&ticket.number), &ticket.summary, f.when(ticket.due_at));
+    let msg = match raised {
+        Raised::Opened(by) => say!(
+            lang,
+            "{who} {n} is Critical (L1), opened by {by}: {summary}. First response due {due}.",
+            "{who} {n} es Crítico (L1), abierto por {by}: {summary}. Primera respuesta antes de {due}.",
+            who,
+            n,
+            by = Span::user(by),
+            summary,
+            due
+        ),
+        Raised::Reclassified(by) => say!(
+            lang,
+            "{who} {n} was raised to Critical (L1) by {by}: {summary}. First response due {due}.",
+            "{who} {by} ha elevado {n} a Crítico (L1): {summary}. Primera respuesta antes de {due}.",
+            who,
+            n,
+            by = Span::user(by),
+            summary,
+            due
+        ),
+    };
+    Post::thread(msg, tams)
+}
+
+/// A reclassification, and the L1 ping if it made the ticket critical.
+fn reclassified(f: &Facts, from: Severity, to: Severity, by: Snowflake, reason: &str) -> Vec<Post> {
+    let lang = f.lang();
+    let (from, to, who, due) =
+        (words::severity(lang, from), words::severity(lang, to), Span::user(by), f.when(f.ticket.due_at));
+    let msg = say!(
+        lang,
+        "Severity changed from {from} to {to} by {who}: {reason}. First response now due {due}.",
+        "{who} cambió la severidad de {from} a {to}: {reason}. La primera respuesta vence ahora {due}.",
+        from,
+        to,
+        who,
+        reason,
+        due
+    );
+    let mut posts = vec![Post::thread(msg, vec![])];
+    if f.ticket.severity == Severity::Critical && f.ticket.is_unanswered() {
+        posts.push(critical_ping(f, Raised::Reclassified(by)));
+    }
+    posts
+}
+
+fn acknowledged(f: &Facts, by: Snowflake, note: Option<&str>) -> Post {
+    let (lang, ticket) = (f.lang(), f.ticket);
+    let acked = ticket.acked_at.unwrap_or(f.due_at);
+    let (who, minutes) = (Span::user(by), (acked - ticket.opened_at).num_minutes());
+    let mut msg = match acked <= ticket.due_at {
+        true => say!(
+            lang,
+            "Acknowledged by {who} after {minutes} min (within target).",
+            "{who} acusó recibo tras {minutes} min (dentro del objetivo).",
+            who,
+            minutes
+        ),
+        false => say!(
+            lang,
+            "Acknowledged by {who} after {minutes} min (after the target).",
+            "{who} acusó recibo tras {minutes} min (fuera del objetivo).",
+            who,
+            minutes
+        ),
+    };
+    if let Some(note) = note {
+        msg.push_text(&format!(" {note}"));
+    }
+    Post::thread(msg, vec![])
+}
+
+fn closed(f: &Facts, by: Snowflake, resolution: Option<&str>) -> Post {
+    let (lang, who) = (f.lang(), Span::user(by));
+    let msg = match resolution {
+        Some(r) => say!(lang, "Closed by {who}: {r}", "Cerrado por {who}: {r}", who, r),
+        None => say!(lang, "Closed by {who}.", "Cerrado por {who}.", who),
+    };
+    Post::thread(msg, vec![])
+}
+
+fn reopened(f: &Facts, by: Snowflake) -> Post {
+    let who = Span::user(by);
+    Post::thread(say!(f.lang(), "Reopened by {who}.", "Reabierto por {who}.", who), vec![])
+}
+
+/// An escalation step as it falls due: the configured step (one removed
+/// from the configuration since it was scheduled still posts in the thread,
+/// pinging nobody). Answered or closed after the step was scheduled, only a
+/// breach that came before the answer is still news.
+fn step(f: &Facts, trigger: Trigger, past: Option<Past>) -> Option<Post> {
+    let ticket = f.ticket;
+    let breached_unanswered = trigger == Trigger::Breach && ticket.acked_at.is_none_or(|a| a > f.due_at);
+    if !ticket.is_unanswered() && !breached_unanswered {
+        return None;
+    }
+    let fallback = Step { trigger, ping: vec![], post: vec![Destination::Thread] };
+    let configured = f.policy.steps(ticket.severity).iter().find(|s| s.trigger == trigger).unwrap_or(&fallback);
+    let mut users = Vec::new();
+    let mut roles = Vec::new();
+    for r in &configured.ping {
+        match r {
+            Recipient::Tam => users.push(f.customer.tam),
+            Recipient::BackupTam => users.extend(f.customer.backup_tam),
+            Recipient::Role => roles.extend(f.escalation_role),
+        }
+    }
+    let lang = f.lang();
+    let mut mentions = Msg::default();
+    for span in users.iter().map(|u| Span::user(*u)).chain(roles.iter().map(|r| Span::role(*r))) {
+        mentions.push(span);
+        mentions.push_text(" ");
+    }
+    let (n, level, summary) = (Span::strong(&ticket.number), words::severity(lang, ticket.severity), &ticket.summary);
+    let at = Span::time(f.due_at, Some(f.calendar.zone()), TimeStyle::Full);
+    let mut msg = match trigger {
+        Trigger::Percent(p) => {
+            let due = f.when(ticket.due_at);
+            say!(
+                lang,
+                "{mentions}Reminder: {n} ({level}, {summary}) has used {p} % of its first-response time; response due {due}.",
+                "{mentions}Recordatorio: {n} ({level}, {summary}) ha consumido el {p} % de su tiempo de primera respuesta; vence {due}.",
+                mentions = &mentions,
+                n = &n,
+                level,
+                summary,
+                p,
+                due
+            )
+        }
+        Trigger::Breach => match past {
+            None => say!(
+                lang,
+                "{mentions}{n} ({level}, {summary}) BREACHED its first-response target: no qualified first response by {at}.",
+                "{mentions}{n} ({level}, {summary}) ha INCUMPLIDO su objetivo: sin primera respuesta cualificada a las {at}.",
+                mentions = &mentions,
+                n = &n,
+                level,
+                summary,
+                at = &at
+            ),
+            Some(Past::Reclassified) => say!(
+                lang,
+                "{mentions}{n} ({level}, {summary}) was reclassified past its deadline: its first-response target ({at}) is BREACHED.",
+                "{mentions}{n} ({level}, {summary}) se ha reclasificado pasado su plazo: su objetivo de primera respuesta ({at}) está INCUMPLIDO.",
+                mentions = &mentions,
+                n = &n,
+                level,
+                summary,
+                at = &at
+            ),
+            Some(Past::Reopened) => say!(
+                lang,
+                "{mentions}{n} ({level}, {summary}) was reopened past its deadline: its first-response target ({at}) is BREACHED.",
+                "{mentions}{n} ({level}, {summary}) se ha reabierto pasado su plazo: su objetivo de primera respuesta ({at}) está INCUMPLIDO.",
+                mentions = &mentions,
+                n = &n,
+                level,
+                summary,
+                at = &at
+            ),
+        },
+    };
+    // A breach a change revealed is news, not a late notice.
+    let news = past.is_some();
+    if f.late && !news {
+        msg.append(late_note(lang, &at));
+    }
+    let to = configured
+        .post
+        .iter()
+        .map(|d| match d {
+            Destination::Thread => Place::Thread,
+            Destination::EscalationChannel => Place::EscalationChannel,
+        })
+        .collect();
+    let record = (trigger == Trigger::Breach).then_some(EventKind::Breached { due_at: f.due_at });
+    Some(Post { msg, ping: users, roles, to, button: None, news, record, card: ticket.is_unanswered() })
+}
+
+/// The note on a post sent late.
+fn late_note(lang: Language, at: &Span) -> Msg {
+    say!(
+        lang,
+        " (Sent late: it was due {at}, while the bot was unavailable.)",
+        " (Enviado con retraso: vencía {at}, cuando el bot no estaba disponible.)",
+        at = at
+    )
+}
+
+/// The specialist group's news of a request, in its thread.
+fn signature_opened(f: &Facts, by: Snowflake) -> Option<Post> {
+    let (lang, ticket) = (f.lang(), f.ticket);
+    let r: &SignatureRequest = ticket.signature.as_ref()?;
+    let specialists: Vec<Snowflake> = f.specialist_role.into_iter().collect();
+    let mut msg = Msg::default();
+    for role in &specialists {
+        msg.push(Span::role(*role));
+        msg.push_text(" ");
+    }
+    let (n, who, kind, hash_kind, hash) = (
+        Span::strong(&ticket.number),
+        Span::user(by),
+        words::signature_kind(lang, r.kind),
+        r.hash.kind().label(),
+        r.hash.as_str(),
+    );
+    let (version, release) = (&r.product_version, &r.database_release);
+    msg.append(say!(
+        lang,
+        "New signature change request {n} from {who}: {kind}, {hash_kind} {hash}, product {version}, databases {release}.",
+        "Nueva solicitud de cambio de firma {n} de {who}: {kind}, {hash_kind} {hash}, producto {version}, bases de datos {release}.",
+        n,
+        who,
+        kind,
+        hash_kind,
+        hash,
+        version,
+        release
+    ));
+    if let Some(detection) = &r.detection {
+        msg.append(say!(lang, " Detected as {detection}.", " Detectado como {detection}.", detection));
+    }
+    if let Some(details) = &ticket.details {
+        msg.push_text(&format!("\n{details}"));
+    }
+    Some(Post { roles: specialists, ..Post::thread(msg, vec![]) })
+}
+
+/// The requester's news of a stage change, in the request's thread. It
+/// names only this request: no other customer or ticket, though a fix may
+/// have released several.
+fn stage_changed(f: &Facts, to: Stage, release: Option<&str>, note: Option<&str>) -> Post {
+    let (lang, ticket) = (f.lang(), f.ticket);
+    let (who, n) = (Span::user(ticket.opened_by), Span::strong(&ticket.number));
+    let release = release.unwrap_or_default();
+    let mut msg = match to {
+        Stage::Received => say!(lang, "{who} {n} is received.", "{who} {n} está recibida.", who, n),
+        Stage::Analysing => say!(
+            lang,
+            "{who} The specialist group is analysing the file of {n}.",
+            "{who} El grupo de especialistas está analizando el archivo de {n}.",
+            who,
+            n
+        ),
+        Stage::FixScheduled => say!(
+            lang,
+            "{who} A fix for {n} is scheduled in an accelerated database update.",
+            "{who} La corrección de {n} está programada en una actualización acelerada de las bases de datos.",
+            who,
+            n
+        ),
+        Stage::Released => say!(
+            lang,
+            "{who} The fix for {n} is out in database release {release}. Update your antivirus databases, scan the file again, and confirm below that it is right now.",
+            "{who} La corrección de {n} está publicada en la versión {release} de las bases de datos. Actualiza las bases del antivirus, vuelve a analizar el archivo y confirma abajo que ya es correcto.",
+            who,
+            n,
+            release
+        ),
+        Stage::Confirmed => say!(
+            lang,
+            "{who} {n} is confirmed fixed. Thank you.",
+            "{who} {n} queda confirmada como corregida. Gracias.",
+            who,
+            n
+        ),
+        Stage::Rejected => say!(lang, "{who} {n} was rejected.", "{who} {n} ha sido rechazada.", who, n),
+    };
+    if let Some(note) = note {
+        let label = match to {
+            Stage::Rejected => Local::new("Reason", "Motivo"),
+            _ => Local::new("Note", "Nota"),
+        };
+        msg.push_text(&format!("\n{}: {note}", label.get(lang)));
+    }
+    let button = (to == Stage::Released).then(|| Button::Confirm { ticket: ticket.number.clone(), lang });
+    Post { button, ..Post::thread(msg, vec![ticket.opened_by]) }
+}
+
+/// The notice of a job that could not be delivered where it should have
+/// been, said elsewhere (of `ticket`, if it has one).
+pub fn undeliverable(lang: Language, ticket: Option<&TicketNumber>, failed_in: Snowflake, lost: &Lost) -> Msg {
+    let place = Span::channel(failed_in);
+    let n = ticket.map(ToString::to_string).unwrap_or_default();
+    match lost {
+        Lost::Thread => say!(
+            lang,
+            "Could not create the thread of {n} in {place}: the bot lacks access there, or the channel is gone. \
+             Its posts come here meanwhile.",
+            "No se pudo crear el hilo de {n} en {place}: el bot no tiene acceso o el canal ya no existe. \
+             Sus mensajes llegan aquí mientras tanto.",
+            n,
+            place
+        ),
+        Lost::Card => say!(
+            lang,
+            "Could not update the card of {n} in {place}: the bot lacks access there, or it is gone.",
+            "No se pudo actualizar la ficha de {n} en {place}: el bot no tiene acceso o ya no existe.",
+            n,
+            place
+        ),
+        Lost::Post { msg } => say!(
+            lang,
+            "Could not post in {place} ({n}); the message was:\n{msg}",
+            "No se pudo publicar en {place} ({n}); el mensaje era:\n{msg}",
+            place,
+            n,
+            msg = msg.clone()
+        ),
+    }
+}
