@@ -252,10 +252,6 @@ impl Calendar {
         &self.hours
     }
 
-    pub fn is_holiday(&self, date: NaiveDate) -> bool {
-        self.holidays.contains(&date)
-    }
-
     /// Whether the weekly hours hold any working time at all.
     pub fn has_working_time(&self) -> bool {
         self.hours.has_working_time()
@@ -403,6 +399,15 @@ pub fn resolve_wall(zone: Tz, date: NaiveDate, time: WallTime) -> i64 {
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     let naive = midnight + chrono::Duration::minutes(i64::from(time.0));
     resolve_naive(zone, naive)
+}
+
+/// The instant of a local wall time in `zone`, by the one rule for wall
+/// times (SPEC.md): an ambiguous time is its first occurrence; a time
+/// inside a DST gap moves forward by the gap's length (02:30 on a night
+/// that jumps from 02:00 to 03:00 is 03:30). Calendars' interval bounds and
+/// the weekly summary's weeks and posting times all use it.
+pub fn local_instant(zone: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
+    from_ms(resolve_naive(zone, naive))
 }
 
 fn resolve_naive(zone: Tz, naive: NaiveDateTime) -> i64 {

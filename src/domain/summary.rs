@@ -21,10 +21,10 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::calendar::Calendar;
+use super::calendar::{local_instant, Calendar};
 use super::customer::CustomerKey;
 use super::signature::Stage;
 use super::sla::{ResponseTarget, Severity};
@@ -59,7 +59,7 @@ impl Week {
     }
 
     /// Its first instant in `zone`: local midnight at the start of Monday
-    /// (or the first instant after it, where a zone skips midnight).
+    /// (moved forward by the gap where a zone skips midnight).
     pub fn start(self, zone: Tz) -> DateTime<Utc> {
         local_midnight(self.monday, zone)
     }
@@ -69,25 +69,17 @@ impl Week {
         self.next().start(zone)
     }
 
-    /// The instant of `day` at `time`, local to `zone`, in this week (the
-    /// first instant after a gap that swallows it; the first of two when
-    /// it happens twice).
+    /// The instant of `day` at `time`, local to `zone`, in this week (moved
+    /// forward by the gap when a DST gap swallows it; the first of two when
+    /// it happens twice): the calendars' rule, [`local_instant`].
     pub fn at(self, day: Weekday, time: chrono::NaiveTime, zone: Tz) -> DateTime<Utc> {
         let date = self.monday + chrono::Duration::days(i64::from(day.num_days_from_monday()));
-        local_instant(date.and_time(time), zone)
+        local_instant(zone, date.and_time(time))
     }
 }
 
 fn local_midnight(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
-    local_instant(date.and_time(chrono::NaiveTime::MIN), zone)
-}
-
-fn local_instant(local: chrono::NaiveDateTime, zone: Tz) -> DateTime<Utc> {
-    // A wall time skipped by a DST jump exists again at most a few hours
-    // later; every zone's gaps are shorter than a day.
-    (0..=24 * 4)
-        .find_map(|quarter| zone.from_local_datetime(&(local + chrono::Duration::minutes(15 * quarter))).earliest())
-        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+    local_instant(zone, date.and_time(chrono::NaiveTime::MIN))
 }
 
 impl fmt::Display for Week {
@@ -381,10 +373,17 @@ mod tests {
         let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap();
         assert_eq!(w.next().at(Weekday::Mon, nine, madrid).to_rfc3339(), "2026-10-26T08:00:00+00:00");
         assert_eq!(w.at(Weekday::Mon, nine, madrid).to_rfc3339(), "2026-10-19T07:00:00+00:00");
-        // A wall time the spring change skips is the first instant after it.
+        // A wall time the spring change skips moves forward by the gap, as a
+        // calendar's bound does: 02:30 is 03:30 CEST.
         let spring: Week = "2026-W13".parse().unwrap();
         let skipped = chrono::NaiveTime::from_hms_opt(2, 30, 0).unwrap();
-        assert_eq!(spring.at(Weekday::Sun, skipped, madrid).to_rfc3339(), "2026-03-29T01:00:00+00:00");
+        assert_eq!(spring.at(Weekday::Sun, skipped, madrid).to_rfc3339(), "2026-03-29T01:30:00+00:00");
+        let calendar_bound = crate::domain::calendar::resolve_wall(
+            madrid,
+            NaiveDate::from_ymd_opt(2026, 3, 29).unwrap(),
+            "02:30".parse().unwrap(),
+        );
+        assert_eq!(calendar_bound, spring.at(Weekday::Sun, skipped, madrid).timestamp_millis(), "one rule for both");
     }
 
     #[test]

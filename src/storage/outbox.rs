@@ -26,7 +26,8 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{id_to_db, insert_event, instant, Backend, StorageError, Store};
+use super::tickets::insert_event;
+use super::{id_to_db, instant, Backend, StorageError, Store};
 use crate::domain::customer::Snowflake;
 use crate::domain::escalation::Trigger;
 use crate::domain::ticket::EventKind;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{id_to_db, instant, ticket_from_row, ticket_select, Claim, StorageError, Store};
+use super::tickets::{ticket_from_row, ticket_select};
+use super::{id_to_db, instant, Claim, StorageError, Store};
 use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::signature::{FileHash, HashKind, Label, Recorded, SignatureKind, SignatureRequest, Stage};
 use crate::domain::ticket::{Ticket, TicketNumber};

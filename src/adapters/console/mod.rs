@@ -212,9 +212,9 @@ impl Console {
 
     fn parse_error(&self, e: &ParseError) -> String {
         match (e, self.language) {
-            (ParseError::NoSlash, Language::En) => "commands start with / (try /ticket open summary:\"…\"), or :help".into(),
-            (ParseError::NoSlash, Language::Es) => {
-                "los comandos empiezan por / (prueba /ticket abrir resumen:\"…\"), o :ayuda".into()
+            (ParseError::NoSlash, lang) => {
+                let open = commands::TicketOpen::spec().typed(lang, &[("summary", "\"…\"")]);
+                say!(lang, "commands start with / (try {open}), or :help", "los comandos empiezan por / (prueba {open}), o :ayuda", open).plain()
             }
             (ParseError::NoCommand, Language::En) => "a command name is missing after /".into(),
             (ParseError::NoCommand, Language::Es) => "falta el nombre del comando tras /".into(),
@@ -460,12 +460,16 @@ impl Console {
             let role = match config.tam_of(u.id).next() {
                 Some(c) => format!("TAM {} {}", self.say("of", "de"), c.name),
                 None if u.staff => self.say("support staff", "equipo de soporte").to_owned(),
-                None => self
-                    .say(
-                        "contact or unregistered (staff add contacts with /contacts add)",
-                        "contacto o sin registrar (el equipo añade contactos con /contactos añadir)",
+                None => {
+                    let (lang, add) = (self.language, commands::ContactsAdd::spec().typed(self.language, &[]));
+                    say!(
+                        lang,
+                        "contact or unregistered (staff add contacts with {add})",
+                        "contacto o sin registrar (el equipo añade contactos con {add})",
+                        add
                     )
-                    .to_owned(),
+                    .plain()
+                }
             };
             lines.push(format!("  {:<12} {role}", u.name));
         }
@@ -480,6 +484,10 @@ impl Console {
             lines.push(format!("  {}\n      {}", entry.spec.usage(lang), entry.spec.help.get(lang)));
         }
         lines.push(self.say("Console:", "Consola:").into());
+        let ack = commands::Ack::spec().typed(lang, &[]);
+        let thread =
+            say!(lang, "go into a ticket's thread (for {ack})", "entrar en el hilo de un ticket (para {ack})", ack)
+                .plain();
         let meta: [(&str, &str, &str, &str); 7] = [
             (
                 ":as NAME",
@@ -488,12 +496,7 @@ impl Console {
                 "actuar como un usuario configurado (:usuarios los lista)",
             ),
             (":in ACME", "go to a customer's support channel", ":en ACME", "ir al canal de soporte de un cliente"),
-            (
-                ":in ACME-3",
-                "go into a ticket's thread (for /ack)",
-                ":en ACME-3",
-                "entrar en el hilo de un ticket (para /acuse)",
-            ),
+            (":in ACME-3", &thread, ":en ACME-3", &thread),
             (
                 ":lang es",
                 "replies in Spanish (en: English), as a Discord locale does",
@@ -516,12 +519,17 @@ impl Console {
             };
             lines.push(format!("  {cmd:<15} {what}"));
         }
+        let summary = commands::TicketOpen::spec().option_named("summary", lang);
+        let user = commands::ContactsAdd::spec().option_named("user", lang);
         lines.push(
-            self.say(
-                "Quote values with spaces: summary:\"VPN down for all users\". Mention users as user:@alice.",
-                "Pon entre comillas los valores con espacios: resumen:\"VPN caída para todos\". Menciona a las personas como usuario:@alice.",
+            say!(
+                lang,
+                "Quote values with spaces: {summary}:\"VPN down for all users\". Mention users as {user}:@alice.",
+                "Pon entre comillas los valores con espacios: {summary}:\"VPN caída para todos\". Menciona a las personas como {user}:@alice.",
+                summary,
+                user
             )
-            .into(),
+            .plain(),
         );
         lines.join("\n")
     }

@@ -136,9 +136,27 @@ impl Answerer {
             is_staff: has(Some(self.staff_role)),
             is_specialist: has(self.specialist_role),
             channel: Snowflake(channel.get()),
-            language: Some(if locale.starts_with("es") { Language::Es } else { Language::En }),
+            language: Some(language(locale)),
             event: Some(EventId::Interaction(id.get())),
         }
+    }
+}
+
+/// The language of a Discord locale (`es-ES`, `en-US`).
+fn language(locale: &str) -> Language {
+    if locale.starts_with("es") {
+        Language::Es
+    } else {
+        Language::En
+    }
+}
+
+/// The language of the person who caused an interaction.
+pub fn language_of(interaction: &Interaction) -> Language {
+    match interaction {
+        Interaction::Command(c) | Interaction::Autocomplete(c) => language(&c.locale),
+        Interaction::Component(c) => language(&c.locale),
+        _ => Language::En,
     }
 }
 

@@ -23,10 +23,12 @@ use serenity::all::Interaction;
 use serenity::http::Http;
 use serenity::interactions_endpoint::Verifier;
 
-use super::answer::{deferral, identity, Answer, Answerer};
+use super::answer::{deferral, identity, language_of, Answer, Answerer};
 use super::retry::with_retries;
 use super::DEFER_AFTER;
+use crate::app::commands::handled_once;
 use crate::app::EventId;
+use crate::domain::customer::Language;
 
 /// The largest body accepted. Discord's interactions are a few kilobytes,
 /// their resolved users and messages included.
@@ -76,7 +78,7 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
     let Some((id, token)) = identity(&interaction) else {
         return (StatusCode::BAD_REQUEST, "an interaction kind this bot does not use").into_response();
     };
-    let (id, token) = (id, token.to_owned());
+    let (id, token, lang) = (id, token.to_owned(), language_of(&interaction));
     let event = EventId::Interaction(id.get()).key();
     let mut answering = {
         let endpoint = endpoint.clone();
@@ -91,7 +93,7 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
             let endpoint = endpoint.clone();
             tokio::spawn(async move {
                 if let Ok(answer) = answering.await {
-                    endpoint.complete(&token, &event, &answer).await;
+                    endpoint.complete(&token, &event, &answer, lang).await;
                 }
             });
             return Json(deferral()).into_response();
@@ -107,7 +109,7 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
     if answer.has_files() {
         // Files go up with a REST request, not in this response: defer, then edit them in.
         let endpoint = endpoint.clone();
-        tokio::spawn(async move { endpoint.complete(&token, &event, &answer).await });
+        tokio::spawn(async move { endpoint.complete(&token, &event, &answer, lang).await });
         return Json(deferral()).into_response();
     }
     match answer.response() {
@@ -123,17 +125,17 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
             app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
             Json(body).into_response()
         }
-        None => endpoint.first_answer(&event, token).await,
+        None => endpoint.first_answer(&event, token, lang).await,
     }
 }
 
 impl Endpoint {
     /// Completes a deferred interaction with its answer.
-    async fn complete(&self, token: &str, event: &str, answer: &Answer) {
+    async fn complete(&self, token: &str, event: &str, answer: &Answer, lang: Language) {
         let app = &self.answerer.app;
         let Some(edit) = answer.edit() else {
             // Another instance applied it: that instance's answer, once kept.
-            self.edit_with_first_answer(token, event).await;
+            self.edit_with_first_answer(token, event, lang).await;
             return;
         };
         if let Some(body) = answer.response() {
@@ -152,7 +154,7 @@ impl Endpoint {
 
     /// The response to an interaction another instance applied: the answer it
     /// gave, if it has been kept; else a deferral, completed with it later.
-    async fn first_answer(self: &Arc<Self>, event: &str, token: String) -> Response {
+    async fn first_answer(self: &Arc<Self>, event: &str, token: String, lang: Language) -> Response {
         let app = &self.answerer.app;
         let give_up = tokio::time::Instant::now() + FIRST_ANSWER_WAIT;
         while tokio::time::Instant::now() < give_up {
@@ -165,13 +167,13 @@ impl Endpoint {
         }
         let endpoint = self.clone();
         let event = event.to_owned();
-        tokio::spawn(async move { endpoint.edit_with_first_answer(&token, &event).await });
+        tokio::spawn(async move { endpoint.edit_with_first_answer(&token, &event, lang).await });
         Json(deferral()).into_response()
     }
 
     /// Edits a deferred response with the answer another instance kept, or
     /// says the request is being handled.
-    async fn edit_with_first_answer(&self, token: &str, event: &str) {
+    async fn edit_with_first_answer(&self, token: &str, event: &str, lang: Language) {
         let app = &self.answerer.app;
         let give_up = tokio::time::Instant::now() + FIRST_ANSWER_PATIENCE;
         let content = loop {
@@ -184,9 +186,7 @@ impl Endpoint {
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         };
-        let content = content.unwrap_or_else(|| {
-            "This request was received twice and is handled once; /ticket list shows the result.".to_owned()
-        });
+        let content = content.unwrap_or_else(|| super::render::markdown(&handled_once(lang)));
         let edit = serenity::all::EditInteractionResponse::new()
             .content(content)
             .allowed_mentions(super::render::mentions(&[]));

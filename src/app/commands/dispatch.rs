@@ -8,7 +8,7 @@ use crate::app::application::{App, AppError};
 use crate::app::card::Card;
 use crate::app::declare::Spec;
 use crate::app::jobs::Button;
-use crate::app::msg::{Msg, SummaryPost};
+use crate::app::msg::{say, Msg, SummaryPost};
 use crate::app::refusal::Refusal;
 use crate::domain::customer::Language;
 use crate::storage::Claim;
@@ -19,6 +19,18 @@ pub fn button_command(button: &Button, lang: Language) -> String {
     match button {
         Button::Confirm { ticket, .. } => signature_confirm::SPEC.typed(lang, &[("number", &ticket.to_string())]),
     }
+}
+
+/// What a second delivery of an interaction says when the first one's
+/// answer cannot be read back.
+pub fn handled_once(lang: Language) -> Msg {
+    let list = super::ticket_list::SPEC.mention(lang, &[]);
+    say!(
+        lang,
+        "This request was received twice and is handled once; {list} shows the result.",
+        "Esta petición llegó dos veces y se atiende una sola; {list} muestra el resultado.",
+        list
+    )
 }
 
 /// What the caller sees at once; every reply is ephemeral (only the caller

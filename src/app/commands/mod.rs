@@ -22,7 +22,7 @@ pub use super::declare::{Access, Choice, Group, Kind, Opt, Spec, SEVERITY_CHOICE
 pub use super::msg::Local;
 pub(crate) use access::Actor;
 pub use access::{Cx, EventId, Invocation};
-pub use dispatch::{button_command, Outcome, Reply};
+pub use dispatch::{button_command, handled_once, Outcome, Reply};
 
 use super::application::{App, AppError};
 
@@ -51,6 +51,11 @@ macro_rules! commands {
 
         $(impl From<$variant> for Command {
             fn from(c: $variant) -> Command { Command::$variant(c) }
+        }
+
+        impl $variant {
+            /// Its declaration, for messages that point the reader to it.
+            pub fn spec() -> &'static Spec { &$module::SPEC }
         })*
 
         /// Every command, in the order help and Discord list them.

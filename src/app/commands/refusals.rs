@@ -493,3 +493,109 @@ fn usage(lang: Language, u: &UsageError) -> Msg {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::commands::ALL;
+    use crate::app::msg::Span;
+    use crate::domain::customer::Snowflake;
+    use crate::domain::signature::{Recorded, Stage};
+    use crate::domain::ticket::TicketState;
+
+    /// One refusal of every kind (a new kind needs its sample here).
+    fn samples() -> Vec<Refusal> {
+        let number: ticket::TicketNumber = "ACME-3".parse().unwrap();
+        let spec = ALL[0].spec;
+        let zone = chrono_tz::Tz::UTC;
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let ticket = |refusal| Refusal::Ticket { number: number.clone(), refusal, zone };
+        let mut all = vec![
+            Refusal::Usage(UsageError::NoCommand),
+            Refusal::NotRegistered,
+            Refusal::StaffOnly { command: spec },
+            Refusal::SpecialistsOnly { command: spec },
+            Refusal::NotForSpecialists { command: spec },
+            Refusal::ContactsOnly { command: spec },
+            Refusal::WrongChannel { support_channel: Snowflake(1) },
+            Refusal::NoCustomerHere,
+            Refusal::NotInThread { command: spec },
+            Refusal::NoSuchTicket { number: number.clone() },
+            Refusal::CustomerGone { number: number.clone() },
+            Refusal::Conflict { number: number.clone() },
+            Refusal::ContactLimit { customer: "Acme".into(), active: 8, user: Snowflake(2) },
+            Refusal::AlreadyContact { user: Snowflake(2), customer: "Acme".into() },
+            Refusal::ContactOfAnother { user: Snowflake(2), other: "GLOBEX".parse().unwrap() },
+            Refusal::NotAContact { user: Snowflake(2), customer: "Acme".into() },
+            Refusal::NotAnEmail { email: "x".into() },
+            Refusal::UnknownButton,
+            Refusal::UnknownCustomer { key: "X".into(), known: vec!["ACME".into()] },
+            Refusal::DatabasesOutdated {
+                named: "R1".parse().unwrap(),
+                newest: Recorded { release: "R2".parse().unwrap(), at },
+                zone,
+            },
+            Refusal::DatabasesUnknown { named: "R1".parse().unwrap(), newest: "R2".parse().unwrap() },
+            Refusal::DuplicateRequest { number: number.clone() },
+            Refusal::ReleaseRecorded { release: "R2".parse().unwrap(), at },
+            Refusal::NotYourRequest { number: number.clone() },
+        ];
+        all.extend(
+            [
+                ticket::Refusal::ClosedCannotAcknowledge,
+                ticket::Refusal::AlreadyAcknowledged { by: Snowflake(2), at },
+                ticket::Refusal::ClosedCannotReclassify,
+                ticket::Refusal::SameSeverity(crate::domain::sla::Severity::High),
+                ticket::Refusal::AlreadyClosed,
+                ticket::Refusal::NotClosed(TicketState::Open),
+                ticket::Refusal::NotASignatureRequest,
+                ticket::Refusal::AnsweredByStage,
+                ticket::Refusal::EndedByStage,
+                ticket::Refusal::RequestFinished(Stage::Confirmed),
+                ticket::Refusal::Stage(StageRefusal::ReleaseNeeded),
+                ticket::Refusal::Stage(StageRefusal::ReasonNeeded),
+            ]
+            .into_iter()
+            .map(ticket),
+        );
+        all
+    }
+
+    /// A command as a message writes it is a declared command, with
+    /// options it declares, in the message's language.
+    fn assert_declared(typed: &str, lang: Language, context: &str) {
+        let words: Vec<&str> = typed.trim_start_matches('/').split_whitespace().collect();
+        let path: Vec<&str> = words.iter().copied().take_while(|w| !w.contains(':')).collect();
+        let spec = ALL.iter().map(|e| e.spec).find(|s| s.is(&path));
+        let spec = spec.unwrap_or_else(|| panic!("{context}: {typed} names no command"));
+        assert_eq!(spec.path(lang), path.join(" "), "{context}: {typed} is not in {lang:?}");
+        // A value may hold spaces (`note:<the reason>`): options are the words with a colon.
+        for option in words[path.len()..].iter().filter(|w| w.contains(':')) {
+            let name = option.split(':').next().unwrap_or_default();
+            assert!(spec.options.iter().any(|o| o.name.get(lang) == name), "{context}: {typed} has no option {name}");
+        }
+    }
+
+    #[test]
+    fn every_command_a_refusal_names_is_declared_with_its_options() {
+        let mut mentions = 0;
+        for sample in samples() {
+            for lang in [Language::En, Language::Es] {
+                let msg = refusal(lang, &sample);
+                assert!(!msg.is_empty(), "{sample:?}");
+                for span in msg.spans() {
+                    if let Span::Command { text } = span {
+                        assert_declared(text, lang, &format!("{sample:?}"));
+                        mentions += 1;
+                    }
+                }
+                assert!(
+                    !msg.plain().contains("/ticket ") || msg.spans().iter().any(|s| matches!(s, Span::Command { .. })),
+                    "a command written by hand: {}",
+                    msg.plain()
+                );
+            }
+        }
+        assert!(mentions >= 20, "refusals point to commands: {mentions}");
+    }
+}

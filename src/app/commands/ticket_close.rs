@@ -48,12 +48,8 @@ impl TicketClose {
         let note = Job::Closed { by: cx.inv.user, resolution };
         cx.commit(app, &changed, event, Reschedule::Cancel, &[Job::Card, note]).await?;
         let n = &ticket.number;
-        let msg = say!(
-            lang,
-            "{n} is closed. /ticket reopen number:{n} reopens it.",
-            "{n} está cerrado. /ticket reabrir número:{n} lo reabre.",
-            n
-        );
+        let reopen = super::ticket_reopen::SPEC.mention(lang, &[("number", &n.to_string())]);
+        let msg = say!(lang, "{n} is closed. {reopen} reopens it.", "{n} está cerrado. {reopen} lo reabre.", n, reopen);
         Ok(Outcome::done(lang, msg))
     }
 }

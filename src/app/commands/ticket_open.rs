@@ -149,10 +149,14 @@ fn explain(lang: Language, decision: &Decision) -> Msg {
             name,
             matched
         ),
-        Decision::Default => say!(
-            lang,
-            "no classification rule matched, so the default level 3 applies; use /ticket severity to change it",
-            "ninguna regla de clasificación encajó, así que se aplica el nivel 3 por defecto; cámbialo con /ticket severidad"
-        ),
+        Decision::Default => {
+            let severity = super::ticket_severity::SPEC.mention(lang, &[]);
+            say!(
+                lang,
+                "no classification rule matched, so the default level 3 applies; use {severity} to change it",
+                "ninguna regla de clasificación encajó, así que se aplica el nivel 3 por defecto; cámbialo con {severity}",
+                severity
+            )
+        }
     }
 }

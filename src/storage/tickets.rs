@@ -1,0 +1,414 @@
+//! Tickets and their append-only audit trail: opening with the customer's
+//! next number, changes stored with their events and outbox rows, and the
+//! reads the application needs.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::outbox::{Queued, Reschedule};
+use super::{id_from_db, id_to_db, instant, lock_customer, signatures, Backend, Claim, StorageError, Store};
+use crate::domain::customer::{CustomerKey, Snowflake};
+use crate::domain::signature::SignatureRequest;
+use crate::domain::sla::Severity;
+use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
+
+/// A ticket about to be opened; the store assigns its id and number.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub customer: CustomerKey,
+    pub opened_by: Snowflake,
+    pub severity: Severity,
+    pub kind: TicketKind,
+    pub summary: String,
+    pub details: Option<String>,
+    pub product: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// Its effects (thread, card, posts) and escalation steps, stored with it.
+    pub outbox: Vec<Queued>,
+    /// What a signature change request reports (kind `signature`).
+    pub signature: Option<SignatureRequest>,
+}
+
+/// A change to a ticket, as [`Store::update_tickets`] stores it.
+#[derive(Debug, Clone, Copy)]
+pub struct TicketChange<'a> {
+    pub ticket: &'a Ticket,
+    pub at: DateTime<Utc>,
+    pub actor: Snowflake,
+    /// What happened, in order (the audit trail).
+    pub events: &'a [EventKind],
+    pub reschedule: &'a Reschedule,
+    /// Its effects on Discord (card, posts), queued in the outbox.
+    pub effects: &'a [Queued],
+}
+
+impl Store {
+    /// Opens a ticket with the customer's next number and records the event,
+    /// atomically: the number, the ticket and its event exist together or not at all.
+    /// With a claim, the event is claimed in the same statement or
+    /// transaction ([`StorageError::AlreadyClaimed`] if it was taken).
+    pub async fn open_ticket(
+        &self,
+        new: &NewTicket,
+        event: &EventKind,
+        claim: Option<&Claim>,
+    ) -> Result<Ticket, StorageError> {
+        let opened = match self.backend {
+            Backend::Postgres => self.open_ticket_postgres(new, event, claim).await,
+            Backend::Sqlite => self.open_ticket_sqlite(new, event, claim).await,
+        };
+        let (id, seq) = opened.map_err(|e| match e {
+            // The only unique rule a new ticket can break is signature_requests_one_open.
+            StorageError::Database(sqlx::Error::Database(db))
+                if db.is_unique_violation() && new.signature.is_some() =>
+            {
+                StorageError::DuplicateRequest
+            }
+            e => e,
+        })?;
+        Ok(Ticket {
+            id,
+            number: TicketNumber { customer: new.customer.clone(), seq },
+            opened_by: new.opened_by,
+            severity: new.severity,
+            kind: new.kind,
+            summary: new.summary.clone(),
+            details: new.details.clone(),
+            product: new.product.clone(),
+            state: TicketState::Open,
+            opened_at: new.opened_at,
+            due_at: new.due_at,
+            acked_at: None,
+            acked_by: None,
+            closed_at: None,
+            thread_id: None,
+            card_message_id: None,
+            version: 1,
+            signature: new.signature.clone(),
+        })
+    }
+
+    /// PostgreSQL: one statement (data-modifying CTEs), so the customer's
+    /// counter row is locked for a single round trip and its commit. The
+    /// claim, when there is one, comes first and gates the rest: taken by
+    /// another instance, it inserts nothing, and so does everything after it.
+    async fn open_ticket_postgres(
+        &self,
+        new: &NewTicket,
+        event: &EventKind,
+        claim: Option<&Claim>,
+    ) -> Result<(i64, i64), StorageError> {
+        let outbox = super::outbox::insert_sql(Backend::Postgres, "ticket.id", "$13", "ticket,");
+        // The request's columns follow the claim's parameters.
+        let first = if claim.is_some() { 16 } else { 14 };
+        let signature = match new.signature {
+            Some(_) => format!(", signature AS ({})", signatures::insert_sql("ticket.id", first, "FROM ticket")),
+            None => String::new(),
+        };
+        let (claim_cte, gate) = match claim {
+            Some(_) => (
+                "claim AS (
+                     INSERT INTO event_claims (event, claimed_at, instance) VALUES ($14, $9, $15)
+                     ON CONFLICT (event) DO NOTHING RETURNING 1
+                 ),",
+                "FROM claim",
+            ),
+            None => ("", ""),
+        };
+        let open = format!(
+            "WITH {claim_cte} seq AS (
+                 INSERT INTO customer_seq (customer, last_ticket) SELECT $1, 1 {gate}
+                 ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
+                 RETURNING last_ticket
+             ), ticket AS (
+                 INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
+                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM seq
+                 RETURNING id, seq
+             )
+             , outbox AS ({outbox}) {signature}
+             INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
+             SELECT id, $9, $2, $11, $12 FROM ticket
+             RETURNING ticket_id, (SELECT seq FROM ticket) AS seq"
+        );
+        let mut query = bind_new_ticket(sqlx::query(sqlx::AssertSqlSafe(open)), new)
+            .bind(event.name())
+            .bind(event_json(event))
+            .bind(super::outbox::queued_json(&new.outbox));
+        if let Some(claim) = claim {
+            query = query.bind(claim.event.clone()).bind(claim.instance.clone());
+        }
+        if let Some(request) = &new.signature {
+            query = signatures::bind_request(query, &new.customer, request);
+        }
+        let row = query.fetch_optional(&self.pool).await?.ok_or(StorageError::AlreadyClaimed)?;
+        Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
+    }
+
+    /// SQLite: a transaction whose first statement (the claim, or the
+    /// counter) takes the write lock.
+    async fn open_ticket_sqlite(
+        &self,
+        new: &NewTicket,
+        event: &EventKind,
+        claim: Option<&Claim>,
+    ) -> Result<(i64, i64), StorageError> {
+        let mut w = self.begin_claimed(claim).await?;
+        let tx = &mut w.tx;
+        sqlx::query(
+            "INSERT INTO customer_seq (customer, last_ticket) VALUES ($1, 1)
+             ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1",
+        )
+        .bind(new.customer.as_str())
+        .execute(&mut **tx)
+        .await?;
+        let row = bind_new_ticket(
+            sqlx::query(
+                "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
+                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM customer_seq WHERE customer = $1
+                 RETURNING id, seq",
+            ),
+            new,
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        let (id, seq): (i64, i64) = (row.try_get("id")?, row.try_get("seq")?);
+        insert_event(tx, id, new.opened_at, new.opened_by, event).await?;
+        self.queue(tx, id, &new.outbox).await?;
+        if let Some(request) = &new.signature {
+            let insert = signatures::insert_sql("$1", 2, "");
+            signatures::bind_request(sqlx::query(sqlx::AssertSqlSafe(insert)).bind(id), &new.customer, request)
+                .execute(&mut **tx)
+                .await?;
+        }
+        w.tx.commit().await?;
+        Ok((id, seq))
+    }
+
+    /// Stores changed tickets, each with its events, the effects it causes
+    /// and its effect on the escalation steps, all in one transaction (with
+    /// the event's claim, if any), if nobody changed any of them since its
+    /// `version` was read. Returns false (storing nothing) when someone did.
+    /// (A ticket's thread and card are not a change's to write: the outbox
+    /// records them.)
+    pub async fn update_tickets(
+        &self,
+        changes: &[TicketChange<'_>],
+        claim: Option<&Claim>,
+    ) -> Result<bool, StorageError> {
+        let mut w = self.begin_claimed(claim).await?;
+        let tx = &mut w.tx;
+        // Each customer's writers one at a time (see the module comment),
+        // taken in key order so that two transactions never wait in a circle.
+        let customers: std::collections::BTreeSet<&str> =
+            changes.iter().map(|c| c.ticket.number.customer.as_str()).collect();
+        for customer in customers {
+            lock_customer(tx, customer).await?;
+        }
+        for change in changes {
+            let TicketChange { ticket: changed, at, actor, events, reschedule, effects } = *change;
+            let done = sqlx::query(
+                "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
+                        closed_at = $6, version = version + 1
+                 WHERE id = $7 AND version = $8",
+            )
+            .bind(i64::from(changed.severity.level()))
+            .bind(changed.state.as_str())
+            .bind(changed.due_at.timestamp_millis())
+            .bind(changed.acked_at.map(|t| t.timestamp_millis()))
+            .bind(changed.acked_by.map(id_to_db))
+            .bind(changed.closed_at.map(|t| t.timestamp_millis()))
+            .bind(changed.id)
+            .bind(changed.version)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            if let Some(request) = &changed.signature {
+                signatures::update_stage(tx, changed.id, request).await?;
+            }
+            for event in events {
+                insert_event(tx, changed.id, at, actor, event).await?;
+            }
+            self.queue(tx, changed.id, effects).await?;
+            self.reschedule(tx, changed.id, reschedule).await?;
+        }
+        w.tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>, StorageError> {
+        let row = sqlx::query(concat!(ticket_select!(), " WHERE customer = $1 AND seq = $2"))
+            .bind(number.customer.as_str())
+            .bind(number.seq)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// Tickets not closed, counted by customer and severity level.
+    pub async fn open_ticket_counts(&self) -> Result<Vec<(String, i64, i64)>, StorageError> {
+        let closed = TicketState::Closed.as_str();
+        let sql = format!(
+            "SELECT customer, CAST(severity AS BIGINT) AS severity, COUNT(*) AS n FROM tickets
+             WHERE state <> '{closed}' GROUP BY customer, severity ORDER BY customer, severity"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("customer")?, r.try_get("severity")?, r.try_get("n")?))).collect()
+    }
+
+    /// The tickets of these ids that exist, by id (one query).
+    pub async fn tickets_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Ticket>, StorageError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = match self.backend {
+            Backend::Postgres => "SELECT value::BIGINT FROM json_array_elements_text($1::json)",
+            Backend::Sqlite => "SELECT value FROM json_each($1)",
+        };
+        let sql = format!("{} WHERE id IN ({list})", ticket_select!());
+        // A list of integers: serialising it cannot fail.
+        let ids = serde_json::to_string(ids).expect("ids serialise");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_from_row).map(|t| t.map(|t| (t.id, t))).collect()
+    }
+
+    pub async fn ticket_by_thread(&self, thread: Snowflake) -> Result<Option<Ticket>, StorageError> {
+        let row = sqlx::query(concat!(ticket_select!(), " WHERE thread_id = $1"))
+            .bind(id_to_db(thread))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_from_row).transpose()
+    }
+
+    /// A customer's tickets, newest first; closed ones only when asked.
+    pub async fn tickets(&self, customer: &str, include_closed: bool) -> Result<Vec<Ticket>, StorageError> {
+        let closed = TicketState::Closed.as_str();
+        let sql = format!("{} WHERE customer = $1 AND ($2 OR state <> '{closed}') ORDER BY seq DESC", ticket_select!());
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer).bind(include_closed).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// Every ticket still waiting for a first response, soonest deadline first.
+    pub async fn unanswered_tickets(&self) -> Result<Vec<Ticket>, StorageError> {
+        let closed = TicketState::Closed.as_str();
+        let sql = format!("{} WHERE acked_at IS NULL AND state <> '{closed}' ORDER BY due_at, id", ticket_select!());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    pub async fn events(&self, ticket_id: i64) -> Result<Vec<Event>, StorageError> {
+        let rows =
+            sqlx::query("SELECT ticket_id, at, actor, detail FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
+                .bind(ticket_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                let detail: String = r.try_get("detail")?;
+                let kind = serde_json::from_str(&detail)
+                    .map_err(|e| StorageError::Corrupt { table: "ticket_events", problem: e.to_string() })?;
+                Ok(Event {
+                    ticket_id: r.try_get("ticket_id")?,
+                    at: instant(r.try_get("at")?, "ticket_events")?,
+                    actor: id_from_db(r.try_get("actor")?),
+                    kind,
+                })
+            })
+            .collect()
+    }
+}
+
+pub(super) async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ticket_id: i64,
+    at: DateTime<Utc>,
+    actor: Snowflake,
+    event: &EventKind,
+) -> Result<(), StorageError> {
+    sqlx::query("INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(ticket_id)
+        .bind(at.timestamp_millis())
+        .bind(id_to_db(actor))
+        .bind(event.name())
+        .bind(event_json(event))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Binds a new ticket's columns as `$1` to `$10`, in the order of the
+/// `INSERT INTO tickets` statements above (the number comes from the counter).
+fn bind_new_ticket<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    new: &NewTicket,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(new.customer.as_str().to_owned())
+        .bind(id_to_db(new.opened_by))
+        .bind(i64::from(new.severity.level()))
+        .bind(new.kind.as_str())
+        .bind(new.summary.clone())
+        .bind(new.details.clone())
+        .bind(new.product.clone())
+        .bind(TicketState::Open.as_str())
+        .bind(new.opened_at.timestamp_millis())
+        .bind(new.due_at.timestamp_millis())
+}
+
+fn event_json(event: &EventKind) -> String {
+    // Serialising our own enum of plain fields cannot fail.
+    serde_json::to_string(event).expect("events serialise")
+}
+
+/// Tickets with their signature request, if any. Conditions added after it
+/// name the ticket's columns unqualified (the request's have other names).
+macro_rules! ticket_select {
+    () => {
+        "SELECT t.id, t.customer, t.seq, t.opened_by, t.severity, t.kind, t.summary, t.details, t.product, t.state,
+                t.opened_at, t.due_at, t.acked_at, t.acked_by, t.closed_at, t.thread_id, t.card_message_id, t.version,
+                s.kind AS sig_kind, s.hash_kind, s.hash, s.product_version, s.database_release, s.detection, s.stage,
+                s.fixed_in
+         FROM tickets t LEFT JOIN signature_requests s ON s.ticket_id = t.id"
+    };
+}
+pub(super) use ticket_select;
+
+pub(super) fn ticket_from_row(r: &AnyRow) -> Result<Ticket, StorageError> {
+    let corrupt = |problem: String| StorageError::Corrupt { table: "tickets", problem };
+    let customer: String = r.try_get("customer")?;
+    let severity: i64 = r.try_get("severity")?;
+    let kind: String = r.try_get("kind")?;
+    let state: String = r.try_get("state")?;
+    let opt_instant = |col: &str| -> Result<Option<DateTime<Utc>>, StorageError> {
+        r.try_get::<Option<i64>, _>(col)?.map(|ms| instant(ms, "tickets")).transpose()
+    };
+    Ok(Ticket {
+        id: r.try_get("id")?,
+        number: TicketNumber { customer: customer.parse().map_err(corrupt)?, seq: r.try_get("seq")? },
+        opened_by: id_from_db(r.try_get("opened_by")?),
+        severity: u8::try_from(severity)
+            .ok()
+            .and_then(Severity::from_level)
+            .ok_or_else(|| corrupt(format!("severity {severity}")))?,
+        kind: TicketKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?,
+        summary: r.try_get("summary")?,
+        details: r.try_get("details")?,
+        product: r.try_get("product")?,
+        state: TicketState::parse(&state).ok_or_else(|| corrupt(format!("state {state}")))?,
+        opened_at: instant(r.try_get("opened_at")?, "tickets")?,
+        due_at: instant(r.try_get("due_at")?, "tickets")?,
+        acked_at: opt_instant("acked_at")?,
+        acked_by: r.try_get::<Option<i64>, _>("acked_by")?.map(id_from_db),
+        closed_at: opt_instant("closed_at")?,
+        thread_id: r.try_get::<Option<i64>, _>("thread_id")?.map(id_from_db),
+        card_message_id: r.try_get::<Option<i64>, _>("card_message_id")?.map(id_from_db),
+        version: r.try_get("version")?,
+        signature: signatures::request_from_row(r)?,
+    })
+}
