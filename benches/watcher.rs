@@ -29,7 +29,7 @@ struct Discard;
 
 #[async_trait]
 impl Deliver for Discard {
-    async fn deliver(&self, _: &Delivery) -> Result<Receipt, DeliveryError> {
+    async fn deliver(&self, _: &Delivery, _: &dyn priority_line::app::Lease) -> Result<Receipt, DeliveryError> {
         Ok(Receipt::default())
     }
 }

@@ -50,6 +50,8 @@ pub struct Metrics {
     pub gateway_connected: Gauge,
     /// Events another instance took (each event takes effect once).
     pub events_skipped: Counter,
+    /// Outbox jobs of kinds this version does not know, left for another instance.
+    pub jobs_unknown: Counter,
     /// 1, labelled with this instance's name and mode.
     pub instance: Family<InstanceLabels, Gauge>,
     /// Whether this process runs a gateway connection at all (the console does not).
@@ -116,6 +118,12 @@ impl Metrics {
             "Discord events this instance left alone because another instance (or an earlier delivery) took them",
             events_skipped.clone(),
         );
+        let jobs_unknown = Counter::default();
+        registry.register(
+            "jobs_unknown",
+            "Outbox jobs of a kind this version does not know, left for an instance that does (a rolling upgrade)",
+            jobs_unknown.clone(),
+        );
         let instance = Family::<InstanceLabels, Gauge>::default();
         registry.register(
             "instance",
@@ -136,6 +144,7 @@ impl Metrics {
             interaction_seconds,
             gateway_connected,
             events_skipped,
+            jobs_unknown,
             instance,
             gateway_expected: AtomicBool::new(false),
         }

@@ -4,21 +4,31 @@
 //! It sleeps on the application's clock until the next job can be acted on
 //! (two index probes tell when), or until a change wakes it, so an idle bot
 //! costs nothing and a tick costs what is due, not what is open. Due jobs are
-//! claimed (a lease, see `storage::outbox`), delivered by the adapter, then
-//! recorded. A crash between delivery and recording leaves the job to be
-//! claimed again when the lease ends; its post's key (Discord's enforced
-//! nonce) makes that resend return the first message instead of a second.
+//! claimed, each under its own lease (see `storage::outbox`), and delivered
+//! side by side, up to [`PARALLEL`] at once: one ticket's jobs in order (only
+//! the head of a ticket's queue can be claimed), different tickets' jobs
+//! concurrently, so that one slow request delays only its own ticket. A
+//! delivery renews its lease while it runs and checks it before creating
+//! anything, so no job has two deliverers. A crash between delivery and
+//! recording leaves the job to be claimed again when the lease ends; its
+//! post's key (Discord's enforced nonce) makes that resend return the first
+//! message instead of a second.
+//!
+//! The loop also forgets Discord event claims older than a day, a small
+//! batch at a time, every [`PRUNE_EVERY`].
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::task::JoinSet;
 
-use crate::app::DELIVERY_BUDGET;
-use crate::app::{App, AppError, Delivery, DeliveryError, Receipt};
+use crate::app::{App, AppError, Done};
+pub use crate::app::{Deliver, Lease};
 
-/// Claimed per round trip to the database.
-pub const BATCH: i64 = 100;
+/// Deliveries in flight at once.
+pub const PARALLEL: usize = 32;
 
 /// The longest sleep: the wake-up that catches work queued by another
 /// instance (each instance is woken at once by its own changes).
@@ -33,12 +43,8 @@ pub const RETRY_PAUSE: Duration = Duration::from_secs(5);
 /// batches, rather than a few statements per command.
 pub const GATHER: Duration = Duration::from_millis(10);
 
-/// Where jobs are carried out: the Discord adapter, the console.
-#[async_trait]
-pub trait Deliver: Send + Sync {
-    /// Carries out one job's actions, in order.
-    async fn deliver(&self, delivery: &Delivery) -> Result<Receipt, DeliveryError>;
-}
+/// How often the loop forgets old event claims.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -48,37 +54,42 @@ pub struct Tick {
     pub failed: usize,
 }
 
-/// Delivers everything that can be delivered now, earliest first: a
-/// ticket's next job becomes claimable as soon as the one before it is done.
-pub async fn tick(app: &App, out: &dyn Deliver) -> Result<Tick, AppError> {
-    let mut done = Tick::default();
-    loop {
-        let due = app.claim_due(BATCH).await?;
-        if due.is_empty() {
-            return Ok(done);
-        }
-        for d in &due {
-            let delivered = match tokio::time::timeout(DELIVERY_BUDGET, out.deliver(d)).await {
-                Ok(result) => result,
-                Err(_) => Err(DeliveryError::Transient(format!("abandoned after {DELIVERY_BUDGET:?}"))),
-            };
-            match delivered {
-                Ok(receipt) => {
-                    app.delivered(d, receipt).await?;
-                    done.sent += 1;
-                    done.late += usize::from(d.late);
-                }
-                Err(e) => {
-                    app.delivery_failed(d, &e).await?;
-                    done.failed += 1;
-                }
+impl Tick {
+    fn count(&mut self, done: Done) {
+        match done {
+            Done::Sent { late } => {
+                self.sent += 1;
+                self.late += usize::from(late);
             }
+            Done::Failed => self.failed += 1,
+            Done::Left => {}
         }
     }
 }
 
-/// Runs until `shutdown` completes.
-pub async fn run(app: App, out: impl Deliver, shutdown: impl Future<Output = ()>) {
+/// Delivers everything that can be delivered now, and returns when nothing
+/// more can: a ticket's next job becomes claimable as soon as the one before
+/// it is done. Each claimed batch is delivered concurrently, one job per
+/// ticket; nothing else is awaited meanwhile (a delivery may be holding
+/// SQLite's writer turn).
+pub async fn tick(app: &App, out: &dyn Deliver) -> Result<Tick, AppError> {
+    let mut done = Tick::default();
+    loop {
+        let claimed = app.claim_due(PARALLEL).await?;
+        if claimed.is_empty() {
+            return Ok(done);
+        }
+        let mut flight: FuturesUnordered<_> = claimed.into_iter().map(|due| app.deliver_due(due, out)).collect();
+        while let Some(d) = flight.next().await {
+            done.count(d);
+        }
+    }
+}
+
+/// Runs until `shutdown` completes, then lets the deliveries in flight
+/// finish (the caller bounds how long it waits). Each delivery is a task of
+/// its own, so that it progresses while the loop claims, sleeps or prunes.
+pub async fn run(app: App, out: impl Deliver + 'static, shutdown: impl Future<Output = ()>) {
     let wake = app.wake_handle();
     tokio::pin!(shutdown);
     match app.release_all_claims().await {
@@ -86,32 +97,63 @@ pub async fn run(app: App, out: impl Deliver, shutdown: impl Future<Output = ()>
         Ok(n) => tracing::info!(claims = n, "took back the claims of a process that stopped mid-delivery"),
         Err(e) => tracing::error!(error = %e, "cannot take back earlier claims; they wait for their leases"),
     }
+    let out: Arc<dyn Deliver> = Arc::new(out);
+    let mut flight: JoinSet<Done> = JoinSet::new();
+    let mut pruned_at = None;
     loop {
-        // Registered before the tick, so a change during it is not missed.
+        // Registered before claiming, so a change meanwhile is not missed.
         let woken = wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        let failed = match tick(&app, &out).await {
-            Ok(_) => false,
-            Err(e) => {
-                tracing::error!(error = %e, "the scheduler's tick failed");
-                true
-            }
-        };
         let now = app.now();
-        let idle = now + chrono::Duration::from_std(MAX_IDLE).unwrap_or_default();
-        let until = match app.next_due().await {
-            Ok(next) if !failed => next.map_or(idle, |next| next.min(idle)),
-            Ok(_) => now + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default(),
-            Err(e) => {
-                tracing::error!(error = %e, "the scheduler cannot read when the next job is due");
-                now + chrono::Duration::from_std(RETRY_PAUSE).unwrap_or_default()
+        let mut failed = false;
+        // Each turn of the loop (a delivery ended, a sleep ended, a change
+        // woke it) may have made jobs claimable.
+        if flight.len() < PARALLEL {
+            match app.claim_due(PARALLEL - flight.len()).await {
+                Ok(claimed) => {
+                    for due in claimed {
+                        let (app, out) = (app.clone(), out.clone());
+                        flight.spawn(async move { app.deliver_due(due, out.as_ref()).await });
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the scheduler cannot claim due jobs");
+                    failed = true;
+                }
             }
+        }
+        if pruned_at.is_none_or(|at| now >= at + chrono::Duration::from_std(PRUNE_EVERY).unwrap_or_default()) {
+            pruned_at = Some(now);
+            match app.prune_claims().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(claims = n, "forgot Discord event claims older than a day"),
+                Err(e) => tracing::warn!(error = %e, "cannot forget old event claims; trying again later"),
+            }
+        }
+        let pause = |d: Duration| now + chrono::Duration::from_std(d).unwrap_or_default();
+        let until = match (failed, flight.len() >= PARALLEL) {
+            (true, _) => pause(RETRY_PAUSE),
+            // Full: the next thing to do is a delivery ending.
+            (false, true) => pause(MAX_IDLE),
+            (false, false) => match app.next_due().await {
+                Ok(next) => next.map_or(pause(MAX_IDLE), |next| next.min(pause(MAX_IDLE))),
+                Err(e) => {
+                    tracing::error!(error = %e, "the scheduler cannot read when the next job is due");
+                    pause(RETRY_PAUSE)
+                }
+            },
         };
         tokio::select! {
+            Some(ended) = flight.join_next(), if !flight.is_empty() => {
+                if let Err(e) = ended {
+                    tracing::error!(error = %e, "a delivery task ended abnormally; its job is claimed again when its lease ends");
+                }
+            }
             () = app.sleep_until(until) => {}
             () = &mut woken => tokio::time::sleep(GATHER).await,
-            () = &mut shutdown => return,
+            () = &mut shutdown => break,
         }
     }
+    while flight.join_next().await.is_some() {}
 }

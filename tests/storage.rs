@@ -245,8 +245,10 @@ async fn an_event_claimed_with_its_change_takes_effect_once(db: &TestDb) {
     // Another event is not.
     let other = Claim { event: "message:43".into(), ..claim(1) };
     assert!(db.store.claim_event(&other).await.unwrap());
-    // Claims older than a day are forgotten.
-    assert_eq!(db.store.forget_claims(t0() + Duration::days(1)).await.unwrap(), 2);
+    // Claims older than a day are forgotten, a batch at a time.
+    assert_eq!(db.store.forget_claims(t0() + Duration::days(1), 1).await.unwrap(), 1);
+    assert_eq!(db.store.forget_claims(t0() + Duration::days(1), 100).await.unwrap(), 1);
+    assert_eq!(db.store.forget_claims(t0() + Duration::days(1), 100).await.unwrap(), 0);
     assert!(db.store.claim_event(&claim(7)).await.unwrap());
 }
 

@@ -373,14 +373,16 @@ impl scheduler::Deliver for Stuck {
     async fn deliver(
         &self,
         _: &priority_line::app::Delivery,
+        _: &dyn priority_line::app::Lease,
     ) -> Result<priority_line::app::Receipt, priority_line::app::DeliveryError> {
         std::future::pending().await
     }
 }
 
-/// Issue 9: the loop itself, not only a tick. An idle instance beside a
-/// busy one that holds the due notifications under its leases sleeps until
-/// the first lease could run out, instead of spinning; then it takes over.
+/// Issue 9: the loop itself, not only a tick. An idle instance beside one
+/// that claimed the due notifications and then hung (it neither delivers
+/// nor renews its leases) sleeps until the first lease could run out,
+/// instead of spinning; then it takes over.
 /// (PostgreSQL: on SQLite one process, with one scheduler, owns the file, and
 /// a starting scheduler takes back every claim.)
 async fn an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act(db: &TestDb) {
@@ -396,6 +398,8 @@ async fn an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act(db: &TestDb)
         assert!(tokio::time::Instant::now() < until, "the busy instance never claimed the step");
         tokio::task::yield_now().await;
     }
+    // Hung: a live deliverer would renew its lease.
+    stuck.abort();
     let idle = App::new(Arc::new(w.app.config().clone()), w.app.store().clone(), w.clock.clone());
     let out = Arc::new(Recorder::new(w.clock.clone()));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -431,7 +435,6 @@ async fn an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act(db: &TestDb)
     assert_eq!(steps(&out), [(l1, "50%".to_owned())]);
     let _ = stop.send(());
     runner.await.unwrap();
-    stuck.abort();
 }
 
 /// A recorder shared with a test.
@@ -442,8 +445,9 @@ impl scheduler::Deliver for Delegate {
     async fn deliver(
         &self,
         d: &priority_line::app::Delivery,
+        lease: &dyn priority_line::app::Lease,
     ) -> Result<priority_line::app::Receipt, priority_line::app::DeliveryError> {
-        self.0.deliver(d).await
+        self.0.deliver(d, lease).await
     }
 }
 

@@ -20,6 +20,15 @@ use crate::domain::ticket::{Ticket, TicketNumber};
 use crate::metrics::Metrics;
 use crate::storage::{Queued, StorageError, Store};
 
+/// How long a Discord event's claim (and the reply kept with it) is kept:
+/// Discord does not deliver an event later, and the HTTP endpoint refuses a
+/// request signed more than five minutes from now, so none can be replayed
+/// once forgotten.
+pub const CLAIMS_KEPT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Claims forgotten per statement.
+const PRUNE_BATCH: i64 = 500;
+
 /// Why a command did not run: the user's side (a refusal, shown as such),
 /// or ours (logged in full, apologised for in general terms).
 #[derive(Debug, thiserror::Error)]
@@ -61,12 +70,22 @@ pub struct App {
     pub(super) metrics: Arc<Metrics>,
     /// This instance's name (`App::named`).
     pub(super) instance: Arc<str>,
+    /// Jobs of kinds this version does not know, already logged.
+    pub(super) seen_unknown: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
 }
 
 impl App {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>) -> App {
         let instance = format!("pid-{}", std::process::id()).into();
-        App { config, store, clock, wake: Arc::default(), metrics: Arc::default(), instance }
+        App {
+            config,
+            store,
+            clock,
+            wake: Arc::default(),
+            metrics: Arc::default(),
+            instance,
+            seen_unknown: Arc::default(),
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -128,6 +147,22 @@ impl App {
     /// while the instance that claimed it has not answered yet.
     pub async fn claimed_reply(&self, event: &str) -> Result<Option<Option<String>>, StorageError> {
         self.store.claimed_reply(event).await
+    }
+
+    /// Forgets the Discord event claims older than [`CLAIMS_KEPT`], a small
+    /// batch at a time (each holds SQLite's writer only briefly). Returns
+    /// how many.
+    pub async fn prune_claims(&self) -> Result<u64, AppError> {
+        let before = self.now() - chrono::Duration::from_std(CLAIMS_KEPT).unwrap_or_default();
+        let mut forgotten = 0;
+        loop {
+            let n = self.store.forget_claims(before, PRUNE_BATCH).await?;
+            forgotten += n;
+            if n < PRUNE_BATCH as u64 {
+                return Ok(forgotten);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Whether the database answers (for health checks).

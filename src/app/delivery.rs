@@ -1,34 +1,40 @@
-//! The outbox's delivery lifecycle. When a job falls due the scheduler
-//! claims it; the application resolves it into [`Action`]s on concrete
-//! channels (the posts worded by `posts.rs` in the customer's language at
-//! that moment); the adapter carries them out and reports back; the
-//! application records the job sent (with the thread it created, or the
-//! breach it announced), retries it later, or ends it as failed and says so
-//! where it can be read.
+//! The outbox's delivery lifecycle, one job at a time. The scheduler claims
+//! due jobs, each under a lease of its own; the application resolves a job
+//! into [`Action`]s on concrete channels (posts worded by `posts.rs` in the
+//! customer's language at that moment); the adapter carries them out,
+//! asking before each action that creates something whether the job is
+//! still this instance's, while the lease is renewed; then the application
+//! records the job sent (with the thread it created, or the breach it
+//! announced), retries it later, or ends it as failed and says so where it
+//! can be read. A job that fails to resolve is retried on its own, and a
+//! job this version does not know is left for an instance that does.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::application::{App, AppError};
-use super::jobs::{Action, Delivery, DeliveryError, Job, Lost, Permanent, PostKey, Receipt};
+use super::jobs::{Action, Deliver, Delivery, DeliveryError, Job, Lease, Lost, Permanent, PostKey, Receipt};
 use super::msg::Span;
 use super::posts::{self, Facts, Place};
 use super::summary::{late_note, summary_job};
 use crate::domain::customer::{Customer, Language};
 use crate::domain::summary::Week;
-use crate::domain::ticket::Ticket;
+use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
 use crate::storage::{Claimed, Finish, Once};
 
-/// How long a claim holds before another instance may take the job; an
-/// instance that dies holds its jobs at most this long (on SQLite, its
-/// successor takes them back at start).
-pub const LEASE: Duration = Duration::from_secs(120);
+/// How long a claim holds before another instance may take the job, unless
+/// its holder renews it: an instance that dies holds its jobs at most this
+/// long (on SQLite, its successor takes them back at start).
+pub const LEASE: Duration = Duration::from_secs(30);
+
+/// While a delivery runs, its lease is renewed this often.
+const RENEW_EVERY: Duration = Duration::from_secs(10);
 
 /// The longest a delivery may take: the scheduler abandons one that runs
-/// longer (a try whose outcome is then unknown, retried later). The lease
-/// is taken for the whole batch a claim returns, so a batch of slow
-/// deliveries may outlive it.
+/// longer (a try whose outcome is then unknown, retried later).
 pub const DELIVERY_BUDGET: Duration = Duration::from_secs(90);
 
 /// After a failed try, the pause before the next: doubling from this.
@@ -36,27 +42,160 @@ pub const RETRY_FIRST: Duration = Duration::from_secs(5);
 /// … up to this.
 pub const RETRY_MAX: Duration = Duration::from_secs(300);
 
-impl App {
-    /// Claims the jobs due now (at most `limit`, earliest first, one per
-    /// ticket at a time) and says what each does. Jobs made moot meanwhile
-    /// are dropped here.
-    pub async fn claim_due(&self, limit: i64) -> Result<Vec<Delivery>, AppError> {
-        let now = self.now();
-        let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
-        let mut out = Vec::new();
-        let claimed = self.store.claim_due(now, now + lease, limit).await?;
-        let ids: Vec<i64> = claimed.iter().filter_map(|c| c.ticket_id).collect();
-        let mut tickets = self.store.tickets_by_ids(&ids).await?;
-        for claimed in claimed {
-            let ticket = claimed.ticket_id.and_then(|id| tickets.remove(&id));
-            match self.resolve(&claimed, ticket, now).await? {
-                Some(delivery) => out.push(delivery),
-                None => {
-                    self.store.finish(claimed.id, now, &Finish::Dropped).await?;
-                }
+/// A job of a kind this version does not know waits this long for an
+/// instance that does (a rolling upgrade), each time it is met.
+pub const UNKNOWN_PAUSE: Duration = Duration::from_secs(30);
+
+/// A claimed job and its ticket as the claim found it, ready to deliver.
+#[derive(Debug)]
+pub struct Due {
+    row: Claimed,
+    ticket: Option<Ticket>,
+}
+
+/// How one job's turn ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    Sent {
+        late: bool,
+    },
+    /// It failed: it will be tried again, or it ended as failed.
+    Failed,
+    /// Nothing left to do (moot), or not this instance's to do (another
+    /// took it over, or this version does not know it).
+    Left,
+}
+
+/// A job's hold, checked against the database.
+struct Held<'a> {
+    app: &'a App,
+    row: &'a Claimed,
+}
+
+#[async_trait]
+impl Lease for Held<'_> {
+    async fn held(&self) -> bool {
+        match self.app.store.holds(self.row, self.app.now()).await {
+            Ok(held) => held,
+            Err(e) => {
+                // Unsure: better to stop than to create something twice.
+                tracing::warn!(job = self.row.id, error = %e, "cannot tell whether the job is still this instance's");
+                false
             }
         }
-        Ok(out)
+    }
+}
+
+/// What a failure needs of its job.
+struct Failing<'a> {
+    row: &'a Claimed,
+    ticket: Option<&'a TicketNumber>,
+    what: &'a str,
+    job: Option<&'a Job>,
+    /// The actions it was to carry out, if it got that far.
+    actions: &'a [Action],
+}
+
+impl App {
+    /// Claims the jobs due now (at most `limit`, earliest first, one per
+    /// ticket at a time), each under a lease of this instance, with their
+    /// tickets (read in one query).
+    pub async fn claim_due(&self, limit: usize) -> Result<Vec<Due>, AppError> {
+        let now = self.now();
+        let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let claimed = self.store.claim_due(now, now + lease, limit, &self.instance).await?;
+        let ids: Vec<i64> = claimed.iter().filter_map(|c| c.ticket_id).collect();
+        let mut tickets: HashMap<i64, Ticket> = self.store.tickets_by_ids(&ids).await?;
+        Ok(claimed
+            .into_iter()
+            .map(|row| Due { ticket: row.ticket_id.and_then(|id| tickets.remove(&id)), row })
+            .collect())
+    }
+
+    /// Delivers one claimed job through `out` and records how it went.
+    /// Never fails: what goes wrong is retried later (the database, say), or
+    /// ends the job as failed, and is logged.
+    pub async fn deliver_due(&self, due: Due, out: &dyn Deliver) -> Done {
+        let Due { row, ticket } = due;
+        match self.deliver_row(&row, ticket, out).await {
+            Ok(done) => done,
+            Err(e) => {
+                // Its lease runs out and the job is claimed again.
+                tracing::error!(job = row.id, error = %e, "recording a delivery failed; it will be tried again");
+                Done::Failed
+            }
+        }
+    }
+
+    async fn deliver_row(&self, row: &Claimed, ticket: Option<Ticket>, out: &dyn Deliver) -> Result<Done, AppError> {
+        let now = self.now();
+        let what = Job::kind_of(&row.job).unwrap_or_else(|| "unreadable".to_owned());
+        let Ok(job) = serde_json::from_str::<Job>(&row.job) else { return self.unknown(row, ticket, &what).await };
+        let number = ticket.as_ref().map(|t| t.number.clone());
+        let failing = |actions| Failing { row, ticket: number.as_ref(), what: &what, job: Some(&job), actions };
+        let delivery = match self.resolve(row, &job, ticket, now).await {
+            Ok(Some(delivery)) => delivery,
+            Ok(None) => {
+                self.store.finish(row.id, now, &Finish::Dropped).await?;
+                return Ok(Done::Left);
+            }
+            Err(e) => {
+                tracing::error!(job = row.id, %what, error = %e, "a job could not be resolved");
+                let transient = DeliveryError::Transient(format!("resolving the job failed: {e}"));
+                return self.failed(&failing(&[]), &transient).await;
+            }
+        };
+        let held = Held { app: self, row };
+        let renewing = async {
+            loop {
+                self.sleep_until(self.now() + chrono::Duration::from_std(RENEW_EVERY).unwrap_or_default()).await;
+                let until = self.now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
+                match self.store.renew(row, until).await {
+                    Ok(true) => {}
+                    // Taken over: the delivery finds out before it creates anything.
+                    Ok(false) => std::future::pending::<()>().await,
+                    Err(e) => tracing::warn!(job = row.id, error = %e, "cannot renew the job's lease"),
+                }
+            }
+        };
+        let delivered = tokio::select! {
+            result = tokio::time::timeout(DELIVERY_BUDGET, out.deliver(&delivery, &held)) => match result {
+                Ok(result) => result,
+                Err(_) => Err(DeliveryError::Transient(format!("abandoned after {DELIVERY_BUDGET:?}"))),
+            },
+            () = renewing => unreachable!("renewing never ends"),
+        };
+        match delivered {
+            Ok(receipt) => self.delivered(&delivery, receipt).await,
+            Err(DeliveryError::Taken) => {
+                tracing::warn!(job = row.id, %what, "another instance took the job over; leaving it to that one");
+                Ok(Done::Left)
+            }
+            Err(e) => self.failed(&failing(&delivery.actions), &e).await,
+        }
+    }
+
+    /// A job this version cannot read: left for an instance that can (a
+    /// newer one, during a rolling upgrade), logged the first time this
+    /// instance meets it; failed only when no instance took it for
+    /// `[discord].give_up_after`.
+    async fn unknown(&self, row: &Claimed, ticket: Option<Ticket>, what: &str) -> Result<Done, AppError> {
+        let now = self.now();
+        let number = ticket.as_ref().map(|t| t.number.clone());
+        let waiting_for = (now - row.failing_since.unwrap_or(now)).to_std().unwrap_or_default();
+        if waiting_for >= self.give_up_after() {
+            let failing = Failing { row, ticket: number.as_ref(), what, job: None, actions: &[] };
+            let error = DeliveryError::Transient(format!("no running version knows jobs of kind \"{what}\""));
+            return self.failed(&failing, &error).await;
+        }
+        if self.seen_unknown.lock().unwrap_or_else(|p| p.into_inner()).insert(row.id) {
+            tracing::warn!(job = row.id, kind = %what, "a job this version does not know; left for an instance that does");
+            self.metrics.jobs_unknown.inc();
+        }
+        let retry_at = now + chrono::Duration::from_std(UNKNOWN_PAUSE).unwrap_or_default();
+        self.store.retry_later(row.id, now, retry_at, &format!("unknown job kind \"{what}\"")).await?;
+        Ok(Done::Left)
     }
 
     /// The delivery of a claimed job (of `ticket`), or `None` if it has
@@ -64,16 +203,11 @@ impl App {
     async fn resolve(
         &self,
         c: &Claimed,
+        job: &Job,
         ticket: Option<Ticket>,
         now: DateTime<Utc>,
     ) -> Result<Option<Delivery>, AppError> {
-        let job: Job = match serde_json::from_str(&c.job) {
-            Ok(job) => job,
-            Err(e) => {
-                tracing::warn!(job = c.id, error = %e, "an outbox job no version of this bot knows; dropped");
-                return Ok(None);
-            }
-        };
+        let job = job.clone();
         let customer = ticket.as_ref().and_then(|t| self.config.customer(t.number.customer.as_str()));
         // Late: sent well after it fell due, and it fell due while no
         // instance was running (not merely while this one was busy).
@@ -89,7 +223,6 @@ impl App {
             ticket_id: c.ticket_id,
             record: None,
             attempts: c.attempts,
-            failing_since: c.failing_since,
             job: job.clone(),
         };
         let key = |index: usize| PostKey { job: c.id, index: u8::try_from(index).unwrap_or(u8::MAX) };
@@ -202,11 +335,12 @@ impl App {
     }
 
     /// Records a job delivered: its thread, the breach it announced.
-    pub async fn delivered(&self, delivery: &Delivery, receipt: Receipt) -> Result<(), AppError> {
+    async fn delivered(&self, delivery: &Delivery, receipt: Receipt) -> Result<Done, AppError> {
         let event = delivery.ticket_id.zip(delivery.record.as_ref()).map(|(ticket, e)| (ticket, delivery.due_at, e));
         let thread = delivery.ticket_id.zip(receipt.thread).map(|(t, (thread, card))| (t, thread, card));
         let now = self.now();
-        let finish = Finish::Sent { late: delivery.late, event, thread, next: self.next_of(delivery) };
+        let next = self.next_of(&delivery.job);
+        let finish = Finish::Sent { late: delivery.late, event, thread, next };
         if self.store.finish(delivery.id, now, &finish).await? {
             let ticket = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
             tracing::info!(job = delivery.id, %ticket, what = delivery.what, late = delivery.late, "delivered");
@@ -215,45 +349,42 @@ impl App {
             if delivery.late {
                 m.notifications_late.inc();
             }
-            if matches!(delivery.record, Some(crate::domain::ticket::EventKind::Breached { .. })) {
+            if matches!(delivery.record, Some(EventKind::Breached { .. })) {
                 m.breaches.inc();
             }
             m.notification_lag_seconds.observe((now - delivery.due_at).to_std().unwrap_or_default().as_secs_f64());
         }
-        Ok(())
+        Ok(Done::Sent { late: delivery.late })
     }
 
-    /// A delivery that failed: tried again after a pause that doubles, or,
-    /// when retrying cannot help or it has failed for too long, ended as
-    /// failed with the reason and said where it can be read instead.
-    pub async fn delivery_failed(&self, delivery: &Delivery, error: &DeliveryError) -> Result<(), AppError> {
-        let now = self.now();
-        let ticket = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
-        let failing_for = (now - delivery.failing_since.unwrap_or(now)).to_std().unwrap_or_default();
+    /// A job that failed: tried again after a pause that doubles, or, when
+    /// retrying cannot help or it has failed for too long, ended as failed
+    /// with the reason and said where it can be read instead.
+    async fn failed(&self, f: &Failing<'_>, error: &DeliveryError) -> Result<Done, AppError> {
+        let (now, row, what) = (self.now(), f.row, f.what);
+        let ticket = f.ticket.map(ToString::to_string).unwrap_or_default();
+        let failing_for = (now - row.failing_since.unwrap_or(now)).to_std().unwrap_or_default();
         let (action, problem, detail) = match error {
             DeliveryError::Transient(detail) if failing_for < self.give_up_after() => {
-                let pause =
-                    RETRY_FIRST.saturating_mul(1 << delivery.attempts.clamp(1, 16).saturating_sub(1)).min(RETRY_MAX);
+                let pause = RETRY_FIRST.saturating_mul(1 << row.attempts.clamp(1, 16).saturating_sub(1)).min(RETRY_MAX);
                 let retry_at = now + chrono::Duration::from_std(pause).unwrap_or_default();
-                tracing::warn!(job = delivery.id, %ticket, what = delivery.what, error = %detail, retry_in = ?pause,
+                tracing::warn!(job = row.id, %ticket, what, error = %detail, retry_in = ?pause,
                                "delivery failed; it will be tried again");
-                self.store.retry_later(delivery.id, now, retry_at, detail).await?;
-                return Ok(());
+                self.store.retry_later(row.id, now, retry_at, detail).await?;
+                return Ok(Done::Failed);
             }
-            DeliveryError::Transient(detail) => (0, Permanent::GaveUp, detail.clone()),
-            DeliveryError::Permanent { action, problem, detail } => (*action, *problem, detail.clone()),
+            DeliveryError::Transient(detail) => (None, Permanent::GaveUp, detail.clone()),
+            DeliveryError::Permanent { action, problem, detail } => (Some(*action), *problem, detail.clone()),
+            DeliveryError::Taken => return Ok(Done::Left),
         };
         let reason = format!("{problem:?}: {detail}");
-        let instead = self.instead(delivery, action).map(|job| (delivery.ticket_id, job.queued(now)));
-        if self
-            .store
-            .finish(delivery.id, now, &Finish::Failed { reason: &reason, instead, next: self.next_of(delivery) })
-            .await?
-        {
-            tracing::error!(job = delivery.id, %ticket, what = delivery.what, %reason, "delivery failed for good");
+        let instead = self.instead(f, action).map(|job| (row.ticket_id, job.queued(now)));
+        let next = f.job.and_then(|j| self.next_of(j));
+        if self.store.finish(row.id, now, &Finish::Failed { reason: &reason, instead, next }).await? {
+            tracing::error!(job = row.id, %ticket, what, %reason, "delivery failed for good");
             self.metrics.notifications_failed.inc();
         }
-        Ok(())
+        Ok(Done::Failed)
     }
 
     fn give_up_after(&self) -> Duration {
@@ -261,35 +392,38 @@ impl App {
     }
 
     /// The job that follows a delivered (or failed) one: next week's summary.
-    fn next_of(&self, delivery: &Delivery) -> Option<Once> {
-        let Job::Summary { channel, customer, week } = &delivery.job else { return None };
+    fn next_of(&self, job: &Job) -> Option<Once> {
+        let Job::Summary { channel, customer, week } = job else { return None };
         let s = self.config.summary(*channel, customer.as_deref())?;
         Some(summary_job(s, week.parse::<Week>().ok()?.next()))
     }
 
-    /// What to post instead of a delivery whose `action` failed for good:
-    /// in the customer's support channel, or the escalation channel when it
-    /// was the support channel that failed (or the job was already a
-    /// stand-in there).
-    fn instead(&self, delivery: &Delivery, action: usize) -> Option<Job> {
+    /// What to post instead of a job whose `action` failed for good (none:
+    /// it failed before it had any): in the customer's support channel, or
+    /// the escalation channel when it was the support channel that failed
+    /// (or the job was already a stand-in there).
+    fn instead(&self, f: &Failing, action: Option<usize>) -> Option<Job> {
         let escalation = self.config.discord.as_ref().and_then(|d| d.escalation_channel);
-        let support =
-            delivery.ticket.as_ref().and_then(|n| self.config.customer(n.customer.as_str())).map(|c| c.support_channel);
-        let (failed_in, lost) = match delivery.actions.get(action)? {
-            Action::OpenThread { parent, .. } => (*parent, Lost::Thread),
-            Action::Post { channel, msg, .. } => (*channel, Lost::Post { msg: msg.clone() }),
-            Action::EditCard { channel, .. } => (*channel, Lost::Card),
-            Action::Summary { channel, post, .. } => (*channel, Lost::Post { msg: post.msg.clone() }),
-            // A removal that cannot be done leaves nothing to say.
-            Action::RemoveMember { .. } => return None,
+        let support = f.ticket.and_then(|n| self.config.customer(n.customer.as_str())).map(|c| c.support_channel);
+        let (failed_in, lost) = match action.map(|i| f.actions.get(i)) {
+            None => (None, Lost::Job { what: f.what.to_owned() }),
+            Some(None) => return None,
+            Some(Some(action)) => match action {
+                Action::OpenThread { parent, .. } => (Some(*parent), Lost::Thread),
+                Action::Post { channel, msg, .. } => (Some(*channel), Lost::Post { msg: msg.clone() }),
+                Action::EditCard { channel, .. } => (Some(*channel), Lost::Card),
+                Action::Summary { channel, post, .. } => (Some(*channel), Lost::Post { msg: post.msg.clone() }),
+                // A removal that cannot be done leaves nothing to say.
+                Action::RemoveMember { .. } => return None,
+            },
         };
-        let to = match &delivery.job {
-            Job::Undeliverable { to, .. } if Some(*to) == escalation => return None,
-            Job::Undeliverable { .. } => escalation?,
-            _ if Some(failed_in) == support => escalation?,
+        let to = match f.job {
+            Some(Job::Undeliverable { to, .. }) if Some(*to) == escalation => return None,
+            Some(Job::Undeliverable { .. }) => escalation?,
+            _ if failed_in.is_some() && failed_in == support => escalation?,
             _ => support.or(escalation)?,
         };
-        Some(Job::Undeliverable { to, failed_in, lost })
+        Some(Job::Undeliverable { to, failed_in: failed_in.unwrap_or(to), lost })
     }
 
     /// The card's edit, if the card has been posted.

@@ -5,6 +5,7 @@
 //! [`Receipt`] or a [`DeliveryError`]. What each post says is `posts.rs`'s;
 //! how jobs are claimed, delivered and recorded is `delivery.rs`'s.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,9 @@ pub enum Lost {
     Card,
     /// Post this.
     Post { msg: Msg },
+    /// A job of this kind that could not even be worded (it failed on our
+    /// side, or no running version knows it).
+    Job { what: String },
 }
 
 /// The change that moved a ticket's deadline into the past.
@@ -216,7 +220,6 @@ pub struct Delivery {
     pub(super) ticket_id: Option<i64>,
     /// What the delivery records once done (a breach, at its deadline).
     pub(super) record: Option<EventKind>,
-    pub(super) failing_since: Option<DateTime<Utc>>,
     /// The job, to say something in its place if it cannot be delivered.
     pub(super) job: Job,
 }
@@ -228,12 +231,35 @@ pub struct Receipt {
     pub thread: Option<(Snowflake, Snowflake)>,
 }
 
+/// Where jobs are carried out: the Discord adapter, the console, a test's
+/// recorder.
+#[async_trait]
+pub trait Deliver: Send + Sync {
+    /// Carries out one job's actions, in order. Before each action that
+    /// creates something (a thread, a post) it asks `lease` whether this
+    /// instance still holds the job, and stops with [`DeliveryError::Taken`]
+    /// if not.
+    async fn deliver(&self, delivery: &Delivery, lease: &dyn Lease) -> Result<Receipt, DeliveryError>;
+}
+
+/// A delivery's hold on its job.
+#[async_trait]
+pub trait Lease: Send + Sync {
+    /// Whether this instance still holds the job: no other instance took
+    /// it over since (its lease ran out while the delivery was slow).
+    async fn held(&self) -> bool;
+}
+
 /// Why a delivery did not happen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {
     /// Rate limited, a server error, no answer: tried again later.
     #[error("{0}")]
     Transient(String),
+    /// The job is no longer this instance's: another took it over and
+    /// delivers it; this one records nothing.
+    #[error("another instance took the job over")]
+    Taken,
     /// Retrying cannot help; `action` is the index of the action that failed.
     #[error("{problem:?}: {detail}")]
     Permanent { action: usize, problem: Permanent, detail: String },

@@ -43,12 +43,12 @@ mod summary;
 mod tickets;
 pub mod words;
 
-pub use application::{App, AppError};
+pub use application::{App, AppError, CLAIMS_KEPT};
 pub use card::{Card, CardStatus};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use commands::{Command, EventId, Invocation, Outcome, Reply, Spec, UsageError};
-pub use delivery::{DELIVERY_BUDGET, LEASE};
-pub use jobs::{Action, Button, Delivery, DeliveryError, Job, Permanent, PostKey, Receipt};
+pub use delivery::{Done, Due, DELIVERY_BUDGET, LEASE, UNKNOWN_PAUSE};
+pub use jobs::{Action, Button, Deliver, Delivery, DeliveryError, Job, Lease, Permanent, PostKey, Receipt};
 pub use msg::{Chart, Local, Msg, Span, SummaryPost, TimeStyle};
 pub use refusal::Refusal;
 pub use summary::{next_week_to_post, posting_instant, Report};

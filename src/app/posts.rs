@@ -447,6 +447,13 @@ pub fn undeliverable(lang: Language, ticket: Option<&TicketNumber>, failed_in: S
             n,
             place
         ),
+        Lost::Job { what } => say!(
+            lang,
+            "A notification of {n} ({what}) could not be delivered: it failed on our side and was logged.",
+            "No se pudo entregar un aviso de {n} ({what}): falló por nuestra parte y quedó registrado.",
+            n,
+            what
+        ),
         Lost::Post { msg } => say!(
             lang,
             "Could not post in {place} ({n}); the message was:\n{msg}",

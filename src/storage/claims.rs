@@ -83,9 +83,15 @@ impl Store {
         row.map(|r| r.try_get::<Option<String>, _>("reply")).transpose().map_err(Into::into)
     }
 
-    /// Forgets the claims made before `before`. Returns how many.
-    pub async fn forget_claims(&self, before: DateTime<Utc>) -> Result<u64, StorageError> {
-        let forget = sqlx::query("DELETE FROM event_claims WHERE claimed_at < $1").bind(before.timestamp_millis());
+    /// Forgets at most `batch` of the claims made before `before`, oldest
+    /// first (a small batch holds SQLite's writer briefly). Returns how many.
+    pub async fn forget_claims(&self, before: DateTime<Utc>, batch: i64) -> Result<u64, StorageError> {
+        let forget = sqlx::query(
+            "DELETE FROM event_claims WHERE event IN
+                 (SELECT event FROM event_claims WHERE claimed_at < $1 ORDER BY claimed_at LIMIT $2)",
+        )
+        .bind(before.timestamp_millis())
+        .bind(batch);
         Ok(self.execute_write(forget).await?.rows_affected())
     }
 }

@@ -6,8 +6,10 @@
 //! contact's removal), so a change never exists without its effects. The
 //! scheduler claims due rows, the adapter delivers them, and each ends sent,
 //! dropped (moot by then) or failed (permanently, with the reason). A claim
-//! is a lease, so rows claimed by an instance that died are taken again once
-//! it runs out; after a failed try the lease is the pause before the next.
+//! is a lease, per row, renewed by its holder while the delivery runs
+//! ([`Store::renew`]); rows claimed by an instance that died are taken again
+//! once it runs out, and a holder asks [`Store::holds`] before it creates
+//! anything. After a failed try the lease is the pause before the next.
 //!
 //! Order: the rows of one ticket are delivered one at a time in (due_at, id)
 //! order, so its posts never come before its thread. Only the head of each
@@ -105,6 +107,8 @@ pub enum Reschedule {
 /// A row the scheduler has claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {
+    /// Who claimed it: with `attempts`, the claim itself (see [`Store::holds`]).
+    pub by: String,
     pub id: i64,
     pub ticket_id: Option<i64>,
     pub job: String,
@@ -272,13 +276,14 @@ impl Store {
     }
 
     /// Claims up to `limit` rows due by `now` whose lease is free and that
-    /// head their ticket's queue, leasing them until `lease_until`, earliest
-    /// first.
+    /// head their ticket's queue, for `by` (an instance), leasing them until
+    /// `lease_until`, earliest first.
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: i64,
+        by: &str,
     ) -> Result<Vec<Claimed>, StorageError> {
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -286,7 +291,7 @@ impl Store {
         };
         let (pending, head) = (PENDING.as_str(), head_of_queue());
         let sql = format!(
-            "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1
+            "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1, claimed_by = $4
              WHERE id IN (SELECT o.id FROM outbox o
                           WHERE o.state = '{pending}' AND o.due_at <= $1
                             AND (o.claimed_until IS NULL OR o.claimed_until <= $1) AND {head}
@@ -298,12 +303,14 @@ impl Store {
             .bind(now.timestamp_millis())
             .bind(lease_until.timestamp_millis())
             .bind(limit)
+            .bind(by.to_owned())
             .fetch_all(&self.pool)
             .await?;
         let mut claimed = rows
             .iter()
             .map(|r| {
                 Ok(Claimed {
+                    by: by.to_owned(),
                     id: r.try_get("id")?,
                     ticket_id: r.try_get("ticket_id")?,
                     job: r.try_get("job")?,
@@ -316,6 +323,42 @@ impl Store {
         // RETURNING gives no order.
         claimed.sort_by_key(|c| (c.due_at, c.id));
         Ok(claimed)
+    }
+
+    /// Whether `claim` still holds its row at `now`: the row is pending,
+    /// the claim is the last one made (no other instance claimed it since)
+    /// and its lease has not run out. A read: cheap, and never waits for
+    /// SQLite's writer.
+    pub async fn holds(&self, claim: &Claimed, now: DateTime<Utc>) -> Result<bool, StorageError> {
+        let pending = PENDING.as_str();
+        let sql = format!(
+            "SELECT 1 AS held FROM outbox WHERE id = $1 AND state = '{pending}' AND claimed_by = $2 AND attempts = $3
+                    AND claimed_until > $4"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(claim.id)
+            .bind(claim.by.clone())
+            .bind(claim.attempts)
+            .bind(now.timestamp_millis())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Extends `claim`'s lease to `until`, if it still holds its row (see
+    /// [`Store::holds`]); false if not.
+    pub async fn renew(&self, claim: &Claimed, until: DateTime<Utc>) -> Result<bool, StorageError> {
+        let pending = PENDING.as_str();
+        let sql = format!(
+            "UPDATE outbox SET claimed_until = $4
+             WHERE id = $1 AND state = '{pending}' AND claimed_by = $2 AND attempts = $3"
+        );
+        let renew = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(claim.id)
+            .bind(claim.by.clone())
+            .bind(claim.attempts)
+            .bind(until.timestamp_millis());
+        Ok(self.execute_write(renew).await?.rows_affected() == 1)
     }
 
     /// Ends a claimed row, with what its delivery records, in one

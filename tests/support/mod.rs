@@ -193,6 +193,7 @@ impl priority_line::scheduler::Deliver for Recorder {
     async fn deliver(
         &self,
         delivery: &priority_line::app::Delivery,
+        _: &dyn priority_line::app::Lease,
     ) -> Result<priority_line::app::Receipt, priority_line::app::DeliveryError> {
         use priority_line::domain::customer::Snowflake;
         let opens = delivery.actions.iter().any(|a| matches!(a, priority_line::app::Action::OpenThread { .. }));

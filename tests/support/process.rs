@@ -18,9 +18,12 @@ pub fn start(config: &Path) -> Child {
         .arg(config)
         .env("DISCORD_TOKEN", "fake-token")
         .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", std::env::var("PRIORITY_LINE_TEST_LOG").unwrap_or_else(|_| "warn".into()))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(match std::env::var_os("PRIORITY_LINE_TEST_LOG") {
+            Some(_) => Stdio::inherit(),
+            None => Stdio::null(),
+        })
         .spawn()
         .unwrap()
 }

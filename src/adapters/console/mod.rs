@@ -542,7 +542,7 @@ struct Collect(std::sync::Mutex<Vec<(Delivery, Receipt)>>);
 
 #[async_trait::async_trait]
 impl scheduler::Deliver for Collect {
-    async fn deliver(&self, delivery: &Delivery) -> Result<Receipt, DeliveryError> {
+    async fn deliver(&self, delivery: &Delivery, _: &dyn scheduler::Lease) -> Result<Receipt, DeliveryError> {
         let job = delivery.id as u64;
         let opens_thread = delivery.actions.iter().any(|a| matches!(a, Action::OpenThread { .. }));
         let receipt =

@@ -4,7 +4,10 @@
 //! answer) is looked for among the guild's active threads, by the ticket
 //! number its name starts with, and adopted instead of created again.
 //! Failures that retrying cannot heal (403, 404, a locked thread) end the
-//! job; an archived thread is unarchived first.
+//! job; an archived thread is unarchived first. Before each request that
+//! creates something (a thread, a post) it asks the job's lease whether the
+//! job is still this instance's: thread creation has no nonce, so two
+//! deliverers of one job would make two threads.
 
 use std::sync::Arc;
 
@@ -19,7 +22,7 @@ use super::retry::{self, with_retries, CallError, ARCHIVED_THREAD};
 use super::{id, render};
 use crate::app::{Action, Card, Delivery, DeliveryError, Msg, PostKey, Receipt};
 use crate::domain::customer::Snowflake;
-use crate::scheduler::Deliver;
+use crate::scheduler::{Deliver, Lease};
 
 /// The scheduler's deliveries, on Discord.
 pub struct DiscordOut {
@@ -29,15 +32,23 @@ pub struct DiscordOut {
 
 #[async_trait]
 impl Deliver for DiscordOut {
-    async fn deliver(&self, delivery: &Delivery) -> Result<Receipt, DeliveryError> {
+    async fn deliver(&self, delivery: &Delivery, lease: &dyn Lease) -> Result<Receipt, DeliveryError> {
         let mut receipt = Receipt::default();
         for (i, action) in delivery.actions.iter().enumerate() {
             let failed = |what: &'static str| move |e: CallError| e.for_outbox(i, what);
+            let creates = matches!(action, Action::OpenThread { .. } | Action::Post { .. } | Action::Summary { .. });
+            if creates && !lease.held().await {
+                return Err(DeliveryError::Taken);
+            }
             match action {
                 Action::OpenThread { parent, name, members, card, key } => {
                     let parent = id::<ChannelId>(*parent).map_err(|e| permanent(i, &e))?;
                     let retry = delivery.attempts > 1;
-                    let thread = self.thread(parent, name, retry).await.map_err(failed("creating the thread"))?;
+                    let thread = match self.thread(parent, name, retry, lease).await {
+                        Ok(thread) => thread,
+                        Err(Creating::Taken) => return Err(DeliveryError::Taken),
+                        Err(Creating::Failed(e)) => return Err(failed("creating the thread")(e)),
+                    };
                     for member in members {
                         let user = id::<UserId>(*member).map_err(|e| permanent(i, &e))?;
                         with_retries("add thread member", || thread.add_thread_member(&self.http, user))
@@ -108,8 +119,15 @@ impl Deliver for DiscordOut {
 
 impl DiscordOut {
     /// The ticket's private thread: created, or, when an earlier try may have
-    /// created it, the one that exists.
-    async fn thread(&self, parent: ChannelId, name: &str, look_first: bool) -> Result<ChannelId, CallError> {
+    /// created it, the one that exists. Each try to create it first checks
+    /// that the job is still this instance's.
+    async fn thread(
+        &self,
+        parent: ChannelId,
+        name: &str,
+        look_first: bool,
+        lease: &dyn Lease,
+    ) -> Result<ChannelId, Creating> {
         let mut look = look_first;
         let mut attempt = 1;
         loop {
@@ -118,6 +136,9 @@ impl DiscordOut {
                     tracing::info!(thread = %found, name, "adopted the thread an earlier try created");
                     return Ok(found);
                 }
+            }
+            if attempt > 1 && !lease.held().await {
+                return Err(Creating::Taken);
             }
             let create = CreateThread::new(name)
                 .kind(ChannelType::PrivateThread)
@@ -132,7 +153,7 @@ impl DiscordOut {
                     tokio::time::sleep(retry::backoff(attempt)).await;
                     attempt += 1;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
     }
@@ -171,6 +192,19 @@ impl DiscordOut {
             }
             other => other,
         }
+    }
+}
+
+/// Why a thread was not created.
+enum Creating {
+    /// The job is no longer this instance's.
+    Taken,
+    Failed(CallError),
+}
+
+impl From<CallError> for Creating {
+    fn from(e: CallError) -> Creating {
+        Creating::Failed(e)
     }
 }
 
