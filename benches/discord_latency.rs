@@ -90,7 +90,8 @@ async fn over_gateway(fake: &FakeDiscord, rate: u32, n: usize) -> Vec<Duration> 
 /// One signed POST over a fresh connection; the time to the whole response.
 async fn post(addr: SocketAddr, body: String) -> Option<Duration> {
     let started = Instant::now();
-    let timestamp = "1764493200";
+    // Signed now: the endpoint refuses timestamps more than five minutes away.
+    let timestamp = chrono::Utc::now().timestamp().to_string();
     let signature: String = key()
         .sign(&[timestamp.as_bytes(), body.as_bytes()].concat())
         .to_bytes()

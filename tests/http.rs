@@ -101,6 +101,7 @@ async fn metrics_and_health_over_http() {
         "priority_line_notification_lag_seconds_count 8",
         "priority_line_gateway_connected 0",
         "priority_line_events_skipped_total 0",
+        "priority_line_jobs_unknown_total 0",
         info.as_str(),
     ] {
         assert!(body.lines().any(|l| l == line), "missing {line:?} in:\n{body}");
@@ -120,6 +121,13 @@ async fn metrics_and_health_over_http() {
     let (status, body) = get(addr, "/healthz").await;
     assert_eq!(status, "HTTP/1.1 503 Service Unavailable");
     assert!(body.contains("\"gateway\":\"disconnected\""), "{body}");
+    // A database that does not answer is said so, without the driver's words.
+    app.metrics().gateway_expected.store(false, std::sync::atomic::Ordering::Relaxed);
+    app.store().close().await;
+    let (status, body) = get(addr, "/healthz").await;
+    assert_eq!(status, "HTTP/1.1 503 Service Unavailable");
+    assert!(body.contains("\"database\":\"unreachable\""), "{body}");
+    assert!(!body.to_lowercase().contains("pool") && !body.contains("error"), "no driver text: {body}");
     server.abort();
     db.finish().await;
 }

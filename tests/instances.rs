@@ -118,3 +118,62 @@ async fn two_instances_on_the_gateway_apply_each_event_once() {
     fake.assert_valid();
     db.finish().await;
 }
+
+/// Issue 18: Discord answers every thread creation slowly while a burst of
+/// tickets is opened at two instances: each ticket gets one thread, one
+/// card and one L1 ping, and no thread is asked for twice (thread creation
+/// has no nonce: only the job's single deliverer prevents a second one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_under_slow_thread_creation_gets_one_thread_per_ticket() {
+    let Some(db) = support::postgres().await else { return };
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(&fake, dir.path(), &db.url, &[]);
+    let mut first = start(&config);
+    fake.connected(1).await;
+    let mut second = start(&config);
+    fake.wait_for("two sessions", |f| (f.open_sessions() == 2).then_some(())).await;
+    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
+    slash(&fake, staff, "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
+    fake.slow(fake::Slow { method: "POST", path_suffix: "/threads".into(), delay: std::time::Duration::from_secs(3) });
+    const BURST: u64 = 16;
+    for n in 1..=BURST {
+        let options = json!([{"name": "open", "type": 1, "options": [
+            {"name": "summary", "type": 3, "value": format!("Outage {n}")}, {"name": "severity", "type": 4, "value": 1}
+        ]}]);
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            fake::slash(fake.next_id(), ACME_CHANNEL, alice(), "en-US", "ticket", options),
+        );
+    }
+    let pinged = |f: &FakeDiscord, thread: u64| {
+        f.messages_in(thread).iter().filter(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico"))).count()
+    };
+    fake.wait_for("every ticket's thread, card and ping", |f| {
+        let threads = f.threads();
+        let done = threads.keys().filter(|t| pinged(f, **t) == 1).count();
+        (done as u64 == BURST).then_some(())
+    })
+    .await;
+    kill(&mut first, "-TERM");
+    kill(&mut second, "-TERM");
+    let threads = fake.threads();
+    assert_eq!(threads.len() as u64, BURST, "{threads:?}");
+    for (id, thread) in &threads {
+        let cards = fake.messages_in(*id).iter().filter(|m| m["embeds"] != json!([])).count();
+        assert_eq!((cards, pinged(&fake, *id)), (1, 1), "{}", thread.name);
+    }
+    let mut asked: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/threads"))
+        .map(|r| r.body["name"].as_str().unwrap_or_default().split(' ').next().unwrap_or_default().to_owned())
+        .collect();
+    asked.sort();
+    let before = asked.len();
+    asked.dedup();
+    assert_eq!((before, asked.len() as u64), (asked.len(), BURST), "no thread asked for twice: {asked:?}");
+    fake.assert_valid();
+    db.finish().await;
+}

@@ -108,9 +108,17 @@ async fn post(addr: SocketAddr, headers: &[(&str, String)], body: &[u8]) -> (u16
     (status, body.to_owned())
 }
 
-/// Signs `body` as Discord does: over the timestamp and the body.
+/// The instances' clock: Monday 30 November 2026, 09:00 UTC.
+const NOW: i64 = 1796029200;
+
+/// Signs `body` as Discord does: over the timestamp (now) and the body.
 fn signed(key: &SigningKey, body: &[u8]) -> Vec<(&'static str, String)> {
-    let timestamp = "1764493200".to_owned();
+    signed_at(key, body, NOW)
+}
+
+/// Signs `body` with the timestamp `at` (Unix seconds).
+fn signed_at(key: &SigningKey, body: &[u8], at: i64) -> Vec<(&'static str, String)> {
+    let timestamp = at.to_string();
     let signature = key.sign(&[timestamp.as_bytes(), body].concat());
     vec![("X-Signature-Ed25519", hex(&signature.to_bytes())), ("X-Signature-Timestamp", timestamp)]
 }
@@ -169,17 +177,77 @@ async fn signed_interactions_are_answered_in_the_response_and_bad_signatures_get
     assert_eq!(post(bot.addr, &signed(&wrong, payload.as_bytes()), payload.as_bytes()).await.0, 401, "wrong key");
     assert_eq!(post(bot.addr, &[], payload.as_bytes()).await.0, 401, "no headers");
     assert_eq!(post(bot.addr, &headers[..1], payload.as_bytes()).await.0, 401, "no timestamp");
-    let garbled = vec![headers[0].clone(), ("X-Signature-Timestamp", "1764493201".to_owned())];
+    let garbled = vec![headers[0].clone(), ("X-Signature-Timestamp", (NOW + 1).to_string())];
     assert_eq!(post(bot.addr, &garbled, payload.as_bytes()).await.0, 401, "another timestamp");
+    // Signed rightly, but more than five minutes from now: a replay, refused.
+    for stale in [NOW - 301, NOW + 301] {
+        let headers = signed_at(&discord_key(), payload.as_bytes(), stale);
+        assert_eq!(post(bot.addr, &headers, payload.as_bytes()).await.0, 401, "signed at {stale}");
+    }
     // A body over the limit is refused before anything reads it.
     let huge = vec![b'x'; priority_line::adapters::discord::BODY_LIMIT + 1];
     assert_eq!(post(bot.addr, &signed(&discord_key(), &huge), &huge).await.0, 413);
 
     let tickets = bot.app.ticket_thread(&"ACME-2".parse().unwrap()).await.unwrap();
     assert_eq!(tickets, None, "no ticket from a refused request");
+    // Within five minutes it is fresh: the request is answered.
+    let late = open(fake.next_id(), "Signed a while ago").to_string();
+    let (status, reply) = post(bot.addr, &signed_at(&discord_key(), late.as_bytes(), NOW - 299), late.as_bytes()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(reply.contains("ACME-2"), "{reply}");
     assert!(fake.sent().is_empty(), "no gateway session when the first message does not acknowledge");
     bot.stop().await;
     fake.assert_valid();
+    db.finish().await;
+}
+
+/// A reply that shows a contact's e-mail or phone is given, and kept
+/// nowhere: what is kept for a retried delivery of the interaction says
+/// only that it was handled. (A refusal that quotes a mistyped address is
+/// treated the same.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_with_contact_details_are_not_kept() {
+    let fake = FakeDiscord::start().await;
+    let db = support::sqlite().await;
+    let bot = Instance::start(config(&fake, &db.url, false), &db, "http-a").await;
+    let staff = || fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let contacts = |sub: &str, options: Value| json!([{"name": sub, "type": 1, "options": options}]);
+    let add = contacts(
+        "add",
+        json!([{"name": "user", "type": 6, "value": ALICE.to_string()},
+               {"name": "email", "type": 3, "value": "alice@acme.example"},
+               {"name": "phone", "type": 3, "value": "+34 600 111 222"}]),
+    );
+    let (status, _) =
+        interaction(bot.addr, &fake::slash(fake.next_id(), ACME_CHANNEL, staff(), "en-US", "contacts", add)).await;
+    assert_eq!(status, 200);
+    let list_id = fake.next_id();
+    let list = fake::slash(list_id, ACME_CHANNEL, staff(), "en-US", "contacts", contacts("list", json!([])));
+    let (_, reply) = interaction(bot.addr, &list).await;
+    let shown = reply["data"]["content"].as_str().unwrap();
+    assert!(shown.contains("alice@acme.example") && shown.contains("+34 600 111 222"), "{reply}");
+    let mistyped_id = fake.next_id();
+    let mistyped = contacts(
+        "add",
+        json!([{"name": "user", "type": 6, "value": "500000000000000002"},
+               {"name": "email", "type": 3, "value": "bob-at-acme.example"}]),
+    );
+    let (_, refused) =
+        interaction(bot.addr, &fake::slash(mistyped_id, ACME_CHANNEL, staff(), "en-US", "contacts", mistyped)).await;
+    assert!(refused["data"]["content"].as_str().unwrap().contains("bob-at-acme.example"), "{refused}");
+    for id in [list_id, mistyped_id] {
+        let event = format!("interaction:{id}");
+        // Kept once the response is on its way.
+        let kept = loop {
+            if let Some(Some(kept)) = bot.app.claimed_reply(&event).await.unwrap() {
+                break kept;
+            }
+            tokio::task::yield_now().await;
+        };
+        assert!(!kept.contains("acme.example") && !kept.contains("600 111"), "{kept}");
+        assert!(kept.contains("handled once"), "{kept}");
+    }
+    bot.stop().await;
     db.finish().await;
 }
 

@@ -340,7 +340,62 @@ async fn the_specialists_queue_puts_premium_first(db: &TestDb) {
     assert!(list.contains("solicitud de firma en análisis") || list.contains("signature request analysing"), "{list}");
 }
 
+/// A request about a file filed while a fix for it is being released, the
+/// two commands at the same time: if the request was stored before the
+/// release, the release releases it too (the release reads the open
+/// requests inside its transaction); if after, it stays received, a request
+/// of its own. Never stored first and missed.
+async fn a_request_filed_while_a_fix_is_released_is_released_too(db: &TestDb) {
+    let w = World::new(db).await;
+    w.latest_db("R1").await;
+    let as_who = |user: Snowflake, channel: Snowflake| priority_line::app::Invocation {
+        user,
+        is_staff: false,
+        is_specialist: user == ANALYST,
+        channel,
+        language: None,
+        event: None,
+    };
+    let (mut before, mut after) = (0, 0);
+    for round in 1..=8u32 {
+        let hash = format!("{round:032x}");
+        let (first, _) = w.file(ALICE, ACME_CHANNEL, &hash, "R1").await;
+        for stage in ["analysing", "fix_scheduled"] {
+            w.ok(ANALYST, ACME_CHANNEL, advance(&first, stage, &[])).await;
+        }
+        let (analyst, bob) = (as_who(ANALYST, ACME_CHANNEL), as_who(BOB, GLOBEX_CHANNEL));
+        let (released, filed) = tokio::join!(
+            w.app.handle(&analyst, advance(&first, "released", &[("release", "R2")])),
+            w.app.handle(&bob, request(&hash, "R1")),
+        );
+        assert!(released.refusal().is_none() && filed.refusal().is_none(), "{released:?} {filed:?}");
+        w.deliver().await;
+        let store = w.app.store();
+        let globex = store.tickets("GLOBEX", true).await.unwrap();
+        let second = globex.iter().max_by_key(|t| t.id).unwrap();
+        let first = store.ticket(&first).await.unwrap().unwrap();
+        let released_at = store
+            .events(first.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .rev()
+            .find(|e| matches!(e.kind, EventKind::StageChanged { to: Stage::Released, .. }));
+        let opened_at = store.events(second.id).await.unwrap().into_iter().next().unwrap();
+        let stage = second.signature.as_ref().unwrap().stage;
+        if opened_at.id < released_at.unwrap().id {
+            before += 1;
+            assert_eq!(stage, Stage::Released, "round {round}: filed before the release, so released with it");
+        } else {
+            after += 1;
+            assert_eq!(stage, Stage::Received, "round {round}: filed after the release");
+        }
+    }
+    assert_eq!(before + after, 8);
+}
+
 both_backends! {
+    a_request_filed_while_a_fix_is_released_is_released_too,
     the_latest_databases_are_required_with_a_grace,
     every_stage_moves_by_command_and_tells_the_requester,
     one_fix_informs_every_requester_of_the_file_and_no_one_else,

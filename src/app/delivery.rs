@@ -131,8 +131,18 @@ impl App {
     async fn deliver_row(&self, row: &Claimed, ticket: Option<Ticket>, out: &dyn Deliver) -> Result<Done, AppError> {
         let now = self.now();
         let what = Job::kind_of(&row.job).unwrap_or_else(|| "unreadable".to_owned());
-        let Ok(job) = serde_json::from_str::<Job>(&row.job) else { return self.unknown(row, ticket, &what).await };
         let number = ticket.as_ref().map(|t| t.number.clone());
+        let job = match serde_json::from_str::<Job>(&row.job) {
+            Ok(Job::Unknown) => return self.unknown(row, number.as_ref(), &what).await,
+            Ok(job) => job,
+            Err(e) => {
+                // A kind this version knows, in a shape it does not: the
+                // usual retries, then failed.
+                tracing::error!(job = row.id, %what, error = %e, "an outbox row that cannot be read");
+                let failing = Failing { row, ticket: number.as_ref(), what: &what, job: None, actions: &[] };
+                return self.failed(&failing, &DeliveryError::Transient(format!("unreadable job: {e}"))).await;
+            }
+        };
         let failing = |actions| Failing { row, ticket: number.as_ref(), what: &what, job: Some(&job), actions };
         let delivery = match self.resolve(row, &job, ticket, now).await {
             Ok(Some(delivery)) => delivery,
@@ -180,12 +190,11 @@ impl App {
     /// newer one, during a rolling upgrade), logged the first time this
     /// instance meets it; failed only when no instance took it for
     /// `[discord].give_up_after`.
-    async fn unknown(&self, row: &Claimed, ticket: Option<Ticket>, what: &str) -> Result<Done, AppError> {
+    async fn unknown(&self, row: &Claimed, number: Option<&TicketNumber>, what: &str) -> Result<Done, AppError> {
         let now = self.now();
-        let number = ticket.as_ref().map(|t| t.number.clone());
         let waiting_for = (now - row.failing_since.unwrap_or(now)).to_std().unwrap_or_default();
         if waiting_for >= self.give_up_after() {
-            let failing = Failing { row, ticket: number.as_ref(), what, job: None, actions: &[] };
+            let failing = Failing { row, ticket: number, what, job: None, actions: &[] };
             let error = DeliveryError::Transient(format!("no running version knows jobs of kind \"{what}\""));
             return self.failed(&failing, &error).await;
         }
@@ -258,7 +267,14 @@ impl App {
             }
             _ => {}
         }
-        let (Some(ticket), Some(customer)) = (ticket, customer) else { return Ok(None) };
+        let (Some(ticket), Some(customer)) = (ticket, customer) else {
+            tracing::warn!(
+                job = c.id,
+                what = delivery.what,
+                "a job of a ticket that no longer exists, or of a customer no longer configured; dropped"
+            );
+            return Ok(None);
+        };
         let (plan, calendar) = self.sla(customer)?;
         match job {
             Job::Thread { members } => {

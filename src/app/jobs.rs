@@ -88,6 +88,10 @@ pub enum Job {
         failed_in: Snowflake,
         lost: Lost,
     },
+    /// A kind this version does not know (a newer version queued it, during
+    /// a rolling upgrade): never queued, only read.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Job {

@@ -96,7 +96,12 @@ pub fn post(job: &Job, f: &Facts) -> Vec<Post> {
         Job::Step { trigger, past } => step(f, *trigger, *past).into_iter().collect(),
         Job::SignatureOpened { by } => signature_opened(f, *by).into_iter().collect(),
         Job::StageChanged { to, release, note } => vec![stage_changed(f, *to, release.as_deref(), note.as_deref())],
-        Job::Thread { .. } | Job::Card | Job::Leave { .. } | Job::Summary { .. } | Job::Undeliverable { .. } => vec![],
+        Job::Thread { .. }
+        | Job::Card
+        | Job::Leave { .. }
+        | Job::Summary { .. }
+        | Job::Undeliverable { .. }
+        | Job::Unknown => vec![],
     }
 }
 
@@ -446,6 +451,12 @@ pub fn undeliverable(lang: Language, ticket: Option<&TicketNumber>, failed_in: S
             "No se pudo actualizar la ficha de {n} en {place}: el bot no tiene acceso o ya no existe.",
             n,
             place
+        ),
+        Lost::Job { what } if ticket.is_none() => say!(
+            lang,
+            "A notification ({what}) could not be delivered: it failed on our side and was logged.",
+            "No se pudo entregar un aviso ({what}): falló por nuestra parte y quedó registrado.",
+            what
         ),
         Lost::Job { what } => say!(
             lang,

@@ -7,8 +7,9 @@ use super::jobs::Job;
 use super::refusal::Refusal;
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::Snowflake;
-use crate::domain::ticket::{self, EventKind, Ticket};
-use crate::storage::{Claim, Queued, Reschedule, TicketChange};
+use crate::domain::signature::FileHash;
+use crate::domain::ticket::{self, EventKind, Ticket, TicketNumber};
+use crate::storage::{Claim, Queued, Release, Reschedule, TicketChange};
 
 /// One ticket's change: the changed ticket, what happened, its steps and
 /// the jobs it queues.
@@ -22,13 +23,17 @@ pub struct Change<'a> {
 impl App {
     /// Stores changes of several tickets, made by `by`, in one transaction
     /// (all, or none when one of them changed meanwhile: then the change is
-    /// refused with a way forward).
-    pub(super) async fn commit_all(
+    /// refused with a way forward); and with `release`, what releasing a fix does
+    /// to every other open request about the same file, decided inside the
+    /// transaction (see `Store::update_tickets_releasing`). Returns the
+    /// numbers of the other requests released.
+    pub(super) async fn commit_releasing(
         &self,
         by: Snowflake,
         claim: Option<&Claim>,
         changes: &[Change<'_>],
-    ) -> Result<(), AppError> {
+        release: Option<(&FileHash, &Release<'_>)>,
+    ) -> Result<Vec<TicketNumber>, AppError> {
         let now = self.now();
         let queued: Vec<Vec<Queued>> = changes.iter().map(|c| c.jobs.iter().map(|j| j.queued(now)).collect()).collect();
         let stored: Vec<TicketChange> = changes
@@ -43,19 +48,22 @@ impl App {
                 effects,
             })
             .collect();
-        if !self.store.update_tickets(&stored, claim).await? {
+        let Some(released) = self.store.update_tickets_releasing(&stored, claim, release).await? else {
             let number = changes.first().map(|c| c.ticket.number.clone());
             return match number {
                 Some(number) => refuse(Refusal::Conflict { number }),
-                None => Ok(()),
+                None => Ok(Vec::new()),
             };
-        }
+        };
         self.wake.notify_one();
         for c in changes {
             let events: Vec<&str> = c.events.iter().map(EventKind::name).collect();
             tracing::info!(ticket = %c.ticket.number, ?events, "ticket changed");
         }
-        Ok(())
+        for number in &released {
+            tracing::info!(ticket = %number, "signature request released by the same fix");
+        }
+        Ok(released)
     }
 }
 

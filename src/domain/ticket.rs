@@ -171,6 +171,8 @@ impl EventKind {
 /// One entry of the append-only audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
+    /// Its place in the log: an event written later has a greater id.
+    pub id: i64,
     pub ticket_id: i64,
     pub at: DateTime<Utc>,
     pub actor: Snowflake,

@@ -37,7 +37,7 @@ mod tickets;
 pub use claims::Claim;
 pub use contacts::{AddContactError, Contact, NewContact, MAX_CONTACTS};
 pub use outbox::{Claimed, Finish, Once, OutboxRow, OutboxState, Queued, Reschedule};
-pub use tickets::{NewTicket, TicketChange};
+pub use tickets::{NewTicket, Release, Released, TicketChange};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

@@ -486,24 +486,36 @@ impl Store {
         .bind(ticket_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let state: String = r.try_get("state")?;
-                Ok(OutboxRow {
-                    id: r.try_get("id")?,
-                    step: r.try_get("step")?,
-                    job: r.try_get("job")?,
-                    due_at: instant(r.try_get("due_at")?, "outbox")?,
-                    state: OutboxState::parse(&state)
-                        .ok_or_else(|| StorageError::Corrupt { table: "outbox", problem: format!("state {state}") })?,
-                    done_at: optional_instant(r, "done_at")?,
-                    late: r.try_get::<i64, _>("late")? != 0,
-                    attempts: r.try_get("attempts")?,
-                    last_error: r.try_get("last_error")?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_row).collect()
     }
+
+    /// The row of a job that exists once, by its key.
+    pub async fn outbox_once(&self, key: &str) -> Result<Option<OutboxRow>, StorageError> {
+        let row = sqlx::query(
+            "SELECT id, step, job, due_at, state, done_at, late, attempts, last_error FROM outbox
+             WHERE unique_key = $1",
+        )
+        .bind(key.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(outbox_row).transpose()
+    }
+}
+
+fn outbox_row(r: &AnyRow) -> Result<OutboxRow, StorageError> {
+    let state: String = r.try_get("state")?;
+    Ok(OutboxRow {
+        id: r.try_get("id")?,
+        step: r.try_get("step")?,
+        job: r.try_get("job")?,
+        due_at: instant(r.try_get("due_at")?, "outbox")?,
+        state: OutboxState::parse(&state)
+            .ok_or_else(|| StorageError::Corrupt { table: "outbox", problem: format!("state {state}") })?,
+        done_at: optional_instant(r, "done_at")?,
+        late: r.try_get::<i64, _>("late")? != 0,
+        attempts: r.try_get("attempts")?,
+        last_error: r.try_get("last_error")?,
+    })
 }
 
 fn optional_instant(r: &AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StorageError> {

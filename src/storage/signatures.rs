@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::tickets::{ticket_from_row, ticket_select};
-use super::{id_to_db, instant, Claim, StorageError, Store};
+use super::{id_to_db, instant, Backend, Claim, StorageError, Store};
 use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::signature::{FileHash, HashKind, Label, Recorded, SignatureKind, SignatureRequest, Stage};
 use crate::domain::ticket::{Ticket, TicketNumber};
@@ -231,4 +231,38 @@ async fn audit(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// On PostgreSQL, the file's lock until the transaction ends: a release of
+/// a fix for the file and a new request about it take it, so the release
+/// sees every request filed before it. (SQLite has one writer.)
+pub(super) async fn lock_file(
+    backend: Backend,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    hash: &FileHash,
+) -> Result<(), StorageError> {
+    if backend == Backend::Postgres {
+        // The two-key form: 7273 names this kind of lock.
+        sqlx::query("SELECT pg_advisory_xact_lock(7273, hashtext($1)) IS NULL AS locked")
+            .bind(hash.as_str().to_owned())
+            .fetch_one(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The open requests about a file, read inside a transaction (their rows
+/// locked on PostgreSQL, so that no other change slips in before it ends).
+pub(super) async fn open_requests_locked(
+    backend: Backend,
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    hash: &FileHash,
+) -> Result<Vec<Ticket>, StorageError> {
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE OF t",
+        Backend::Sqlite => "",
+    };
+    let sql = format!("{} WHERE s.hash = $1 AND s.stage IN {} ORDER BY t.id {lock}", ticket_select!(), open_stages());
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(hash.as_str().to_owned()).fetch_all(&mut **tx).await?;
+    rows.iter().map(ticket_from_row).collect()
 }

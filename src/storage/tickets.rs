@@ -11,7 +11,7 @@ use sqlx::Row;
 use super::outbox::{Queued, Reschedule};
 use super::{id_from_db, id_to_db, instant, lock_customer, signatures, Backend, Claim, StorageError, Store};
 use crate::domain::customer::{CustomerKey, Snowflake};
-use crate::domain::signature::SignatureRequest;
+use crate::domain::signature::{FileHash, SignatureRequest};
 use crate::domain::sla::Severity;
 use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
 
@@ -31,6 +31,19 @@ pub struct NewTicket {
     pub outbox: Vec<Queued>,
     /// What a signature change request reports (kind `signature`).
     pub signature: Option<SignatureRequest>,
+}
+
+/// What releasing a fix does to another open request about the same file
+/// (none: it stays as it is).
+pub type Release<'a> = dyn Fn(&Ticket) -> Option<Released> + Send + Sync + 'a;
+
+/// A request a fix released, found inside the transaction.
+#[derive(Debug, Clone)]
+pub struct Released {
+    pub ticket: Ticket,
+    pub events: Vec<EventKind>,
+    pub reschedule: Reschedule,
+    pub effects: Vec<Queued>,
 }
 
 /// A change to a ticket, as [`Store::update_tickets`] stores it.
@@ -141,10 +154,20 @@ impl Store {
         if let Some(claim) = claim {
             query = query.bind(claim.event.clone()).bind(claim.instance.clone());
         }
-        if let Some(request) = &new.signature {
-            query = signatures::bind_request(query, &new.customer, request);
-        }
-        let row = query.fetch_optional(&self.pool).await?.ok_or(StorageError::AlreadyClaimed)?;
+        let row = match &new.signature {
+            None => query.fetch_optional(&self.pool).await?,
+            Some(request) => {
+                // After any release of the same file that is under way (it
+                // reads the open requests about the file under this lock).
+                let query = signatures::bind_request(query, &new.customer, request);
+                let mut tx = self.pool.begin().await?;
+                signatures::lock_file(Backend::Postgres, &mut tx, &request.hash).await?;
+                let row = query.fetch_optional(&mut *tx).await?;
+                tx.commit().await?;
+                row
+            }
+        };
+        let row = row.ok_or(StorageError::AlreadyClaimed)?;
         Ok((row.try_get("ticket_id")?, row.try_get("seq")?))
     }
 
@@ -199,16 +222,52 @@ impl Store {
         changes: &[TicketChange<'_>],
         claim: Option<&Claim>,
     ) -> Result<bool, StorageError> {
+        Ok(self.update_tickets_releasing(changes, claim, None).await?.is_some())
+    }
+
+    /// [`Store::update_tickets`], and with `release` (a file's hash and
+    /// what releasing a fix does to a request), the same for every other
+    /// open request about that file, read inside the transaction: a request
+    /// filed meanwhile is released too (on PostgreSQL the file's lock,
+    /// which a new request takes as well, orders the two). The other
+    /// changes are made at the first change's instant, by its actor.
+    /// Returns the numbers of the others released, or `None` (storing
+    /// nothing) when any ticket changed meanwhile.
+    pub async fn update_tickets_releasing(
+        &self,
+        changes: &[TicketChange<'_>],
+        claim: Option<&Claim>,
+        release: Option<(&FileHash, &Release<'_>)>,
+    ) -> Result<Option<Vec<TicketNumber>>, StorageError> {
         let mut w = self.begin_claimed(claim).await?;
         let tx = &mut w.tx;
+        let mut found = Vec::new();
+        if let Some((hash, release)) = release {
+            signatures::lock_file(self.backend, tx, hash).await?;
+            for other in signatures::open_requests_locked(self.backend, tx, hash).await? {
+                if !changes.iter().any(|c| c.ticket.id == other.id) {
+                    found.extend(release(&other));
+                }
+            }
+        }
+        let (at, actor) = changes.first().map_or((DateTime::<Utc>::UNIX_EPOCH, Snowflake(0)), |c| (c.at, c.actor));
+        let others = found.iter().map(|f| TicketChange {
+            ticket: &f.ticket,
+            at,
+            actor,
+            events: &f.events,
+            reschedule: &f.reschedule,
+            effects: &f.effects,
+        });
+        let all: Vec<TicketChange> = changes.iter().copied().chain(others).collect();
         // Each customer's writers one at a time (see the module comment),
         // taken in key order so that two transactions never wait in a circle.
         let customers: std::collections::BTreeSet<&str> =
-            changes.iter().map(|c| c.ticket.number.customer.as_str()).collect();
+            all.iter().map(|c| c.ticket.number.customer.as_str()).collect();
         for customer in customers {
             lock_customer(tx, customer).await?;
         }
-        for change in changes {
+        for change in &all {
             let TicketChange { ticket: changed, at, actor, events, reschedule, effects } = *change;
             let done = sqlx::query(
                 "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
@@ -226,7 +285,7 @@ impl Store {
             .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Ok(false);
+                return Ok(None);
             }
             if let Some(request) = &changed.signature {
                 signatures::update_stage(tx, changed.id, request).await?;
@@ -238,7 +297,7 @@ impl Store {
             self.reschedule(tx, changed.id, reschedule).await?;
         }
         w.tx.commit().await?;
-        Ok(true)
+        Ok(Some(found.into_iter().map(|f| f.ticket.number).collect()))
     }
 
     pub async fn ticket(&self, number: &TicketNumber) -> Result<Option<Ticket>, StorageError> {
@@ -304,7 +363,7 @@ impl Store {
 
     pub async fn events(&self, ticket_id: i64) -> Result<Vec<Event>, StorageError> {
         let rows =
-            sqlx::query("SELECT ticket_id, at, actor, detail FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
+            sqlx::query("SELECT id, ticket_id, at, actor, detail FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
                 .bind(ticket_id)
                 .fetch_all(&self.pool)
                 .await?;
@@ -314,6 +373,7 @@ impl Store {
                 let kind = serde_json::from_str(&detail)
                     .map_err(|e| StorageError::Corrupt { table: "ticket_events", problem: e.to_string() })?;
                 Ok(Event {
+                    id: r.try_get("id")?,
                     ticket_id: r.try_get("ticket_id")?,
                     at: instant(r.try_get("at")?, "ticket_events")?,
                     actor: id_from_db(r.try_get("actor")?),

@@ -95,6 +95,15 @@ pub struct Stall {
     pub processed: bool,
 }
 
+/// A route that answers slowly: every matching request waits `delay`
+/// before it is carried out and answered.
+#[derive(Debug, Clone)]
+pub struct Slow {
+    pub method: &'static str,
+    pub path_suffix: String,
+    pub delay: Duration,
+}
+
 /// A thread the bot created.
 #[derive(Debug, Clone, Default)]
 pub struct Thread {
@@ -131,6 +140,7 @@ struct Shared {
     /// Failures to answer with, first match first.
     failures: Mutex<Vec<Failure>>,
     stalls: Mutex<Vec<Stall>>,
+    slow: Mutex<Vec<Slow>>,
     /// Close frames received (clean disconnects).
     closes: AtomicU64,
     /// When each interaction's first callback arrived, by interaction id.
@@ -289,6 +299,11 @@ impl FakeDiscord {
     }
 
     /// The next request that matches is never answered.
+    /// Makes a route slow, for every request from now on.
+    pub fn slow(&self, slow: Slow) {
+        self.shared.slow.lock().unwrap().push(slow);
+    }
+
     pub fn stall_next(&self, stall: Stall) {
         self.shared.stalls.lock().unwrap().push(stall);
     }
@@ -482,6 +497,14 @@ async fn rest(
             })
             .collect();
         body["attachments"] = json!(stored);
+    }
+    let delay = {
+        let slow = shared.slow.lock().unwrap();
+        slow.iter().find(|s| s.method == method.as_str() && path.ends_with(&s.path_suffix)).map(|s| s.delay)
+    };
+    if let Some(delay) = delay {
+        // The fake answering late, not the test waiting.
+        tokio::time::sleep(delay).await;
     }
     let stall = {
         let mut stalls = shared.stalls.lock().unwrap();

@@ -40,6 +40,12 @@ impl Answer {
         Some(render::describing_chart(&response, &["data"], self.chart()))
     }
 
+    /// Whether the answer may be kept for a retried delivery of its
+    /// interaction: not when it shows someone's personal data.
+    pub fn keepable(&self) -> bool {
+        !matches!(self, Answer::Reply(outcome) if outcome.holds_personal_data())
+    }
+
     /// The answer as the edit of a deferred response, if it has one.
     pub fn edit(&self) -> Option<Value> {
         let Answer::Reply(outcome) = self else { return None };

@@ -2,7 +2,9 @@
 //! `[discord].interactions = "http"`. Discord posts each interaction once,
 //! signed with the application's Ed25519 key over the timestamp and body; a
 //! missing or bad signature gets 401 (Discord checks that it does when the
-//! URL is saved). `PING` gets `PONG`. A command is answered in the HTTP
+//! URL is saved), and so does a signed timestamp more than [`FRESH`] from
+//! now: the instances forget an interaction's id after a day, and a
+//! captured request must not be replayed after that. `PING` gets `PONG`. A command is answered in the HTTP
 //! response, or, if the application layer is slow, deferred within
 //! Discord's three seconds and completed over REST. Any number of instances
 //! can serve it behind a load balancer: they keep no state of their own, and
@@ -34,6 +36,9 @@ use crate::domain::customer::Language;
 /// their resolved users and messages included.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
+/// How far a request's signed timestamp may be from now.
+pub const FRESH: Duration = Duration::from_secs(5 * 60);
+
 /// How long an instance that got an interaction another instance applied
 /// waits for that instance's answer before deferring it.
 const FIRST_ANSWER_WAIT: Duration = Duration::from_millis(1000);
@@ -64,6 +69,13 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
     if endpoint.verifier.verify(signature, timestamp, &body).is_err() {
         tracing::warn!("an interaction with a bad signature was refused");
         return (StatusCode::UNAUTHORIZED, "invalid request signature").into_response();
+    }
+    let now = endpoint.answerer.app.now();
+    let signed_at = timestamp.parse::<i64>().ok().and_then(|t| chrono::DateTime::from_timestamp(t, 0));
+    let fresh = chrono::Duration::from_std(FRESH).unwrap_or_default();
+    if signed_at.is_none_or(|t| (t - now).abs() > fresh) {
+        tracing::warn!(timestamp, "an interaction signed too far from now was refused (a replay?)");
+        return (StatusCode::UNAUTHORIZED, "request timestamp too far from now").into_response();
     }
     let interaction: Interaction = match serde_json::from_slice(&body) {
         Ok(i) => i,
@@ -115,8 +127,14 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
     match answer.response() {
         Some(body) => {
             // A retried delivery of this interaction is answered the same;
-            // kept after the response is on its way.
-            let (kept, reply) = (app.clone(), body.to_string());
+            // kept after the response is on its way. An answer that shows
+            // someone's personal data is not kept: the retry is told that
+            // the request was handled.
+            let reply = match answer.keepable() {
+                true => body.to_string(),
+                false => kept_instead(lang).to_string(),
+            };
+            let kept = app.clone();
             tokio::spawn(async move {
                 if let Err(e) = kept.remember_reply(&event, &reply).await {
                     tracing::warn!(error = %e, "cannot keep the interaction's answer");
@@ -139,7 +157,8 @@ impl Endpoint {
             return;
         };
         if let Some(body) = answer.response() {
-            if let Err(e) = app.remember_reply(event, &body.to_string()).await {
+            let reply = if answer.keepable() { body } else { kept_instead(lang) };
+            if let Err(e) = app.remember_reply(event, &reply.to_string()).await {
                 tracing::warn!(error = %e, "cannot keep the interaction's answer");
             }
         }
@@ -196,4 +215,20 @@ impl Endpoint {
             tracing::error!(error = %e, "the deferred interaction answer failed");
         }
     }
+}
+
+/// What is kept instead of an answer that shows personal data.
+fn kept_instead(lang: Language) -> Value {
+    let content = super::render::markdown(&handled_once(lang));
+    serde_json::to_value(ephemeral_reply(content)).unwrap_or_default()
+}
+
+/// An ephemeral reply of `content`, mentioning nobody.
+fn ephemeral_reply(content: String) -> serenity::all::CreateInteractionResponse {
+    serenity::all::CreateInteractionResponse::Message(
+        serenity::all::CreateInteractionResponseMessage::new()
+            .content(content)
+            .ephemeral(true)
+            .allowed_mentions(super::render::mentions(&[])),
+    )
 }

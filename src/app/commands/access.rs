@@ -10,8 +10,9 @@ use crate::app::declare::{Access, Spec};
 use crate::app::refusal::Refusal;
 use crate::app::tickets::Change;
 use crate::domain::customer::{Customer, Language, Snowflake};
+use crate::domain::signature::FileHash;
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
-use crate::storage::{Claim, Contact, Reschedule};
+use crate::storage::{Claim, Contact, Release, Reschedule};
 
 /// Who is acting, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,9 +123,20 @@ impl<'a> Cx<'a> {
     /// Stores changes of several tickets by the caller in one transaction,
     /// with the event's claim.
     pub(crate) async fn commit_all(&self, app: &App, changes: &[Change<'_>]) -> Result<(), AppError> {
-        app.commit_all(self.inv.user, self.claim(), changes).await?;
+        self.commit_releasing(app, changes, None).await.map(|_| ())
+    }
+
+    /// [`Cx::commit_all`], releasing the other open requests about a file
+    /// with it (see `App::commit_releasing`).
+    pub(crate) async fn commit_releasing(
+        &self,
+        app: &App,
+        changes: &[Change<'_>],
+        release: Option<(&FileHash, &Release<'_>)>,
+    ) -> Result<Vec<TicketNumber>, AppError> {
+        let released = app.commit_releasing(self.inv.user, self.claim(), changes, release).await?;
         self.committed();
-        Ok(())
+        Ok(released)
     }
 
     /// The contact running a contacts-only command (admitted, so a contact).

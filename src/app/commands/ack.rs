@@ -65,6 +65,11 @@ impl App {
     /// support staff in an unanswered ticket's thread, it acknowledges the
     /// ticket (deployments choose whether it counts); otherwise nothing happens.
     pub async fn thread_message(&self, inv: &super::Invocation) -> Option<Outcome> {
+        // Most messages in a busy server are nobody's acknowledgement: they
+        // cost no database query.
+        if !inv.is_staff && self.config.tam_of(inv.user).next().is_none() {
+            return None;
+        }
         if !matches!(self.actor(inv).await, Ok(super::Actor::Staff)) {
             return None;
         }

@@ -51,6 +51,7 @@ impl ContactsList {
             }
             lines.push(line);
         }
-        Ok(Outcome::done(lang, Msg::join(lines, "\n")))
+        // E-mails and phones: shown to the caller, kept nowhere.
+        Ok(Outcome::done(lang, Msg::join(lines, "\n")).personal())
     }
 }

@@ -39,7 +39,9 @@ pub fn handled_once(lang: Language) -> Msg {
 pub enum Reply {
     /// The command ran: what to say, with a ticket's card or a weekly
     /// summary to show.
-    Done { msg: Msg, card: Option<Box<Card>>, summary: Option<Box<SummaryPost>> },
+    /// `personal` when it shows someone's personal data (a contact's e-mail
+    /// or phone), which is then kept nowhere.
+    Done { msg: Msg, card: Option<Box<Card>>, summary: Option<Box<SummaryPost>>, personal: bool },
     /// The command was refused; the reply says why and what to do instead.
     Refused(Refusal),
     /// It failed on our side (logged in full); the reply apologises.
@@ -60,7 +62,26 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn done(lang: Language, msg: Msg) -> Outcome {
-        Outcome { lang, reply: Reply::Done { msg, card: None, summary: None } }
+        Outcome { lang, reply: Reply::Done { msg, card: None, summary: None, personal: false } }
+    }
+
+    /// The reply shows someone's personal data.
+    pub fn personal(mut self) -> Outcome {
+        if let Reply::Done { personal, .. } = &mut self.reply {
+            *personal = true;
+        }
+        self
+    }
+
+    /// Whether the reply shows someone's personal data (a contact's e-mail
+    /// or phone, also as typed in a refused command): then it is not kept
+    /// for a retried delivery of the event.
+    pub fn holds_personal_data(&self) -> bool {
+        match &self.reply {
+            Reply::Done { personal, .. } => *personal,
+            Reply::Refused(Refusal::NotAnEmail { .. }) => true,
+            _ => false,
+        }
     }
 
     /// The reply, worded in the caller's language.

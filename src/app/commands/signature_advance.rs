@@ -16,7 +16,7 @@ use crate::app::words;
 use crate::domain::signature::{Label, Stage};
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
-use crate::storage::Reschedule;
+use crate::storage::{Release, Released, Reschedule};
 
 pub static SPEC: Spec = Spec {
     group: Some(&SIGNATURE),
@@ -87,24 +87,23 @@ impl AdvanceSignature {
             .advance(self.stage, self.release.clone(), note.clone(), cx.inv.user, now)
             .map_err(|r| refused(&ticket, calendar, r))?;
         let release = self.release.as_ref().map(ToString::to_string);
-        let mut changes = vec![change(&ticket, &changed, events, self.stage, release.clone(), note, now)];
+        let changes = [change(&ticket, &changed, events, self.stage, release.clone(), note, now)];
         // One fix, every requester informed: the other open requests of the
-        // same file, of any customer, are released too.
-        let mut others = Vec::new();
-        if let (Stage::Released, Some(fix), Some(request)) = (self.stage, &self.release, &ticket.signature) {
-            for other in app.store.open_requests_for(&request.hash).await? {
-                if other.id == ticket.id {
-                    continue;
-                }
-                if let Some((released, events)) = other.release_by_fix(fix, cx.inv.user, now) {
-                    others.push((other, released, events));
-                }
-            }
-        }
-        for (before, released, events) in &others {
-            changes.push(change(before, released, events.clone(), Stage::Released, release.clone(), None, now));
-        }
-        cx.commit_all(app, &changes).await?;
+        // same file, of any customer, are released too, decided inside the
+        // transaction so that a request filed meanwhile is not missed.
+        let by = cx.inv.user;
+        let releasing = |other: &Ticket| -> Option<Released> {
+            let fix = self.release.as_ref()?;
+            let (released, events) = other.release_by_fix(fix, by, now)?;
+            let c = change(other, &released, events, Stage::Released, release.clone(), None, now);
+            let effects = c.jobs.iter().map(|j| j.queued(now)).collect();
+            Some(Released { events: c.events, reschedule: c.reschedule, effects, ticket: released })
+        };
+        let fan_out = match (self.stage, &ticket.signature) {
+            (Stage::Released, Some(request)) => Some((&request.hash, &releasing as &Release)),
+            _ => None,
+        };
+        let others = cx.commit_releasing(app, &changes, fan_out).await?;
         let lang = cx.lang;
         let (n, stage) = (&ticket.number, words::stage(lang, self.stage));
         let mut msg = say!(lang, "{n} is now {stage}.", "{n} está ahora {stage}.", n, stage);

@@ -46,6 +46,6 @@ impl TicketStatus {
         let (n, level, status) =
             (&ticket.number, words::severity(lang, ticket.severity), card.status_line(lang));
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
-        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None } })
+        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None, personal: false } })
     }
 }
