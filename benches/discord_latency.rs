@@ -291,6 +291,7 @@ async fn main() {
                     channel: Snowflake(ACME_CHANNEL),
                     language: None,
                     event: None,
+                    named_staff: vec![],
                 };
                 app.handle_input(&staff, "contacts add", &[("user".into(), ALICE.to_string())]).await;
                 store.close().await;

@@ -45,6 +45,7 @@ async fn opens(app: &App, n: usize) -> Vec<Duration> {
         channel,
         language: Some(Language::En),
         event: None,
+        named_staff: vec![],
     };
     let options = [("summary".into(), "VPN down for all users".into()), ("severity".into(), "2".into())];
     let mut took = Vec::with_capacity(n);

@@ -90,6 +90,7 @@ async fn ticket_opens(app: &App, customers: &[&str], n: usize, first_user: u64) 
                     channel,
                     language: Some(Language::En),
                     event: None,
+                    named_staff: vec![],
                 };
                 for _ in (t..n).step_by(TASKS) {
                     let options =

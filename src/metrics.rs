@@ -28,6 +28,8 @@ pub struct InstanceLabels {
 pub struct OpenLabels {
     pub customer: String,
     pub severity: String,
+    /// `open`, `acknowledged`, `waiting` (on the customer) or `reopened`.
+    pub state: String,
 }
 
 impl SeverityLabel {
@@ -42,6 +44,7 @@ pub struct Metrics {
     pub open_tickets: Family<OpenLabels, Gauge>,
     pub first_response_seconds: Family<SeverityLabel, Histogram, fn() -> Histogram>,
     pub breaches: Counter,
+    pub updates_overdue: Counter,
     pub notifications_sent: Counter,
     pub notifications_late: Counter,
     pub notifications_failed: Counter,
@@ -68,7 +71,11 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("priority_line");
         let open_tickets = Family::<OpenLabels, Gauge>::default();
-        registry.register("open_tickets", "Tickets not closed, by customer and severity", open_tickets.clone());
+        registry.register(
+            "open_tickets",
+            "Tickets not closed, by customer, severity and state (waiting: on the customer)",
+            open_tickets.clone(),
+        );
         // From 1 minute to 2 days: L1's 30 minutes to L4's working days.
         fn response_histogram() -> Histogram {
             Histogram::new([60.0, 300.0, 900.0, 1800.0, 3600.0, 4.0 * 3600.0, 8.0 * 3600.0, 86400.0, 172800.0])
@@ -82,6 +89,12 @@ impl Metrics {
         );
         let breaches = Counter::default();
         registry.register("breaches", "First-response targets breached", breaches.clone());
+        let updates_overdue = Counter::default();
+        registry.register(
+            "updates_overdue",
+            "Update deadlines after the first response that passed without an update",
+            updates_overdue.clone(),
+        );
         let notifications_sent = Counter::default();
         registry.register(
             "notifications_sent",
@@ -137,6 +150,7 @@ impl Metrics {
             open_tickets,
             first_response_seconds,
             breaches,
+            updates_overdue,
             notifications_sent,
             notifications_late,
             notifications_failed,
@@ -158,12 +172,13 @@ impl Metrics {
         out
     }
 
-    /// Sets the open-tickets gauges: (customer, severity level, count) rows.
-    pub fn set_open_tickets(&self, counts: &[(String, i64, i64)]) {
+    /// Sets the open-tickets gauges from the database's counts.
+    pub fn set_open_tickets(&self, counts: &[crate::storage::OpenCount]) {
         self.open_tickets.clear();
-        for (customer, severity, n) in counts {
-            let labels = OpenLabels { customer: customer.clone(), severity: severity.to_string() };
-            self.open_tickets.get_or_create(&labels).set(*n);
+        for c in counts {
+            let labels =
+                OpenLabels { customer: c.customer.clone(), severity: c.severity.to_string(), state: c.state.clone() };
+            self.open_tickets.get_or_create(&labels).set(c.n);
         }
     }
 

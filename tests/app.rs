@@ -71,7 +71,11 @@ async fn unregistered_users_and_staff_cannot_open_tickets(db: &TestDb) {
     let w = World::new(db).await;
     let open = || cmd("ticket open", &[("summary", "help")]);
     assert_eq!(w.refused(MALLORY, ACME_CHANNEL, open()).await, Refusal::NotRegistered);
-    assert_eq!(w.refused(ENGINEER, ACME_CHANNEL, open()).await, Refusal::ContactsOnly { command: spec("ticket open") });
+    // Staff log a ticket phoned in: they must say for which contact.
+    assert_eq!(
+        w.refused(ENGINEER, ACME_CHANNEL, open()).await,
+        Refusal::PhoneTicketNeedsContact { command: spec("ticket open") }
+    );
     assert_eq!(w.refused(ALICE, GLOBEX_CHANNEL, open()).await, Refusal::WrongChannel { support_channel: ACME_CHANNEL });
 }
 
@@ -219,6 +223,7 @@ async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb
         channel: ACME_CHANNEL,
         language: Some(Language::En),
         event: None,
+        named_staff: vec![],
     };
     let change = cmd("ticket severity", &[("number", "ACME-1"), ("level", "4"), ("reason", "not that urgent")]);
     let out = w.app.handle(&english, change).await;
@@ -235,6 +240,7 @@ async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb
         channel: GLOBEX_CHANNEL,
         language: Some(Language::Es),
         event: None,
+        named_staff: vec![],
     };
     let out = w.app.handle(&spanish, cmd("ticket status", &[("number", "ACME-1")])).await;
     assert_eq!(out.refusal(), Some(&Refusal::NoSuchTicket { number }));
@@ -247,6 +253,7 @@ async fn replies_follow_the_callers_language_and_posts_the_customers(db: &TestDb
         channel: thread,
         language: Some(Language::Es),
         event: None,
+        named_staff: vec![],
     };
     let out = w.app.handle(&staff, cmd("ack", &[])).await;
     assert_eq!(out.text().plain(), "Has acusado recibo de ACME-1.");
@@ -268,6 +275,7 @@ async fn user_text_cannot_mass_mention_and_limits_are_refused_as_values(db: &Tes
         channel: ACME_CHANNEL,
         language: None,
         event: None,
+        named_staff: vec![],
     };
     let long = "x".repeat(201);
     let out = w.app.handle_input(&inv, "ticket open", &[("summary".into(), long)]).await;
@@ -295,6 +303,7 @@ async fn a_removal_in_spanish_is_a_success(db: &TestDb) {
         channel: ACME_CHANNEL,
         language: Some(Language::Es),
         event: None,
+        named_staff: vec![],
     };
     let out = w.app.handle_input(&spanish, "contactos quitar", &[("usuario".into(), ALICE.to_string())]).await;
     assert!(out.refusal().is_none(), "{out:?}");

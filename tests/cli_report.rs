@@ -35,7 +35,7 @@ fn a_week_as_json_csv_text_and_a_chart() {
     let csv = report(&config, &["--week", "2026-W48", "--format", "csv", "--zone", "America/New_York"]);
     let csv = String::from_utf8(csv.stdout).unwrap();
     assert_eq!(csv.lines().count(), 9, "a header and four severities of two weeks: {csv}");
-    assert!(csv.lines().any(|l| l == "2026-W47,4,0,0,0,0,,"), "{csv}");
+    assert!(csv.lines().any(|l| l == "2026-W47,4,0,0,0,0,,,0,0,0"), "{csv}");
 
     let chart = dir.path().join("chart.png");
     let text = report(&config, &["--week", "2026-W48", "--language", "es", "--chart", chart.to_str().unwrap()]);

@@ -33,7 +33,10 @@ async fn restart(bot: &mut Child, config: &Path, down: u64) {
 /// 10-second L1 target for the premium plan and 1 s as the lateness threshold.
 fn write_config(fake: &FakeDiscord, dir: &Path, storage: &str) -> PathBuf {
     let edits = [
-        ("1 = { response = \"30m\", clock = \"24x7\" }", "1 = { response = \"10s\", clock = \"24x7\" }"),
+        (
+            "1 = { response = \"30m\", clock = \"24x7\", update = \"1h\" }",
+            "1 = { response = \"10s\", clock = \"24x7\", update = \"1h\" }",
+        ),
         ("late_after = \"1m\"", "late_after = \"1s\""),
     ];
     process::write_config(fake, dir, storage, &edits)

@@ -72,6 +72,7 @@ fn invocation(
         channel,
         language: None,
         event: None,
+        named_staff: vec![],
     }
 }
 

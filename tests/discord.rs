@@ -58,6 +58,7 @@ impl Bot {
                 channel: Snowflake(channel),
                 language: None,
                 event: None,
+                named_staff: vec![],
             };
             let out = app.handle(&staff, cmd("contacts add", &[("user", &user.to_string())])).await;
             assert!(out.text().plain().starts_with("Added"), "{:?}", out.reply);
@@ -216,6 +217,7 @@ async fn a_contact_cannot_see_or_act_on_another_customers_ticket() {
         channel: Snowflake(GLOBEX_CHANNEL),
         language: None,
         event: None,
+        named_staff: vec![],
     };
     let open = cmd("ticket open", &[("summary", "Globex secret"), ("severity", "4")]);
     assert!(bot.app.handle(&bob, open).await.text().plain().starts_with("Opened"));
@@ -424,6 +426,7 @@ async fn ticket_numbers_autocomplete_among_the_callers_own_tickets() {
         channel: Snowflake(GLOBEX_CHANNEL),
         language: None,
         event: None,
+        named_staff: vec![],
     };
     bot.app.handle(&bob, cmd("ticket open", &[("summary", "Globex")])).await;
 

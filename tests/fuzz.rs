@@ -194,6 +194,7 @@ async fn random_discord_payloads_never_panic_and_each_gets_one_reply() {
             channel: Snowflake(310000000000000001),
             language,
             event: None,
+            named_staff: vec![],
         };
         let (path, options) = priority_line::adapters::discord::typed_input(&data);
         let out = app.handle_input(&inv, &path, &options).await;

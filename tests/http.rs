@@ -44,6 +44,7 @@ async fn metrics_and_health_over_http() {
         channel: ACME_CHANNEL,
         language: None,
         event: None,
+        named_staff: vec![],
     };
     app.handle(&staff, cmd("contacts add", &[("user", &ALICE.to_string())])).await;
     let alice = Invocation {
@@ -53,6 +54,7 @@ async fn metrics_and_health_over_http() {
         channel: ACME_CHANNEL,
         language: None,
         event: None,
+        named_staff: vec![],
     };
     let out = Recorder::new(clock.clone());
     for severity in [Severity::Critical, Severity::High] {
@@ -62,8 +64,9 @@ async fn metrics_and_health_over_http() {
     // The threads, and the L1's ping.
     assert_eq!(scheduler::tick(&app, &out).await.unwrap(), scheduler::Tick { sent: 3, late: 0, failed: 0 });
     let thread = app.ticket_thread(&"ACME-2".parse().unwrap()).await.unwrap().flatten().unwrap();
-    // The L2 is answered after 20 minutes (its card and a post); the L1's
-    // 50 % step, due at 15 minutes while no instance ran, goes out late.
+    // The L2 is answered after 20 minutes (its card, a post, and its new
+    // owner in its thread); the L1's 50 % step, due at 15 minutes while no
+    // instance ran, goes out late.
     clock.advance(Duration::minutes(20));
     let ack = Invocation {
         user: ENGINEER,
@@ -72,10 +75,11 @@ async fn metrics_and_health_over_http() {
         channel: thread,
         language: None,
         event: None,
+        named_staff: vec![],
     };
     app.handle(&ack, cmd("ack", &[])).await;
     let tick = scheduler::tick(&app, &out).await.unwrap();
-    assert_eq!((tick.sent, tick.late), (3, 1));
+    assert_eq!((tick.sent, tick.late), (4, 1));
     // The L1 breaches unanswered: its 80 % step and breach, overdue by then.
     clock.advance(Duration::minutes(20));
     let tick = scheduler::tick(&app, &out).await.unwrap();
@@ -90,15 +94,15 @@ async fn metrics_and_health_over_http() {
     assert_eq!(status, "HTTP/1.1 200 OK");
     let info = format!("priority_line_instance{{instance=\"{}\",mode=\"gateway\"}} 1", app.instance());
     for line in [
-        "priority_line_open_tickets{customer=\"ACME\",severity=\"1\"} 1",
-        "priority_line_open_tickets{customer=\"ACME\",severity=\"2\"} 1",
+        "priority_line_open_tickets{customer=\"ACME\",severity=\"1\",state=\"open\"} 1",
+        "priority_line_open_tickets{customer=\"ACME\",severity=\"2\",state=\"acknowledged\"} 1",
         "priority_line_first_response_seconds_count{severity=\"2\"} 1",
         "priority_line_first_response_seconds_sum{severity=\"2\"} 1200.0",
         "priority_line_breaches_total 1",
-        "priority_line_notifications_sent_total 8",
+        "priority_line_notifications_sent_total 9",
         "priority_line_notifications_late_total 3",
         "priority_line_notifications_failed_total 0",
-        "priority_line_notification_lag_seconds_count 8",
+        "priority_line_notification_lag_seconds_count 9",
         "priority_line_gateway_connected 0",
         "priority_line_events_skipped_total 0",
         "priority_line_jobs_unknown_total 0",

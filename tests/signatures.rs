@@ -355,6 +355,7 @@ async fn a_request_filed_while_a_fix_is_released_is_released_too(db: &TestDb) {
         channel,
         language: None,
         event: None,
+        named_staff: vec![],
     };
     let (mut before, mut after) = (0, 0);
     for round in 1..=8u32 {

@@ -31,8 +31,9 @@ fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
         opened_at: at,
         due_at: at + Duration::hours(6),
         signature: None,
+        logged_by: None,
         outbox: vec![Queued {
-            step: Some(Trigger::Breach),
+            step: Some(Trigger::Breach.name()),
             job: r#"{"kind":"step","trigger":"breach"}"#.into(),
             due_at: at + Duration::hours(6),
         }],
@@ -40,7 +41,7 @@ fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
 }
 
 fn opened_event(at: DateTime<Utc>) -> EventKind {
-    EventKind::Opened { severity: 3, due_at: at + Duration::hours(6), classified_by: None }
+    EventKind::Opened { severity: 3, due_at: at + Duration::hours(6), classified_by: None, logged_by: None }
 }
 
 fn change<'a>(
@@ -135,10 +136,14 @@ async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
     assert_eq!(read, opened);
 
     let at = t0() + Duration::minutes(20);
-    let (acked, event) = read.acknowledge(STAFF, at, Some("on it".into())).unwrap();
-    assert!(store.update_tickets(&[change(&acked, at, STAFF, &event, &Reschedule::Answered(at))], None).await.unwrap());
+    let next_update = at + Duration::hours(8);
+    let (acked, event) = read.acknowledge(STAFF, at, Some("on it".into()), Some(next_update)).unwrap();
+    let answered = Reschedule::Answered { at, then: vec![] };
+    assert!(store.update_tickets(&[change(&acked, at, STAFF, &event, &answered)], None).await.unwrap());
+    let stored = store.ticket(&opened.number).await.unwrap().unwrap();
+    assert_eq!((stored.owner, stored.update_due_at), (Some(STAFF), Some(next_update)), "the acknowledger owns it");
     // A second change based on the stale read loses.
-    let (stale, event2) = read.acknowledge(Snowflake(10), at, None).unwrap();
+    let (stale, event2) = read.acknowledge(Snowflake(10), at, None, None).unwrap();
     assert!(!store
         .update_tickets(&[change(&stale, at, Snowflake(10), &event2, &Reschedule::Keep)], None)
         .await

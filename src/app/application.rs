@@ -3,6 +3,7 @@
 //! and escalation steps). Commands (`commands/`) and the outbox's lifecycle
 //! (`delivery.rs`) are built on it.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -72,7 +73,16 @@ pub struct App {
     pub(super) instance: Arc<str>,
     /// Jobs of kinds this version does not know, already logged.
     pub(super) seen_unknown: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    /// Every active contact's id, as read at an instant (`App::may_be_contact`).
+    contacts: Arc<std::sync::Mutex<Option<ContactIds>>>,
 }
+
+/// The active contacts' ids, and when they were read.
+type ContactIds = (DateTime<Utc>, HashSet<Snowflake>);
+
+/// How long the cached contacts' ids are trusted: a contact added on
+/// another instance counts as one here at most this long after.
+pub const CONTACTS_FRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl App {
     pub fn new(config: Arc<Config>, store: Store, clock: Arc<dyn Clock>) -> App {
@@ -85,6 +95,7 @@ impl App {
             metrics: Arc::default(),
             instance,
             seen_unknown: Arc::default(),
+            contacts: Arc::default(),
         }
     }
 
@@ -112,6 +123,37 @@ impl App {
     /// Woken whenever a change queued jobs or moved the next due instant.
     pub fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
         self.wake.clone()
+    }
+
+    /// Whether `user` may be a registered contact: from the contacts' ids,
+    /// read at most once every [`CONTACTS_FRESH`] (and again after this
+    /// instance changed the contacts), so that the many messages of people
+    /// who are neither staff nor contacts cost no query. If the ids cannot
+    /// be read, anyone may be.
+    pub(super) async fn may_be_contact(&self, user: Snowflake) -> bool {
+        let now = self.now();
+        let fresh = chrono::Duration::from_std(CONTACTS_FRESH).unwrap_or_default();
+        if let Some((read, ids)) = &*self.contacts.lock().unwrap_or_else(|p| p.into_inner()) {
+            if now - *read < fresh {
+                return ids.contains(&user);
+            }
+        }
+        match self.store.active_contact_ids().await {
+            Ok(ids) => {
+                let known = ids.contains(&user);
+                *self.contacts.lock().unwrap_or_else(|p| p.into_inner()) = Some((now, ids));
+                known
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the contacts' ids");
+                true
+            }
+        }
+    }
+
+    /// The contacts changed: their ids are read again when next needed.
+    pub(super) fn contacts_changed(&self) {
+        *self.contacts.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// The customer whose active technical contact `user` is.
@@ -207,6 +249,52 @@ impl App {
                 _ => Some(Job::Step { trigger, past: None }.queued(at)),
             })
             .collect())
+    }
+
+    /// When the next update is due after one at `from`, on the update clock
+    /// of `severity` in the customer's plan; `None` without one.
+    pub(super) fn next_update(
+        &self,
+        customer: &Customer,
+        severity: Severity,
+        from: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, AppError> {
+        let (plan, calendar) = self.sla(customer)?;
+        Ok(plan.targets.get(severity).next_update(calendar, from)?)
+    }
+
+    /// The steps of an update cycle that began at `from` and is due at
+    /// `due`: the reminder at 80 % of the interval and the deadline itself.
+    pub(super) fn update_steps(
+        &self,
+        customer: &Customer,
+        severity: Severity,
+        from: DateTime<Utc>,
+        due: Option<DateTime<Utc>>,
+    ) -> Result<Vec<Queued>, AppError> {
+        let Some(due) = due else { return Ok(Vec::new()) };
+        let (plan, calendar) = self.sla(customer)?;
+        let remind = plan.targets.get(severity).update_at_percent(calendar, from, 80)?;
+        let mut steps: Vec<Queued> = remind.map(|at| Job::UpdateReminder { due }.queued(at)).into_iter().collect();
+        steps.push(Job::UpdateOverdue { due }.queued(due));
+        Ok(steps)
+    }
+
+    /// The steps of a wait on the customer that began at `since`, as
+    /// `[followup]` says: the opener's reminder and the closing.
+    pub(super) fn wait_steps(&self, since: DateTime<Utc>, reason: &str) -> Vec<Queued> {
+        // A configured span beyond the calendar's years never falls due.
+        let after = |d: std::time::Duration| {
+            chrono::Duration::from_std(d)
+                .ok()
+                .and_then(|d| since.checked_add_signed(d))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        };
+        let followup = &self.config.followup;
+        let remind =
+            followup.remind_after.map(|d| Job::WaitReminder { since, reason: reason.to_owned() }.queued(after(d)));
+        let close = followup.close_after.map(|d| Job::WaitClose { since }.queued(after(d)));
+        remind.into_iter().chain(close).collect()
     }
 
     pub(super) fn card(&self, customer: &Customer, ticket: &Ticket) -> Result<Card, AppError> {

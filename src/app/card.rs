@@ -8,10 +8,32 @@ use chrono_tz::Tz;
 use super::msg::Local;
 use super::words;
 use crate::domain::calendar::Calendar;
-use crate::domain::customer::Language;
+use crate::domain::customer::{Language, Snowflake};
 use crate::domain::signature::Stage;
 use crate::domain::sla::ResponseTarget;
 use crate::domain::ticket::{Ticket, TicketState};
+
+/// What a card shows of a ticket's life after its opening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    Owner(Snowflake),
+    NextUpdate(DateTime<Utc>),
+    WaitingSince(DateTime<Utc>),
+    /// Taken by phone, logged by this staff member.
+    ByPhone(Snowflake),
+}
+
+impl FollowUp {
+    pub fn label(self, lang: Language) -> &'static str {
+        match self {
+            FollowUp::Owner(_) => Local::new("Owner", "Responsable"),
+            FollowUp::NextUpdate(_) => Local::new("Next update due", "Próxima actualización antes de"),
+            FollowUp::WaitingSince(_) => Local::new("Waiting on the customer since", "Esperando al cliente desde"),
+            FollowUp::ByPhone(_) => Local::new("Taken by phone, logged by", "Recibido por teléfono, registrado por"),
+        }
+        .get(lang)
+    }
+}
 
 /// The card's colour and status line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +46,10 @@ pub enum CardStatus {
     Red,
     Breached,
     Acknowledged,
+    /// Answered, and its update is overdue.
+    UpdateOverdue,
+    /// Answered, and waiting on the customer.
+    Waiting,
     Closed,
 }
 
@@ -39,6 +65,10 @@ impl CardStatus {
             CardStatus::Red => Local::new("waiting: response due soon", "esperando: la respuesta vence pronto"),
             CardStatus::Breached => Local::new("response target BREACHED", "objetivo de respuesta INCUMPLIDO"),
             CardStatus::Acknowledged => Local::new("acknowledged", "con acuse de recibo"),
+            CardStatus::UpdateOverdue => {
+                Local::new("acknowledged: update OVERDUE", "con acuse de recibo: actualización VENCIDA")
+            }
+            CardStatus::Waiting => Local::new("waiting on the customer", "esperando al cliente"),
             CardStatus::Closed => Local::new("closed", "cerrado"),
         }
         .get(lang)
@@ -52,6 +82,8 @@ impl CardStatus {
             CardStatus::Red => 0xe6_7e_22,
             CardStatus::Breached => 0xe7_4c_3c,
             CardStatus::Acknowledged => 0x34_98_db,
+            CardStatus::UpdateOverdue => 0xe6_7e_22,
+            CardStatus::Waiting => 0x9b_59_b6,
             CardStatus::Closed => 0x95_a5_a6,
         }
     }
@@ -133,9 +165,27 @@ impl Card {
         let Some(request) = &self.ticket.signature else { return self.status.label(lang).to_owned() };
         let (what, stage) = (words::request_marker(lang), words::stage(lang, request.stage));
         match self.status {
-            CardStatus::Acknowledged | CardStatus::Closed => format!("{what} {stage}"),
-            waiting => format!("{what} {stage} · {}", waiting.label(lang)),
+            CardStatus::Green | CardStatus::Amber | CardStatus::Red | CardStatus::Breached => {
+                format!("{what} {stage} · {}", self.status.label(lang))
+            }
+            _ => format!("{what} {stage}"),
         }
+    }
+
+    /// Its owner, when its next update is due, since when it waits on the
+    /// customer, and who logged it if it came by phone.
+    pub fn follow_up(&self) -> Vec<FollowUp> {
+        let t = &self.ticket;
+        let open = t.state != TicketState::Closed;
+        [
+            t.owner.map(FollowUp::Owner),
+            t.update_due_at.filter(|_| open).map(FollowUp::NextUpdate),
+            t.waiting_since.filter(|_| open).map(FollowUp::WaitingSince),
+            t.logged_by.map(FollowUp::ByPhone),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// Response time of an acknowledged ticket, in whole minutes.
@@ -148,8 +198,14 @@ fn status(ticket: &Ticket, target: &ResponseTarget, calendar: &Calendar, now: Da
     if ticket.state == TicketState::Closed {
         return CardStatus::Closed;
     }
+    if ticket.is_waiting() {
+        return CardStatus::Waiting;
+    }
     if ticket.acked_at.is_some() {
-        return CardStatus::Acknowledged;
+        return match ticket.update_due_at {
+            Some(due) if now >= due => CardStatus::UpdateOverdue,
+            _ => CardStatus::Acknowledged,
+        };
     }
     if now >= ticket.due_at {
         return CardStatus::Breached;

@@ -16,14 +16,21 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::application::{App, AppError};
+use super::commands::{TicketReopen, TicketResume};
 use super::jobs::{Action, Deliver, Delivery, DeliveryError, Job, Lease, Lost, Permanent, PostKey, Receipt};
 use super::msg::Span;
-use super::posts::{self, Facts, Place};
+use super::posts::{self, Facts, Place, Pointers};
 use super::summary::{late_note, summary_job};
+use super::tickets::Change;
+use crate::domain::customer::Snowflake;
 use crate::domain::customer::{Customer, Language};
 use crate::domain::summary::Week;
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
-use crate::storage::{Claimed, Finish, Once};
+use crate::storage::{Claimed, Finish, Once, Reschedule};
+
+/// The bot, as the actor of what it does by itself (recording a breach,
+/// closing an unanswered wait).
+pub const BOT: Snowflake = Snowflake(0);
 
 /// How long a claim holds before another instance may take the job, unless
 /// its holder renews it: an instance that dies holds its jobs at most this
@@ -87,8 +94,11 @@ impl Lease for Held<'_> {
 }
 
 /// What a failure needs of its job.
+#[derive(Clone, Copy)]
 struct Failing<'a> {
     row: &'a Claimed,
+    /// Why it failed for good, when it did.
+    problem: Option<Permanent>,
     ticket: Option<&'a TicketNumber>,
     what: &'a str,
     job: Option<&'a Job>,
@@ -139,11 +149,16 @@ impl App {
                 // A kind this version knows, in a shape it does not: the
                 // usual retries, then failed.
                 tracing::error!(job = row.id, %what, error = %e, "an outbox row that cannot be read");
-                let failing = Failing { row, ticket: number.as_ref(), what: &what, job: None, actions: &[] };
+                let failing =
+                    Failing { row, problem: None, ticket: number.as_ref(), what: &what, job: None, actions: &[] };
                 return self.failed(&failing, &DeliveryError::Transient(format!("unreadable job: {e}"))).await;
             }
         };
-        let failing = |actions| Failing { row, ticket: number.as_ref(), what: &what, job: Some(&job), actions };
+        let failing =
+            |actions| Failing { row, problem: None, ticket: number.as_ref(), what: &what, job: Some(&job), actions };
+        if let (Job::WaitClose { since }, Some(ticket)) = (&job, &ticket) {
+            return self.close_unanswered(row, ticket, *since).await;
+        }
         let delivery = match self.resolve(row, &job, ticket, now).await {
             Ok(Some(delivery)) => delivery,
             Ok(None) => {
@@ -186,6 +201,33 @@ impl App {
         }
     }
 
+    /// A wait left unanswered for `[followup].close_after`: the bot closes
+    /// the ticket (its closing post and the thread's archiving are jobs of
+    /// their own), unless the wait ended meanwhile.
+    async fn close_unanswered(&self, row: &Claimed, ticket: &Ticket, since: DateTime<Utc>) -> Result<Done, AppError> {
+        let now = self.now();
+        let Some((closed, event)) = ticket.close_unanswered(now, since) else {
+            self.store.finish(row.id, now, &Finish::Dropped).await?;
+            return Ok(Done::Left);
+        };
+        let jobs = vec![
+            Job::Card,
+            Job::Closed { by: BOT, resolution: None, unanswered_since: Some(since) },
+            Job::Archive { archived: true },
+        ];
+        let change = Change { ticket: &closed, events: vec![event], reschedule: Reschedule::Cancel, jobs };
+        match self.commit_releasing(BOT, None, &[change], None).await {
+            Ok(_) => {}
+            // Changed meanwhile (an answer came): the job is tried again and finds out.
+            Err(AppError::Refused(_)) => return Ok(Done::Left),
+            Err(e) => return Err(e),
+        }
+        tracing::info!(ticket = %ticket.number, "closed: no answer from the customer");
+        let finish = Finish::Sent { late: false, event: None, thread: None, next: None };
+        self.store.finish(row.id, now, &finish).await?;
+        Ok(Done::Sent { late: false })
+    }
+
     /// A job this version cannot read: left for an instance that can (a
     /// newer one, during a rolling upgrade), logged the first time this
     /// instance meets it; failed only when no instance took it for
@@ -194,7 +236,7 @@ impl App {
         let now = self.now();
         let waiting_for = (now - row.failing_since.unwrap_or(now)).to_std().unwrap_or_default();
         if waiting_for >= self.give_up_after() {
-            let failing = Failing { row, ticket: number, what, job: None, actions: &[] };
+            let failing = Failing { row, problem: None, ticket: number, what, job: None, actions: &[] };
             let error = DeliveryError::Transient(format!("no running version knows jobs of kind \"{what}\""));
             return self.failed(&failing, &error).await;
         }
@@ -294,6 +336,16 @@ impl App {
                     delivery.actions.push(Action::RemoveMember { thread, user });
                 }
             }
+            Job::Join { user } => {
+                if let Some(thread) = ticket.thread_id {
+                    delivery.actions.push(Action::AddMember { thread, user });
+                }
+            }
+            Job::Archive { archived } => {
+                if let Some(thread) = ticket.thread_id {
+                    delivery.actions.push(Action::ArchiveThread { thread, archived });
+                }
+            }
             job => {
                 let discord = self.config.discord.as_ref();
                 let facts = Facts {
@@ -305,6 +357,10 @@ impl App {
                     specialist_role: self.config.signatures.specialist_role,
                     due_at: c.due_at,
                     late,
+                    commands: &Pointers { reopen: TicketReopen::spec(), resume: TicketResume::spec() },
+                    close_at: ticket.waiting_since.zip(self.config.followup.close_after).and_then(|(since, after)| {
+                        chrono::Duration::from_std(after).ok().and_then(|d| since.checked_add_signed(d))
+                    }),
                 };
                 let mut card = false;
                 for post in posts::post(&job, &facts) {
@@ -365,9 +421,11 @@ impl App {
             if delivery.late {
                 m.notifications_late.inc();
             }
-            if matches!(delivery.record, Some(EventKind::Breached { .. })) {
-                m.breaches.inc();
-            }
+            match delivery.record {
+                Some(EventKind::Breached { .. }) => m.breaches.inc(),
+                Some(EventKind::UpdateOverdue { .. }) => m.updates_overdue.inc(),
+                _ => 0,
+            };
             m.notification_lag_seconds.observe((now - delivery.due_at).to_std().unwrap_or_default().as_secs_f64());
         }
         Ok(Done::Sent { late: delivery.late })
@@ -394,6 +452,7 @@ impl App {
             DeliveryError::Taken => return Ok(Done::Left),
         };
         let reason = format!("{problem:?}: {detail}");
+        let f = &Failing { problem: Some(problem), ..*f };
         let instead = self.instead(f, action).map(|job| (row.ticket_id, job.queued(now)));
         let next = f.job.and_then(|j| self.next_of(j));
         if self.store.finish(row.id, now, &Finish::Failed { reason: &reason, instead, next }).await? {
@@ -425,12 +484,15 @@ impl App {
             None => (None, Lost::Job { what: f.what.to_owned() }),
             Some(None) => return None,
             Some(Some(action)) => match action {
+                Action::OpenThread { parent, .. } if f.problem == Some(Permanent::ThreadLimit) => {
+                    (Some(*parent), Lost::ThreadLimit)
+                }
                 Action::OpenThread { parent, .. } => (Some(*parent), Lost::Thread),
                 Action::Post { channel, msg, .. } => (Some(*channel), Lost::Post { msg: msg.clone() }),
                 Action::EditCard { channel, .. } => (Some(*channel), Lost::Card),
                 Action::Summary { channel, post, .. } => (Some(*channel), Lost::Post { msg: post.msg.clone() }),
-                // A removal that cannot be done leaves nothing to say.
-                Action::RemoveMember { .. } => return None,
+                // Membership and archiving that cannot be done leave nothing to say.
+                Action::RemoveMember { .. } | Action::AddMember { .. } | Action::ArchiveThread { .. } => return None,
             },
         };
         let to = match f.job {

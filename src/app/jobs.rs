@@ -49,6 +49,10 @@ pub enum Job {
     Closed {
         by: Snowflake,
         resolution: Option<String>,
+        /// Closed by the bot: the customer left the wait that began then
+        /// unanswered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unanswered_since: Option<DateTime<Utc>>,
     },
     Reopened {
         by: Snowflake,
@@ -88,6 +92,54 @@ pub enum Job {
         failed_in: Snowflake,
         lost: Lost,
     },
+    /// Add a person to the ticket's thread (its owner).
+    Join {
+        user: Snowflake,
+    },
+    /// `to` owns the ticket now (instead of `from`), named by `by`.
+    Assigned {
+        by: Snowflake,
+        to: Snowflake,
+        from: Option<Snowflake>,
+    },
+    /// A progress update by `by`: `note` is posted in the thread for the
+    /// opener (an update by a message in the thread posts nothing more).
+    Updated {
+        by: Snowflake,
+        note: Option<String>,
+    },
+    /// 80 % of the update interval to `due` has passed without an update.
+    UpdateReminder {
+        due: DateTime<Utc>,
+    },
+    /// The update deadline `due` passed without an update.
+    UpdateOverdue {
+        due: DateTime<Utc>,
+    },
+    /// `by` put the ticket on hold for the customer: the reason, to the opener.
+    Waiting {
+        by: Snowflake,
+        reason: String,
+    },
+    /// The wait that began at `since` is still unanswered: remind the opener once.
+    WaitReminder {
+        since: DateTime<Utc>,
+        reason: String,
+    },
+    /// The wait that began at `since` went unanswered for
+    /// `[followup].close_after`: the ticket closes.
+    WaitClose {
+        since: DateTime<Utc>,
+    },
+    /// The wait ended: the customer answered, or `by` resumed the ticket.
+    Resumed {
+        by: Snowflake,
+        by_customer: bool,
+    },
+    /// Archive the ticket's thread (closed), or bring it back (reopened).
+    Archive {
+        archived: bool,
+    },
     /// A kind this version does not know (a newer version queued it, during
     /// a rolling upgrade): never queued, only read.
     #[serde(other)]
@@ -97,12 +149,29 @@ pub enum Job {
 impl Job {
     /// The job as an outbox row due at `at`.
     pub fn queued(&self, at: DateTime<Utc>) -> Queued {
-        let step = match self {
-            Job::Step { trigger, .. } => Some(*trigger),
-            _ => None,
-        };
+        Queued { step: self.step(), ..self.at(at) }
+    }
+
+    /// The name of the clock step it is, if it is one: an escalation step
+    /// by its trigger; the update clock's and a wait's by what they are and
+    /// the instant their cycle is tied to, so that each cycle's steps are
+    /// its own (a step already sent is never queued again).
+    fn step(&self) -> Option<String> {
+        let ms = |t: &DateTime<Utc>| t.timestamp_millis();
+        Some(match self {
+            Job::Step { trigger, .. } => trigger.name(),
+            Job::UpdateReminder { due } => format!("update 80% {}", ms(due)),
+            Job::UpdateOverdue { due } => format!("update due {}", ms(due)),
+            Job::WaitReminder { since, .. } => format!("wait remind {}", ms(since)),
+            Job::WaitClose { since } => format!("wait close {}", ms(since)),
+            _ => return None,
+        })
+    }
+
+    /// The job as a row that is no step, due at `at`.
+    fn at(&self, at: DateTime<Utc>) -> Queued {
         // A plain enum of plain fields: serialising it cannot fail.
-        Queued { step, job: serde_json::to_string(self).expect("jobs serialise"), due_at: at }
+        Queued { step: None, job: serde_json::to_string(self).expect("jobs serialise"), due_at: at }
     }
 
     /// The kind a stored job names (`"thread"`, `"step"`), known to this
@@ -126,6 +195,9 @@ pub enum Lost {
     Card,
     /// Post this.
     Post { msg: Msg },
+    /// Create the ticket's thread: the server has as many active threads as
+    /// Discord allows.
+    ThreadLimit,
     /// A job of this kind that could not even be worded (it failed on our
     /// side, or no running version knows it).
     Job { what: String },
@@ -182,6 +254,16 @@ pub enum Action {
     RemoveMember {
         thread: Snowflake,
         user: Snowflake,
+    },
+    AddMember {
+        thread: Snowflake,
+        user: Snowflake,
+    },
+    /// Archive a thread (its slot among the server's 1,000 active threads
+    /// freed), or unarchive it.
+    ArchiveThread {
+        thread: Snowflake,
+        archived: bool,
     },
     /// A weekly summary: its text and chart, posted once (`key`).
     Summary {
@@ -282,4 +364,6 @@ pub enum Permanent {
     Rejected,
     /// It kept failing for longer than `[discord].give_up_after`.
     GaveUp,
+    /// The server has as many active threads as Discord allows (1,000).
+    ThreadLimit,
 }

@@ -44,7 +44,7 @@ mod tickets;
 pub mod words;
 
 pub use application::{App, AppError, CLAIMS_KEPT};
-pub use card::{Card, CardStatus};
+pub use card::{Card, CardStatus, FollowUp};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use commands::{Command, EventId, Invocation, Outcome, Reply, Spec, UsageError};
 pub use delivery::{Done, Due, DELIVERY_BUDGET, LEASE, UNKNOWN_PAUSE};

@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::declare::Spec;
 use super::jobs::{Button, Job, Lost, Past};
 use super::msg::{say, Local, Msg, Span, TimeStyle};
 use super::words;
@@ -18,7 +19,7 @@ use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::escalation::{Destination, Policy, Recipient, Step, Trigger};
 use crate::domain::signature::{SignatureRequest, Stage};
 use crate::domain::sla::Severity;
-use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
+use crate::domain::ticket::{EventKind, Ticket, TicketNumber, TicketState};
 
 /// What a ticket's post is worded from.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +38,17 @@ pub struct Facts<'a> {
     pub due_at: DateTime<Utc>,
     /// It goes out well after that, because no instance was running.
     pub late: bool,
+    /// The commands posts point the reader to.
+    pub commands: &'a Pointers,
+    /// When the ticket's wait on the customer closes unanswered, if it does.
+    pub close_at: Option<DateTime<Utc>>,
+}
+
+/// The commands a post may point its reader to, by their declarations.
+#[derive(Debug, Clone, Copy)]
+pub struct Pointers {
+    pub reopen: &'static Spec,
+    pub resume: &'static Spec,
 }
 
 impl Facts<'_> {
@@ -91,14 +103,27 @@ pub fn post(job: &Job, f: &Facts) -> Vec<Post> {
         Job::PhoneReminder => vec![Post::thread(phone_reminder(f.lang(), f.customer), vec![])],
         Job::Reclassified { from, to, by, reason } => reclassified(f, *from, *to, *by, reason),
         Job::Acknowledged { by, note } => vec![acknowledged(f, *by, note.as_deref())],
-        Job::Closed { by, resolution } => vec![closed(f, *by, resolution.as_deref())],
+        Job::Closed { by, resolution, unanswered_since: None } => vec![closed(f, *by, resolution.as_deref())],
+        Job::Closed { unanswered_since: Some(since), .. } => vec![closed_unanswered(f, *since)],
         Job::Reopened { by } => vec![reopened(f, *by)],
         Job::Step { trigger, past } => step(f, *trigger, *past).into_iter().collect(),
         Job::SignatureOpened { by } => signature_opened(f, *by).into_iter().collect(),
         Job::StageChanged { to, release, note } => vec![stage_changed(f, *to, release.as_deref(), note.as_deref())],
+        Job::Assigned { by, to, from } => vec![assigned(f, *by, *to, *from)],
+        Job::Updated { by, note: Some(note) } => vec![updated(f, *by, note)],
+        Job::UpdateReminder { due } => update_reminder(f, *due).into_iter().collect(),
+        Job::UpdateOverdue { due } => update_overdue(f, *due).into_iter().collect(),
+        Job::Waiting { by, reason } => vec![waiting(f, *by, reason)],
+        Job::WaitReminder { since, reason } => wait_reminder(f, *since, reason).into_iter().collect(),
+        Job::Resumed { by, by_customer } => vec![resumed(f, *by, *by_customer)],
+        // A message in the thread was the update: nothing more to post.
+        Job::Updated { note: None, .. } => vec![],
         Job::Thread { .. }
         | Job::Card
         | Job::Leave { .. }
+        | Job::Join { .. }
+        | Job::Archive { .. }
+        | Job::WaitClose { .. }
         | Job::Summary { .. }
         | Job::Undeliverable { .. }
         | Job::Unknown => vec![],
@@ -149,8 +174,19 @@ fn critical_ping(f: &Facts, raised: Raised) -> Post {
     let tams = f.customer.tams();
     let who = Msg::join(tams.iter().map(|t| Msg::from(Span::user(*t))), " ");
     let (n, summary, due) = (Span::strong(&ticket.number), &ticket.summary, f.when(ticket.due_at));
-    let msg = match raised {
-        Raised::Opened(by) => say!(
+    let msg = match (raised, ticket.logged_by) {
+        (Raised::Opened(by), Some(logger)) => say!(
+            lang,
+            "{who} {n} is Critical (L1), taken by phone from {by} and logged by {logger}: {summary}. First response due {due}.",
+            "{who} {n} es Crítico (L1), recibido por teléfono de {by} y registrado por {logger}: {summary}. Primera respuesta antes de {due}.",
+            who,
+            n,
+            by = Span::user(by),
+            logger = Span::user(logger),
+            summary,
+            due
+        ),
+        (Raised::Opened(by), None) => say!(
             lang,
             "{who} {n} is Critical (L1), opened by {by}: {summary}. First response due {due}.",
             "{who} {n} es Crítico (L1), abierto por {by}: {summary}. Primera respuesta antes de {due}.",
@@ -160,7 +196,7 @@ fn critical_ping(f: &Facts, raised: Raised) -> Post {
             summary,
             due
         ),
-        Raised::Reclassified(by) => say!(
+        (Raised::Reclassified(by), _) => say!(
             lang,
             "{who} {n} was raised to Critical (L1) by {by}: {summary}. First response due {due}.",
             "{who} {by} ha elevado {n} a Crítico (L1): {summary}. Primera respuesta antes de {due}.",
@@ -330,6 +366,210 @@ fn step(f: &Facts, trigger: Trigger, past: Option<Past>) -> Option<Post> {
     Some(Post { msg, ping: users, roles, to, button: None, news, record, card: ticket.is_unanswered() })
 }
 
+/// A ticket closed by the bot: the customer did not answer its wait.
+fn closed_unanswered(f: &Facts, since: DateTime<Utc>) -> Post {
+    let (lang, opener) = (f.lang(), Span::user(f.ticket.opened_by));
+    let (n, since) = (Span::strong(&f.ticket.number), f.when(since));
+    let reopen = f.commands.reopen.mention(lang, &[("number", &f.ticket.number.to_string())]);
+    let msg = say!(
+        lang,
+        "{opener} {n} is closed: no answer from the customer since {since}. If you still need help, {reopen} reopens it.",
+        "{opener} {n} queda cerrado: sin respuesta del cliente desde {since}. Si aún necesitas ayuda, {reopen} lo reabre.",
+        opener,
+        n,
+        since,
+        reopen
+    );
+    Post::thread(msg, vec![f.ticket.opened_by])
+}
+
+/// A new owner, and who was one before.
+fn assigned(f: &Facts, by: Snowflake, to: Snowflake, from: Option<Snowflake>) -> Post {
+    let (lang, n, who, owner) = (f.lang(), Span::strong(&f.ticket.number), Span::user(by), Span::user(to));
+    let msg = match from {
+        None => say!(
+            lang,
+            "{owner} now owns {n}, assigned by {who}.",
+            "{owner} se encarga ahora de {n}, asignado por {who}.",
+            owner,
+            n,
+            who
+        ),
+        Some(before) => {
+            let before = Span::user(before);
+            say!(
+                lang,
+                "{owner} now owns {n} instead of {before}, assigned by {who}.",
+                "{owner} se encarga ahora de {n} en lugar de {before}, asignado por {who}.",
+                owner,
+                n,
+                before,
+                who
+            )
+        }
+    };
+    Post::thread(msg, vec![to])
+}
+
+/// A progress update for the opener.
+fn updated(f: &Facts, by: Snowflake, note: &str) -> Post {
+    let (lang, t) = (f.lang(), f.ticket);
+    let (opener, n, who) = (Span::user(t.opened_by), Span::strong(&t.number), Span::user(by));
+    let mut msg = say!(
+        lang,
+        "{opener} Update on {n} from {who}: {note}",
+        "{opener} Novedades de {n}, de {who}: {note}",
+        opener,
+        n,
+        who,
+        note
+    );
+    if let Some(next) = t.update_due_at {
+        let next = f.when(next);
+        msg.append(say!(lang, "\nNext update due {next}.", "\nPróxima actualización antes de {next}.", next));
+    }
+    Post::thread(msg, vec![t.opened_by])
+}
+
+/// Whether the update cycle due at `due` is still the ticket's running one.
+fn update_cycle_running(t: &Ticket, due: DateTime<Utc>) -> bool {
+    t.state != TicketState::Closed && !t.is_waiting() && t.update_due_at == Some(due)
+}
+
+/// Who update reminders ping: the owner, else the TAM.
+fn owner_or_tam(f: &Facts) -> Snowflake {
+    f.ticket.owner.unwrap_or(f.customer.tam)
+}
+
+/// 80 % of the update interval gone, no update yet: the owner (else the TAM).
+fn update_reminder(f: &Facts, due: DateTime<Utc>) -> Option<Post> {
+    let t = f.ticket;
+    if !update_cycle_running(t, due) {
+        return None;
+    }
+    let (lang, who) = (f.lang(), owner_or_tam(f));
+    let (whom, n, level, due) =
+        (Span::user(who), Span::strong(&t.number), words::severity(lang, t.severity), f.when(due));
+    let msg = say!(
+        lang,
+        "{whom} Reminder: {n} ({level}) needs an update for the customer by {due}.",
+        "{whom} Recordatorio: {n} ({level}) necesita una actualización para el cliente antes de {due}.",
+        whom,
+        n,
+        level,
+        due
+    );
+    Some(Post::thread(msg, vec![who]))
+}
+
+/// The update deadline passed without one: the owner and the TAM, in the
+/// thread and the escalation channel; recorded at the deadline.
+fn update_overdue(f: &Facts, due: DateTime<Utc>) -> Option<Post> {
+    let t = f.ticket;
+    if !update_cycle_running(t, due) {
+        return None;
+    }
+    let lang = f.lang();
+    let mut ping: Vec<Snowflake> = t.owner.into_iter().collect();
+    if !ping.contains(&f.customer.tam) {
+        ping.push(f.customer.tam);
+    }
+    let who = Msg::join(ping.iter().map(|u| Msg::from(Span::user(*u))), " ");
+    let (n, level, summary) = (Span::strong(&t.number), words::severity(lang, t.severity), &t.summary);
+    let at = Span::time(due, Some(f.calendar.zone()), TimeStyle::Full);
+    let mut msg = say!(
+        lang,
+        "{who} The update for the customer on {n} ({level}, {summary}) is OVERDUE: it was due {at}.",
+        "{who} La actualización para el cliente de {n} ({level}, {summary}) está VENCIDA: tocaba el {at}.",
+        who,
+        n,
+        level,
+        summary,
+        at = &at
+    );
+    if f.late {
+        msg.append(late_note(lang, &at));
+    }
+    Some(Post {
+        msg,
+        ping,
+        roles: vec![],
+        to: vec![Place::Thread, Place::EscalationChannel],
+        button: None,
+        news: false,
+        record: Some(EventKind::UpdateOverdue { due_at: due }),
+        card: true,
+    })
+}
+
+/// On hold for the customer: the reason, to the opener.
+fn waiting(f: &Facts, by: Snowflake, reason: &str) -> Post {
+    let (lang, t) = (f.lang(), f.ticket);
+    let (opener, n, who) = (Span::user(t.opened_by), Span::strong(&t.number), Span::user(by));
+    let msg = say!(
+        lang,
+        "{opener} {who} needs something from you to go on with {n}: {reason}\nAnswer here in the thread when you have it, or use {resume} if you no longer need to.",
+        "{opener} {who} necesita algo de tu parte para seguir con {n}: {reason}\nResponde aquí en el hilo cuando lo tengas, o usa {resume} si ya no hace falta.",
+        opener,
+        who,
+        n,
+        reason,
+        resume = f.commands.resume.mention(lang, &[])
+    );
+    Post::thread(msg, vec![t.opened_by])
+}
+
+/// The wait is still unanswered: the opener, once.
+fn wait_reminder(f: &Facts, since: DateTime<Utc>, reason: &str) -> Option<Post> {
+    let t = f.ticket;
+    if t.state == TicketState::Closed || t.waiting_since != Some(since) {
+        return None;
+    }
+    let lang = f.lang();
+    let (opener, n, since) = (Span::user(t.opened_by), Span::strong(&t.number), f.when(since));
+    let mut msg = say!(
+        lang,
+        "{opener} Reminder: {n} has been waiting on you since {since}: {reason}",
+        "{opener} Recordatorio: {n} espera tu respuesta desde {since}: {reason}",
+        opener,
+        n,
+        since,
+        reason
+    );
+    if let Some(close) = f.close_at {
+        let close = f.when(close);
+        msg.append(say!(lang, "\nWithout an answer it closes {close}.", "\nSin respuesta se cerrará {close}.", close));
+    }
+    Some(Post::thread(msg, vec![t.opened_by]))
+}
+
+/// The wait is over; the owner hears of it.
+fn resumed(f: &Facts, by: Snowflake, by_customer: bool) -> Post {
+    let (lang, t) = (f.lang(), f.ticket);
+    let (n, who) = (Span::strong(&t.number), Span::user(by));
+    let mut msg = match by_customer {
+        true => say!(
+            lang,
+            "{who} answered: {n} is no longer waiting on the customer.",
+            "{who} ha respondido: {n} ya no espera al cliente.",
+            who,
+            n
+        ),
+        false => say!(
+            lang,
+            "{who} resumed {n}: it is no longer waiting on the customer.",
+            "{who} ha reanudado {n}: ya no espera al cliente.",
+            who,
+            n
+        ),
+    };
+    if let Some(next) = t.update_due_at {
+        let next = f.when(next);
+        msg.append(say!(lang, " Next update due {next}.", " Próxima actualización antes de {next}.", next));
+    }
+    Post::thread(msg, t.owner.into_iter().collect())
+}
+
 /// The note on a post sent late.
 fn late_note(lang: Language, at: &Span) -> Msg {
     say!(
@@ -442,6 +682,15 @@ pub fn undeliverable(lang: Language, ticket: Option<&TicketNumber>, failed_in: S
              Its posts come here meanwhile.",
             "No se pudo crear el hilo de {n} en {place}: el bot no tiene acceso o el canal ya no existe. \
              Sus mensajes llegan aquí mientras tanto.",
+            n,
+            place
+        ),
+        Lost::ThreadLimit => say!(
+            lang,
+            "Could not create the thread of {n} in {place}: the server has as many active threads as Discord allows \
+             (1,000). Closing tickets archives theirs; meanwhile its posts come here.",
+            "No se pudo crear el hilo de {n} en {place}: el servidor tiene tantos hilos activos como permite Discord \
+             (1000). Al cerrar tickets se archivan los suyos; mientras tanto sus mensajes llegan aquí.",
             n,
             place
         ),

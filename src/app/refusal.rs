@@ -114,4 +114,25 @@ pub enum Refusal {
     NotYourRequest {
         number: TicketNumber,
     },
+    /// A contact gave `contact:`: only staff log tickets taken by phone.
+    PhoneTicketsByStaff,
+    /// Staff opening a ticket name the contact who phoned it in.
+    PhoneTicketNeedsContact {
+        command: &'static Spec,
+    },
+    /// The person named for a phone ticket is no contact of this customer.
+    PhoneNotAContact {
+        user: Snowflake,
+        customer: String,
+    },
+    /// The person named for a phone ticket is another customer's contact,
+    /// whose tickets are opened in `channel`.
+    PhoneContactOfAnother {
+        user: Snowflake,
+        channel: Snowflake,
+    },
+    /// Only support staff (or the customer's TAMs) own tickets.
+    NotStaff {
+        user: Snowflake,
+    },
 }

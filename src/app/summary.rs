@@ -32,6 +32,8 @@ pub struct Report {
     pub zone: Tz,
     /// `None`: every customer.
     pub customer: Option<(CustomerKey, String)>,
+    /// The week has not ended: its figures as they stood at this instant.
+    pub as_of: Option<DateTime<Utc>>,
     pub this: Figures,
     pub previous: Figures,
 }
@@ -46,15 +48,20 @@ impl Clocks for Config {
 
 impl App {
     /// The figures of `week` in `zone`, of `customer` or of all.
+    /// A week that has not ended is told as it stands now.
     pub async fn report(&self, week: Week, zone: Tz, customer: Option<&Customer>) -> Result<Report, AppError> {
         let (from, middle, to) = (week.previous().start(zone), week.start(zone), week.end(zone));
-        let histories = self.store.histories(from, to, customer.map(|c| c.key.as_str())).await?;
+        let key = customer.map(|c| c.key.as_str());
+        let (histories, marks) =
+            tokio::try_join!(self.store.histories(from, to, key), self.store.update_marks(from, to, key))?;
+        let now = self.now();
         Ok(Report {
             week,
             zone,
             customer: customer.map(|c| (c.key.clone(), c.name.clone())),
-            this: figures(&histories, middle, to, self.config.as_ref()),
-            previous: figures(&histories, from, middle, self.config.as_ref()),
+            as_of: (now < to).then_some(now),
+            this: figures(&histories, &marks, (middle, to), now, self.config.as_ref()),
+            previous: figures(&histories, &marks, (from, middle), now, self.config.as_ref()),
         })
     }
 
@@ -154,6 +161,15 @@ impl Report {
             sunday,
             zone
         )];
+        if let Some(now) = self.as_of {
+            let now = Span::time(now, Some(self.zone), TimeStyle::Full);
+            lines.push(say!(
+                lang,
+                "The week is not over: the figures stand as of {now}.",
+                "La semana no ha terminado: las cifras son las de {now}.",
+                now
+            ));
+        }
         let (opened, before) = (this.opened(), prev.opened());
         if opened == 0 {
             lines.push(say!(
@@ -197,7 +213,7 @@ impl Report {
                 let (n, answered, within, breached) = (s.opened, s.answered, s.within_target, s.breached);
                 let (median, p90) = (span_or_dash(s.median), span_or_dash(s.p90));
                 let (median_was, p90_was) = (span_or_dash(p.median), span_or_dash(p.p90));
-                lines.push(say!(
+                let mut line = say!(
                     lang,
                     "{level}: {n} opened (before: {was}) · {answered} answered · {within} within target · {breached} breached · median {median} (before: {median_was}) · p90 {p90} (before: {p90_was})",
                     "{level}: {n} abiertos (antes: {was}) · {answered} con respuesta · {within} dentro del objetivo · {breached} incumplidos · mediana {median} (antes: {median_was}) · p90 {p90} (antes: {p90_was})",
@@ -211,7 +227,22 @@ impl Report {
                     median_was,
                     p90,
                     p90_was
-                ));
+                );
+                if s.updates_due > 0 {
+                    let (due, late) = (s.updates_due, s.updates_late);
+                    line.append(say!(
+                        lang,
+                        " · {due} updates due, {late} late",
+                        " · {due} actualizaciones debidas, {late} tarde",
+                        due,
+                        late
+                    ));
+                }
+                if s.by_phone > 0 {
+                    let phone = s.by_phone;
+                    line.append(say!(lang, " · {phone} by phone", " · {phone} por teléfono", phone));
+                }
+                lines.push(line);
             }
         }
         if !this.breaches.is_empty() {
@@ -221,8 +252,8 @@ impl Report {
             for b in this.breaches.iter().take(LISTED) {
                 let (ticket, level, late) =
                     (Span::strong(&b.ticket), format!("L{}", b.severity.level()), words::duration(b.late_by));
-                lines.push(match b.ongoing {
-                    false => say!(
+                lines.push(match (b.ongoing, self.as_of.is_some()) {
+                    (false, _) => say!(
                         lang,
                         "• {ticket} {level} · {late} late",
                         "• {ticket} {level} · {late} tarde",
@@ -230,10 +261,18 @@ impl Report {
                         level,
                         late
                     ),
-                    true => say!(
+                    (true, false) => say!(
                         lang,
                         "• {ticket} {level} · {late} late and still unanswered at the week's end",
                         "• {ticket} {level} · {late} tarde y aún sin respuesta al acabar la semana",
+                        ticket,
+                        level,
+                        late
+                    ),
+                    (true, true) => say!(
+                        lang,
+                        "• {ticket} {level} · {late} late and still unanswered",
+                        "• {ticket} {level} · {late} tarde y aún sin respuesta",
                         ticket,
                         level,
                         late
@@ -244,7 +283,11 @@ impl Report {
         }
         if !this.open.is_empty() {
             let n = this.open.len();
-            let heading = Span::strong(Local::new("Open at the week's end", "Abiertos al acabar la semana").get(lang));
+            let heading = match self.as_of {
+                None => Local::new("Open at the week's end", "Abiertos al acabar la semana"),
+                Some(_) => Local::new("Open now", "Abiertos ahora"),
+            };
+            let heading = Span::strong(heading.get(lang));
             lines.push(say!(lang, "\n{heading} ({n}):", "\n{heading} ({n}):", heading, n));
             for o in this.open.iter().take(LISTED) {
                 let (ticket, level, age) =
@@ -288,6 +331,7 @@ impl Report {
                         "opened": s.opened, "answered": s.answered, "within_target": s.within_target,
                         "breached": s.breached, "median_first_response_s": s.median.map(|d| d.as_secs()),
                         "p90_first_response_s": s.p90.map(|d| d.as_secs()),
+                        "updates_due": s.updates_due, "updates_late": s.updates_late, "by_phone": s.by_phone,
                     }),
                 )
             })
@@ -313,20 +357,24 @@ impl Report {
     /// the week before.
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "week,severity,opened,answered,within_target,breached,median_first_response_s,p90_first_response_s\n",
+            "week,severity,opened,answered,within_target,breached,median_first_response_s,p90_first_response_s,\
+             updates_due,updates_late,by_phone\n",
         );
         for (week, f) in [(self.week, &self.this), (self.week.previous(), &self.previous)] {
             for (i, s) in f.by_severity.iter().enumerate() {
                 let secs = |d: Option<Duration>| d.map(|d| d.as_secs().to_string()).unwrap_or_default();
                 out.push_str(&format!(
-                    "{week},{},{},{},{},{},{},{}\n",
+                    "{week},{},{},{},{},{},{},{},{},{},{}\n",
                     i + 1,
                     s.opened,
                     s.answered,
                     s.within_target,
                     s.breached,
                     secs(s.median),
-                    secs(s.p90)
+                    secs(s.p90),
+                    s.updates_due,
+                    s.updates_late,
+                    s.by_phone
                 ));
             }
         }

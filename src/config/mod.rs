@@ -41,6 +41,18 @@ pub struct Config {
     pub signatures: SignaturesConfig,
     /// `[[summaries]]`: where weekly summaries are posted.
     pub summaries: Vec<SummaryConfig>,
+    /// `[followup]`: waits on the customer left unanswered.
+    pub followup: FollowupConfig,
+}
+
+/// `[followup]`: what happens to a wait on the customer left unanswered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowupConfig {
+    /// Unanswered this long, the opener is reminded once; `None`: never.
+    pub remind_after: Option<std::time::Duration>,
+    /// Unanswered this long from the wait's start, the ticket closes as "no
+    /// answer from the customer"; `None`: never.
+    pub close_after: Option<std::time::Duration>,
 }
 
 /// One `[[summaries]]` entry: a channel that gets a weekly summary, of one
@@ -291,6 +303,39 @@ impl Validator {
         value.map_err(|e| self.problem(key, e)).ok()
     }
 
+    /// A humantime duration at `key` (`"30m"`, `"2d"`).
+    fn duration(&mut self, key: impl Into<String>, d: &str) -> Option<std::time::Duration> {
+        self.parsed(
+            key,
+            humantime::parse_duration(d).map_err(|e| format!("\"{d}\" is not a duration like \"1h\" or \"2d\": {e}")),
+        )
+    }
+
+    /// An optional duration at `key` that, given, is longer than zero.
+    fn positive(&mut self, key: &str, d: Option<&str>) -> Option<std::time::Duration> {
+        let parsed = self.duration(key, d?)?;
+        if parsed.is_zero() {
+            self.problem(key, "must be longer than zero (leave it out for never)");
+            return None;
+        }
+        Some(parsed)
+    }
+
+    /// `[followup]`: each key a positive duration; closing after reminding.
+    fn followup(&mut self, raw: &raw::RawFollowup) -> FollowupConfig {
+        let remind_after = self.positive("followup.remind_after", raw.remind_after.as_deref());
+        let close_after = self.positive("followup.close_after", raw.close_after.as_deref());
+        if let (Some(remind), Some(close)) = (remind_after, close_after) {
+            if close <= remind {
+                self.problem(
+                    "followup.close_after",
+                    "must be longer than followup.remind_after: the reminder comes before the closing",
+                );
+            }
+        }
+        FollowupConfig { remind_after, close_after }
+    }
+
     /// A `severity = N` key.
     fn severity(&mut self, key: String, level: i64) -> Option<Severity> {
         let severity = u8::try_from(level).ok().and_then(Severity::from_level);
@@ -331,14 +376,10 @@ impl Validator {
         let console_users = self.console_users(&raw.console);
         let escalation = self.escalation(&raw.escalation, &plans);
         let late_after = match &raw.escalation.late_after {
-            Some(d) => self
-                .parsed(
-                    "escalation.late_after",
-                    humantime::parse_duration(d).map_err(|e| format!("\"{d}\" is not a duration like \"1m\": {e}")),
-                )
-                .unwrap_or(DEFAULT_LATE_AFTER),
+            Some(d) => self.duration("escalation.late_after", d).unwrap_or(DEFAULT_LATE_AFTER),
             None => DEFAULT_LATE_AFTER,
         };
+        let followup = self.followup(&raw.followup);
         let log_format = match &raw.log.format {
             Some(f) => self.parsed("log.format", f.parse()).unwrap_or_default(),
             None => LogFormat::default(),
@@ -347,6 +388,7 @@ impl Validator {
         let summaries = self.summaries(&raw, &customers);
         Config {
             summaries,
+            followup,
             escalation,
             late_after,
             log_format,
@@ -494,8 +536,12 @@ impl Validator {
                 continue;
             };
             let clock = self.parsed(format!("{key}.clock"), t.clock.parse::<Clock>());
-            let target =
+            let mut target =
                 clock.and_then(|c| self.parsed(format!("{key}.response"), ResponseTarget::parse(&t.response, c)));
+            if let (Some(update), Some(t)) = (&t.update, target) {
+                let every = self.duration(format!("{key}.update"), update);
+                target = every.and_then(|every| self.parsed(format!("{key}.update"), t.with_update(every)));
+            }
             complete &= target.is_some();
             by_level[usize::from(severity.level() - 1)] = target;
         }

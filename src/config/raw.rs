@@ -32,6 +32,15 @@ pub struct RawConfig {
     pub signatures: RawSignatures,
     #[serde(default)]
     pub summaries: Vec<RawSummary>,
+    #[serde(default)]
+    pub followup: RawFollowup,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFollowup {
+    pub remind_after: Option<String>,
+    pub close_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +182,8 @@ pub struct RawPlan {
 pub struct RawTarget {
     pub response: String,
     pub clock: String,
+    /// After the first response, an update is due this often.
+    pub update: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

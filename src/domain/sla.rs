@@ -107,11 +107,14 @@ impl fmt::Display for Clock {
     }
 }
 
-/// A first-response target: how much time, counted on which clock.
+/// A first-response target: how much time, counted on which clock; and,
+/// after the first response, how often an update is due on the same clock
+/// (none: no update clock).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResponseTarget {
     response: Duration,
     clock: Clock,
+    update: Option<Duration>,
 }
 
 impl ResponseTarget {
@@ -123,7 +126,49 @@ impl ResponseTarget {
         if !response.subsec_nanos().is_multiple_of(1_000_000) {
             return Err("a response target must be a whole number of milliseconds".into());
         }
-        Ok(ResponseTarget { response, clock })
+        Ok(ResponseTarget { response, clock, update: None })
+    }
+
+    /// The same target with an update interval (a positive whole number of
+    /// milliseconds).
+    pub fn with_update(self, update: Duration) -> Result<Self, String> {
+        if update.is_zero() {
+            return Err("an update interval must be longer than zero".into());
+        }
+        if !update.subsec_nanos().is_multiple_of(1_000_000) {
+            return Err("an update interval must be a whole number of milliseconds".into());
+        }
+        Ok(ResponseTarget { update: Some(update), ..self })
+    }
+
+    /// How often an update is due after the first response, if at all.
+    pub fn update(&self) -> Option<Duration> {
+        self.update
+    }
+
+    /// When the next update is due after one (or the first response, or the
+    /// end of a wait) at `from`, on this target's clock; `None` without an
+    /// update clock.
+    pub fn next_update(
+        &self,
+        calendar: &Calendar,
+        from: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        self.update.map(|every| self.after(calendar, from, every)).transpose()
+    }
+
+    /// The instant at which `percent` % of the update interval from `from`
+    /// has been counted (the update reminder at 80 %).
+    pub fn update_at_percent(
+        &self,
+        calendar: &Calendar,
+        from: DateTime<Utc>,
+        percent: u32,
+    ) -> Result<Option<DateTime<Utc>>, CalendarError> {
+        let Some(every) = self.update else { return Ok(None) };
+        let ms = every.as_millis() * u128::from(percent) / 100;
+        let share = Duration::from_millis(u64::try_from(ms).map_err(|_| CalendarError::OutOfRange)?);
+        self.after(calendar, from, share).map(Some)
     }
 
     /// Parses a humantime duration such as `"30m"`, `"4h"` or `"90s"`.
@@ -235,6 +280,18 @@ mod tests {
             "weekdays".parse::<Clock>().unwrap_err(),
             "unknown clock \"weekdays\" (expected \"24x7\" or \"business\")"
         );
+    }
+
+    #[test]
+    fn the_update_clock_counts_like_the_response_clock() {
+        let cal = Calendar::always_open();
+        let t = ResponseTarget::parse("30m", Clock::AroundTheClock).unwrap();
+        let from: DateTime<Utc> = "2026-11-30T10:00:00Z".parse().unwrap();
+        assert_eq!(t.next_update(&cal, from).unwrap(), None, "no update clock");
+        let t = t.with_update(Duration::from_secs(3600)).unwrap();
+        assert_eq!(t.next_update(&cal, from).unwrap().unwrap().to_rfc3339(), "2026-11-30T11:00:00+00:00");
+        assert_eq!(t.update_at_percent(&cal, from, 80).unwrap().unwrap().to_rfc3339(), "2026-11-30T10:48:00+00:00");
+        assert!(t.with_update(Duration::ZERO).unwrap_err().contains("longer than zero"));
     }
 
     #[test]

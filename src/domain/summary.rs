@@ -16,6 +16,12 @@
 //!   closing or the end of the week, whichever came first; still going if
 //!   the week ended first.
 //! - Median and 90th percentile by the nearest-rank method.
+//! - Updates: the update deadlines that fell within the week (met by an
+//!   update, or recorded missed at the deadline), and how many of them were
+//!   met late or not at all; phone tickets among those opened.
+//! - A week in progress is told as it stands now: tickets as they stand
+//!   now, no deadline counted as breached before it has passed, ages and
+//!   lateness up to now.
 
 use std::fmt;
 use std::str::FromStr;
@@ -133,7 +139,13 @@ impl Fact {
             EventKind::Closed { .. } => Fact::Closed,
             EventKind::Reopened { .. } => Fact::Reopened,
             EventKind::StageChanged { to, .. } => Fact::Stage(*to),
-            EventKind::Opened { .. } | EventKind::Breached { .. } => return None,
+            EventKind::Opened { .. }
+            | EventKind::Breached { .. }
+            | EventKind::Assigned { .. }
+            | EventKind::Updated { .. }
+            | EventKind::UpdateOverdue { .. }
+            | EventKind::WaitStarted { .. }
+            | EventKind::WaitEnded { .. } => return None,
         })
     }
 }
@@ -148,6 +160,29 @@ pub struct History {
     pub severity: Severity,
     pub due_at: DateTime<Utc>,
     pub facts: Vec<(DateTime<Utc>, Fact)>,
+    /// Taken by phone.
+    pub by_phone: bool,
+}
+
+/// An update deadline as the event log tells it: met by an update made at
+/// `updated_at`, or (`None`) recorded missed at the deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateMark {
+    pub ticket: TicketNumber,
+    pub due_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl UpdateMark {
+    /// The mark an event leaves, if any.
+    pub fn of(ticket: &TicketNumber, at: DateTime<Utc>, event: &EventKind) -> Option<UpdateMark> {
+        let (due_at, updated_at) = match event {
+            EventKind::Updated { due_at: Some(due), .. } => (*due, Some(at)),
+            EventKind::UpdateOverdue { due_at } => (*due_at, None),
+            _ => return None,
+        };
+        Some(UpdateMark { ticket: ticket.clone(), due_at, updated_at })
+    }
 }
 
 /// A ticket as it stood at an instant.
@@ -208,6 +243,12 @@ pub struct SeverityFigures {
     pub breached: u32,
     pub median: Option<Duration>,
     pub p90: Option<Duration>,
+    /// Update deadlines that fell within the week.
+    pub updates_due: u32,
+    /// … met late or not at all.
+    pub updates_late: u32,
+    /// Tickets taken by phone.
+    pub by_phone: u32,
 }
 
 /// A ticket's first response against its target (the chart's points).
@@ -227,7 +268,8 @@ pub struct Breach {
     pub severity: Severity,
     pub due_at: DateTime<Utc>,
     pub late_by: Duration,
-    /// Still unanswered and open at the end of the week.
+    /// Still unanswered and open at the end of the week (or now, for the
+    /// week in progress).
     pub ongoing: bool,
 }
 
@@ -264,10 +306,20 @@ impl Figures {
     }
 }
 
-/// The figures of the week `[start, end)` over `histories` (which may hold
-/// tickets of other weeks: those only count where they belong).
-pub fn figures(histories: &[History], start: DateTime<Utc>, end: DateTime<Utc>, clocks: &dyn Clocks) -> Figures {
+/// The figures of the week `[start, end)` over `histories` and the update
+/// deadlines' `marks` (which may belong to other weeks: those only count
+/// where they belong), as they stand at `now`: for a week that has not
+/// ended, tickets stand as they are now, and ages and lateness run to now.
+pub fn figures(
+    histories: &[History],
+    marks: &[UpdateMark],
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+    clocks: &dyn Clocks,
+) -> Figures {
     let mut f = Figures::default();
+    // The week as far as it has gone.
+    let end = end.min(now).max(start);
     let mut samples: [Vec<Duration>; 4] = Default::default();
     for h in histories {
         let Some(s) = h.as_at(end) else { continue };
@@ -276,6 +328,7 @@ pub fn figures(histories: &[History], start: DateTime<Utc>, end: DateTime<Utc>, 
         if in_week {
             let by = &mut f.by_severity[level];
             by.opened += 1;
+            by.by_phone += u32::from(h.by_phone);
             if let Some(stage) = s.stage {
                 let i = Stage::ALL.iter().position(|x| *x == stage).unwrap_or(0);
                 f.signatures[i] += 1;
@@ -319,6 +372,7 @@ pub fn figures(histories: &[History], start: DateTime<Utc>, end: DateTime<Utc>, 
             f.open.push(Open { ticket: h.number.clone(), severity: s.severity, age });
         }
     }
+    updates(&mut f, histories, marks, (start, end));
     for (by, mut samples) in f.by_severity.iter_mut().zip(samples) {
         samples.sort_unstable();
         by.median = nearest_rank(&samples, 50);
@@ -327,6 +381,25 @@ pub fn figures(histories: &[History], start: DateTime<Utc>, end: DateTime<Utc>, 
     f.breaches.sort_by(|a, b| b.late_by.cmp(&a.late_by).then_with(|| a.due_at.cmp(&b.due_at)));
     f.open.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.ticket.seq.cmp(&b.ticket.seq)));
     f
+}
+
+/// Counts the update deadlines that fell within `[start, end)`, by the
+/// severity their ticket has at `end`: each deadline once, late unless an
+/// update met it in time.
+fn updates(f: &mut Figures, histories: &[History], marks: &[UpdateMark], (start, end): (DateTime<Utc>, DateTime<Utc>)) {
+    let mut deadlines: std::collections::BTreeMap<(String, i64, DateTime<Utc>), bool> = Default::default();
+    for m in marks.iter().filter(|m| (start..end).contains(&m.due_at)) {
+        let met = m.updated_at.is_some_and(|at| at <= m.due_at);
+        let key = (m.ticket.customer.as_str().to_owned(), m.ticket.seq, m.due_at);
+        *deadlines.entry(key).or_default() |= met;
+    }
+    for ((customer, seq, _), met) in deadlines {
+        let history = histories.iter().find(|h| h.number.seq == seq && h.number.customer.as_str() == customer);
+        let Some(s) = history.and_then(|h| h.as_at(end)) else { continue };
+        let by = &mut f.by_severity[usize::from(s.severity.level() - 1)];
+        by.updates_due += 1;
+        by.updates_late += u32::from(!met);
+    }
 }
 
 /// The `percent`th percentile of sorted values by the nearest-rank method:

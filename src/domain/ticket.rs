@@ -105,6 +105,18 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     pub thread_id: Option<Snowflake>,
     pub card_message_id: Option<Snowflake>,
+    /// The engineer who owns it: named with `/ticket assign`, else the one
+    /// who acknowledged it.
+    pub owner: Option<Snowflake>,
+    /// When the next update is due: after the first response, on the update
+    /// clock of its severity; none while it waits on the customer, once it
+    /// is closed, or without an update clock.
+    pub update_due_at: Option<DateTime<Utc>>,
+    /// Waiting on the customer since then (more data needed).
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// Taken by phone (or any channel outside Discord) and logged by this
+    /// staff member for its contact.
+    pub logged_by: Option<Snowflake>,
     pub version: i64,
     /// What a signature change request reports, and its stage (`kind`
     /// `signature` only).
@@ -119,6 +131,9 @@ pub enum EventKind {
         severity: u8,
         due_at: DateTime<Utc>,
         classified_by: Option<String>,
+        /// Taken by phone: the staff member who logged it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logged_by: Option<Snowflake>,
     },
     SeverityChanged {
         from: u8,
@@ -133,6 +148,9 @@ pub enum EventKind {
     },
     Closed {
         resolution: Option<String>,
+        /// Closed by the bot: the customer did not answer a wait.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        no_answer: bool,
     },
     Reopened {
         state_after: TicketState,
@@ -141,6 +159,34 @@ pub enum EventKind {
     /// deadline instant, whenever it was noticed.
     Breached {
         due_at: DateTime<Utc>,
+    },
+    /// A new owner.
+    Assigned {
+        from: Option<Snowflake>,
+        to: Snowflake,
+    },
+    /// A progress update for the customer: `/ticket update`, or a staff
+    /// member's message in the thread. `due_at` is the update deadline it
+    /// answered, if the update clock was running.
+    Updated {
+        note: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        by_message: bool,
+        due_at: Option<DateTime<Utc>>,
+    },
+    /// An update deadline passed without an update; recorded at the
+    /// deadline, whenever it was noticed.
+    UpdateOverdue {
+        due_at: DateTime<Utc>,
+    },
+    /// Waiting on the customer: the update clock stops.
+    WaitStarted {
+        reason: String,
+    },
+    /// The wait ended: the customer answered in the thread, or someone
+    /// resumed the ticket.
+    WaitEnded {
+        by_customer: bool,
     },
     /// A signature change request moved to another stage.
     StageChanged {
@@ -164,6 +210,11 @@ impl EventKind {
             EventKind::Reopened { .. } => "reopened",
             EventKind::Breached { .. } => "breached",
             EventKind::StageChanged { .. } => "stage_changed",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::Updated { .. } => "updated",
+            EventKind::UpdateOverdue { .. } => "update_overdue",
+            EventKind::WaitStarted { .. } => "wait_started",
+            EventKind::WaitEnded { .. } => "wait_ended",
         }
     }
 }
@@ -205,6 +256,16 @@ pub enum Refusal {
     RequestFinished(Stage),
     #[error("the request cannot move so: {0:?}")]
     Stage(StageRefusal),
+    #[error("the ticket is closed: reopen it first")]
+    ClosedNoFollowUp,
+    #[error("the ticket has had no first response yet: acknowledge it first")]
+    NotAnsweredYet,
+    #[error("the ticket is owned by {0} already")]
+    AlreadyOwner(Snowflake),
+    #[error("the ticket has been waiting on the customer since {since}")]
+    AlreadyWaiting { since: DateTime<Utc> },
+    #[error("the ticket is not waiting on the customer")]
+    NotWaiting,
 }
 
 impl Ticket {
@@ -221,17 +282,100 @@ impl Ticket {
         self.state != TicketState::Closed && self.acked_at.is_none()
     }
 
-    /// The qualified first response: stops the response clock.
+    /// Waiting on the customer.
+    pub fn is_waiting(&self) -> bool {
+        self.waiting_since.is_some()
+    }
+
+    /// The qualified first response: stops the response clock, starts the
+    /// update clock (`next_update`, computed by the caller on the ticket's
+    /// clock), and makes the acknowledger the owner of an unowned ticket.
     pub fn acknowledge(
         &self,
         by: Snowflake,
         at: DateTime<Utc>,
         note: Option<String>,
+        next_update: Option<DateTime<Utc>>,
     ) -> Result<(Ticket, EventKind), Refusal> {
         if self.signature.is_some() {
             return Err(Refusal::AnsweredByStage);
         }
-        self.answer(by, at, note)
+        let (mut t, event) = self.answer(by, at, note)?;
+        t.owner = t.owner.or(Some(by));
+        t.update_due_at = next_update;
+        Ok((t, event))
+    }
+
+    /// After the first response: the engineer `to` owns the ticket.
+    pub fn assign(&self, to: Snowflake) -> Result<(Ticket, EventKind), Refusal> {
+        if self.state == TicketState::Closed {
+            return Err(Refusal::ClosedNoFollowUp);
+        }
+        if self.owner == Some(to) {
+            return Err(Refusal::AlreadyOwner(to));
+        }
+        let mut t = self.clone();
+        t.owner = Some(to);
+        Ok((t, EventKind::Assigned { from: self.owner, to }))
+    }
+
+    /// A progress update for the customer; the next one is due at
+    /// `next_update`. While the ticket waits on the customer the update
+    /// clock stays stopped.
+    pub fn update(
+        &self,
+        note: Option<String>,
+        by_message: bool,
+        next_update: Option<DateTime<Utc>>,
+    ) -> Result<(Ticket, EventKind), Refusal> {
+        self.followed_up()?;
+        let mut t = self.clone();
+        if !self.is_waiting() {
+            t.update_due_at = next_update;
+        }
+        Ok((t, EventKind::Updated { note, by_message, due_at: self.update_due_at }))
+    }
+
+    /// Waiting on the customer from `at`: the update clock stops.
+    pub fn wait(&self, at: DateTime<Utc>, reason: String) -> Result<(Ticket, EventKind), Refusal> {
+        self.followed_up()?;
+        if let Some(since) = self.waiting_since {
+            return Err(Refusal::AlreadyWaiting { since });
+        }
+        let mut t = self.clone();
+        t.waiting_since = Some(at);
+        t.update_due_at = None;
+        Ok((t, EventKind::WaitStarted { reason }))
+    }
+
+    /// The wait ends (the customer answered, or someone resumed the
+    /// ticket): the next update is due at `next_update`, a full interval on.
+    pub fn resume(
+        &self,
+        by_customer: bool,
+        next_update: Option<DateTime<Utc>>,
+    ) -> Result<(Ticket, EventKind), Refusal> {
+        if self.state == TicketState::Closed {
+            return Err(Refusal::ClosedNoFollowUp);
+        }
+        if self.waiting_since.is_none() {
+            return Err(Refusal::NotWaiting);
+        }
+        let mut t = self.clone();
+        t.waiting_since = None;
+        t.update_due_at = next_update;
+        Ok((t, EventKind::WaitEnded { by_customer }))
+    }
+
+    /// Open and answered: what following up (an update, a wait) needs.
+    fn followed_up(&self) -> Result<(), Refusal> {
+        if self.state == TicketState::Closed {
+            return Err(Refusal::ClosedNoFollowUp);
+        }
+        if self.acked_at.is_none() {
+            return Err(Refusal::NotAnsweredYet);
+        }
+        Ok(())
     }
 
     /// Waiting for a staff member's acknowledgement (a signature change
@@ -258,11 +402,14 @@ impl Ticket {
 
     /// Reclassification; the new deadline (computed by the caller from the
     /// original opening time) comes in with it.
+    /// `next_update` is the update deadline on the new severity's clock
+    /// (the caller's: kept, started or stopped).
     pub fn reclassify(
         &self,
         to: Severity,
         due_at: DateTime<Utc>,
         reason: String,
+        next_update: Option<DateTime<Utc>>,
     ) -> Result<(Ticket, EventKind), Refusal> {
         if self.state == TicketState::Closed {
             return Err(Refusal::ClosedCannotReclassify);
@@ -273,6 +420,9 @@ impl Ticket {
         let mut t = self.clone();
         t.severity = to;
         t.due_at = due_at;
+        if t.acked_at.is_some() && !t.is_waiting() {
+            t.update_due_at = next_update;
+        }
         let event = EventKind::SeverityChanged {
             from: self.severity.level(),
             to: to.level(),
@@ -290,10 +440,22 @@ impl Ticket {
         if self.signature.is_some() {
             return Err(Refusal::EndedByStage);
         }
+        Ok(self.closed(at, resolution, false))
+    }
+
+    /// Closed by the bot: the customer did not answer the wait that began
+    /// `since` (`None` if the ticket no longer waits since then).
+    pub fn close_unanswered(&self, at: DateTime<Utc>, since: DateTime<Utc>) -> Option<(Ticket, EventKind)> {
+        (self.state != TicketState::Closed && self.waiting_since == Some(since)).then(|| self.closed(at, None, true))
+    }
+
+    fn closed(&self, at: DateTime<Utc>, resolution: Option<String>, no_answer: bool) -> (Ticket, EventKind) {
         let mut t = self.clone();
         t.state = TicketState::Closed;
         t.closed_at = Some(at);
-        Ok((t, EventKind::Closed { resolution }))
+        t.waiting_since = None;
+        t.update_due_at = None;
+        (t, EventKind::Closed { resolution, no_answer })
     }
 
     /// Moves a signature change request to `to` (staff, the specialist
@@ -363,14 +525,16 @@ impl Ticket {
             by_fix,
         });
         if !to.is_open() {
-            t.state = TicketState::Closed;
-            t.closed_at = Some(at);
-            events.push(EventKind::Closed { resolution: note });
+            let (closed, event) = t.closed(at, note, false);
+            t = closed;
+            events.push(event);
         }
         (t, events)
     }
 
-    pub fn reopen(&self) -> Result<(Ticket, EventKind), Refusal> {
+    /// Reopens a closed ticket; an answered one's update clock starts again
+    /// (`next_update`).
+    pub fn reopen(&self, next_update: Option<DateTime<Utc>>) -> Result<(Ticket, EventKind), Refusal> {
         if self.state != TicketState::Closed {
             return Err(Refusal::NotClosed(self.state));
         }
@@ -380,6 +544,9 @@ impl Ticket {
         let mut t = self.clone();
         t.state = TicketState::Reopened;
         t.closed_at = None;
+        if t.acked_at.is_some() {
+            t.update_due_at = next_update;
+        }
         let event = EventKind::Reopened { state_after: t.state };
         Ok((t, event))
     }
@@ -411,6 +578,10 @@ mod tests {
             closed_at: None,
             thread_id: None,
             card_message_id: None,
+            owner: None,
+            update_due_at: None,
+            waiting_since: None,
+            logged_by: None,
             version: 1,
             signature: None,
         }
@@ -427,11 +598,11 @@ mod tests {
 
     #[test]
     fn acknowledgement_records_who_when_and_the_response_time_once() {
-        let (t, ev) = ticket().acknowledge(Snowflake(99), at("2026-11-30T09:20:00Z"), None).unwrap();
+        let (t, ev) = ticket().acknowledge(Snowflake(99), at("2026-11-30T09:20:00Z"), None, None).unwrap();
         assert_eq!(t.state, TicketState::Acknowledged);
         assert_eq!(t.acked_by, Some(Snowflake(99)));
         assert_eq!(ev, EventKind::Acknowledged { note: None, response_ms: 20 * 60 * 1000 });
-        let again = t.acknowledge(Snowflake(98), at("2026-11-30T09:30:00Z"), None).unwrap_err();
+        let again = t.acknowledge(Snowflake(98), at("2026-11-30T09:30:00Z"), None, None).unwrap_err();
         assert_eq!(again, Refusal::AlreadyAcknowledged { by: Snowflake(99), at: at("2026-11-30T09:20:00Z") });
     }
 
@@ -439,20 +610,21 @@ mod tests {
     fn closed_tickets_refuse_changes_until_reopened() {
         let (closed, _) = ticket().close(at("2026-11-30T10:00:00Z"), Some("fixed".into())).unwrap();
         assert_eq!(
-            closed.acknowledge(Snowflake(1), at("2026-11-30T10:01:00Z"), None).unwrap_err(),
+            closed.acknowledge(Snowflake(1), at("2026-11-30T10:01:00Z"), None, None).unwrap_err(),
             Refusal::ClosedCannotAcknowledge
         );
         assert!(closed.close(at("2026-11-30T10:02:00Z"), None).is_err());
-        assert!(closed.reclassify(Severity::High, at("2026-11-30T13:00:00Z"), "x".into()).is_err());
-        let (reopened, _) = closed.reopen().unwrap();
+        assert!(closed.reclassify(Severity::High, at("2026-11-30T13:00:00Z"), "x".into(), None).is_err());
+        let (reopened, _) = closed.reopen(None).unwrap();
         assert_eq!(reopened.state, TicketState::Reopened);
         assert!(reopened.is_unanswered(), "never acknowledged, so still waiting for a first response");
-        assert_eq!(ticket().reopen().unwrap_err(), Refusal::NotClosed(TicketState::Open));
+        assert_eq!(ticket().reopen(None).unwrap_err(), Refusal::NotClosed(TicketState::Open));
     }
 
     #[test]
     fn reclassification_records_before_and_after() {
-        let (t, ev) = ticket().reclassify(Severity::Critical, at("2026-11-30T09:30:00Z"), "outage".into()).unwrap();
+        let (t, ev) =
+            ticket().reclassify(Severity::Critical, at("2026-11-30T09:30:00Z"), "outage".into(), None).unwrap();
         assert_eq!(t.severity, Severity::Critical);
         assert_eq!(
             ev,
@@ -465,7 +637,7 @@ mod tests {
             }
         );
         assert_eq!(
-            t.reclassify(Severity::Critical, t.due_at, "again".into()).unwrap_err(),
+            t.reclassify(Severity::Critical, t.due_at, "again".into(), None).unwrap_err(),
             Refusal::SameSeverity(Severity::Critical)
         );
     }
@@ -518,7 +690,7 @@ mod tests {
             confirmed.advance(Stage::Rejected, None, Some("x".into()), staff, at("2026-11-30T13:00:00Z")).unwrap_err(),
             Refusal::Stage(StageRefusal::NotAllowed { from: Stage::Confirmed, to: Stage::Rejected, allowed: vec![] })
         );
-        assert_eq!(confirmed.reopen().unwrap_err(), Refusal::RequestFinished(Stage::Confirmed));
+        assert_eq!(confirmed.reopen(None).unwrap_err(), Refusal::RequestFinished(Stage::Confirmed));
         assert_eq!(
             ticket().advance(Stage::Analysing, None, None, staff, at("2026-11-30T09:10:00Z")).unwrap_err(),
             Refusal::NotASignatureRequest
@@ -531,7 +703,7 @@ mod tests {
     fn a_request_is_answered_and_ended_by_its_stages_only() {
         let t = request();
         let now = at("2026-11-30T09:10:00Z");
-        assert_eq!(t.acknowledge(Snowflake(99), now, None).unwrap_err(), Refusal::AnsweredByStage);
+        assert_eq!(t.acknowledge(Snowflake(99), now, None, None).unwrap_err(), Refusal::AnsweredByStage);
         assert_eq!(t.close(now, None).unwrap_err(), Refusal::EndedByStage);
         assert!(!t.awaits_acknowledgement() && t.is_unanswered());
         assert!(ticket().awaits_acknowledgement());

@@ -152,6 +152,12 @@ impl Store {
         rows.iter().map(contact_from_row).collect()
     }
 
+    /// Every active contact's id (a few hundred at most: eight a customer).
+    pub async fn active_contact_ids(&self) -> Result<std::collections::HashSet<Snowflake>, StorageError> {
+        let rows = sqlx::query("SELECT user_id FROM contacts WHERE removed_at IS NULL").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok(id_from_db(r.try_get("user_id")?))).collect()
+    }
+
     /// The active contact registration of a person, if any.
     pub async fn active_contact(&self, user: Snowflake) -> Result<Option<Contact>, StorageError> {
         let row = sqlx::query(

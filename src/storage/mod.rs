@@ -36,8 +36,8 @@ mod summaries;
 mod tickets;
 pub use claims::Claim;
 pub use contacts::{AddContactError, Contact, NewContact, MAX_CONTACTS};
-pub use outbox::{Claimed, Finish, Once, OutboxRow, OutboxState, Queued, Reschedule};
-pub use tickets::{NewTicket, Release, Released, TicketChange};
+pub use outbox::{Claimed, Finish, Once, OutboxRow, OutboxState, Queued, Reschedule, StepClock};
+pub use tickets::{NewTicket, OpenCount, Release, Released, TicketChange};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

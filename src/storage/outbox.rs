@@ -66,21 +66,45 @@ impl OutboxState {
 const PENDING: OutboxState = OutboxState::Pending;
 const SENT: OutboxState = OutboxState::Sent;
 
-/// A row to write: the application's job (JSON), when it is due, and for an
-/// escalation step its trigger (what rescheduling replaces).
+/// A row to write: the application's job (JSON), when it is due, and for a
+/// step of one of a ticket's clocks its name (what rescheduling replaces):
+/// the response clock's are the escalation triggers (`"80%"`, `"breach"`),
+/// the update clock's start with `update `, a wait's with `wait `.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Queued {
-    #[serde(serialize_with = "trigger_name")]
-    pub step: Option<Trigger>,
+    pub step: Option<String>,
     pub job: String,
     #[serde(serialize_with = "as_millis")]
     pub due_at: DateTime<Utc>,
 }
 
-fn trigger_name<S: serde::Serializer>(t: &Option<Trigger>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_str(&t.name()),
-        None => s.serialize_none(),
+/// A ticket's clocks, whose pending steps a change may drop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepClock {
+    /// The first response's escalation steps.
+    Response,
+    /// The update clock's reminder and deadline.
+    Update,
+    /// A wait on the customer's reminder and closing.
+    Wait,
+}
+
+impl StepClock {
+    /// The prefix of its steps' names (none for the response clock's).
+    pub fn prefix(self) -> Option<&'static str> {
+        match self {
+            StepClock::Response => None,
+            StepClock::Update => Some("update "),
+            StepClock::Wait => Some("wait "),
+        }
+    }
+
+    /// An SQL condition on `step` for this clock's steps.
+    fn sql(self) -> String {
+        match self.prefix() {
+            Some(prefix) => format!("step LIKE '{prefix}%'"),
+            None => "step NOT LIKE 'update %' AND step NOT LIKE 'wait %'".into(),
+        }
     }
 }
 
@@ -88,20 +112,28 @@ fn as_millis<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::
     s.serialize_i64(t.timestamp_millis())
 }
 
-/// What a ticket change does to its pending escalation steps (its other
-/// pending rows always stay: they say what already happened).
+/// What a ticket change does to its pending steps (its other pending rows
+/// always stay: they say what already happened). A step already sent for
+/// the ticket is never queued again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reschedule {
     Keep,
-    /// Drop the pending steps and schedule these; a step already sent for the
-    /// ticket is not scheduled again.
+    /// Drop the pending steps and schedule these.
     Replace(Vec<Queued>),
-    /// The first response came at this instant: the steps still to come are
+    /// The first response came at `at`: the response steps still to come are
     /// moot and dropped, except a breach already due by then, which happened
-    /// and is still announced.
-    Answered(DateTime<Utc>),
+    /// and is still announced; `then` (the update clock's steps) are queued.
+    Answered {
+        at: DateTime<Utc>,
+        then: Vec<Queued>,
+    },
     /// Drop every pending step.
     Cancel,
+    /// Drop the pending steps of these clocks and queue these.
+    Restart {
+        clocks: Vec<StepClock>,
+        queue: Vec<Queued>,
+    },
 }
 
 /// A row the scheduler has claimed.
@@ -258,7 +290,7 @@ impl Store {
             Reschedule::Cancel => {
                 sqlx::query(sqlx::AssertSqlSafe(drop_steps)).bind(ticket_id).execute(&mut **tx).await?;
             }
-            Reschedule::Answered(at) => {
+            Reschedule::Answered { at, then } => {
                 let sql = format!("{drop_steps} AND NOT (step = $3 AND due_at <= $2)");
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(ticket_id)
@@ -266,10 +298,18 @@ impl Store {
                     .bind(Trigger::Breach.name())
                     .execute(&mut **tx)
                     .await?;
+                self.queue(tx, ticket_id, then).await?;
             }
             Reschedule::Replace(steps) => {
                 sqlx::query(sqlx::AssertSqlSafe(drop_steps)).bind(ticket_id).execute(&mut **tx).await?;
                 self.queue(tx, ticket_id, steps).await?;
+            }
+            Reschedule::Restart { clocks, queue } => {
+                for clock in clocks {
+                    let sql = format!("{drop_steps} AND {}", clock.sql());
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ticket_id).execute(&mut **tx).await?;
+                }
+                self.queue(tx, ticket_id, queue).await?;
             }
         }
         Ok(())

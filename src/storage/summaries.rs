@@ -14,7 +14,7 @@ use sqlx::Row;
 use super::{instant, Backend, StorageError, Store};
 use crate::domain::customer::CustomerKey;
 use crate::domain::sla::Severity;
-use crate::domain::summary::{Fact, History};
+use crate::domain::summary::{Fact, History, UpdateMark};
 use crate::domain::ticket::{EventKind, TicketKind, TicketNumber, TicketState};
 
 /// The events that make a ticket's log other than the usual.
@@ -62,12 +62,12 @@ impl Store {
             Backend::Sqlite => format!("SELECT value FROM json_each(${n})"),
         };
         // One line per ticket: `id customer seq kind opened severity due
-        // acked closed unusual`, with -1 for none.
+        // acked closed unusual phone`, with -1 for none.
         let line = format!(
             "t.id || ' ' || t.customer || ' ' || t.seq || ' ' || t.kind || ' ' || t.opened_at || ' ' || t.severity
              || ' ' || t.due_at || ' ' || COALESCE(t.acked_at, -1) || ' ' || COALESCE(t.closed_at, -1) || ' ' ||
              CASE WHEN EXISTS (SELECT 1 FROM ticket_events u WHERE u.ticket_id = t.id AND u.kind IN ({UNUSUAL}))
-                  THEN 1 ELSE 0 END"
+                  THEN 1 ELSE 0 END || ' ' || CASE WHEN t.logged_by IS NULL THEN 0 ELSE 1 END"
         );
         let sql = format!(
             "SELECT string_agg(line, ',') FROM (
@@ -124,12 +124,52 @@ impl Store {
     }
 }
 
+/// How far from a window an update deadline's marks are looked for: an
+/// update meets a deadline up to an update interval before it (and a late
+/// one comes after it), and no interval is longer than this in practice.
+const UPDATE_REACH: chrono::Duration = chrono::Duration::days(31);
+
+impl Store {
+    /// The update deadlines' marks (an update's, or one recorded missed at
+    /// its deadline) of the deadlines that may fall in `[from, to)`, of one
+    /// customer or all. Through the events' index of updates (migration
+    /// 0009).
+    pub async fn update_marks(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        customer: Option<&str>,
+    ) -> Result<Vec<UpdateMark>, StorageError> {
+        let of_customer = if customer.is_some() { "AND t.customer = $3" } else { "" };
+        let sql = format!(
+            "SELECT t.customer, t.seq, e.at, e.detail FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+             WHERE e.kind IN ('updated', 'update_overdue') AND e.at >= $1 AND e.at < $2 {of_customer}"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind((from - UPDATE_REACH).timestamp_millis())
+            .bind((to + UPDATE_REACH).timestamp_millis());
+        if let Some(customer) = customer {
+            query = query.bind(customer.to_owned());
+        }
+        let bad = corrupt("ticket_events");
+        let mut marks = Vec::new();
+        for r in query.fetch_all(&self.pool).await? {
+            let customer: String = r.try_get("customer")?;
+            let number = TicketNumber { customer: customer.parse().map_err(&bad)?, seq: r.try_get("seq")? };
+            let detail: String = r.try_get("detail")?;
+            let event: EventKind = serde_json::from_str(&detail).map_err(|e| bad(e.to_string()))?;
+            marks.extend(UpdateMark::of(&number, instant(r.try_get("at")?, "ticket_events")?, &event));
+        }
+        Ok(marks)
+    }
+}
+
 /// A ticket's line, as a history of its usual log (answered, closed), its
 /// id, and whether its log is unusual (then [`replay`] makes its history).
 fn ticket_line(line: &str, keys: &mut Vec<CustomerKey>) -> Result<((History, i64), bool), StorageError> {
     let bad = corrupt("tickets");
     let f: Vec<&str> = line.split(' ').collect();
-    let [id, customer, seq, kind, opened_at, severity, due_at, acked_at, closed_at, unusual] = f[..] else {
+    let [id, customer, seq, kind, opened_at, severity, due_at, acked_at, closed_at, unusual, phone] = f[..] else {
         return Err(bad(format!("line {line}")));
     };
     let number = |s: &str| s.parse::<i64>().map_err(|_| bad(format!("number {s} in {line}")));
@@ -160,6 +200,7 @@ fn ticket_line(line: &str, keys: &mut Vec<CustomerKey>) -> Result<((History, i64
         severity,
         due_at: instant(number(due_at)?, "tickets")?,
         facts,
+        by_phone: phone == "1",
     };
     Ok(((history, number(id)?), unusual == "1"))
 }

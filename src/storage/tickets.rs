@@ -31,6 +31,8 @@ pub struct NewTicket {
     pub outbox: Vec<Queued>,
     /// What a signature change request reports (kind `signature`).
     pub signature: Option<SignatureRequest>,
+    /// Taken by phone: who logged it for its contact.
+    pub logged_by: Option<Snowflake>,
 }
 
 /// What releasing a fix does to another open request about the same file
@@ -44,6 +46,16 @@ pub struct Released {
     pub events: Vec<EventKind>,
     pub reschedule: Reschedule,
     pub effects: Vec<Queued>,
+}
+
+/// How many tickets not closed a customer has of a severity in a state
+/// (`open`, `acknowledged`, `waiting`, `reopened`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCount {
+    pub customer: String,
+    pub severity: i64,
+    pub state: String,
+    pub n: i64,
 }
 
 /// A change to a ticket, as [`Store::update_tickets`] stores it.
@@ -100,6 +112,10 @@ impl Store {
             closed_at: None,
             thread_id: None,
             card_message_id: None,
+            owner: None,
+            update_due_at: None,
+            waiting_since: None,
+            logged_by: new.logged_by,
             version: 1,
             signature: new.signature.clone(),
         })
@@ -115,9 +131,9 @@ impl Store {
         event: &EventKind,
         claim: Option<&Claim>,
     ) -> Result<(i64, i64), StorageError> {
-        let outbox = super::outbox::insert_sql(Backend::Postgres, "ticket.id", "$13", "ticket,");
+        let outbox = super::outbox::insert_sql(Backend::Postgres, "ticket.id", "$14", "ticket,");
         // The request's columns follow the claim's parameters.
-        let first = if claim.is_some() { 16 } else { 14 };
+        let first = if claim.is_some() { 17 } else { 15 };
         let signature = match new.signature {
             Some(_) => format!(", signature AS ({})", signatures::insert_sql("ticket.id", first, "FROM ticket")),
             None => String::new(),
@@ -125,7 +141,7 @@ impl Store {
         let (claim_cte, gate) = match claim {
             Some(_) => (
                 "claim AS (
-                     INSERT INTO event_claims (event, claimed_at, instance) VALUES ($14, $9, $15)
+                     INSERT INTO event_claims (event, claimed_at, instance) VALUES ($15, $9, $16)
                      ON CONFLICT (event) DO NOTHING RETURNING 1
                  ),",
                 "FROM claim",
@@ -138,13 +154,14 @@ impl Store {
                  ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1
                  RETURNING last_ticket
              ), ticket AS (
-                 INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
-                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM seq
+                 INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at,
+                                      due_at, logged_by)
+                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM seq
                  RETURNING id, seq
              )
              , outbox AS ({outbox}) {signature}
              INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
-             SELECT id, $9, $2, $11, $12 FROM ticket
+             SELECT id, $9, $2, $12, $13 FROM ticket
              RETURNING ticket_id, (SELECT seq FROM ticket) AS seq"
         );
         let mut query = bind_new_ticket(sqlx::query(sqlx::AssertSqlSafe(open)), new)
@@ -190,8 +207,9 @@ impl Store {
         .await?;
         let row = bind_new_ticket(
             sqlx::query(
-                "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at, due_at)
-                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM customer_seq WHERE customer = $1
+                "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, details, product, state, opened_at,
+                                      due_at, logged_by)
+                 SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM customer_seq WHERE customer = $1
                  RETURNING id, seq",
             ),
             new,
@@ -271,7 +289,7 @@ impl Store {
             let TicketChange { ticket: changed, at, actor, events, reschedule, effects } = *change;
             let done = sqlx::query(
                 "UPDATE tickets SET severity = $1, state = $2, due_at = $3, acked_at = $4, acked_by = $5,
-                        closed_at = $6, version = version + 1
+                        closed_at = $6, owner_id = $9, update_due_at = $10, waiting_since = $11, version = version + 1
                  WHERE id = $7 AND version = $8",
             )
             .bind(i64::from(changed.severity.level()))
@@ -282,6 +300,9 @@ impl Store {
             .bind(changed.closed_at.map(|t| t.timestamp_millis()))
             .bind(changed.id)
             .bind(changed.version)
+            .bind(changed.owner.map(id_to_db))
+            .bind(changed.update_due_at.map(|t| t.timestamp_millis()))
+            .bind(changed.waiting_since.map(|t| t.timestamp_millis()))
             .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
@@ -309,15 +330,26 @@ impl Store {
         row.as_ref().map(ticket_from_row).transpose()
     }
 
-    /// Tickets not closed, counted by customer and severity level.
-    pub async fn open_ticket_counts(&self) -> Result<Vec<(String, i64, i64)>, StorageError> {
+    /// Tickets not closed, counted by customer, severity level and state
+    /// (`waiting` for one waiting on the customer).
+    pub async fn open_ticket_counts(&self) -> Result<Vec<OpenCount>, StorageError> {
         let closed = TicketState::Closed.as_str();
         let sql = format!(
-            "SELECT customer, CAST(severity AS BIGINT) AS severity, COUNT(*) AS n FROM tickets
-             WHERE state <> '{closed}' GROUP BY customer, severity ORDER BY customer, severity"
+            "SELECT customer, CAST(severity AS BIGINT) AS severity,
+                    CASE WHEN waiting_since IS NOT NULL THEN 'waiting' ELSE state END AS state, COUNT(*) AS n
+             FROM tickets WHERE state <> '{closed}' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("customer")?, r.try_get("severity")?, r.try_get("n")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(OpenCount {
+                    customer: r.try_get("customer")?,
+                    severity: r.try_get("severity")?,
+                    state: r.try_get("state")?,
+                    n: r.try_get("n")?,
+                })
+            })
+            .collect()
     }
 
     /// The tickets of these ids that exist, by id (one query).
@@ -350,6 +382,15 @@ impl Store {
         let sql = format!("{} WHERE customer = $1 AND ($2 OR state <> '{closed}') ORDER BY seq DESC", ticket_select!());
         let rows =
             sqlx::query(sqlx::AssertSqlSafe(sql)).bind(customer).bind(include_closed).fetch_all(&self.pool).await?;
+        rows.iter().map(ticket_from_row).collect()
+    }
+
+    /// The tickets not closed that `owner` owns, of every customer, soonest
+    /// deadline first.
+    pub async fn tickets_owned_by(&self, owner: Snowflake) -> Result<Vec<Ticket>, StorageError> {
+        let closed = TicketState::Closed.as_str();
+        let sql = format!("{} WHERE owner_id = $1 AND state <> '{closed}' ORDER BY due_at, id", ticket_select!());
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id_to_db(owner)).fetch_all(&self.pool).await?;
         rows.iter().map(ticket_from_row).collect()
     }
 
@@ -402,7 +443,7 @@ pub(super) async fn insert_event(
     Ok(())
 }
 
-/// Binds a new ticket's columns as `$1` to `$10`, in the order of the
+/// Binds a new ticket's columns as `$1` to `$11`, in the order of the
 /// `INSERT INTO tickets` statements above (the number comes from the counter).
 fn bind_new_ticket<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
@@ -419,6 +460,7 @@ fn bind_new_ticket<'q>(
         .bind(TicketState::Open.as_str())
         .bind(new.opened_at.timestamp_millis())
         .bind(new.due_at.timestamp_millis())
+        .bind(new.logged_by.map(id_to_db))
 }
 
 fn event_json(event: &EventKind) -> String {
@@ -432,6 +474,7 @@ macro_rules! ticket_select {
     () => {
         "SELECT t.id, t.customer, t.seq, t.opened_by, t.severity, t.kind, t.summary, t.details, t.product, t.state,
                 t.opened_at, t.due_at, t.acked_at, t.acked_by, t.closed_at, t.thread_id, t.card_message_id, t.version,
+                t.owner_id, t.update_due_at, t.waiting_since, t.logged_by,
                 s.kind AS sig_kind, s.hash_kind, s.hash, s.product_version, s.database_release, s.detection, s.stage,
                 s.fixed_in
          FROM tickets t LEFT JOIN signature_requests s ON s.ticket_id = t.id"
@@ -468,6 +511,10 @@ pub(super) fn ticket_from_row(r: &AnyRow) -> Result<Ticket, StorageError> {
         closed_at: opt_instant("closed_at")?,
         thread_id: r.try_get::<Option<i64>, _>("thread_id")?.map(id_from_db),
         card_message_id: r.try_get::<Option<i64>, _>("card_message_id")?.map(id_from_db),
+        owner: r.try_get::<Option<i64>, _>("owner_id")?.map(id_from_db),
+        update_due_at: opt_instant("update_due_at")?,
+        waiting_since: opt_instant("waiting_since")?,
+        logged_by: r.try_get::<Option<i64>, _>("logged_by")?.map(id_from_db),
         version: r.try_get("version")?,
         signature: signatures::request_from_row(r)?,
     })

@@ -67,6 +67,7 @@ impl World {
             channel,
             language: None,
             event: None,
+            named_staff: vec![],
         };
         let out = self.app.handle(&inv, command).await;
         self.deliver().await;

@@ -138,7 +138,12 @@ impl Console {
         if line.is_empty() || line.starts_with('#') {
             return Some(String::new());
         }
-        let Some(meta) = line.strip_prefix(':') else { return Some(self.command(line).await) };
+        let Some(meta) = line.strip_prefix(':') else {
+            return Some(match line.starts_with('/') {
+                true => self.command(line).await,
+                false => self.message().await,
+            });
+        };
         let (word, arg) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
         let arg = arg.trim();
         let result = match word {
@@ -197,7 +202,14 @@ impl Console {
                 (k, v)
             })
             .collect();
-        let inv = Invocation {
+        let inv = self.invocation();
+        let outcome = self.app.handle_input(&inv, &parsed.path, &options).await;
+        self.show(outcome)
+    }
+
+    /// Who is typing, where.
+    fn invocation(&self) -> Invocation {
+        Invocation {
             user: self.me.id,
             is_staff: self.me.staff,
             is_specialist: self.me.specialist,
@@ -205,9 +217,22 @@ impl Console {
             language: Some(self.language),
             // One person at one console: nothing delivers a line twice.
             event: None,
-        };
-        let outcome = self.app.handle_input(&inv, &parsed.path, &options).await;
-        self.show(outcome)
+            // Console users are staff by their configuration.
+            named_staff: self.app.config().console_users.iter().filter(|u| u.staff).map(|u| u.id).collect(),
+        }
+    }
+
+    /// A message the current user writes in the current channel: in a
+    /// ticket's thread it may count (an acknowledgement, an update, the
+    /// customer's answer), as on Discord. Its words are not read.
+    async fn message(&mut self) -> String {
+        let outcome = self.app.thread_message(&self.invocation()).await;
+        let said = self.say("(message sent)", "(mensaje enviado)").to_owned();
+        match outcome {
+            // Refused (a closed ticket, say): shown as any refusal.
+            Some(outcome) if outcome.refusal().is_some() => self.show(outcome),
+            _ => said,
+        }
     }
 
     fn parse_error(&self, e: &ParseError) -> String {
@@ -332,10 +357,24 @@ impl Console {
                         out.push(format!("[{}]", render::Names::place(self, *channel)));
                         out.push(self.summary(post));
                     }
-                    Action::RemoveMember { thread, user } => {
+                    Action::RemoveMember { thread, user } | Action::AddMember { thread, user } => {
                         let (place, user) = (render::Names::place(self, *thread), render::Names::user(self, *user));
-                        let left = self.say("is no longer a member of the thread", "ya no es miembro del hilo");
-                        out.push(format!("[{place}] {user} {left}"));
+                        let what = match action {
+                            Action::AddMember { .. } => self.say("joins the thread", "entra en el hilo"),
+                            _ => self.say("is no longer a member of the thread", "ya no es miembro del hilo"),
+                        };
+                        out.push(format!("[{place}] {user} {what}"));
+                    }
+                    Action::ArchiveThread { thread, archived } => {
+                        let place = render::Names::place(self, *thread);
+                        let what = match archived {
+                            true => self.say(
+                                "the thread is archived (closed tickets leave the active list)",
+                                "el hilo queda archivado (los tickets cerrados salen de la lista de activos)",
+                            ),
+                            false => self.say("the thread is active again", "el hilo vuelve a estar activo"),
+                        };
+                        out.push(format!("[{place}] {what}"));
                     }
                 }
             }

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::app::commands::Local;
 use crate::app::words;
-use crate::app::{Card, Msg, Span, TimeStyle};
+use crate::app::{Card, FollowUp, Msg, Span, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
 
 /// What the console knows to name people and places.
@@ -84,6 +84,13 @@ pub fn card(card: &Card, names: &dyn Names, reader: Language, now: DateTime<Utc>
     }
     if let Some(track) = card.stage_line(|current| format!("[{current}]")) {
         lines.push(format!("  │  {track}"));
+    }
+    for fact in card.follow_up() {
+        let value = match fact {
+            FollowUp::Owner(user) | FollowUp::ByPhone(user) => names.user(user),
+            FollowUp::NextUpdate(t) | FollowUp::WaitingSince(t) => at(t),
+        };
+        lines.push(format!("  │  {}: {value}", fact.label(lang)));
     }
     lines.push(match (t.acked_by, card.response_minutes()) {
         (Some(by), Some(min)) => match lang {

@@ -102,7 +102,16 @@ impl Answerer {
     pub async fn answer(&self, interaction: &Interaction) -> Answer {
         match interaction {
             Interaction::Command(c) => {
-                let inv = self.invocation(c.id, &c.user, c.member.as_deref(), c.channel_id, &c.locale);
+                let mut inv = self.invocation(c.id, &c.user, c.member.as_deref(), c.channel_id, &c.locale);
+                // Discord sends the roles of the members a command names.
+                inv.named_staff = c
+                    .data
+                    .resolved
+                    .members
+                    .iter()
+                    .filter(|(_, m)| m.roles.contains(&self.staff_role))
+                    .map(|(id, _)| Snowflake(id.get()))
+                    .collect();
                 let (path, options) = typed_input(&c.data);
                 Answer::Reply(self.app.handle_input(&inv, &path, &options).await)
             }
@@ -144,6 +153,7 @@ impl Answerer {
             channel: Snowflake(channel.get()),
             language: Some(language(locale)),
             event: Some(EventId::Interaction(id.get())),
+            named_staff: vec![],
         }
     }
 }

@@ -136,7 +136,10 @@ mod tests {
         let ticket = &json[0];
         let subs: Vec<&str> =
             ticket["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
-        assert_eq!(subs, ["open", "status", "list", "severity", "close", "reopen"]);
+        assert_eq!(
+            subs,
+            ["open", "status", "list", "severity", "assign", "update", "wait", "resume", "close", "reopen"]
+        );
         assert_eq!(ticket["options"][0]["name_localizations"]["es-ES"], "abrir");
         let severity = &ticket["options"][0]["options"][1];
         assert_eq!(severity["name"], "severity");

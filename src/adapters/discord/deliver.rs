@@ -100,6 +100,24 @@ impl Deliver for DiscordOut {
                         .await
                         .map_err(failed("posting the summary"))?;
                 }
+                Action::AddMember { thread, user } => {
+                    let (thread, user) = (
+                        id::<ChannelId>(*thread).map_err(|e| permanent(i, &e))?,
+                        id::<UserId>(*user).map_err(|e| permanent(i, &e))?,
+                    );
+                    self.in_thread(thread, || {
+                        with_retries("add thread member", || thread.add_thread_member(&self.http, user))
+                    })
+                    .await
+                    .map_err(failed("adding a member"))?;
+                }
+                Action::ArchiveThread { thread, archived } => {
+                    let thread = id::<ChannelId>(*thread).map_err(|e| permanent(i, &e))?;
+                    let edit = EditThread::new().archived(*archived);
+                    with_retries("archive thread", || thread.edit_thread(&self.http, edit.clone()))
+                        .await
+                        .map_err(failed(if *archived { "archiving the thread" } else { "unarchiving the thread" }))?;
+                }
                 Action::RemoveMember { thread, user } => {
                     let (thread, user) = (
                         id::<ChannelId>(*thread).map_err(|e| permanent(i, &e))?,

@@ -26,9 +26,8 @@ pub struct Handler {
     pub guild: GuildId,
     pub global_commands: bool,
     /// Interactions come over this session (gateway mode); in HTTP mode the
-    /// session is only for the first-staff-message acknowledgement.
+    /// session is only for the messages in tickets' threads.
     pub interactions: bool,
-    pub ack_by_first_message: bool,
 }
 
 #[async_trait]
@@ -55,8 +54,8 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, _: Context, message: Message) {
-        // Discord echoes the bot's own posts; other bots are not staff either.
-        if !self.ack_by_first_message || message.author.bot || message.guild_id.is_none() {
+        // Discord echoes the bot's own posts; other bots are neither staff nor contacts.
+        if message.author.bot || message.guild_id.is_none() {
             return;
         }
         let is_staff = message.member.as_ref().is_some_and(|m| m.roles.contains(&self.answerer.staff_role));
@@ -68,10 +67,11 @@ impl EventHandler for Handler {
             channel: Snowflake(message.channel_id.get()),
             language: None,
             event: Some(EventId::Message(message.id.get())),
+            named_staff: vec![],
         };
         if let Some(outcome) = self.answerer.app.thread_message(&inv).await {
             if !outcome.skipped() {
-                tracing::info!(user = %inv.user, reply = ?outcome.reply, "the first staff message in the thread acknowledged its ticket");
+                tracing::info!(user = %inv.user, refused = outcome.refusal().is_some(), "a message in a ticket's thread counted");
             }
         }
     }

@@ -76,7 +76,10 @@ impl Bot {
     }
 
     /// Whether the bot keeps a gateway session: always in gateway mode; in
-    /// HTTP mode only to see staff messages (`ack_by_first_message`).
+    /// HTTP mode only to see the messages in tickets' threads (they
+    /// acknowledge, update and end waits), unless `ack_by_first_message` is
+    /// off: then updates come by `/ticket update` and waits end by
+    /// `/ticket resume` only.
     pub fn uses_gateway(&self) -> bool {
         self.discord.interactions == Interactions::Gateway || self.discord.ack_by_first_message
     }
@@ -151,7 +154,6 @@ impl Bot {
             guild: self.guild,
             global_commands: self.discord.global_commands,
             interactions,
-            ack_by_first_message: self.discord.ack_by_first_message,
         };
         // Interactions arrive without intents; thread messages need GUILD_MESSAGES
         // (their content is not read, so no MESSAGE_CONTENT).

@@ -6,7 +6,7 @@ use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateB
 
 use crate::app::commands::Local;
 use crate::app::words;
-use crate::app::{Button, Card, CardStatus, Chart, Msg, Span, SummaryPost, TimeStyle};
+use crate::app::{Button, Card, CardStatus, Chart, FollowUp, Msg, Span, SummaryPost, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
 
@@ -76,6 +76,16 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
             false,
         ),
     };
+    for fact in card.follow_up() {
+        let value = match fact {
+            FollowUp::Owner(user) | FollowUp::ByPhone(user) => format!("<@{user}>"),
+            FollowUp::NextUpdate(at) | FollowUp::WaitingSince(at) => {
+                let t = at.timestamp();
+                format!("<t:{t}:R> (<t:{t}:F>)")
+            }
+        };
+        embed = embed.field(fact.label(lang), value, true);
+    }
     // A signature request's product version is among its facts.
     if let (Some(product), None) = (&t.product, &t.signature) {
         embed = embed.field(Local::new("Product", "Producto").get(lang), product, true);

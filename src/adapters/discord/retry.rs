@@ -27,6 +27,9 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// Discord's error for an operation in an archived thread.
 pub const ARCHIVED_THREAD: isize = 50083;
 
+/// Discord's error for a thread beyond the server's active threads (1,000).
+pub const TOO_MANY_THREADS: isize = 160006;
+
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -80,6 +83,7 @@ impl CallError {
         let problem = match (self.status(), self.code()) {
             _ if self.retryable() => return DeliveryError::Transient(detail),
             (_, Some(ARCHIVED_THREAD)) => Permanent::Locked,
+            (_, Some(TOO_MANY_THREADS)) => Permanent::ThreadLimit,
             (Some(403), _) => Permanent::MissingAccess,
             (Some(404), _) => Permanent::NotFound,
             _ => Permanent::Rejected,

@@ -31,6 +31,10 @@ pub struct Invocation {
     /// effect once across instances. `None` where nothing can repeat it
     /// (the console, tests).
     pub event: Option<EventId>,
+    /// The people the command names (its user options) who are support
+    /// staff: the adapter knows their roles (Discord sends them with the
+    /// interaction), the application does not.
+    pub named_staff: Vec<Snowflake>,
 }
 
 /// A Discord event, by its id.
@@ -233,6 +237,21 @@ impl App {
             Some(c) => Ok((ticket, c)),
             None => refuse(Refusal::CustomerGone { number: ticket.number }),
         }
+    }
+
+    /// The ticket `number` names, else the one whose thread this is; one the
+    /// actor may see and act on.
+    pub(crate) async fn ticket_named_or_here(
+        &self,
+        cx: &Cx<'_>,
+        number: Option<&TicketNumber>,
+        command: &'static Spec,
+    ) -> Result<(Ticket, &Customer), AppError> {
+        let number = match number {
+            Some(n) => n.clone(),
+            None => self.ticket_of_thread(cx, command).await?.0.number,
+        };
+        self.visible_ticket(cx, &number).await
     }
 
     /// The language to answer `inv` in: their locale, else their customer's, else English.

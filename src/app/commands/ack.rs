@@ -45,10 +45,17 @@ impl Ack {
         let (_, calendar) = app.sla(customer)?;
         let now = app.now();
         let note = self.note.map(Clean::into_string);
+        // The update clock starts with the first response.
+        let next = app.next_update(customer, ticket.severity, now)?;
         let (changed, event) =
-            ticket.acknowledge(cx.inv.user, now, note.clone()).map_err(|r| refused(&ticket, calendar, r))?;
-        let note = Job::Acknowledged { by: cx.inv.user, note };
-        cx.commit(app, &changed, event, Reschedule::Answered(now), &[Job::Card, note]).await?;
+            ticket.acknowledge(cx.inv.user, now, note.clone(), next).map_err(|r| refused(&ticket, calendar, r))?;
+        let mut jobs = vec![Job::Card, Job::Acknowledged { by: cx.inv.user, note }];
+        if ticket.owner.is_none() {
+            // The acknowledger owns it now: in its thread to stay.
+            jobs.push(Job::Join { user: cx.inv.user });
+        }
+        let then = app.update_steps(customer, ticket.severity, now, next)?;
+        cx.commit(app, &changed, event, Reschedule::Answered { at: now, then }, &jobs).await?;
         let response = (now - ticket.opened_at).to_std().unwrap_or_default();
         app.metrics
             .first_response_seconds
@@ -57,26 +64,5 @@ impl Ack {
         let n = &ticket.number;
         let msg = say!(lang, "You acknowledged {n}.", "Has acusado recibo de {n}.", n);
         Ok(Outcome::done(lang, msg))
-    }
-}
-
-impl App {
-    /// A message a person wrote in a thread. When it is the first message of
-    /// support staff in an unanswered ticket's thread, it acknowledges the
-    /// ticket (deployments choose whether it counts); otherwise nothing happens.
-    pub async fn thread_message(&self, inv: &super::Invocation) -> Option<Outcome> {
-        // Most messages in a busy server are nobody's acknowledgement: they
-        // cost no database query.
-        if !inv.is_staff && self.config.tam_of(inv.user).next().is_none() {
-            return None;
-        }
-        if !matches!(self.actor(inv).await, Ok(super::Actor::Staff)) {
-            return None;
-        }
-        let ticket = self.store.ticket_by_thread(inv.channel).await.ok()??;
-        if !ticket.awaits_acknowledgement() {
-            return None;
-        }
-        Some(self.handle(inv, Ack::default().into()).await)
     }
 }

@@ -70,7 +70,10 @@ impl ContactsAdd {
         };
         let name = &customer.name;
         match app.store.add_contact(customer.key.as_str(), &contact, (user, app.now(), cx.inv.user), cx.claim()).await {
-            Ok(_) => cx.committed(),
+            Ok(_) => {
+                cx.committed();
+                app.contacts_changed();
+            }
             Err(AddContactError::LimitReached { active }) => {
                 return refuse(Refusal::ContactLimit { customer: name.clone(), active, user })
             }

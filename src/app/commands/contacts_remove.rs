@@ -47,6 +47,7 @@ impl ContactsRemove {
             return refuse(Refusal::NotAContact { user, customer: name.clone() });
         }
         cx.committed();
+        app.contacts_changed();
         app.wake.notify_one();
         let seats = app.store.contacts(customer.key.as_str()).await?.len();
         tracing::info!(customer = %customer.key, contact = %user, "contact removed");

@@ -15,6 +15,7 @@
 
 mod access;
 mod dispatch;
+mod message;
 mod refusals;
 
 pub use super::args::{Args, Chosen, Problem, UsageError};
@@ -78,6 +79,10 @@ commands! {
     TicketStatus in ticket_status,
     TicketList in ticket_list,
     TicketSeverity in ticket_severity,
+    TicketAssign in ticket_assign,
+    TicketUpdate in ticket_update,
+    TicketWait in ticket_wait,
+    TicketResume in ticket_resume,
     TicketClose in ticket_close,
     TicketReopen in ticket_reopen,
     Ack in ack,

@@ -64,16 +64,21 @@ impl Queue {
                 Span::time(*due, Some(*zone), TimeStyle::Relative),
                 &t.summary,
             );
-            lines.push(say!(
+            let mut line = say!(
                 lang,
-                "• {number} {plan} · {severity} · due {due} · {summary}",
-                "• {number} {plan} · {severity} · vence {due} · {summary}",
+                "• {number} {plan} · {severity} · due {due}",
+                "• {number} {plan} · {severity} · vence {due}",
                 number,
                 plan,
                 severity,
-                due,
-                summary
-            ));
+                due
+            );
+            if let Some(owner) = t.owner {
+                let owner = Span::user(owner);
+                line.append(say!(lang, " · owner {owner}", " · responsable {owner}", owner));
+            }
+            line.push_text(&format!(" · {summary}"));
+            lines.push(line);
         }
         Ok(Outcome::done(lang, Msg::join(lines, "\n")))
     }

@@ -6,7 +6,7 @@
 
 use super::{
     ack, contacts_add, contacts_list, contacts_remove, signature_advance, signature_queue, signature_request,
-    ticket_list, ticket_reopen, ticket_status,
+    ticket_list, ticket_open, ticket_reopen, ticket_status, ticket_wait,
 };
 use crate::app::args::{Problem, UsageError};
 use crate::app::declare::{Kind, Spec};
@@ -235,6 +235,56 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             "Solo el contacto que presentó {number} puede confirmar su corrección; pídeselo, o al equipo de soporte.",
             number
         ),
+        Refusal::PhoneTicketsByStaff => {
+            let contact = ticket_open::SPEC.option_named("contact", lang);
+            say!(
+                lang,
+                "Only support staff log a ticket taken by phone for a contact. To open your own ticket, leave {contact}: out.",
+                "Solo el equipo de soporte registra un ticket recibido por teléfono para un contacto. Para abrir el tuyo, omite {contact}:.",
+                contact
+            )
+        }
+        Refusal::PhoneTicketNeedsContact { command } => {
+            let them = crate::app::msg::Local::new("@them", "@contacto").get(lang);
+            let open = command.mention(lang, &[("summary", "\"…\""), ("contact", them)]);
+            say!(
+                lang,
+                "Staff open a ticket for the contact who phoned it in: {open}",
+                "El equipo de soporte abre el ticket para el contacto que llamó: {open}",
+                open
+            )
+        }
+        Refusal::PhoneNotAContact { user, customer } => {
+            let them = crate::app::msg::Local::new("@them", "@contacto").get(lang);
+            let (user, add) = (Span::user(*user), contacts_add::SPEC.mention(lang, &[("user", them)]));
+            say!(
+                lang,
+                "{user} is not a registered technical contact of {customer}: add them with {add} first, then log the ticket.",
+                "{user} no es contacto técnico registrado de {customer}: añádelo antes con {add} y registra luego el ticket.",
+                user,
+                customer,
+                add
+            )
+        }
+        Refusal::PhoneContactOfAnother { user, channel } => {
+            let (user, channel) = (Span::user(*user), Span::channel(*channel));
+            say!(
+                lang,
+                "{user} is a technical contact of another customer: log their ticket in {channel}.",
+                "{user} es contacto técnico de otro cliente: registra su ticket en {channel}.",
+                user,
+                channel
+            )
+        }
+        Refusal::NotStaff { user } => {
+            let user = Span::user(*user);
+            say!(
+                lang,
+                "{user} is not support staff: a ticket's owner is someone with the staff role, or the customer's TAM.",
+                "{user} no es del equipo de soporte: el responsable de un ticket tiene el rol de soporte o es el TAM del cliente.",
+                user
+            )
+        }
         Refusal::NotAnEmail { email } => {
             say!(lang, "\"{email}\" is not an e-mail address.", "\"{email}\" no es una dirección de correo.", email)
         }
@@ -350,6 +400,50 @@ fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal,
                 "Para publicar {n} hace falta la versión de las bases de datos que lo corrige: añade {release}:<id>",
                 n,
                 release
+            )
+        }
+        ClosedNoFollowUp => {
+            let reopen = ticket_reopen::SPEC.mention(lang, &[("number", &n.to_string())]);
+            say!(
+                lang,
+                "{n} is closed: reopen it with {reopen} first",
+                "{n} está cerrado: reábrelo antes con {reopen}",
+                n,
+                reopen
+            )
+        }
+        NotAnsweredYet => {
+            let ack = ack::SPEC.mention(lang, &[]);
+            say!(
+                lang,
+                "{n} has had no first response yet: acknowledge it with {ack} in its thread first",
+                "{n} aún no tiene primera respuesta: acusa recibo antes con {ack} en su hilo",
+                n,
+                ack
+            )
+        }
+        AlreadyOwner(owner) => {
+            let owner = Span::user(*owner);
+            say!(lang, "{owner} owns {n} already", "{owner} ya se encarga de {n}", owner, n)
+        }
+        AlreadyWaiting { since } => {
+            let since = Span::time(*since, Some(zone), TimeStyle::Full);
+            say!(
+                lang,
+                "{n} has been waiting on the customer since {since}",
+                "{n} espera al cliente desde el {since}",
+                n,
+                since
+            )
+        }
+        NotWaiting => {
+            let wait = ticket_wait::SPEC.mention(lang, &[]);
+            say!(
+                lang,
+                "{n} is not waiting on the customer: there is nothing to resume ({wait} puts it on hold)",
+                "{n} no está esperando al cliente: no hay nada que reanudar ({wait} lo deja en espera)",
+                n,
+                wait
             )
         }
         Stage(StageRefusal::ReasonNeeded) => {
@@ -539,6 +633,11 @@ mod tests {
             Refusal::DuplicateRequest { number: number.clone() },
             Refusal::ReleaseRecorded { release: "R2".parse().unwrap(), at },
             Refusal::NotYourRequest { number: number.clone() },
+            Refusal::PhoneTicketsByStaff,
+            Refusal::PhoneTicketNeedsContact { command: spec },
+            Refusal::PhoneNotAContact { user: Snowflake(2), customer: "Acme".into() },
+            Refusal::PhoneContactOfAnother { user: Snowflake(2), channel: Snowflake(3) },
+            Refusal::NotStaff { user: Snowflake(2) },
         ];
         all.extend(
             [
@@ -554,6 +653,11 @@ mod tests {
                 ticket::Refusal::RequestFinished(Stage::Confirmed),
                 ticket::Refusal::Stage(StageRefusal::ReleaseNeeded),
                 ticket::Refusal::Stage(StageRefusal::ReasonNeeded),
+                ticket::Refusal::ClosedNoFollowUp,
+                ticket::Refusal::NotAnsweredYet,
+                ticket::Refusal::AlreadyOwner(Snowflake(2)),
+                ticket::Refusal::AlreadyWaiting { since: at },
+                ticket::Refusal::NotWaiting,
             ]
             .into_iter()
             .map(ticket),

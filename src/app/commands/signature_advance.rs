@@ -134,8 +134,13 @@ fn change<'a>(
 ) -> Change<'a> {
     let reschedule = match (to.is_open(), before.is_unanswered()) {
         (false, _) => Reschedule::Cancel,
-        (true, true) => Reschedule::Answered(now),
+        (true, true) => Reschedule::Answered { at: now, then: vec![] },
         (true, false) => Reschedule::Keep,
     };
-    Change { ticket: changed, events, reschedule, jobs: vec![Job::Card, Job::StageChanged { to, release, note }] }
+    let mut jobs = vec![Job::Card, Job::StageChanged { to, release, note }];
+    if !to.is_open() {
+        // Ended: its thread is put away after the post.
+        jobs.push(Job::Archive { archived: true });
+    }
+    Change { ticket: changed, events, reschedule, jobs }
 }

@@ -48,7 +48,11 @@ impl ConfirmSignature {
         let (_, calendar) = app.sla(customer)?;
         let (changed, events) =
             ticket.advance(Stage::Confirmed, None, None, cx.inv.user, app.now()).map_err(|r| refused(&ticket, calendar, r))?;
-        let jobs = vec![Job::Card, Job::StageChanged { to: Stage::Confirmed, release: None, note: None }];
+        let jobs = vec![
+            Job::Card,
+            Job::StageChanged { to: Stage::Confirmed, release: None, note: None },
+            Job::Archive { archived: true },
+        ];
         cx.commit_all(app, &[Change { ticket: &changed, events, reschedule: Reschedule::Cancel, jobs }]).await?;
         let n = &ticket.number;
         Ok(Outcome::done(cx.lang, say!(cx.lang, "You confirmed the fix of {n}. Thank you.", "Has confirmado la corrección de {n}. Gracias.", n)))

@@ -170,8 +170,9 @@ impl RequestSignature {
             due_at,
             outbox,
             signature: Some(request.clone()),
+            logged_by: None,
         };
-        let event = EventKind::Opened { severity: severity.level(), due_at, classified_by: None };
+        let event = EventKind::Opened { severity: severity.level(), due_at, classified_by: None, logged_by: None };
         let ticket = match app.store.open_ticket(&new, &event, cx.claim()).await {
             // Another request about the file was filed meanwhile.
             Err(crate::storage::StorageError::DuplicateRequest) => {

@@ -45,8 +45,10 @@ impl TicketClose {
         let resolution = self.resolution.map(Clean::into_string);
         let (changed, event) =
             ticket.close(app.now(), resolution.clone()).map_err(|r| refused(&ticket, calendar, r))?;
-        let note = Job::Closed { by: cx.inv.user, resolution };
-        cx.commit(app, &changed, event, Reschedule::Cancel, &[Job::Card, note]).await?;
+        let note = Job::Closed { by: cx.inv.user, resolution, unanswered_since: None };
+        // After the closing post, the thread is put away: a server has 1,000 active threads.
+        let jobs = [Job::Card, note, Job::Archive { archived: true }];
+        cx.commit(app, &changed, event, Reschedule::Cancel, &jobs).await?;
         let n = &ticket.number;
         let reopen = super::ticket_reopen::SPEC.mention(lang, &[("number", &n.to_string())]);
         let msg = say!(lang, "{n} is closed. {reopen} reopens it.", "{n} está cerrado. {reopen} lo reabre.", n, reopen);

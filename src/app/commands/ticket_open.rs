@@ -1,10 +1,12 @@
 //! `/ticket open`: a registered contact opens a ticket in their support
-//! channel; without a severity, the classification rules decide.
+//! channel; without a severity, the classification rules decide. Staff who
+//! took the call log a ticket phoned in with `contact:@them`: the ticket is
+//! the contact's, on the same clock, marked as taken by phone.
 
 use crate::app::declare::{short, text, Access, Kind, Opt, Spec, TICKET};
 use super::{Args, Declared, UsageError};
 use crate::app::posts::{phone_reminder, when};
-use super::Cx;
+use super::{Actor, Cx};
 use crate::app::msg::{say, Local, Msg, Span};
 use crate::app::application::{refuse, App, AppError};
 use crate::app::jobs::{Job};
@@ -12,7 +14,7 @@ use super::{Outcome};
 use crate::app::refusal::Refusal;
 use crate::app::words;
 use crate::domain::classify::Decision;
-use crate::domain::customer::Language;
+use crate::domain::customer::{Language, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::text::{Clean, DETAILS_MAX, SUMMARY_MAX};
 use crate::domain::ticket::{EventKind, TicketKind};
@@ -27,7 +29,7 @@ pub static SPEC: Spec = Spec {
         "abrir un ticket (contactos); sin severidad, el bot la clasifica",
     ),
     what: Local::new("open tickets", "abrir tickets"),
-    access: Access::Contacts,
+    access: Access::ContactsAndStaff,
     options: &[
         text(
             Local::new("summary", "resumen"),
@@ -43,6 +45,15 @@ pub static SPEC: Spec = Spec {
         },
         short(Local::new("product", "producto"), Local::new("The product concerned", "El producto afectado")),
         text(Local::new("details", "detalles"), Local::new("More about it", "Más detalles"), DETAILS_MAX, false),
+        Opt {
+            name: Local::new("contact", "contacto"),
+            description: Local::new(
+                "Staff: the contact who phoned it in (a ticket taken by phone)",
+                "Soporte: el contacto que llamó (un ticket recibido por teléfono)",
+            ),
+            kind: Kind::User,
+            required: false,
+        },
     ],
 };
 
@@ -52,6 +63,8 @@ pub struct TicketOpen {
     pub severity: Option<Severity>,
     pub product: Option<Clean>,
     pub details: Option<Clean>,
+    /// Taken by phone for this contact (staff only).
+    pub contact: Option<Snowflake>,
 }
 
 impl Declared for TicketOpen {
@@ -61,14 +74,30 @@ impl Declared for TicketOpen {
             severity: args.opt_severity("severity")?,
             product: args.opt_text("product")?,
             details: args.opt_text("details")?,
+            contact: args.opt_user("contact")?,
         })
     }
 }
 
 impl TicketOpen {
     pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
-        let (customer, contact) = cx.contact()?;
         let lang = cx.lang;
+        let (customer, opener, logged_by) = match (&cx.actor, self.contact) {
+            (Actor::Contact { customer, contact }, None) => (*customer, contact.user, None),
+            (Actor::Contact { .. }, Some(_)) => return refuse(Refusal::PhoneTicketsByStaff),
+            (_, None) => return refuse(Refusal::PhoneTicketNeedsContact { command: &SPEC }),
+            (_, Some(user)) => {
+                let customer = app.customer_here(cx).await?;
+                match app.store.active_contact(user).await? {
+                    Some(c) if c.customer == customer.key.as_str() => (customer, user, Some(cx.inv.user)),
+                    Some(c) => {
+                        let other = app.config.customer(&c.customer).map_or(customer.support_channel, |o| o.support_channel);
+                        return refuse(Refusal::PhoneContactOfAnother { user, channel: other });
+                    }
+                    None => return refuse(Refusal::PhoneNotAContact { user, customer: customer.name.clone() }),
+                }
+            }
+        };
         if cx.inv.channel != customer.support_channel {
             return refuse(Refusal::WrongChannel { support_channel: customer.support_channel });
         }
@@ -89,12 +118,15 @@ impl TicketOpen {
             Decision::Rule { name, .. } => Some(name.clone()),
             _ => None,
         };
-        let tams = customer.tams();
-        let mut jobs = vec![Job::Thread { members: std::iter::once(contact.user).chain(tams.iter().copied()).collect() }];
+        // The contact and the TAMs follow it in its thread (and whoever took the call).
+        let mut members: Vec<Snowflake> = std::iter::once(opener).chain(customer.tams()).collect();
+        members.extend(logged_by.filter(|l| !members.contains(l)));
+        let mut jobs = vec![Job::Thread { members }];
         if severity == Severity::Critical {
-            jobs.push(Job::CriticalOpened { by: contact.user });
+            jobs.push(Job::CriticalOpened { by: opener });
         }
-        let outside_hours = severity <= Severity::High && !calendar.is_working(now)?;
+        // Phoned in already: no reminder to phone.
+        let outside_hours = logged_by.is_none() && severity <= Severity::High && !calendar.is_working(now)?;
         if outside_hours {
             jobs.push(Job::PhoneReminder);
         }
@@ -102,7 +134,7 @@ impl TicketOpen {
         outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
         let new = NewTicket {
             customer: customer.key.clone(),
-            opened_by: contact.user,
+            opened_by: opener,
             severity,
             kind: TicketKind::Incident,
             summary: self.summary.into_string(),
@@ -112,8 +144,9 @@ impl TicketOpen {
             due_at,
             outbox,
             signature: None,
+            logged_by,
         };
-        let event = EventKind::Opened { severity: severity.level(), due_at, classified_by };
+        let event = EventKind::Opened { severity: severity.level(), due_at, classified_by, logged_by };
         let ticket = app.store.open_ticket(&new, &event, cx.claim()).await?;
         cx.committed();
         app.wake.notify_one();
@@ -121,15 +154,30 @@ impl TicketOpen {
 
         let (number, level, how, due) =
             (Span::strong(&ticket.number), words::severity(lang, severity), explain(lang, &decision), when(due_at, calendar));
-        let mut msg = say!(
-            lang,
-            "Opened {number}: {level} ({how}). First response due {due}.",
-            "Abierto {number}: {level} ({how}). Primera respuesta antes de {due}.",
-            number,
-            level,
-            how,
-            due
-        );
+        let mut msg = match logged_by {
+            None => say!(
+                lang,
+                "Opened {number}: {level} ({how}). First response due {due}.",
+                "Abierto {number}: {level} ({how}). Primera respuesta antes de {due}.",
+                number,
+                level,
+                how,
+                due
+            ),
+            Some(_) => {
+                let contact = Span::user(opener);
+                say!(
+                    lang,
+                    "Opened {number} for {contact}, taken by phone: {level} ({how}). First response due {due}.",
+                    "Abierto {number} para {contact}, recibido por teléfono: {level} ({how}). Primera respuesta antes de {due}.",
+                    number,
+                    contact,
+                    level,
+                    how,
+                    due
+                )
+            }
+        };
         if outside_hours {
             msg.push_text("\n");
             msg.append(phone_reminder(lang, customer));

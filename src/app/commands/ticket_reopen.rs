@@ -10,7 +10,7 @@ use crate::app::application::{App, AppError};
 use crate::app::jobs::{Job, Past};
 use super::{Outcome};
 use crate::domain::ticket::TicketNumber;
-use crate::storage::Reschedule;
+use crate::storage::{Reschedule, StepClock};
 
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
@@ -38,18 +38,26 @@ impl TicketReopen {
         let lang = cx.lang;
         let (ticket, customer) = app.visible_ticket(cx, &self.number).await?;
         let (_, calendar) = app.sla(customer)?;
-        let (changed, event) = ticket.reopen().map_err(|r| refused(&ticket, calendar, r))?;
+        let now = app.now();
+        // Answered before: its update clock starts again from now.
+        let next = app.next_update(customer, ticket.severity, now)?;
+        let (changed, event) = ticket.reopen(next).map_err(|r| refused(&ticket, calendar, r))?;
         let reschedule = match changed.is_unanswered() {
             true => Reschedule::Replace(app.schedule(
                 customer,
                 changed.severity,
                 (changed.opened_at, changed.due_at),
-                app.now(),
+                now,
                 Some(Past::Reopened),
             )?),
-            false => Reschedule::Keep,
+            false => Reschedule::Restart {
+                clocks: vec![StepClock::Update],
+                queue: app.update_steps(customer, changed.severity, now, changed.update_due_at)?,
+            },
         };
-        cx.commit(app, &changed, event, reschedule, &[Job::Card, Job::Reopened { by: cx.inv.user }]).await?;
+        // The thread comes back before anything is posted or edited in it.
+        let jobs = [Job::Archive { archived: false }, Job::Card, Job::Reopened { by: cx.inv.user }];
+        cx.commit(app, &changed, event, reschedule, &jobs).await?;
         let n = &ticket.number;
         Ok(Outcome::done(lang, say!(lang, "{n} is open again.", "{n} vuelve a estar abierto.", n)))
     }

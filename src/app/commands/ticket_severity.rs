@@ -15,7 +15,7 @@ use crate::app::words;
 use crate::domain::sla::Severity;
 use crate::domain::text::Clean;
 use crate::domain::ticket::TicketNumber;
-use crate::storage::Reschedule;
+use crate::storage::{Reschedule, StepClock};
 
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
@@ -61,16 +61,30 @@ impl TicketSeverity {
         // SPEC: the deadline is recomputed from the original opening time.
         let due_at = plan.targets.get(level).due(calendar, ticket.opened_at)?;
         let reason = self.reason.into_string();
+        let now = app.now();
+        // An answered ticket's update clock: the running cycle keeps its
+        // deadline if the new level has an update clock too; one starts now
+        // if only the new level has one; it stops if the new level has none.
+        let has_clock = plan.targets.get(level).update().is_some();
+        let next = match (ticket.update_due_at, has_clock) {
+            (_, false) => None,
+            (Some(running), true) => Some(running),
+            (None, true) => app.next_update(customer, level, now)?,
+        };
         let (changed, event) =
-            ticket.reclassify(level, due_at, reason.clone()).map_err(|r| refused(&ticket, calendar, r))?;
+            ticket.reclassify(level, due_at, reason.clone(), next).map_err(|r| refused(&ticket, calendar, r))?;
         let reschedule = match changed.is_unanswered() {
             true => Reschedule::Replace(app.schedule(
                 customer,
                 level,
                 (ticket.opened_at, due_at),
-                app.now(),
+                now,
                 Some(Past::Reclassified),
             )?),
+            false if changed.update_due_at != ticket.update_due_at => Reschedule::Restart {
+                clocks: vec![StepClock::Update],
+                queue: app.update_steps(customer, level, now, changed.update_due_at)?,
+            },
             false => Reschedule::Keep,
         };
         let note = Job::Reclassified { from: ticket.severity, to: level, by: cx.inv.user, reason };

@@ -36,11 +36,7 @@ impl Declared for TicketStatus {
 
 impl TicketStatus {
     pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
-        let number = match self.number {
-            Some(n) => n,
-            None => app.ticket_of_thread(cx, &SPEC).await?.0.number,
-        };
-        let (ticket, customer) = app.visible_ticket(cx, &number).await?;
+        let (ticket, customer) = app.ticket_named_or_here(cx, self.number.as_ref(), &SPEC).await?;
         let lang = cx.lang;
         let card = app.card(customer, &ticket)?;
         let (n, level, status) =

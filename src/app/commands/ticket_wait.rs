@@ -1,0 +1,67 @@
+//! `/ticket wait [number] reason` (staff): the ticket waits on the customer
+//! (more data needed). The reason is posted in the thread for the opener
+//! and the update clock stops, until a contact of the customer writes in
+//! the thread or someone runs `/ticket resume`. Unanswered, the opener is
+//! reminded after `[followup].remind_after`, and the ticket closes after
+//! `[followup].close_after`.
+
+use super::{Args, Cx, Declared, Outcome, UsageError};
+use crate::app::application::{App, AppError};
+use crate::app::declare::{text, ticket_number, Access, Spec, TICKET};
+use crate::app::jobs::Job;
+use crate::app::msg::{say, Local};
+use crate::app::tickets::refused;
+use crate::domain::text::{Clean, DETAILS_MAX};
+use crate::domain::ticket::TicketNumber;
+use crate::storage::{Reschedule, StepClock};
+
+pub static SPEC: Spec = Spec {
+    group: Some(&TICKET),
+    name: Local::new("wait", "esperar"),
+    description: Local::new("Wait on the customer for more data (staff)", "Esperar datos del cliente (soporte)"),
+    help: Local::new(
+        "put a ticket on hold for the customer, saying what is needed (staff); stops the update clock",
+        "dejar un ticket a la espera del cliente, diciendo qué hace falta (soporte); detiene el reloj de actualizaciones",
+    ),
+    what: Local::new("put tickets on hold", "dejar tickets en espera"),
+    access: Access::Staff,
+    options: &[
+        text(Local::new("reason", "motivo"), Local::new("What the customer should send", "Qué debe enviar el cliente"), DETAILS_MAX, true),
+        ticket_number(false),
+    ],
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketWait {
+    pub number: Option<TicketNumber>,
+    pub reason: Clean,
+}
+
+impl Declared for TicketWait {
+    fn parse(args: &Args) -> Result<Self, UsageError> {
+        Ok(TicketWait { number: args.opt_ticket("number")?, reason: args.text("reason")? })
+    }
+}
+
+impl TicketWait {
+    pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
+        let (ticket, customer) = app.ticket_named_or_here(cx, self.number.as_ref(), &SPEC).await?;
+        let (_, calendar) = app.sla(customer)?;
+        let now = app.now();
+        let reason = self.reason.into_string();
+        let (changed, event) = ticket.wait(now, reason.clone()).map_err(|r| refused(&ticket, calendar, r))?;
+        let queue = app.wait_steps(now, &reason);
+        let reschedule = Reschedule::Restart { clocks: vec![StepClock::Update], queue };
+        cx.commit(app, &changed, event, reschedule, &[Job::Card, Job::Waiting { by: cx.inv.user, reason }]).await?;
+        let (lang, n) = (cx.lang, &ticket.number);
+        Ok(Outcome::done(
+            lang,
+            say!(
+                lang,
+                "{n} is waiting on the customer; its update clock is stopped until they answer in the thread.",
+                "{n} espera al cliente; su reloj de actualizaciones se detiene hasta que responda en el hilo.",
+                n
+            ),
+        ))
+    }
+}
