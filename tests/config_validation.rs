@@ -290,3 +290,36 @@ fn summaries_are_checked_and_kept_from_other_customers() {
     let own = example.replace("channel = \"310000000000000010\"", "channel = \"310000000000000001\"");
     assert!(Config::parse(&own, Path::new("own.toml")).is_ok());
 }
+
+/// `update` in a plan's targets is a positive humantime duration, and
+/// `[followup]` closes only after it reminds.
+#[test]
+fn update_intervals_and_followup_are_checked() {
+    let text = GOOD_CALENDAR_AND_PLAN
+        .replace(
+            r#"1 = { response = "30m", clock = "24x7" }"#,
+            r#"1 = { response = "30m", clock = "24x7", update = "0s" }"#,
+        )
+        .replace(
+            r#"2 = { response = "4h",  clock = "24x7" }"#,
+            r#"2 = { response = "4h",  clock = "24x7", update = "soon" }"#,
+        )
+        + "\n[followup]\nremind_after = \"3d\"\nclose_after = \"2d\"\n";
+    let found = problems(&text);
+    assert_has(&found, "plans.premium.targets.1.update", "longer than zero");
+    assert_has(&found, "plans.premium.targets.2.update", "\"soon\" is not a duration");
+    assert_has(&found, "followup.close_after", "longer than followup.remind_after");
+    let zero = format!("{GOOD_CALENDAR_AND_PLAN}\n[followup]\nremind_after = \"0s\"\n");
+    assert_has(&problems(&zero), "followup.remind_after", "longer than zero");
+
+    let good = GOOD_CALENDAR_AND_PLAN.replace(
+        r#"3 = { response = "6h",  clock = "business" }"#,
+        r#"3 = { response = "6h",  clock = "business", update = "8h" }"#,
+    );
+    let config = Config::parse(&good, Path::new("x.toml")).unwrap();
+    let targets = &config.plans["premium"].targets;
+    use priority_line::domain::sla::Severity;
+    assert_eq!(targets.get(Severity::Medium).update(), Some(std::time::Duration::from_secs(8 * 3600)));
+    assert_eq!(targets.get(Severity::Critical).update(), None, "no update clock where it is left out");
+    assert_eq!(config.followup, Default::default(), "[followup] left out: never");
+}

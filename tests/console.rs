@@ -102,3 +102,65 @@ fn later_moves_the_clock_and_escalations_appear_on_time() {
     // Acknowledged at 20 min: the 80 % step and the breach never come.
     assert!(!out.contains("80 %") && !out.contains("INCUMPLIDO"), "{out}");
 }
+
+/// A whole support day: a contact opens an L1; the engineer's first message
+/// in its thread acknowledges it; an update restarts the clock, whose
+/// reminder comes at 80 %; the ticket waits on the customer until Alice
+/// writes in the thread; the TAM takes it over, misses an update and is
+/// pinged; staff log a ticket phoned in; Alice closes hers and its thread is
+/// archived.
+#[test]
+fn a_support_day_after_the_first_response() {
+    let script = r#"
+/contacts add user:@alice name:"Alice Ortega"
+:as alice
+/ticket open summary:"VPN down for all users" severity:1
+:as engineer
+:in ACME-1
+On it, looking at the concentrator
+/ticket update note:"Concentrator rebooted; watching it"
+:later 50m
+/ticket wait reason:"Send us the VPN client's log"
+:as alice
+:in ACME-1
+Here is the log
+:as engineer
+:in ACME-1
+/ticket assign number:ACME-1 engineer:@tam-acme
+:later 2h
+:in ACME
+/ticket open summary:"Mail relay down" severity:1 contact:@alice
+/ticket list
+:as alice
+/ticket close number:ACME-1 resolution:"Client updated"
+"#;
+    let (out, err, ok) = run_console(script);
+    assert!(ok, "{err}");
+    // The first staff message acknowledges; later ones are updates.
+    assert_in(&out, "engineer in thread ACME-1> On it, looking at the concentrator\n(message sent)");
+    assert_in(&out, "[thread ACME-1] @engineer acusó recibo tras 0 min (dentro del objetivo).");
+    assert_in(&out, "[thread ACME-1] @alice Novedades de ACME-1, de @engineer: Concentrator rebooted; watching it");
+    assert_in(&out, "(notifies @alice)");
+    assert_in(
+        &out,
+        "[thread ACME-1] @engineer Recordatorio: ACME-1 (L1 Crítica) necesita una actualización para el cliente",
+    );
+    // Waiting on the customer, until she writes.
+    assert_in(&out, "@alice @engineer necesita algo de tu parte para seguir con ACME-1: Send us the VPN client's log");
+    assert_in(&out, "ACME-1 · L1 Crítica · esperando al cliente");
+    assert_in(&out, "alice in thread ACME-1> Here is the log\n(message sent)");
+    assert_in(&out, "[thread ACME-1] @alice ha respondido: ACME-1 ya no espera al cliente.");
+    // A new owner, who misses the next update.
+    assert_in(&out, "[thread ACME-1] @tam-acme joins the thread");
+    assert_in(&out, "@tam-acme se encarga ahora de ACME-1 en lugar de @engineer, asignado por @engineer.");
+    assert_in(&out, "La actualización para el cliente de ACME-1 (L1 Crítica, VPN down for all users) está VENCIDA");
+    assert_in(&out, "[#escalations] @tam-acme La actualización para el cliente de ACME-1");
+    // A ticket phoned in.
+    assert_in(&out, "Opened ACME-2 for @alice, taken by phone: L1 Critical");
+    assert_in(&out, "Recibido por teléfono, registrado por: @engineer");
+    assert_in(&out, "• ACME-1 L1 Critical · acknowledged: update OVERDUE · next update ");
+    assert_in(&out, " ago · owner @tam-acme · VPN down for all users");
+    // Closed, and its thread put away.
+    assert_in(&out, "[thread ACME-1] Cerrado por @alice: Client updated");
+    assert_in(&out, "[thread ACME-1] the thread is archived");
+}

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::card::Card;
 use super::clock::{self, Clock};
@@ -111,8 +111,11 @@ impl App {
         &self.store
     }
 
+    /// Now, to the millisecond: storage keeps instants in milliseconds, so
+    /// an instant the application computes compares equal to the same
+    /// instant read back (a reminder's deadline to its ticket's).
     pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        self.clock.now().trunc_subsecs(3)
     }
 
     /// Completes when the application's clock reaches `t`.

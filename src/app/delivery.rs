@@ -476,7 +476,8 @@ impl App {
     /// What to post instead of a job whose `action` failed for good (none:
     /// it failed before it had any): in the customer's support channel, or
     /// the escalation channel when it was the support channel that failed
-    /// (or the job was already a stand-in there).
+    /// (or the job was already a stand-in there); a thread refused for the
+    /// server's limit of active threads is said in the support channel.
     fn instead(&self, f: &Failing, action: Option<usize>) -> Option<Job> {
         let escalation = self.config.discord.as_ref().and_then(|d| d.escalation_channel);
         let support = f.ticket.and_then(|n| self.config.customer(n.customer.as_str())).map(|c| c.support_channel);
@@ -498,6 +499,8 @@ impl App {
         let to = match f.job {
             Some(Job::Undeliverable { to, .. }) if Some(*to) == escalation => return None,
             Some(Job::Undeliverable { .. }) => escalation?,
+            // The support channel works; only its threads are full.
+            _ if lost == Lost::ThreadLimit => support.or(escalation)?,
             _ if failed_in.is_some() && failed_in == support => escalation?,
             _ => support.or(escalation)?,
         };

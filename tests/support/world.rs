@@ -58,18 +58,31 @@ impl World {
         world
     }
 
-    /// Runs a command, then delivers what it queued (recorded in `out`).
-    pub async fn run(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
-        let inv = Invocation {
+    /// Who `user` is, acting in `channel`: the engineer has the staff role
+    /// (and is known as staff when a command names them, as Discord tells).
+    pub fn invocation(user: Snowflake, channel: Snowflake) -> Invocation {
+        Invocation {
             user,
             is_staff: user == ENGINEER,
             is_specialist: user == ANALYST,
             channel,
             language: None,
             event: None,
-            named_staff: vec![],
-        };
-        let out = self.app.handle(&inv, command).await;
+            named_staff: vec![ENGINEER],
+        }
+    }
+
+    /// Runs a command, then delivers what it queued (recorded in `out`).
+    pub async fn run(&self, user: Snowflake, channel: Snowflake, command: Command) -> Outcome {
+        let out = self.app.handle(&Self::invocation(user, channel), command).await;
+        self.deliver().await;
+        out
+    }
+
+    /// `user` writes a message in `channel` (its words are not read), then
+    /// what it caused is delivered.
+    pub async fn say_in(&self, user: Snowflake, channel: Snowflake) -> Option<Outcome> {
+        let out = self.app.thread_message(&Self::invocation(user, channel)).await;
         self.deliver().await;
         out
     }

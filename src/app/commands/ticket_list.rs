@@ -119,16 +119,21 @@ fn line(app: &App, cx: &Cx<'_>, t: &Ticket) -> Result<Msg, AppError> {
     let (_, calendar) = app.sla(customer)?;
     let card = app.card(customer, t)?;
     let (number, level, status) = (Span::strong(&t.number), words::severity(lang, t.severity), card.status_line(lang));
-    let (due, summary) = (Span::time(t.due_at, Some(calendar.zone()), TimeStyle::Relative), &t.summary);
-    let mut line = say!(
-        lang,
-        "• {number} {level} · {status} · due {due}",
-        "• {number} {level} · {status} · vence {due}",
-        number,
-        level,
-        status,
-        due
-    );
+    let relative = |t| Span::time(t, Some(calendar.zone()), TimeStyle::Relative);
+    let mut line = say!(lang, "• {number} {level} · {status}", "• {number} {level} · {status}", number, level, status);
+    // What is due next: the first response, else the next update.
+    match (t.is_unanswered(), t.update_due_at) {
+        (true, _) => {
+            let due = relative(t.due_at);
+            line.append(say!(lang, " · due {due}", " · vence {due}", due));
+        }
+        (false, Some(next)) => {
+            let next = relative(next);
+            line.append(say!(lang, " · next update {next}", " · próxima actualización {next}", next));
+        }
+        (false, None) => {}
+    }
+    let summary = &t.summary;
     if let Some(owner) = t.owner {
         let owner = Span::user(owner);
         line.append(say!(lang, " · owner {owner}", " · responsable {owner}", owner));
