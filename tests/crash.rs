@@ -350,3 +350,64 @@ async fn killed_during_the_summary_upload_it_is_posted_once() {
     kill(&mut bot, "-TERM");
     fake.assert_valid();
 }
+
+/// Issue 17: the "update overdue" post reached Discord but its answer never
+/// came, and the bot is SIGKILLed then; started again, it sends the post
+/// again with the same nonce (Discord returns the first): the owner and the
+/// TAM are told once in the thread and once in the escalation channel, and
+/// the missed deadline is recorded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_an_overdue_update_is_posted_it_is_posted_once() {
+    use support::fake_discord::Stall;
+    const ESCALATIONS: u64 = 310000000000000009;
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let storage = format!("sqlite://{}/bot.db", dir.path().display());
+    // The premium L1's update clock, in seconds.
+    let edits = [
+        (
+            "1 = { response = \"30m\", clock = \"24x7\", update = \"1h\" }",
+            "1 = { response = \"30m\", clock = \"24x7\", update = \"4s\" }",
+        ),
+        ("late_after = \"1m\"", "late_after = \"1s\""),
+    ];
+    let path = process::write_config(&fake, dir.path(), &storage, &edits);
+    let mut bot = start(&path);
+    fake.connected(1).await;
+    let thread = open_l1(&fake).await;
+    let id = fake.next_id();
+    fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, ENGINEER, "engineer", &[STAFF_ROLE], "On it"));
+    let said = |f: &FakeDiscord, channel: u64, what: &str| {
+        f.messages_in(channel).iter().filter(|m| m["content"].as_str().is_some_and(|c| c.contains(what))).count()
+    };
+    // The reminder at 80 %; then the overdue post, whose first place (the
+    // thread) takes it without answering.
+    fake.wait_for("the update reminder", |f| (said(f, thread, "necesita una actualización") == 1).then_some(())).await;
+    fake.stall_next(Stall { method: "POST", path_suffix: format!("/channels/{thread}/messages"), processed: true });
+    fake.wait_for("the overdue post, stalled", |f| (said(f, thread, "VENCIDA") == 1).then_some(())).await;
+    kill(&mut bot, "-KILL");
+    bot = start(&path);
+    fake.connected(2).await;
+    fake.wait_for("the overdue post, escalated", |f| (said(f, ESCALATIONS, "VENCIDA") == 1).then_some(())).await;
+    let resent = fake
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path == format!("/channels/{thread}/messages") && r.body["content"].to_string().contains("VENCIDA")
+        })
+        .count();
+    assert_eq!(resent, 2, "sent again after the restart, with its nonce");
+    assert_eq!((said(&fake, thread, "VENCIDA"), said(&fake, ESCALATIONS, "VENCIDA")), (1, 1));
+    kill(&mut bot, "-TERM");
+    let store = priority_line::storage::Store::connect(&storage).await.unwrap();
+    let ticket = store.ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    let missed = store
+        .events(ticket.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| matches!(e.kind, priority_line::domain::ticket::EventKind::UpdateOverdue { .. }))
+        .count();
+    assert_eq!(missed, 1, "recorded once");
+    fake.assert_valid();
+}

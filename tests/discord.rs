@@ -111,6 +111,10 @@ impl Bot {
         (thread, card)
     }
 
+    fn clock_now(&self) -> DateTime<Utc> {
+        priority_line::app::Clock::now(self.clock.as_ref())
+    }
+
     async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -975,5 +979,141 @@ async fn the_summary_command_answers_with_its_chart() {
     let reply = bot.slash(ACME_CHANNEL, alice(), "en-US", "summary", json!([])).await;
     assert_ephemeral(&reply);
     assert!(text(&reply).contains("staff"), "{reply}");
+    bot.stop().await;
+}
+
+/// Issue 17 on the fake Discord: the engineer's first message acknowledges
+/// (they join the thread as its owner); staff name another engineer as
+/// owner (Discord sends the named member's roles); a staff message is an
+/// update (the card shows the next); /ticket wait asks Alice; her message
+/// ends the wait; the missed update is pinged in the thread and the
+/// escalation channel; closing archives the thread and reopening brings it
+/// back first. Every body checked against Discord's OpenAPI description.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_first_response_owner_updates_wait_and_archive() {
+    const ENGINEER_2: u64 = 410000000000000002;
+    const ESCALATIONS: u64 = 310000000000000009;
+    let bot = Bot::start().await;
+    let (thread, card) = bot.open_critical().await;
+    let card_id = bot
+        .fake
+        .wait_for("the card's id", |f| {
+            f.messages_in(thread)
+                .iter()
+                .find(|m| m["embeds"] != json!([]))
+                .and_then(|m| m["id"].as_str().map(str::to_owned))
+        })
+        .await;
+    let _ = card;
+    let posts_in = |f: &FakeDiscord, channel: u64| -> Vec<Value> {
+        f.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == format!("/channels/{channel}/messages"))
+            .map(|r| r.body)
+            .collect()
+    };
+    let message = |author: u64, name: &str, roles: &[u64], text: &str| {
+        let id = bot.fake.next_id();
+        bot.fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, author, name, roles, text));
+    };
+
+    // The engineer's first message: the acknowledgement; they own it and join.
+    message(ENGINEER, "engineer", &[STAFF_ROLE], "On it");
+    bot.fake.request("PUT", &format!("/channels/{thread}/thread-members/{ENGINEER}"), 1).await;
+    let acked = bot
+        .fake
+        .wait_for("the acknowledgement", |f| {
+            posts_in(f, thread).into_iter().find(|b| b["content"].as_str().is_some_and(|c| c.contains("acusó recibo")))
+        })
+        .await;
+    assert_eq!(acked["allowed_mentions"]["users"], json!([]), "{acked}");
+
+    // Staff name another engineer: Discord tells their roles.
+    let assign = |who: u64| {
+        let options = json!([{"name": "assign", "type": 1, "options": [
+            {"name": "number", "type": 3, "value": "ACME-1"}, {"name": "engineer", "type": 6, "value": who.to_string()}
+        ]}]);
+        let id = bot.fake.next_id();
+        let interaction = fake::slash(id, ACME_CHANNEL, engineer(), "en-US", "ticket", options);
+        (id, fake::resolving(interaction, &[(who, "someone", if who == ENGINEER_2 { &[STAFF_ROLE] } else { &[] })]))
+    };
+    let (id, not_staff) = assign(MALLORY);
+    bot.fake.dispatch("INTERACTION_CREATE", not_staff);
+    let refused = bot.callback(id).await;
+    assert_ephemeral(&refused);
+    assert!(text(&refused).contains("is not support staff"), "{refused}");
+    let (id, staff) = assign(ENGINEER_2);
+    bot.fake.dispatch("INTERACTION_CREATE", staff);
+    assert!(text(&bot.callback(id).await).contains("owns ACME-1 now"));
+    bot.fake.request("PUT", &format!("/channels/{thread}/thread-members/{ENGINEER_2}"), 1).await;
+    let announced = bot
+        .fake
+        .wait_for("the new owner's post", |f| {
+            posts_in(f, thread)
+                .into_iter()
+                .find(|b| b["content"].as_str().is_some_and(|c| c.contains("se encarga ahora")))
+        })
+        .await;
+    assert_eq!(announced["allowed_mentions"]["users"], json!([ENGINEER_2.to_string()]));
+
+    // A staff message is an update: the card is edited with the next one; nothing is posted.
+    let posts_before = posts_in(&bot.fake, thread).len();
+    let edits_before = bot.fake.requests().iter().filter(|r| r.method == "PATCH" && r.path.ends_with(&card_id)).count();
+    bot.clock.advance(chrono::Duration::minutes(20));
+    message(ENGINEER_2, "engineer2", &[STAFF_ROLE], "Rebooting the concentrator now");
+    bot.fake.request("PATCH", &format!("/channels/{thread}/messages/{card_id}"), edits_before + 1).await;
+    assert_eq!(posts_in(&bot.fake, thread).len(), posts_before);
+    let ticket = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    assert_eq!(ticket.update_due_at, Some(bot.clock_now() + chrono::Duration::hours(1)));
+
+    // Waiting on Alice, until her message.
+    let wait = json!([{"name": "wait", "type": 1, "options": [{"name": "reason", "type": 3, "value": "Send us the VPN log"}]}]);
+    let waited = bot.slash(thread, fake::member(ENGINEER_2, "engineer2", &[STAFF_ROLE]), "en-US", "ticket", wait).await;
+    assert!(text(&waited).contains("waiting on the customer"), "{waited}");
+    let asked = bot
+        .fake
+        .wait_for("the request to Alice", |f| {
+            posts_in(f, thread)
+                .into_iter()
+                .find(|b| b["content"].as_str().is_some_and(|c| c.contains("Send us the VPN log")))
+        })
+        .await;
+    assert_eq!(asked["allowed_mentions"]["users"], json!([ALICE.to_string()]));
+    message(ALICE, "alice", &[], "Attached");
+    let answered = bot
+        .fake
+        .wait_for("the end of the wait", |f| {
+            posts_in(f, thread).into_iter().find(|b| b["content"].as_str().is_some_and(|c| c.contains("ha respondido")))
+        })
+        .await;
+    assert_eq!(answered["allowed_mentions"]["users"], json!([ENGINEER_2.to_string()]));
+
+    // No update for an hour: the owner and the TAM, in the thread and the escalation channel.
+    bot.clock.advance(chrono::Duration::minutes(61));
+    let overdue = |f: &FakeDiscord, channel: u64| {
+        posts_in(f, channel).into_iter().find(|b| b["content"].as_str().is_some_and(|c| c.contains("VENCIDA")))
+    };
+    let in_thread = bot.fake.wait_for("the overdue post", |f| overdue(f, thread)).await;
+    let escalated = bot.fake.wait_for("the overdue post, escalated", |f| overdue(f, ESCALATIONS)).await;
+    for body in [&in_thread, &escalated] {
+        assert_eq!(body["allowed_mentions"]["users"], json!([ENGINEER_2.to_string(), TAM_ACME.to_string()]), "{body}");
+    }
+
+    // Closing archives the thread after its post; reopening brings it back first.
+    let close = json!([{"name": "close", "type": 1, "options": [{"name": "number", "type": 3, "value": "ACME-1"}]}]);
+    bot.slash(ACME_CHANNEL, alice(), "en-US", "ticket", close).await;
+    let archived = bot.fake.request("PATCH", &format!("/channels/{thread}"), 1).await;
+    assert_eq!(archived.body["archived"], true);
+    assert!(bot.fake.threads()[&thread].archived);
+    let reopen = json!([{"name": "reopen", "type": 1, "options": [{"name": "number", "type": 3, "value": "ACME-1"}]}]);
+    bot.slash(ACME_CHANNEL, alice(), "en-US", "ticket", reopen).await;
+    let back = bot.fake.request("PATCH", &format!("/channels/{thread}"), 2).await;
+    assert_eq!(back.body["archived"], false);
+    bot.fake
+        .wait_for("the reopening post", |f| {
+            posts_in(f, thread).into_iter().find(|b| b["content"].as_str().is_some_and(|c| c.contains("Reabierto")))
+        })
+        .await;
+    assert!(!bot.fake.threads()[&thread].archived);
     bot.stop().await;
 }

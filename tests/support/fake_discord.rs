@@ -891,6 +891,23 @@ pub fn button(id: u64, channel: u64, member: Value, custom_id: &str, message: Va
 }
 
 /// MESSAGE_CREATE for a person's message in `channel`.
+/// `interaction` with the members its user options name resolved, as
+/// Discord sends them: their users and, for members, their roles.
+pub fn resolving(mut interaction: Value, members: &[(u64, &str, &[u64])]) -> Value {
+    let mut users = serde_json::Map::new();
+    let mut partial = serde_json::Map::new();
+    for (id, name, roles) in members {
+        users.insert(id.to_string(), user(*id, name));
+        partial.insert(
+            id.to_string(),
+            json!({"roles": roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+                   "joined_at": "2026-01-01T00:00:00.000000+00:00", "flags": 0, "permissions": "2248473465835073"}),
+        );
+    }
+    interaction["data"]["resolved"] = json!({"users": users, "members": partial});
+    interaction
+}
+
 pub fn typed_message(id: u64, channel: u64, author: u64, name: &str, roles: &[u64], content: &str) -> Value {
     let mut m = message(id, channel, author, &json!({"content": content}));
     m["author"] = user(author, name);
