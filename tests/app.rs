@@ -110,10 +110,11 @@ async fn staff_acknowledge_once_inside_the_thread(db: &TestDb) {
         panic!("{:?}", w.out.seen())
     };
     assert_eq!((channel, card.status), (thread, CardStatus::Acknowledged));
-    assert_eq!(card.response_minutes(), Some(12));
+    let response = card.response.expect("answered");
+    assert_eq!((response.by, response.counted), (ENGINEER, std::time::Duration::from_secs(12 * 60)));
     let posts = w.posts();
     assert!(
-        posts[0].1.contains("tras 12 min (dentro del objetivo). Looking at the concentrator logs"),
+        posts[0].1.contains("tras 12 min, dentro del objetivo de 30 min. Looking at the concentrator logs"),
         "{}",
         posts[0].1
     );
@@ -310,7 +311,27 @@ async fn a_removal_in_spanish_is_a_success(db: &TestDb) {
     assert!(out.text().plain().contains("ya no es contacto de Acme Corp"), "{}", out.text().plain());
 }
 
+/// A business-clock first response is told in working time, with the
+/// elapsed time beside it: an L4 (8 working hours) opened on Tuesday at
+/// 15:25 in Madrid and answered on Wednesday at 11:25 took 5 h of working
+/// time (15:25-18:00, 09:00-11:25) and 20 h in all.
+async fn a_business_clock_response_is_told_in_working_time(db: &TestDb) {
+    let w = World::new(db).await;
+    w.clock.set("2026-12-01T14:25:00Z".parse().unwrap());
+    let (number, thread, _) = w.open("Licence report shows the wrong seat count", Some(Severity::Low)).await;
+    w.clock.set("2026-12-02T10:25:00Z".parse().unwrap());
+    w.out.clear();
+    w.ok(ENGINEER, thread, cmd("ack", &[])).await;
+    let said = "acusó recibo tras 5 h de tiempo laborable (20 h transcurridas), dentro de las 8 horas laborables.";
+    assert!(w.posts().iter().any(|(_, text, _)| text.contains(said)), "{:?}", w.posts());
+    let status = w.ok(ALICE, ACME_CHANNEL, cmd("ticket status", &[("number", &number.to_string())])).await;
+    let response = status.card().unwrap().response.unwrap();
+    assert_eq!(response.words(Language::En), "after 5 h of working time (20 h elapsed), within the 8 working hours");
+    assert!(response.business && response.within);
+}
+
 both_backends! {
+    a_business_clock_response_is_told_in_working_time,
     a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping,
     without_a_severity_the_rules_decide_and_the_reply_says_how,
     an_l1_outside_working_hours_adds_the_phone_reminder,

@@ -60,7 +60,7 @@ fn the_readme_walk_through_works_from_a_script() {
     // Acme's language is Spanish: posts in its threads and its cards are in Spanish.
     assert_in(
         &out,
-        "[thread ACME-1] @engineer acusó recibo tras 0 min (dentro del objetivo). Looking at the concentrator",
+        "[thread ACME-1] @engineer acusó recibo tras 0 s, dentro del objetivo de 30 min. Looking at the concentrator",
     );
     assert_in(&out, "ACME-1 · L1 Crítica · con acuse de recibo");
     assert_in(&out, "ACME-1 was already acknowledged by @engineer");
@@ -138,7 +138,7 @@ Here is the log
     assert!(ok, "{err}");
     // The first staff message acknowledges; later ones are updates.
     assert_in(&out, "engineer in thread ACME-1> On it, looking at the concentrator\n(message sent)");
-    assert_in(&out, "[thread ACME-1] @engineer acusó recibo tras 0 min (dentro del objetivo).");
+    assert_in(&out, "[thread ACME-1] @engineer acusó recibo tras 0 s, dentro del objetivo de 30 min.");
     assert_in(&out, "[thread ACME-1] @alice Novedades de ACME-1, de @engineer: Concentrator rebooted; watching it");
     assert_in(&out, "(notifies @alice)");
     assert_in(
@@ -148,6 +148,9 @@ Here is the log
     // Waiting on the customer, until she writes.
     assert_in(&out, "@alice @engineer necesita algo de tu parte para seguir con ACME-1: Send us the VPN client's log");
     assert_in(&out, "ACME-1 · L1 Crítica · esperando al cliente");
+    // A Spanish card is Spanish throughout, its relative times too.
+    assert_in(&out, "CET (dentro de 29 min)   [Acusar recibo]");
+    assert_in(&out, "CET (hace 50 min)");
     assert_in(&out, "alice in thread ACME-1> Here is the log\n(message sent)");
     assert_in(&out, "[thread ACME-1] @alice ha respondido: ACME-1 ya no espera al cliente.");
     // A new owner, who misses the next update.

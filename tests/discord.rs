@@ -255,9 +255,9 @@ async fn assert_acknowledged(bot: &Bot, thread: u64) {
             f.requests().into_iter().find(|r| {
                 r.method == "POST"
                     && r.path == format!("/channels/{thread}/messages")
-                    && r.body["content"]
-                        .as_str()
-                        .is_some_and(|c| c.starts_with(&format!("<@{ENGINEER}> acusó recibo tras 0 min")))
+                    && r.body["content"].as_str().is_some_and(|c| {
+                        c.starts_with(&format!("<@{ENGINEER}> acusó recibo tras 0 s, dentro del objetivo de 30 min"))
+                    })
             })
         })
         .await;

@@ -304,7 +304,65 @@ async fn staff_preview_any_week(db: &TestDb) {
     assert!(matches!(unknown, priority_line::app::Refusal::UnknownCustomer { .. }), "{unknown:?}");
 }
 
+/// The week in progress is told as it stands: one second after an L4 and
+/// an L1 were opened on Tuesday (2026-W49), nothing is breached and both are
+/// a second old; an hour later the L1's deadline has passed (30 min late,
+/// still unanswered) and the L4's has not. `/summary` says what the report
+/// says; once the week is over, the posted summary says it too, and the
+/// figures are those at the week's end.
+async fn the_week_in_progress_is_told_as_it_stands(db: &TestDb) {
+    let w = World::new(db).await;
+    w.clock.set(at("2026-12-01T09:00:00Z")); // Tuesday 10:00 in Madrid
+    w.open("Licence report shows the wrong seat count", Some(Severity::Low)).await;
+    w.open("VPN down", Some(Severity::Critical)).await;
+    w.clock.set(at("2026-12-01T09:00:01Z"));
+    let now = w.json("2026-W49", MADRID, Some("ACME")).await;
+    assert_eq!(now["breaches"], json!([]), "no deadline has passed");
+    assert_eq!(now["by_severity"]["1"]["breached"], 0);
+    assert_eq!(
+        now["open"],
+        json!([{"ticket": "ACME-1", "severity": 4, "age_s": 1}, {"ticket": "ACME-2", "severity": 1, "age_s": 1}])
+    );
+    let preview = w.ok(ENGINEER, ACME_CHANNEL, cmd("summary", &[("week", "2026-W49"), ("customer", "ACME")])).await;
+    let text = preview.summary().unwrap().msg.plain();
+    assert!(text.contains("The week is not over") && text.contains("Open now (2):"), "{text}");
+    assert!(text.contains("• ACME-1 L4 · open for 1 s") && !text.contains("Breaches"), "{text}");
+
+    w.clock.set(at("2026-12-01T10:00:00Z"));
+    let later = w.json("2026-W49", MADRID, Some("ACME")).await;
+    assert_eq!(later["breaches"], json!([{"ticket": "ACME-2", "severity": 1, "late_by_s": 1800}]));
+    assert_eq!(later["by_severity"]["1"]["breached"], 1);
+    assert_eq!(later["by_severity"]["4"]["breached"], 0, "the L4 is due tomorrow at 10:00");
+    assert_eq!(later["open"][0]["age_s"], 3600);
+    let report = w.app.report("2026-W49".parse().unwrap(), MADRID, w.app.config().customer("ACME")).await.unwrap();
+    let preview = w.ok(ENGINEER, ACME_CHANNEL, cmd("summary", &[("week", "2026-W49"), ("customer", "ACME")])).await;
+    assert_eq!(preview.summary().unwrap().msg, report.text(Language::En), "/summary says what the report says");
+    assert!(report.text(Language::En).plain().contains("• ACME-2 L1 · 30 min late and still unanswered\n"));
+
+    // The week ends; its summary is posted on Monday at 09:00 in Madrid.
+    w.app.plan_summaries().await.unwrap();
+    w.out.clear();
+    w.clock.set(at("2026-12-07T08:00:00Z"));
+    w.deliver().await;
+    let posted = w.summaries();
+    let (_, _, acme) = posted.iter().find(|(c, ..)| *c == ACME_SUMMARIES).expect("posted");
+    let report = w.app.report("2026-W49".parse().unwrap(), MADRID, w.app.config().customer("ACME")).await.unwrap();
+    assert_eq!(acme, &report.text(Language::Es).plain(), "the posted summary says what the report says");
+    let end = report.json();
+    assert_eq!(
+        end["breaches"],
+        json!([
+            {"ticket": "ACME-2", "severity": 1, "late_by_s": (5 * 24 + 13) * 3600 + 1800},
+            {"ticket": "ACME-1", "severity": 4, "late_by_s": (4 * 24 + 14) * 3600},
+        ]),
+        "at the week's end, Sunday 24:00 in Madrid: the L1 was due on Tuesday at 10:30, the L4 on Wednesday at 10:00"
+    );
+    assert_eq!(end["open"][0], json!({"ticket": "ACME-1", "severity": 4, "age_s": (5 * 24 + 14) * 3600}));
+    assert!(!acme.contains("no ha terminado"), "a finished week is told as finished: {acme}");
+}
+
 both_backends! {
+    the_week_in_progress_is_told_as_it_stands,
     a_week_computed_by_hand,
     a_week_with_the_autumn_change,
     an_empty_week,

@@ -10,7 +10,7 @@ use super::words;
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::signature::Stage;
-use crate::domain::sla::ResponseTarget;
+use crate::domain::sla::{Clock, ResponseTarget};
 use crate::domain::ticket::{Ticket, TicketState};
 
 /// What a card shows of a ticket's life after its opening.
@@ -89,10 +89,77 @@ impl CardStatus {
     }
 }
 
+/// A ticket's first response, measured on the ticket's own clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstResponse {
+    pub by: Snowflake,
+    /// Elapsed from the opening.
+    pub elapsed: std::time::Duration,
+    /// Counted on the ticket's clock: working time for a business target,
+    /// elapsed time for a 24x7 one.
+    pub counted: std::time::Duration,
+    pub business: bool,
+    pub target: std::time::Duration,
+    pub within: bool,
+}
+
+impl FirstResponse {
+    /// The first response of `ticket` on `target`'s clock, if it has had one.
+    pub fn of(ticket: &Ticket, target: &ResponseTarget, calendar: &Calendar) -> Option<FirstResponse> {
+        let (at, by) = ticket.acked_at.zip(ticket.acked_by)?;
+        let elapsed = (at - ticket.opened_at).to_std().unwrap_or_default();
+        Some(FirstResponse {
+            by,
+            elapsed,
+            counted: target.elapsed(calendar, ticket.opened_at, at).unwrap_or(elapsed),
+            business: target.clock() == Clock::Business,
+            target: target.response(),
+            within: at <= ticket.due_at,
+        })
+    }
+
+    /// `after 12 min, within the 30 min target`; on a business clock
+    /// `after 5 h of working time (20 h elapsed), within the 8 working hours`.
+    pub fn words(&self, lang: Language) -> String {
+        let (counted, elapsed) = (words::duration(self.counted), words::duration(self.elapsed));
+        let after = match (self.business, counted == elapsed, lang) {
+            (false, _, Language::En) => format!("after {counted}"),
+            (false, _, Language::Es) => format!("tras {counted}"),
+            (true, true, Language::En) => format!("after {counted} of working time"),
+            (true, true, Language::Es) => format!("tras {counted} de tiempo laborable"),
+            (true, false, Language::En) => format!("after {counted} of working time ({elapsed} elapsed)"),
+            (true, false, Language::Es) => format!("tras {counted} de tiempo laborable ({elapsed} transcurridas)"),
+        };
+        let target = words::duration(self.target);
+        let hours = self.target.as_secs().is_multiple_of(3600).then_some(self.target.as_secs() / 3600);
+        let against = match (self.business, hours, self.within, lang) {
+            (false, _, true, Language::En) => format!("within the {target} target"),
+            (false, _, false, Language::En) => format!("past the {target} target"),
+            (false, _, true, Language::Es) => format!("dentro del objetivo de {target}"),
+            (false, _, false, Language::Es) => format!("fuera del objetivo de {target}"),
+            (true, Some(1), true, Language::En) => "within the 1 working hour".to_owned(),
+            (true, Some(1), false, Language::En) => "past the 1 working hour".to_owned(),
+            (true, Some(1), true, Language::Es) => "dentro de la hora laborable".to_owned(),
+            (true, Some(1), false, Language::Es) => "fuera de la hora laborable".to_owned(),
+            (true, Some(h), true, Language::En) => format!("within the {h} working hours"),
+            (true, Some(h), false, Language::En) => format!("past the {h} working hours"),
+            (true, Some(h), true, Language::Es) => format!("dentro de las {h} horas laborables"),
+            (true, Some(h), false, Language::Es) => format!("fuera de las {h} horas laborables"),
+            (true, None, true, Language::En) => format!("within the {target} of working time"),
+            (true, None, false, Language::En) => format!("past the {target} of working time"),
+            (true, None, true, Language::Es) => format!("dentro de los {target} de tiempo laborable"),
+            (true, None, false, Language::Es) => format!("fuera de los {target} de tiempo laborable"),
+        };
+        format!("{after}, {against}")
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Card {
     pub ticket: Ticket,
     pub status: CardStatus,
+    /// Its first response, if it has had one.
+    pub response: Option<FirstResponse>,
     pub customer_name: String,
     /// The customer's language: the card is read by the contact and the TAM.
     pub language: Language,
@@ -112,6 +179,7 @@ impl Card {
         Card {
             ticket: ticket.clone(),
             status: status(ticket, target, calendar, now),
+            response: FirstResponse::of(ticket, target, calendar),
             customer_name: customer_name.to_owned(),
             language,
             zone: calendar.zone(),
@@ -186,11 +254,6 @@ impl Card {
         .into_iter()
         .flatten()
         .collect()
-    }
-
-    /// Response time of an acknowledged ticket, in whole minutes.
-    pub fn response_minutes(&self) -> Option<i64> {
-        self.ticket.acked_at.map(|a| (a - self.ticket.opened_at).num_minutes())
     }
 }
 

@@ -352,6 +352,7 @@ impl App {
                     ticket: &ticket,
                     customer,
                     calendar,
+                    target: plan.targets.get(ticket.severity),
                     policy: self.config.escalation(&plan.name).map_err(AppError::Config)?,
                     escalation_role: discord.and_then(|d| d.escalation_role),
                     specialist_role: self.config.signatures.specialist_role,

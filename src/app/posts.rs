@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::card::FirstResponse;
 use super::declare::Spec;
 use super::jobs::{Button, Job, Lost, Past};
 use super::msg::{say, Local, Msg, Span, TimeStyle};
@@ -18,7 +19,7 @@ use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::escalation::{Destination, Policy, Recipient, Step, Trigger};
 use crate::domain::signature::{SignatureRequest, Stage};
-use crate::domain::sla::Severity;
+use crate::domain::sla::{ResponseTarget, Severity};
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber, TicketState};
 
 /// What a ticket's post is worded from.
@@ -28,6 +29,8 @@ pub struct Facts<'a> {
     pub ticket: &'a Ticket,
     pub customer: &'a Customer,
     pub calendar: &'a Calendar,
+    /// The ticket's target (its severity's, in the customer's plan).
+    pub target: &'a ResponseTarget,
     /// The escalation steps of the customer's plan.
     pub policy: &'a Policy,
     /// `[discord].escalation_role`, which steps ping as "role".
@@ -232,25 +235,15 @@ fn reclassified(f: &Facts, from: Severity, to: Severity, by: Snowflake, reason: 
     posts
 }
 
+/// The first response, measured on the ticket's own clock.
 fn acknowledged(f: &Facts, by: Snowflake, note: Option<&str>) -> Post {
-    let (lang, ticket) = (f.lang(), f.ticket);
-    let acked = ticket.acked_at.unwrap_or(f.due_at);
-    let (who, minutes) = (Span::user(by), (acked - ticket.opened_at).num_minutes());
-    let mut msg = match acked <= ticket.due_at {
-        true => say!(
-            lang,
-            "Acknowledged by {who} after {minutes} min (within target).",
-            "{who} acusó recibo tras {minutes} min (dentro del objetivo).",
-            who,
-            minutes
-        ),
-        false => say!(
-            lang,
-            "Acknowledged by {who} after {minutes} min (after the target).",
-            "{who} acusó recibo tras {minutes} min (fuera del objetivo).",
-            who,
-            minutes
-        ),
+    let (lang, who) = (f.lang(), Span::user(by));
+    let mut msg = match FirstResponse::of(f.ticket, f.target, f.calendar) {
+        Some(r) => {
+            let response = r.words(lang);
+            say!(lang, "Acknowledged by {who} {response}.", "{who} acusó recibo {response}.", who, response)
+        }
+        None => say!(lang, "Acknowledged by {who}.", "{who} acusó recibo.", who),
     };
     if let Some(note) = note {
         msg.push_text(&format!(" {note}"));

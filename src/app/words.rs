@@ -77,13 +77,68 @@ pub fn weekday(lang: Language, day: Weekday) -> &'static str {
     NAMES[day.num_days_from_monday() as usize].get(lang)
 }
 
-/// `45 s`, `15 min`, `2 h 5 min`, `3 d 4 h` (the same in both languages).
+/// A span of time as people read it, the same in both languages: `45 s`,
+/// `15 min`, `2 h 05 min`, `20 h`, `3 d 4 h`, `3 d`; never thousands of
+/// minutes. Rounded down to its last unit.
 pub fn duration(d: Duration) -> String {
     let s = d.as_secs();
-    match s {
-        0..60 => format!("{s} s"),
-        60..7200 => format!("{} min", s / 60),
-        7200..172_800 => format!("{} h {} min", s / 3600, s % 3600 / 60),
-        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    let (days, hours, minutes) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m:02} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// An instant relative to now: `in 29 min`, `3 h 05 min ago`, `dentro de
+/// 2 d`, `hace 20 h`; `now` / `ahora` within a minute.
+pub fn relative(lang: Language, from_now: chrono::Duration) -> String {
+    let span = from_now.abs().to_std().unwrap_or_default();
+    if span < Duration::from_secs(60) {
+        return Local::new("now", "ahora").get(lang).to_owned();
+    }
+    let span = duration(span);
+    match (from_now > chrono::Duration::zero(), lang) {
+        (true, Language::En) => format!("in {span}"),
+        (true, Language::Es) => format!("dentro de {span}"),
+        (false, Language::En) => format!("{span} ago"),
+        (false, Language::Es) => format!("hace {span}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        let cases = [
+            (45, "45 s"),
+            (60, "1 min"),
+            (59 * 60 + 59, "59 min"),
+            (3600, "1 h"),
+            (2 * 3600 + 5 * 60, "2 h 05 min"),
+            (20 * 3600, "20 h"),
+            (72_000 + 59, "20 h"),
+            (86_400, "1 d"),
+            (3 * 86_400 + 4 * 3600 + 59 * 60, "3 d 4 h"),
+            (1200 * 60, "20 h"),
+        ];
+        for (secs, words) in cases {
+            assert_eq!(duration(Duration::from_secs(secs)), words, "{secs} s");
+        }
+    }
+
+    #[test]
+    fn relative_times_in_both_languages() {
+        let min = |m: i64| chrono::Duration::minutes(m);
+        assert_eq!(relative(Language::En, min(29)), "in 29 min");
+        assert_eq!(relative(Language::Es, min(-20 * 60)), "hace 20 h");
+        assert_eq!(relative(Language::Es, min(3 * 24 * 60)), "dentro de 3 d");
+        assert_eq!(relative(Language::En, min(-185)), "3 h 05 min ago");
+        assert_eq!(relative(Language::Es, chrono::Duration::seconds(20)), "ahora");
     }
 }

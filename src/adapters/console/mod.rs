@@ -279,7 +279,7 @@ impl Console {
             out.push(format!("{who}: {}", render::msg(&text, self, self.language, now)));
         }
         if let Some(card) = outcome.card() {
-            out.push(render::card(card, self, self.language, now));
+            out.push(render::card(card, self, now));
         }
         if let Some(summary) = outcome.summary() {
             out.push(self.summary(summary));
@@ -327,9 +327,9 @@ impl Console {
                                 format!("[{place}] hilo privado {n} creado para {members} (:en {n} para entrar)")
                             }
                         });
-                        out.push(render::card(card, self, self.language, now));
+                        out.push(render::card(card, self, now));
                     }
-                    Action::EditCard { card, .. } => out.push(render::card(card, self, self.language, now)),
+                    Action::EditCard { card, .. } => out.push(render::card(card, self, now)),
                     Action::Post { channel, msg, ping, roles, thread, button, .. } => {
                         if let (true, Some(n)) = (thread, &delivery.ticket) {
                             self.threads.entry(*channel).or_insert_with(|| n.clone());

@@ -46,33 +46,16 @@ pub fn time(at: DateTime<Utc>, zone: Option<Tz>, style: TimeStyle, lang: Languag
     }
 }
 
-/// `in 29 min`, `3 h 5 min ago`, `dentro de 2 días`.
+/// `in 29 min`, `3 h 05 min ago`, `dentro de 2 d`.
 pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>, lang: Language) -> String {
-    let d = t - now;
-    let minutes = d.num_minutes().abs();
-    if minutes < 1 {
-        return Local::new("now", "ahora").get(lang).to_owned();
-    }
-    let span = if minutes < 120 {
-        format!("{minutes} min")
-    } else if minutes < 48 * 60 {
-        format!("{} h {} min", minutes / 60, minutes % 60)
-    } else {
-        format!("{} {}", minutes / (24 * 60), Local::new("days", "días").get(lang))
-    };
-    match (d.num_seconds() >= 0, lang) {
-        (true, Language::En) => format!("in {span}"),
-        (true, Language::Es) => format!("dentro de {span}"),
-        (false, Language::En) => format!("{span} ago"),
-        (false, Language::Es) => format!("hace {span}"),
-    }
+    words::relative(lang, t - now)
 }
 
-/// The ticket card, boxed, in the customer's language, its times in the
-/// customer's zone.
-pub fn card(card: &Card, names: &dyn Names, reader: Language, now: DateTime<Utc>) -> String {
+/// The ticket card, boxed, all in the customer's language (its weekdays and
+/// relative times too), its times in the customer's zone.
+pub fn card(card: &Card, names: &dyn Names, now: DateTime<Utc>) -> String {
     let (t, lang) = (&card.ticket, card.language);
-    let at = |instant| time(instant, Some(card.zone), TimeStyle::FullRelative, reader, now);
+    let at = |instant| time(instant, Some(card.zone), TimeStyle::FullRelative, lang, now);
     let opened_by = Local::new("opened by", "abierto por").get(lang);
     let mut lines = vec![
         format!("  ┌─ {} · {} · {}", t.number, words::severity(lang, t.severity), card.status.label(lang)),
@@ -92,10 +75,10 @@ pub fn card(card: &Card, names: &dyn Names, reader: Language, now: DateTime<Utc>
         };
         lines.push(format!("  │  {}: {value}", fact.label(lang)));
     }
-    lines.push(match (t.acked_by, card.response_minutes()) {
-        (Some(by), Some(min)) => match lang {
-            Language::En => format!("  └─ acknowledged by {} after {min} min", names.user(by)),
-            Language::Es => format!("  └─ acuse de recibo de {} tras {min} min", names.user(by)),
+    lines.push(match card.response {
+        Some(r) => match lang {
+            Language::En => format!("  └─ acknowledged by {} {}", names.user(r.by), r.words(lang)),
+            Language::Es => format!("  └─ acuse de recibo de {} {}", names.user(r.by), r.words(lang)),
         },
         _ if t.signature.is_some() => match lang {
             Language::En => format!("  └─ first response (analysing) due {}", at(t.due_at)),
@@ -130,6 +113,6 @@ mod tests {
         let summer: DateTime<Utc> = "2026-07-01T09:00:00Z".parse().unwrap();
         assert_eq!(time(summer, madrid, TimeStyle::Full, Language::En, now), "Wed 2026-07-01 11:00 CEST");
         assert_eq!(relative(now, at, Language::Es), "hace 29 min");
-        assert_eq!(relative(at + chrono::Duration::days(3), at, Language::En), "in 3 days");
+        assert_eq!(relative(at + chrono::Duration::days(3), at, Language::En), "in 3 d");
     }
 }

@@ -7,7 +7,7 @@ use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateB
 use crate::app::commands::Local;
 use crate::app::words;
 use crate::app::{Button, Card, CardStatus, Chart, FollowUp, Msg, Span, SummaryPost, TimeStyle};
-use crate::domain::customer::{Language, Snowflake};
+use crate::domain::customer::Snowflake;
 use crate::domain::ticket::TicketNumber;
 
 /// The prefix of the Acknowledge button's `custom_id`, followed by the ticket number.
@@ -61,13 +61,10 @@ pub fn card_embed(card: &Card) -> CreateEmbed {
         .field(Local::new("Status", "Estado").get(lang), card.status.label(lang), true)
         .field(Local::new("Opened by", "Abierto por").get(lang), format!("<@{}>", t.opened_by), true)
         .field(Local::new("Customer", "Cliente").get(lang), &card.customer_name, true);
-    embed = match (t.acked_by, card.response_minutes()) {
-        (Some(by), Some(min)) => embed.field(
+    embed = match card.response {
+        Some(r) => embed.field(
             Local::new("First response", "Primera respuesta").get(lang),
-            match lang {
-                Language::En => format!("<@{by}> after {min} min"),
-                Language::Es => format!("<@{by}> tras {min} min"),
-            },
+            format!("<@{}> {}", r.by, r.words(lang)),
             false,
         ),
         _ => embed.field(
