@@ -20,7 +20,8 @@ use super::declare::{Kind, Opt, Spec};
 
 /// Why typed input is not a command; worded at the edge with the command's
 /// usage in the reader's language.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum UsageError {
     /// Nothing after the slash.
     NoCommand,

@@ -41,8 +41,11 @@ pub enum Access {
     Contacts,
     /// Contacts (for their own customer) and support staff.
     ContactsAndStaff,
-    /// Support staff and TAMs.
+    /// Support staff, and TAMs for their own customers.
     Staff,
+    /// Members of the staff role only: a command about every customer
+    /// (a TAM acts for their own customers only).
+    StaffRole,
     /// Support staff and the specialist group (signature change requests).
     StaffAndSpecialists,
 }

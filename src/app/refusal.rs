@@ -10,7 +10,8 @@ use crate::domain::customer::{CustomerKey, Snowflake};
 use crate::domain::signature::{Label, Recorded};
 use crate::domain::ticket::{self, TicketNumber};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Refusal {
     /// The input is not a command as declared.
     Usage(UsageError),
@@ -19,6 +20,21 @@ pub enum Refusal {
     /// The command is for support staff and TAMs.
     StaffOnly {
         command: &'static Spec,
+    },
+    /// The command concerns every customer: for the staff role, not for a
+    /// TAM without it.
+    StaffRoleOnly {
+        command: &'static Spec,
+    },
+    /// A TAM without the staff role, in another customer's channel or
+    /// thread, or naming another customer.
+    OutsideYourCustomers {
+        /// The names of the customers they look after.
+        customers: Vec<String>,
+    },
+    /// A TAM of several customers who must say which one.
+    WhichCustomer {
+        known: Vec<String>,
     },
     /// The command is for support staff and the specialist group.
     SpecialistsOnly {
@@ -135,4 +151,26 @@ pub enum Refusal {
     NotStaff {
         user: Snowflake,
     },
+}
+
+impl Refusal {
+    /// What kind of refusal this is, for the logs: `not_an_email`,
+    /// `usage.invalid`, `ticket.already_acknowledged`. Never what the user
+    /// typed (a mistyped e-mail address is personal data).
+    pub fn kind(&self) -> String {
+        let kind: &'static str = self.into();
+        match self {
+            Refusal::Usage(usage) => format!("{kind}.{}", usage.kind()),
+            Refusal::Ticket { refusal, .. } => format!("{kind}.{}", <&'static str>::from(refusal)),
+            _ => kind.to_owned(),
+        }
+    }
+}
+
+impl UsageError {
+    /// What kind of usage error this is, for the logs (`invalid`), never
+    /// the value typed.
+    pub fn kind(&self) -> &'static str {
+        self.into()
+    }
 }

@@ -232,7 +232,8 @@ pub struct Event {
 
 /// Why a transition cannot happen; the application layer words it in the
 /// reader's language.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Refusal {
     #[error("the ticket is closed: reopen it first")]
     ClosedCannotAcknowledge,

@@ -9,7 +9,7 @@ use crate::app::application::{refuse, App, AppError};
 use crate::app::declare::{Access, Spec};
 use crate::app::refusal::Refusal;
 use crate::app::tickets::Change;
-use crate::domain::customer::{Customer, Language, Snowflake};
+use crate::domain::customer::{Customer, CustomerKey, Language, Snowflake};
 use crate::domain::signature::FileHash;
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
 use crate::storage::{Claim, Contact, Release, Reschedule};
@@ -19,7 +19,8 @@ use crate::storage::{Claim, Contact, Release, Reschedule};
 pub struct Invocation {
     pub user: Snowflake,
     /// Support staff: the Discord adapter knows it from the staff role, the
-    /// console from its configured users. TAMs of any customer count as staff.
+    /// console from its configured users. A TAM without it is staff for the
+    /// customers that name them only (see [`Actor::Tam`]).
     pub is_staff: bool,
     /// In the specialist group (`[signatures].specialist_role`).
     pub is_specialist: bool,
@@ -56,8 +57,13 @@ impl EventId {
 
 /// The acting person, as far as the rules are concerned.
 pub(crate) enum Actor<'a> {
-    /// Support staff or a TAM: may act for any customer.
+    /// Support staff (the staff role): may act for any customer.
     Staff,
+    /// A TAM or backup TAM without the staff role: staff for the customers
+    /// that name them, and for no other.
+    Tam {
+        customers: Vec<&'a Customer>,
+    },
     /// The specialist group: moves signature change requests on.
     Specialist,
     /// A registered technical contact: may act for their customer only.
@@ -69,12 +75,44 @@ pub(crate) enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    /// The customer a contact belongs to.
+    /// The customer a contact belongs to (whose language they are answered
+    /// in when Discord gives no locale; staff and TAMs get English then).
     pub(crate) fn customer(&self) -> Option<&Customer> {
         match self {
             Actor::Contact { customer, .. } => Some(customer),
             _ => None,
         }
+    }
+
+    /// Whether the actor acts as support staff for `customer`'s tickets.
+    pub(crate) fn is_staff_for(&self, customer: &CustomerKey) -> bool {
+        match self {
+            Actor::Staff => true,
+            Actor::Tam { customers } => customers.iter().any(|c| c.key == *customer),
+            Actor::Specialist | Actor::Contact { .. } | Actor::Unregistered => false,
+        }
+    }
+
+    /// Whether the actor may see anything of `customer`'s: staff and the
+    /// specialist group any customer's, a TAM their customers', a contact
+    /// their own customer's.
+    pub(crate) fn reaches(&self, customer: &CustomerKey) -> bool {
+        match self {
+            Actor::Staff | Actor::Specialist => true,
+            Actor::Tam { .. } => self.is_staff_for(customer),
+            Actor::Contact { customer: own, .. } => own.key == *customer,
+            Actor::Unregistered => false,
+        }
+    }
+
+    /// Why a TAM is refused another customer's channel or thread: it says
+    /// whose they are.
+    pub(crate) fn outside(&self) -> Refusal {
+        let customers = match self {
+            Actor::Tam { customers } => customers.iter().map(|c| c.name.clone()).collect(),
+            _ => Vec::new(),
+        };
+        Refusal::OutsideYourCustomers { customers }
     }
 }
 
@@ -154,8 +192,12 @@ impl<'a> Cx<'a> {
 
 impl App {
     pub(crate) async fn actor(&self, inv: &Invocation) -> Result<Actor<'_>, AppError> {
-        if inv.is_staff || self.config.tam_of(inv.user).next().is_some() {
+        if inv.is_staff {
             return Ok(Actor::Staff);
+        }
+        let customers: Vec<&Customer> = self.config.tam_of(inv.user).collect();
+        if !customers.is_empty() {
+            return Ok(Actor::Tam { customers });
         }
         if inv.is_specialist {
             return Ok(Actor::Specialist);
@@ -173,41 +215,48 @@ impl App {
     /// Whether `actor` may run the command declared by `spec`.
     pub(crate) fn admit(spec: &'static Spec, actor: &Actor<'_>) -> Result<(), Refusal> {
         match (spec.access, actor) {
-            (Access::Staff | Access::StaffAndSpecialists, Actor::Staff) => Ok(()),
+            (Access::Staff | Access::StaffRole | Access::StaffAndSpecialists, Actor::Staff) => Ok(()),
             (Access::StaffAndSpecialists, Actor::Specialist) => Ok(()),
-            (Access::Staff, _) => Err(Refusal::StaffOnly { command: spec }),
+            // For their own customers: `customer_here`, `visible_ticket` and
+            // `ticket_of_thread` see that the command is about one of them.
+            (Access::Staff | Access::ContactsAndStaff, Actor::Tam { .. }) => Ok(()),
+            (Access::StaffRole, Actor::Tam { .. }) => Err(Refusal::StaffRoleOnly { command: spec }),
+            (Access::Staff | Access::StaffRole, _) => Err(Refusal::StaffOnly { command: spec }),
             (Access::StaffAndSpecialists, _) => Err(Refusal::SpecialistsOnly { command: spec }),
             (Access::Contacts | Access::ContactsAndStaff, Actor::Specialist) => {
                 Err(Refusal::NotForSpecialists { command: spec })
             }
             (Access::Contacts | Access::ContactsAndStaff, Actor::Unregistered) => Err(Refusal::NotRegistered),
-            (Access::Contacts, Actor::Staff) => Err(Refusal::ContactsOnly { command: spec }),
+            (Access::Contacts, Actor::Staff | Actor::Tam { .. }) => Err(Refusal::ContactsOnly { command: spec }),
             (Access::Contacts | Access::ContactsAndStaff, _) => Ok(()),
         }
     }
 
     /// The customer a command is about: a contact's own; for staff, the
-    /// customer whose support channel (or ticket thread) this is.
+    /// customer whose support channel (or ticket thread) this is, one of
+    /// their own for a TAM.
     pub(crate) async fn customer_here<'s>(&'s self, cx: &Cx<'s>) -> Result<&'s Customer, AppError> {
         match &cx.actor {
             Actor::Contact { customer, .. } => Ok(customer),
             Actor::Unregistered | Actor::Specialist => refuse(Refusal::NotRegistered),
-            Actor::Staff => {
-                if let Some(c) = self.config.customer_by_channel(cx.inv.channel) {
-                    return Ok(c);
-                }
-                if let Some(t) = self.store.ticket_by_thread(cx.inv.channel).await? {
-                    if let Some(c) = self.config.customer(t.number.customer.as_str()) {
-                        return Ok(c);
+            Actor::Staff | Actor::Tam { .. } => {
+                let mut here = self.config.customer_by_channel(cx.inv.channel);
+                if here.is_none() {
+                    if let Some(t) = self.store.ticket_by_thread(cx.inv.channel).await? {
+                        here = self.config.customer(t.number.customer.as_str());
                     }
                 }
-                refuse(Refusal::NoCustomerHere)
+                match here {
+                    Some(c) if cx.actor.is_staff_for(&c.key) => Ok(c),
+                    Some(_) => refuse(cx.actor.outside()),
+                    None => refuse(Refusal::NoCustomerHere),
+                }
             }
         }
     }
 
-    /// A ticket the actor may see and act on. A contact asking for another
-    /// customer's ticket learns nothing about it.
+    /// A ticket the actor may see and act on. A contact (or a TAM) asking
+    /// for another customer's ticket learns nothing about it.
     pub(crate) async fn visible_ticket(
         &self,
         cx: &Cx<'_>,
@@ -216,7 +265,7 @@ impl App {
         let not_found = || refuse(Refusal::NoSuchTicket { number: number.clone() });
         match &cx.actor {
             Actor::Unregistered => return refuse(Refusal::NotRegistered),
-            Actor::Contact { customer, .. } if customer.key != number.customer => return not_found(),
+            actor if !actor.reaches(&number.customer) => return not_found(),
             _ => {}
         }
         let Some(ticket) = self.store.ticket(number).await? else { return not_found() };
@@ -224,7 +273,7 @@ impl App {
         Ok((ticket, customer))
     }
 
-    /// The ticket whose thread this is.
+    /// The ticket whose thread this is, one the actor may see.
     pub(crate) async fn ticket_of_thread(
         &self,
         cx: &Cx<'_>,
@@ -234,7 +283,9 @@ impl App {
             return refuse(Refusal::NotInThread { command });
         };
         match self.config.customer(ticket.number.customer.as_str()) {
-            Some(c) => Ok((ticket, c)),
+            Some(c) if cx.actor.reaches(&c.key) => Ok((ticket, c)),
+            Some(_) if matches!(cx.actor, Actor::Tam { .. }) => refuse(cx.actor.outside()),
+            Some(_) => refuse(Refusal::NoSuchTicket { number: ticket.number }),
             None => refuse(Refusal::CustomerGone { number: ticket.number }),
         }
     }

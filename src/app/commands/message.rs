@@ -14,19 +14,21 @@ impl App {
     /// What a message in a thread does, if anything: the outcome of the
     /// command it counts as.
     pub async fn thread_message(&self, inv: &Invocation) -> Option<Outcome> {
-        let staff = inv.is_staff || self.config.tam_of(inv.user).next().is_some();
-        if !staff && !self.may_be_contact(inv.user).await {
+        let maybe_staff = inv.is_staff || self.config.tam_of(inv.user).next().is_some();
+        if !maybe_staff && !self.may_be_contact(inv.user).await {
             return None;
         }
         let actor = self.actor(inv).await.ok()?;
         let ticket = self.store.ticket_by_thread(inv.channel).await.ok()??;
+        // Support staff, or a TAM of this ticket's customer.
+        let staff = actor.is_staff_for(&ticket.number.customer);
         let command = match actor {
-            Actor::Staff if ticket.awaits_acknowledgement() => {
+            _ if staff && ticket.awaits_acknowledgement() => {
                 let acknowledges = self.config.discord.as_ref().is_none_or(|d| d.ack_by_first_message);
                 acknowledges.then(|| Ack::default().into())?
             }
             // While its update clock runs (answered, not waiting, open).
-            Actor::Staff if ticket.update_due_at.is_some() => TicketUpdate { number: None, note: None }.into(),
+            _ if staff && ticket.update_due_at.is_some() => TicketUpdate { number: None, note: None }.into(),
             Actor::Contact { customer, .. } if ticket.is_waiting() && customer.key == ticket.number.customer => {
                 TicketResume { number: None }.into()
             }

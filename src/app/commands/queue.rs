@@ -35,7 +35,8 @@ impl Queue {
     pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let mut rows = Vec::new();
-        for t in app.store.unanswered_tickets().await? {
+        // A TAM's queue holds their own customers' tickets.
+        for t in app.store.unanswered_tickets().await?.into_iter().filter(|t| cx.actor.is_staff_for(&t.number.customer)) {
             let Some(customer) = app.config.customer(t.number.customer.as_str()) else { continue };
             let (plan, calendar) = app.sla(customer)?;
             rows.push((plan.rank, t.severity, t.due_at, plan.name.clone(), calendar.zone(), t));

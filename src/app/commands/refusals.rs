@@ -5,7 +5,7 @@
 //! option renames it here too.
 
 use super::{
-    ack, contacts_add, contacts_list, contacts_remove, signature_advance, signature_queue, signature_request,
+    ack, contacts_add, contacts_list, contacts_remove, signature_advance, signature_queue, signature_request, summary,
     ticket_list, ticket_open, ticket_reopen, ticket_status, ticket_wait,
 };
 use crate::app::args::{Problem, UsageError};
@@ -53,6 +53,35 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
                 "Only support staff and TAMs can {what}. If you need this, ask your TAM in your support channel.",
                 "Solo el equipo de soporte y los TAM pueden {what}. Si lo necesitas, pídeselo a tu TAM en tu canal de soporte.",
                 what
+            )
+        }
+        Refusal::StaffRoleOnly { command } => {
+            let what = command.what.get(lang);
+            say!(
+                lang,
+                "Only members of the support staff role can {what}: it concerns every customer, and a TAM acts for their own customers only.",
+                "Solo quienes tienen el rol del equipo de soporte pueden {what}: afecta a todos los clientes, y un TAM actúa solo para los suyos.",
+                what
+            )
+        }
+        Refusal::OutsideYourCustomers { customers } => {
+            let customers = customers.join(", ");
+            say!(
+                lang,
+                "As their TAM you act for {customers} only, and this is another customer's. Run the command in your customer's support channel or in one of its ticket threads.",
+                "Como TAM actúas solo para {customers}, y esto es de otro cliente. Usa el comando en el canal de soporte de tu cliente o en uno de sus hilos de ticket.",
+                customers
+            )
+        }
+        Refusal::WhichCustomer { known } => {
+            let example = summary::SPEC.mention(lang, &[("customer", known.first().map_or("", String::as_str))]);
+            let known = known.join(", ");
+            say!(
+                lang,
+                "You look after several customers: say which one, as in {example} (one of {known}).",
+                "Atiendes a varios clientes: indica cuál, como en {example} (uno de {known}).",
+                example,
+                known
             )
         }
         Refusal::SpecialistsOnly { command } => {
@@ -609,6 +638,9 @@ mod tests {
             Refusal::NotRegistered,
             Refusal::StaffOnly { command: spec },
             Refusal::SpecialistsOnly { command: spec },
+            Refusal::StaffRoleOnly { command: spec },
+            Refusal::OutsideYourCustomers { customers: vec!["Globex Inc".into()] },
+            Refusal::WhichCustomer { known: vec!["ACME".into(), "GLOBEX".into()] },
             Refusal::NotForSpecialists { command: spec },
             Refusal::ContactsOnly { command: spec },
             Refusal::WrongChannel { support_channel: Snowflake(1) },

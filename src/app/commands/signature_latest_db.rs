@@ -20,7 +20,7 @@ pub static SPEC: Spec = Spec {
         "registrar la versión de las bases del antivirus publicada más reciente (soporte); las solicitudes deben usarla",
     ),
     what: Local::new("record database releases", "registrar versiones de las bases"),
-    access: Access::Staff,
+    access: Access::StaffRole,
     options: &[Opt {
         name: Local::new("release", "versión"),
         description: Local::new("The release, as products show it", "La versión, como la muestran los productos"),

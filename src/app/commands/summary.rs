@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::app::declare::{Access, Opt, Spec};
 use super::{Args, Declared, Kind, UsageError};
-use super::Cx;
+use super::{Actor, Cx};
 use crate::app::msg::{say, Local};
 use crate::app::application::{refuse, App, AppError};
 use super::{Outcome, Reply};
@@ -58,15 +58,24 @@ impl Summary {
     pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let config = &app.config;
-        let customer = match &self.customer {
-            Some(key) => match config.customer(key.as_str()) {
+        let customer = match (&self.customer, &cx.actor) {
+            // A TAM's summaries are their own customers'.
+            (Some(key), Actor::Tam { .. }) if !cx.actor.is_staff_for(key) => return refuse(cx.actor.outside()),
+            (None, Actor::Tam { customers }) => match customers.as_slice() {
+                [only] => Some(*only),
+                several => {
+                    let known = several.iter().map(|c| c.key.as_str().to_owned()).collect();
+                    return refuse(Refusal::WhichCustomer { known });
+                }
+            },
+            (Some(key), _) => match config.customer(key.as_str()) {
                 Some(c) => Some(c),
                 None => {
                     let known = config.customers.iter().map(|c| c.key.as_str().to_owned()).collect();
                     return refuse(Refusal::UnknownCustomer { key: key.as_str().to_owned(), known });
                 }
             },
-            None => None,
+            (None, _) => None,
         };
         let entry = config.summary(cx.inv.channel, customer.map(|c| c.key.as_str()));
         let zone = match (entry, customer) {

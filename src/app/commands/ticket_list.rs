@@ -69,8 +69,9 @@ impl TicketList {
     pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let (tickets, heading, none) = match (self.which, &cx.actor) {
-            (Which::Mine, Actor::Staff) => {
-                let tickets = app.store.tickets_owned_by(cx.inv.user).await?;
+            (Which::Mine, Actor::Staff | Actor::Tam { .. }) => {
+                let mut tickets = app.store.tickets_owned_by(cx.inv.user).await?;
+                tickets.retain(|t| cx.actor.is_staff_for(&t.number.customer));
                 (tickets, say!(lang, "Your tickets:", "Tus tickets:"), say!(lang, "You own no open ticket.", "No te encargas de ningún ticket abierto."))
             }
             (which, _) => {
