@@ -34,12 +34,14 @@ const PRUNE_BATCH: i64 = 500;
 /// or ours (logged in full, apologised for in general terms).
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("refused: {0:?}")]
+    /// Its text names the kind of refusal only: the refusal may hold what
+    /// someone typed.
+    #[error("refused ({})", .0.kind())]
     Refused(Refusal),
     /// The event was claimed by another instance: this one does nothing.
     #[error("the event was taken by another instance")]
     Duplicate,
-    #[error("storage failed")]
+    #[error("storage failed: {0}")]
     Storage(StorageError),
     #[error("SLA computation failed: {0}")]
     Sla(#[from] crate::domain::calendar::CalendarError),

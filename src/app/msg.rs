@@ -223,10 +223,17 @@ pub struct SummaryPost {
 }
 
 /// A PNG image and its file name (`summary-2026-W48.png`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Chart {
     pub png: Vec<u8>,
     pub file_name: String,
+}
+
+/// Its name and size: the bytes never reach a log.
+impl std::fmt::Debug for Chart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chart").field("file_name", &self.file_name).field("png_bytes", &self.png.len()).finish()
+    }
 }
 
 /// What can stand in a placeholder: any displayable value (as text), a

@@ -10,22 +10,36 @@ use super::fake_discord::{self as fake, FakeDiscord};
 
 pub const ACME_CHANNEL: u64 = 310000000000000001;
 
-/// Starts `priority-line run` with the configuration at `config`.
+/// Starts `priority-line run` with the configuration at `config`; its log
+/// is shown when `PRIORITY_LINE_TEST_LOG` says which levels (`RUST_LOG`).
 pub fn start(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_priority-line"))
-        .arg("run")
-        .arg("--config")
-        .arg(config)
-        .env("DISCORD_TOKEN", "fake-token")
-        .env("NO_PROXY", "127.0.0.1,localhost")
+    run(config)
         .env("RUST_LOG", std::env::var("PRIORITY_LINE_TEST_LOG").unwrap_or_else(|_| "warn".into()))
-        .stdout(Stdio::null())
         .stderr(match std::env::var_os("PRIORITY_LINE_TEST_LOG") {
             Some(_) => Stdio::inherit(),
             None => Stdio::null(),
         })
         .spawn()
         .unwrap()
+}
+
+/// Starts it with its log written to `log` as JSON lines, at the levels
+/// `filter` sets (as `RUST_LOG`).
+pub fn start_logged(config: &Path, log: &Path, filter: &str) -> Child {
+    let file = std::fs::File::create(log).unwrap();
+    run(config).env("RUST_LOG", filter).env("PRIORITY_LINE_LOG_FORMAT", "json").stderr(file).spawn().unwrap()
+}
+
+fn run(config: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_priority-line"));
+    command
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .env("DISCORD_TOKEN", "fake-token")
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .stdout(Stdio::null());
+    command
 }
 
 /// Sends `signal` (`-KILL`, `-TERM`) and waits for the process to end.

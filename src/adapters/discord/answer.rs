@@ -10,7 +10,7 @@ use serenity::all::{
 
 use super::{render, typed_input};
 use crate::app::commands::{Ack, ConfirmSignature};
-use crate::app::{App, Chart, EventId, Invocation, Outcome, Refusal};
+use crate::app::{App, Chart, EventId, Invocation, Outcome, Refusal, Reply};
 use crate::domain::customer::{Language, Snowflake};
 use serde_json::Value;
 
@@ -79,6 +79,38 @@ impl Answer {
         match self {
             Answer::Reply(outcome) => outcome.summary().map(|s| &s.chart),
             _ => None,
+        }
+    }
+}
+
+/// What an answer sent, for the logs: its parts and sizes, never its text
+/// or its files' bytes (`a reply of 212 characters with a summary and
+/// summary-2026-W48.png (23456 bytes)`, `a refusal (not_an_email)`).
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let outcome = match self {
+            Answer::Nothing => return f.write_str("nothing"),
+            Answer::Choices(numbers) => return write!(f, "{} choices", numbers.len()),
+            Answer::Reply(outcome) => outcome,
+        };
+        match &outcome.reply {
+            Reply::Done { msg, card, summary, personal } => {
+                write!(f, "a reply of {} characters", msg.plain().chars().count())?;
+                if card.is_some() {
+                    f.write_str(" with a card")?;
+                }
+                if let Some(summary) = summary {
+                    let chart = &summary.chart;
+                    write!(f, " with a summary and {} ({} bytes)", chart.file_name, chart.png.len())?;
+                }
+                if *personal {
+                    f.write_str(", personal data kept nowhere")?;
+                }
+                Ok(())
+            }
+            Reply::Refused(refusal) => write!(f, "a refusal ({})", refusal.kind()),
+            Reply::Failed { command } => write!(f, "an apology for /{}", command.path(Language::En)),
+            Reply::Skipped => f.write_str("nothing (another instance answers)"),
         }
     }
 }

@@ -151,7 +151,8 @@ impl DiscordOut {
         loop {
             if look {
                 if let Some(found) = self.existing_thread(parent, name).await? {
-                    tracing::info!(thread = %found, name, "adopted the thread an earlier try created");
+                    // Its name holds the ticket's summary: not for the logs.
+                    tracing::info!(thread = %found, "adopted the thread an earlier try created");
                     return Ok(found);
                 }
             }

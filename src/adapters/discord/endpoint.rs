@@ -80,7 +80,10 @@ async fn interactions(State(endpoint): State<Arc<Endpoint>>, headers: HeaderMap,
     let interaction: Interaction = match serde_json::from_slice(&body) {
         Ok(i) => i,
         Err(e) => {
-            tracing::warn!(error = %e, "a signed interaction this bot cannot read");
+            // Where and what kind of problem, not the error's text, which
+            // may quote what someone typed.
+            let (kind, line, column) = (format!("{:?}", e.classify()), e.line(), e.column());
+            tracing::warn!(kind, line, column, "a signed interaction this bot cannot read");
             return (StatusCode::BAD_REQUEST, "unreadable interaction").into_response();
         }
     };

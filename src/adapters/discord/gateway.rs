@@ -118,7 +118,7 @@ async fn answer(
     if !matches!(&answer, Answer::Nothing) {
         answerer.app.metrics().interaction_seconds.observe(arrived.elapsed().as_secs_f64());
     }
-    tracing::debug!(?answer, "interaction answered");
+    tracing::debug!(%answer, "interaction answered");
 }
 
 /// The answer of a deferred interaction, if this instance has one.

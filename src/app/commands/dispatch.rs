@@ -132,7 +132,7 @@ impl App {
                     Ok(actor) => Self::lang(inv, actor.customer()),
                     Err(_) => inv.language.unwrap_or_default(),
                 };
-                tracing::info!(user = %inv.user, refusal = ?usage, "input refused");
+                tracing::info!(user = %inv.user, refusal = usage.kind(), "input refused");
                 self.answer_once(inv, Outcome { lang, reply: Reply::Refused(Refusal::Usage(usage)) }).await
             }
         }
@@ -198,7 +198,7 @@ impl App {
         let actor = match actor {
             Ok(actor) => actor,
             Err(e) => {
-                tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");
+                tracing::error!(command = %name, user = %inv.user, error = %e, "command failed");
                 let lang = inv.language.unwrap_or_default();
                 return Outcome { lang, reply: Reply::Failed { command: spec } };
             }
@@ -216,11 +216,11 @@ impl App {
             }
             Err(AppError::Duplicate) => return self.skipped(inv),
             Err(AppError::Refused(refusal)) => {
-                tracing::info!(command = %name, user = %inv.user, ?refusal, "command refused");
+                tracing::info!(command = %name, user = %inv.user, refusal = refusal.kind(), "command refused");
                 Outcome { lang, reply: Reply::Refused(refusal) }
             }
             Err(e) => {
-                tracing::error!(command = %name, user = %inv.user, error = ?e, "command failed");
+                tracing::error!(command = %name, user = %inv.user, error = %e, "command failed");
                 Outcome { lang, reply: Reply::Failed { command: spec } }
             }
         };
