@@ -55,6 +55,8 @@ pub struct Metrics {
     pub events_skipped: Counter,
     /// Outbox jobs of kinds this version does not know, left for another instance.
     pub jobs_unknown: Counter,
+    /// Outbox jobs this instance has claimed and not yet finished.
+    pub deliveries_in_flight: Gauge,
     /// 1, labelled with this instance's name and mode.
     pub instance: Family<InstanceLabels, Gauge>,
     /// Whether this process runs a gateway connection at all (the console does not).
@@ -113,6 +115,12 @@ impl Metrics {
             "Notifications that could not be delivered and were given up (said elsewhere instead)",
             notifications_failed.clone(),
         );
+        let deliveries_in_flight = Gauge::default();
+        registry.register(
+            "deliveries_in_flight",
+            "Outbox jobs this instance has claimed and is delivering",
+            deliveries_in_flight.clone(),
+        );
         let notification_lag_seconds = Histogram::new([0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0]);
         registry.register(
             "notification_lag_seconds",
@@ -159,6 +167,7 @@ impl Metrics {
             gateway_connected,
             events_skipped,
             jobs_unknown,
+            deliveries_in_flight,
             instance,
             gateway_expected: AtomicBool::new(false),
         }

@@ -106,6 +106,7 @@ async fn metrics_and_health_over_http() {
         "priority_line_gateway_connected 0",
         "priority_line_events_skipped_total 0",
         "priority_line_jobs_unknown_total 0",
+        "priority_line_deliveries_in_flight 0",
         info.as_str(),
     ] {
         assert!(body.lines().any(|l| l == line), "missing {line:?} in:\n{body}");

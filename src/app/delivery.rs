@@ -54,10 +54,29 @@ pub const RETRY_MAX: Duration = Duration::from_secs(300);
 pub const UNKNOWN_PAUSE: Duration = Duration::from_secs(30);
 
 /// A claimed job and its ticket as the claim found it, ready to deliver.
+/// It counts in `deliveries_in_flight` from its claim until it is dropped.
 #[derive(Debug)]
 pub struct Due {
     row: Claimed,
     ticket: Option<Ticket>,
+    _in_flight: InFlight,
+}
+
+/// One job in `deliveries_in_flight`, while it lives.
+#[derive(Debug)]
+struct InFlight(prometheus_client::metrics::gauge::Gauge);
+
+impl InFlight {
+    fn new(gauge: &prometheus_client::metrics::gauge::Gauge) -> InFlight {
+        gauge.inc();
+        InFlight(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// How one job's turn ended.
@@ -119,7 +138,11 @@ impl App {
         let mut tickets: HashMap<i64, Ticket> = self.store.tickets_by_ids(&ids).await?;
         Ok(claimed
             .into_iter()
-            .map(|row| Due { ticket: row.ticket_id.and_then(|id| tickets.remove(&id)), row })
+            .map(|row| Due {
+                ticket: row.ticket_id.and_then(|id| tickets.remove(&id)),
+                row,
+                _in_flight: InFlight::new(&self.metrics.deliveries_in_flight),
+            })
             .collect())
     }
 
@@ -127,7 +150,7 @@ impl App {
     /// Never fails: what goes wrong is retried later (the database, say), or
     /// ends the job as failed, and is logged.
     pub async fn deliver_due(&self, due: Due, out: &dyn Deliver) -> Done {
-        let Due { row, ticket } = due;
+        let Due { row, ticket, _in_flight } = due;
         match self.deliver_row(&row, ticket, out).await {
             Ok(done) => done,
             Err(e) => {
