@@ -309,6 +309,7 @@ impl App {
                 delivery.actions.push(Action::Post {
                     channel,
                     msg,
+                    lang,
                     ping,
                     roles,
                     key: key(0),
@@ -411,6 +412,7 @@ impl App {
                         delivery.actions.push(Action::Post {
                             channel,
                             msg,
+                            lang: customer.language,
                             ping: post.ping.clone(),
                             roles: post.roles.clone(),
                             key: key(delivery.actions.len()),

@@ -245,6 +245,9 @@ pub enum Action {
     Post {
         channel: Snowflake,
         msg: Msg,
+        /// The language it is worded in (the customer's): its times read
+        /// in it too where an adapter writes them out.
+        lang: Language,
         ping: Vec<Snowflake>,
         roles: Vec<Snowflake>,
         key: PostKey,

@@ -330,7 +330,7 @@ impl Console {
                         out.push(render::card(card, self, now));
                     }
                     Action::EditCard { card, .. } => out.push(render::card(card, self, now)),
-                    Action::Post { channel, msg, ping, roles, thread, button, .. } => {
+                    Action::Post { channel, msg, lang, ping, roles, thread, button, .. } => {
                         if let (true, Some(n)) = (thread, &delivery.ticket) {
                             self.threads.entry(*channel).or_insert_with(|| n.clone());
                         }
@@ -344,7 +344,8 @@ impl Console {
                             true => String::new(),
                             false => format!("  ({} {})", self.say("notifies", "avisa a"), pinged.join(", ")),
                         };
-                        out.push(format!("[{place}] {}{pinged}", render::msg(msg, self, self.language, now)));
+                        // Worded in the customer's language, its times too.
+                        out.push(format!("[{place}] {}{pinged}", render::msg(msg, self, *lang, now)));
                         if let Some(button) = button {
                             out.push(format!(
                                 "    [{}]  ({})",

@@ -74,7 +74,7 @@ impl Deliver for DiscordOut {
                     .await
                     .map_err(failed("editing the card"))?;
                 }
-                Action::Post { channel, msg, ping, roles, key, thread, button } => {
+                Action::Post { channel, msg, ping, roles, key, thread, button, .. } => {
                     let channel = id::<ChannelId>(*channel).map_err(|e| permanent(i, &e))?;
                     let mut message = post(msg, ping, roles, *key);
                     if let Some(button) = button {
