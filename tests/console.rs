@@ -152,7 +152,8 @@ Here is the log
     assert_in(&out, "CET (dentro de 29 min)   [Acusar recibo]");
     assert_in(&out, "CET (hace 50 min)");
     assert_in(&out, "alice in thread ACME-1> Here is the log\n(message sent)");
-    assert_in(&out, "[thread ACME-1] @alice ha respondido: ACME-1 ya no espera al cliente.");
+    // Its owner is told, by name (Discord notifies only whom a message mentions).
+    assert_in(&out, "[thread ACME-1] @engineer @alice ha respondido: ACME-1 ya no espera al cliente.");
     // A new owner, who misses the next update.
     assert_in(&out, "[thread ACME-1] @tam-acme joins the thread");
     assert_in(&out, "@tam-acme se encarga ahora de ACME-1 en lugar de @engineer, asignado por @engineer.");

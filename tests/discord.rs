@@ -1114,6 +1114,11 @@ async fn after_the_first_response_owner_updates_wait_and_archive() {
         })
         .await;
     assert_eq!(answered["allowed_mentions"]["users"], json!([ENGINEER_2.to_string()]));
+    let content = answered["content"].as_str().unwrap_or_default();
+    assert!(
+        content.starts_with(&format!("<@{ENGINEER_2}> <@{ALICE}> ha respondido")),
+        "the owner is mentioned: {content}"
+    );
 
     // No update for an hour: the owner and the TAM, in the thread and the escalation channel.
     bot.advance(chrono::Duration::minutes(61)).await;

@@ -560,7 +560,17 @@ fn resumed(f: &Facts, by: Snowflake, by_customer: bool) -> Post {
         let next = f.when(next);
         msg.append(say!(lang, " Next update due {next}.", " Próxima actualización antes de {next}.", next));
     }
-    Post::thread(msg, t.owner.into_iter().collect())
+    // The owner is told, by name: Discord notifies only the people a
+    // message mentions.
+    match t.owner.filter(|owner| *owner != by) {
+        Some(owner) => {
+            let mut told = Msg::from(Span::user(owner));
+            told.push_text(" ");
+            told.append(msg);
+            Post::thread(told, vec![owner])
+        }
+        None => Post::thread(msg, vec![]),
+    }
 }
 
 /// The note on a post sent late.
@@ -715,5 +725,187 @@ pub fn undeliverable(lang: Language, ticket: Option<&TicketNumber>, failed_in: S
             n,
             msg = msg.clone()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The posts worded from facts alone: no database, no clock but the
+    //! instants written here, the example configuration's Acme (Spanish,
+    //! Madrid, working hours 09:00–18:00 on weekdays, 15:00 on Fridays).
+
+    use super::*;
+    use crate::app::commands::{TicketReopen, TicketResume};
+    use crate::config::Config;
+    use crate::domain::ticket::TicketKind;
+
+    const ALICE: Snowflake = Snowflake(500000000000000001);
+    const ENGINEER: Snowflake = Snowflake(410000000000000001);
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn config() -> Config {
+        Config::load(std::path::Path::new("config/example.toml")).unwrap()
+    }
+
+    /// An L4 of Alice's opened on Tuesday at 18:16 in Madrid (after hours),
+    /// acknowledged by the engineer on Wednesday at 10:16, who owns it.
+    fn answered() -> Ticket {
+        Ticket {
+            id: 1,
+            number: "ACME-1".parse().unwrap(),
+            opened_by: ALICE,
+            severity: Severity::Low,
+            kind: TicketKind::Incident,
+            summary: "Licence report shows the wrong seat count".into(),
+            details: None,
+            product: None,
+            state: TicketState::Acknowledged,
+            opened_at: at("2026-12-01T17:16:00Z"),
+            due_at: at("2026-12-02T16:00:00Z"),
+            acked_at: Some(at("2026-12-02T09:16:00Z")),
+            acked_by: Some(ENGINEER),
+            closed_at: None,
+            thread_id: Some(Snowflake(7)),
+            card_message_id: Some(Snowflake(8)),
+            owner: Some(ENGINEER),
+            update_due_at: Some(at("2026-12-03T09:16:00Z")),
+            waiting_since: None,
+            logged_by: None,
+            version: 3,
+            signature: None,
+        }
+    }
+
+    /// The posts of `job` for `ticket` of Acme, in `lang`.
+    fn posts(config: &Config, ticket: &Ticket, job: &Job, lang: Language) -> Vec<Post> {
+        let mut customer = config.customer("ACME").unwrap().clone();
+        customer.language = lang;
+        let plan = config.plan(&customer.plan).unwrap();
+        let calendar = config.calendar(&customer.calendar).unwrap();
+        let facts = Facts {
+            ticket,
+            customer: &customer,
+            calendar,
+            target: plan.targets.get(ticket.severity),
+            policy: config.escalation(&plan.name).unwrap(),
+            escalation_role: Some(Snowflake(320000000000000002)),
+            specialist_role: None,
+            due_at: ticket.opened_at,
+            late: false,
+            commands: &Pointers { reopen: TicketReopen::spec(), resume: TicketResume::spec() },
+            close_at: None,
+        };
+        post(job, &facts)
+    }
+
+    fn only(posts: Vec<Post>) -> Post {
+        assert_eq!(posts.len(), 1, "{posts:#?}");
+        posts.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_business_clock_acknowledgement_is_told_in_working_time() {
+        let config = config();
+        let job = Job::Acknowledged { by: ENGINEER, note: None };
+        let es = only(posts(&config, &answered(), &job, Language::Es)).msg.plain();
+        assert_eq!(
+            es,
+            format!(
+                "@{ENGINEER} acusó recibo tras 1 h 16 min de tiempo laborable (16 h transcurridas), \
+                 dentro de las 8 horas laborables."
+            )
+        );
+        let en = only(posts(&config, &answered(), &job, Language::En)).msg.plain();
+        assert!(en.ends_with("after 1 h 16 min of working time (16 h elapsed), within the 8 working hours."), "{en}");
+        // A 24x7 target is told in elapsed time alone.
+        let critical = Ticket {
+            severity: Severity::Critical,
+            due_at: at("2026-12-01T17:46:00Z"),
+            acked_at: Some(at("2026-12-01T17:28:00Z")),
+            ..answered()
+        };
+        let en = only(posts(&config, &critical, &job, Language::En)).msg.plain();
+        assert!(en.ends_with("after 12 min, within the 30 min target."), "{en}");
+        let late = Ticket { acked_at: Some(at("2026-12-01T19:21:00Z")), ..critical };
+        let es = only(posts(&config, &late, &job, Language::Es)).msg.plain();
+        assert!(es.ends_with("tras 2 h 05 min, fuera del objetivo de 30 min."), "{es}");
+    }
+
+    #[test]
+    fn an_update_is_for_the_opener_and_an_overdue_one_for_the_owner_and_the_tam() {
+        let config = config();
+        let tam = config.customer("ACME").unwrap().tam;
+        let update = Job::Updated { by: ENGINEER, note: Some("Fixed in the next build".into()) };
+        let post = only(posts(&config, &answered(), &update, Language::En));
+        assert_eq!((post.ping.as_slice(), post.to.as_slice()), (&[ALICE][..], &[Place::Thread][..]));
+        assert!(post.msg.plain().starts_with(&format!("@{ALICE} Update on ACME-1 from @{ENGINEER}: Fixed in")));
+        // An update by a message in the thread: the message said it.
+        assert!(posts(&config, &answered(), &Job::Updated { by: ENGINEER, note: None }, Language::En).is_empty());
+
+        let due = answered().update_due_at.unwrap();
+        let overdue = only(posts(&config, &answered(), &Job::UpdateOverdue { due }, Language::Es));
+        assert_eq!(overdue.ping, [ENGINEER, tam]);
+        assert_eq!(overdue.to, [Place::Thread, Place::EscalationChannel]);
+        assert_eq!(overdue.record, Some(EventKind::UpdateOverdue { due_at: due }));
+        assert!(overdue.msg.plain().contains("está VENCIDA"), "{:?}", overdue.msg);
+        // Moot once an update moved the deadline, or the ticket waits.
+        let updated = Ticket { update_due_at: Some(due + chrono::Duration::hours(8)), ..answered() };
+        assert!(posts(&config, &updated, &Job::UpdateOverdue { due }, Language::Es).is_empty());
+        let waiting = Ticket { update_due_at: None, waiting_since: Some(due), ..answered() };
+        assert!(posts(&config, &waiting, &Job::UpdateReminder { due }, Language::Es).is_empty());
+    }
+
+    /// Everyone a post notifies is named in it: nobody is pinged unseen.
+    #[test]
+    fn every_post_names_whom_it_notifies_in_both_languages() {
+        let config = config();
+        let due = answered().update_due_at.unwrap();
+        let since = at("2026-12-02T10:00:00Z");
+        let waiting = Ticket { update_due_at: None, waiting_since: Some(since), ..answered() };
+        let critical = Ticket {
+            severity: Severity::Critical,
+            state: TicketState::Open,
+            due_at: at("2026-12-01T17:46:00Z"),
+            acked_at: None,
+            acked_by: None,
+            owner: None,
+            update_due_at: None,
+            ..answered()
+        };
+        let cases: Vec<(Ticket, Job)> = vec![
+            (critical.clone(), Job::CriticalOpened { by: ALICE }),
+            (critical, Job::Step { trigger: crate::domain::escalation::Trigger::Percent(80), past: None }),
+            (answered(), Job::Acknowledged { by: ENGINEER, note: Some("On it".into()) }),
+            (answered(), Job::Assigned { by: ENGINEER, to: Snowflake(3), from: Some(ENGINEER) }),
+            (answered(), Job::Updated { by: ENGINEER, note: Some("Progress".into()) }),
+            (answered(), Job::UpdateReminder { due }),
+            (answered(), Job::UpdateOverdue { due }),
+            (answered(), Job::Waiting { by: ENGINEER, reason: "The log, please".into() }),
+            (waiting.clone(), Job::WaitReminder { since, reason: "The log, please".into() }),
+            (answered(), Job::Resumed { by: ALICE, by_customer: true }),
+            (
+                answered(),
+                Job::Reclassified { from: Severity::Low, to: Severity::High, by: ALICE, reason: "Worse".into() },
+            ),
+            (answered(), Job::Closed { by: ENGINEER, resolution: Some("Fixed".into()), unanswered_since: None }),
+            (waiting, Job::Closed { by: ENGINEER, resolution: None, unanswered_since: Some(since) }),
+            (answered(), Job::Reopened { by: ALICE }),
+        ];
+        for (ticket, job) in &cases {
+            for lang in [Language::En, Language::Es] {
+                let posts = posts(&config, ticket, job, lang);
+                assert!(!posts.is_empty(), "{job:?} says nothing");
+                for post in posts {
+                    let text = post.msg.plain();
+                    assert!(!text.trim().is_empty(), "{job:?}");
+                    for user in &post.ping {
+                        assert!(text.contains(&format!("@{user}")), "{job:?} pings {user} unnamed: {text}");
+                    }
+                }
+            }
+        }
     }
 }

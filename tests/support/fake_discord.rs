@@ -452,6 +452,20 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
     shared.changed.notify_waiters();
 }
 
+/// Discord notifies the users `allowed_mentions.users` lists only where the
+/// content mentions them: one listed but not mentioned is a ping that never
+/// happens.
+fn pings_are_mentioned(body: &Value) -> Result<(), String> {
+    let content = body["content"].as_str().unwrap_or_default();
+    let users = body["allowed_mentions"]["users"].as_array().into_iter().flatten();
+    let unmentioned: Vec<&str> =
+        users.filter_map(Value::as_str).filter(|u| !content.contains(&format!("<@{u}>"))).collect();
+    match unmentioned.is_empty() {
+        true => Ok(()),
+        false => Err(format!("allowed_mentions.users lists {unmentioned:?}, whom the content does not mention")),
+    }
+}
+
 /// Every REST call: recorded, validated, answered as Discord would.
 async fn rest(
     State(shared): State<Arc<Shared>>,
@@ -483,6 +497,9 @@ async fn rest(
         }
         if let Err(problem) = attachments_match(&body, &files) {
             shared.violations.lock().unwrap().push(format!("{method} {path}: {problem}"));
+        }
+        if let Err(problem) = pings_are_mentioned(&body) {
+            shared.violations.lock().unwrap().push(format!("{method} {path}: {problem}\n  body: {body}"));
         }
     }
     // What Discord stores of each file: the message shows them as attachments.
