@@ -215,8 +215,8 @@ impl Report {
                 let (median_was, p90_was) = (span_or_dash(p.median), span_or_dash(p.p90));
                 let mut line = say!(
                     lang,
-                    "{level}: {n} opened (before: {was}) · {answered} answered · {within} within target · {breached} breached · median {median} (before: {median_was}) · p90 {p90} (before: {p90_was})",
-                    "{level}: {n} abiertos (antes: {was}) · {answered} con respuesta · {within} dentro del objetivo · {breached} incumplidos · mediana {median} (antes: {median_was}) · p90 {p90} (antes: {p90_was})",
+                    "{level}: opened {n} (before: {was}) · answered {answered} · within target {within} · breached {breached} · median {median} (before: {median_was}) · p90 {p90} (before: {p90_was})",
+                    "{level}: abiertos {n} (antes: {was}) · con respuesta {answered} · dentro del objetivo {within} · incumplidos {breached} · mediana {median} (antes: {median_was}) · p90 {p90} (antes: {p90_was})",
                     level,
                     n,
                     was,
@@ -232,15 +232,15 @@ impl Report {
                     let (due, late) = (s.updates_due, s.updates_late);
                     line.append(say!(
                         lang,
-                        " · {due} updates due, {late} late",
-                        " · {due} actualizaciones debidas, {late} tarde",
+                        " · updates due {due}, late {late}",
+                        " · actualizaciones debidas {due}, tarde {late}",
                         due,
                         late
                     ));
                 }
                 if s.by_phone > 0 {
                     let phone = s.by_phone;
-                    line.append(say!(lang, " · {phone} by phone", " · {phone} por teléfono", phone));
+                    line.append(say!(lang, " · by phone {phone}", " · por teléfono {phone}", phone));
                 }
                 lines.push(line);
             }
