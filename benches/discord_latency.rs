@@ -1,12 +1,15 @@
 //! Interaction latency through the fake Discord on loopback, in one run:
 //! over the gateway (dispatch → the first interaction callback at the fake)
 //! and at the HTTP Interactions Endpoint (signed POST → response), with one
-//! instance and with two instances on one PostgreSQL database, each beside a
-//! floor measured by the same harness: a bare handler that answers the same
-//! interaction with a constant reply and touches no storage (over the
-//! gateway, a serenity client of its own; over HTTP, an endpoint that
-//! verifies the signature and answers). The interaction is `/ticket open`
-//! by a contact, at a steady rate (default 200/s).
+//! instance and with two instances on one PostgreSQL database, each beside two
+//! floors measured by the same harness: a bare handler that answers the same
+//! interaction with a constant reply and touches no storage, and a
+//! committing one that first commits what an open commits (the event's
+//! claim, the customer's counter, the ticket, its event and four outbox
+//! rows) in one transaction (over the gateway, a serenity client of its
+//! own; over HTTP, an endpoint that verifies the signature). The
+//! interaction is `/ticket open` by a contact, at a steady rate (default
+//! 200/s).
 //!
 //! `cargo bench --bench discord_latency`; BENCH_SECONDS sets how long each
 //! measurement runs (default 20), BENCH_RATE the rate, BENCH_MODES and
@@ -132,13 +135,87 @@ async fn over_http(fake: &FakeDiscord, addrs: &[SocketAddr], rate: u32, n: usize
     latencies
 }
 
-/// The floor over the gateway: answers every interaction with a constant reply.
-struct Bare;
+/// What a floor handler commits before it answers: nothing (bare), or the
+/// rows an open commits, in one transaction on its own database.
+#[derive(Clone)]
+struct Floor {
+    commit: Option<sqlx::PgPool>,
+}
+
+impl Floor {
+    /// The event's claim, the customer's counter, the ticket, its `opened`
+    /// event and four outbox rows (thread, card, two escalation steps): what
+    /// `/ticket open` of an L2 writes, as plain SQL in one transaction.
+    /// Whether this handler answers: with two instances over the gateway,
+    /// both see every interaction, and the one whose claim loses does not.
+    async fn answer(&self, interaction: u64) -> bool {
+        let Some(pool) = &self.commit else { return true };
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut tx = pool.begin().await.unwrap();
+        let claimed = sqlx::query(
+            "INSERT INTO event_claims (event, claimed_at, instance) VALUES ($1, $2, 'floor') ON CONFLICT DO NOTHING",
+        )
+        .bind(format!("interaction:{interaction}"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        if claimed.rows_affected() == 0 {
+            return false;
+        }
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO customer_seq (customer, last_ticket) VALUES ('ACME', 1)
+             ON CONFLICT (customer) DO UPDATE SET last_ticket = customer_seq.last_ticket + 1 RETURNING last_ticket",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        let ticket: i64 = sqlx::query_scalar(
+            "INSERT INTO tickets (customer, seq, opened_by, severity, kind, summary, state, opened_at, due_at)
+             VALUES ('ACME', $1, $2, 2, 'incident', 'Benchmark ticket', 'open', $3, $4) RETURNING id",
+        )
+        .bind(seq)
+        .bind(ALICE as i64)
+        .bind(now)
+        .bind(now + 4 * 3_600_000)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES ($1, $2, $3, 'opened', '{}')")
+            .bind(ticket)
+            .bind(now)
+            .bind(ALICE as i64)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(
+            r#"INSERT INTO outbox (ticket_id, step, job, due_at) VALUES
+               ($1, NULL, '{"kind":"thread"}', $2), ($1, NULL, '{"kind":"card"}', $2),
+               ($1, '75%', '{"kind":"step"}', $3), ($1, 'breach', '{"kind":"step"}', $4)"#,
+        )
+        .bind(ticket)
+        .bind(now)
+        .bind(now + 3 * 3_600_000)
+        .bind(now + 4 * 3_600_000)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        true
+    }
+}
+
+/// A floor over the gateway: answers every interaction with a constant
+/// reply, after committing what the floor commits.
+struct OverGateway(Floor);
 
 #[async_trait]
-impl EventHandler for Bare {
+impl EventHandler for OverGateway {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         if let Interaction::Command(c) = interaction {
+            if !self.0.answer(c.id.get()).await {
+                return;
+            }
             let reply = CreateInteractionResponse::Message(
                 CreateInteractionResponseMessage::new().content("Opened.").ephemeral(true),
             );
@@ -147,10 +224,10 @@ impl EventHandler for Bare {
     }
 }
 
-async fn bare_gateway(fake: &FakeDiscord) -> tokio::task::JoinHandle<()> {
+async fn floor_gateway(fake: &FakeDiscord, floor: Floor) -> tokio::task::JoinHandle<()> {
     let http = serenity::all::HttpBuilder::new("bench-token").proxy(fake.api_base()).ratelimiter_disabled(true).build();
     let mut client = serenity::all::ClientBuilder::new_with_http(http, serenity::all::GatewayIntents::GUILDS)
-        .event_handler(Bare)
+        .event_handler(OverGateway(floor))
         .await
         .unwrap();
     tokio::spawn(async move {
@@ -158,24 +235,60 @@ async fn bare_gateway(fake: &FakeDiscord) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The floor over HTTP: verifies the signature, reads the interaction, answers a constant.
-async fn bare_endpoint() -> SocketAddr {
+/// A floor over HTTP: verifies the signature, reads the interaction,
+/// commits what the floor commits, answers a constant.
+async fn floor_endpoint(floor: Floor) -> SocketAddr {
     let verifier = serenity::interactions_endpoint::Verifier::try_new(key().verifying_key().to_bytes()).unwrap();
     let router = axum::Router::new().route(
         "/interactions",
         axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let verifier = verifier.clone();
+            let (verifier, floor) = (verifier.clone(), floor.clone());
             async move {
                 let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
                 if verifier.verify(&header("x-signature-ed25519"), &header("x-signature-timestamp"), &body).is_err() {
                     return axum::http::StatusCode::UNAUTHORIZED.into_response();
                 }
-                let _: Interaction = serde_json::from_slice(&body).unwrap();
+                let interaction: Interaction = serde_json::from_slice(&body).unwrap();
+                if let Interaction::Command(c) = &interaction {
+                    // One endpoint gets each interaction: it always answers.
+                    floor.answer(c.id.get()).await;
+                }
                 axum::Json(json!({"type": 4, "data": {"content": "Opened.", "flags": 64}})).into_response()
             }
         }),
     );
     serve(router).await
+}
+
+/// The committing floor's database: migrated as the bot's, its own.
+async fn committing(tag: &str) -> Option<(common::Scratch, Floor)> {
+    let scratch = common::Scratch::create(tag).await?;
+    Store::connect(&scratch.url).await.unwrap().close().await;
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(10).connect(&scratch.url).await.unwrap();
+    Some((scratch, Floor { commit: Some(pool) }))
+}
+
+/// Latencies of a floor (one handler per instance) at `rate`.
+async fn measure_floor(mode: &str, floor: Floor, instances: usize, rate: u32, n: usize) -> Vec<Duration> {
+    let fake = FakeDiscord::start_unchecked().await;
+    if mode == "gateway" {
+        let mut handlers = Vec::new();
+        for _ in 0..instances {
+            handlers.push(floor_gateway(&fake, floor.clone()).await);
+        }
+        fake.wait_for("the floor's sessions", |f| (f.open_sessions() == instances).then_some(())).await;
+        over_gateway(&fake, 50, 50).await; // warm-up
+        let measured = over_gateway(&fake, rate, n).await;
+        handlers.iter().for_each(|h| h.abort());
+        measured
+    } else {
+        let mut endpoints = Vec::new();
+        for _ in 0..instances {
+            endpoints.push(floor_endpoint(floor.clone()).await);
+        }
+        over_http(&fake, &endpoints, 50, 50).await;
+        over_http(&fake, &endpoints, rate, n).await
+    }
 }
 
 async fn serve(router: axum::Router) -> SocketAddr {
@@ -244,19 +357,24 @@ impl Bots {
     }
 }
 
-fn line(label: &str, floor: &[Duration], bot: &[Duration], n: usize) {
+fn line(label: &str, bare: &[Duration], committing: &[Duration], bot: &[Duration], n: usize) {
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let (f99, b99) = (percentile(floor, 0.99), percentile(bot, 0.99));
+    let (bare99, commit99, bot99) = (percentile(bare, 0.99), percentile(committing, 0.99), percentile(bot, 0.99));
+    let answered = [bare.len(), committing.len(), bot.len()];
     println!(
-        "{label:<22} floor p50 {:.2} p99 {:.2} ms | bot p50 {:.2} p99 {:.2} max {:.2} ms | p99 ratio {:.2}{}",
-        ms(percentile(floor, 0.5)),
-        ms(f99),
+        "{label:<22} bare p50 {:.2} p99 {:.2} | committing p50 {:.2} p99 {:.2} | bot p50 {:.2} p99 {:.2} max {:.2} ms \
+         | bot p99 / bare {:.1}, / committing {:.2}{}",
+        ms(percentile(bare, 0.5)),
+        ms(bare99),
+        ms(percentile(committing, 0.5)),
+        ms(commit99),
         ms(percentile(bot, 0.5)),
-        ms(b99),
+        ms(bot99),
         ms(*bot.last().unwrap()),
-        b99.as_secs_f64() / f99.as_secs_f64(),
-        if bot.len() < n || floor.len() < n {
-            format!(" ({} bot / {} floor of {n} answered)", bot.len(), floor.len())
+        bot99.as_secs_f64() / bare99.as_secs_f64(),
+        bot99.as_secs_f64() / commit99.as_secs_f64(),
+        if answered.iter().any(|a| *a < n) {
+            format!(" (answered of {n}: bare {}, committing {}, bot {})", answered[0], answered[1], answered[2])
         } else {
             String::new()
         }
@@ -297,20 +415,12 @@ async fn main() {
                 store.close().await;
             }
             let label = format!("{mode}, {instances} instance{}", if instances > 1 { "s" } else { "" });
-            let (floor, bot) = match mode {
+            let bare = measure_floor(mode, Floor { commit: None }, instances, rate, n).await;
+            let Some((floor_db, floor)) = committing(&format!("floor_{mode}_{instances}")).await else { return };
+            let committed = measure_floor(mode, floor, instances, rate, n).await;
+            floor_db.drop_now().await;
+            let bot = match mode {
                 "gateway" => {
-                    let floor_fake = FakeDiscord::start_unchecked().await;
-                    let mut floors = Vec::new();
-                    for _ in 0..instances {
-                        floors.push(bare_gateway(&floor_fake).await);
-                    }
-                    floor_fake.connected(instances).await;
-                    floor_fake
-                        .wait_for("the floor's sessions", |f| (f.open_sessions() == instances).then_some(()))
-                        .await;
-                    over_gateway(&floor_fake, 50, 50).await; // warm-up
-                    let floor = over_gateway(&floor_fake, rate, n).await;
-                    floors.iter().for_each(|f| f.abort());
                     let fake = FakeDiscord::start_unchecked().await;
                     let config = config(&fake, &scratch.url, false);
                     let bots = Bots::start(&config, &scratch.url, instances).await;
@@ -318,25 +428,19 @@ async fn main() {
                     over_gateway(&fake, 50, 50).await;
                     let measured = over_gateway(&fake, rate, n).await;
                     bots.stop().await;
-                    (floor, measured)
+                    measured
                 }
                 _ => {
                     let fake = FakeDiscord::start_unchecked().await;
-                    let mut floors = Vec::new();
-                    for _ in 0..instances {
-                        floors.push(bare_endpoint().await);
-                    }
-                    over_http(&fake, &floors, 50, 50).await;
-                    let floor = over_http(&fake, &floors, rate, n).await;
                     let config = config(&fake, &scratch.url, true);
                     let bots = Bots::start(&config, &scratch.url, instances).await;
                     over_http(&fake, &bots.endpoints, 50, 50).await;
                     let measured = over_http(&fake, &bots.endpoints, rate, n).await;
                     bots.stop().await;
-                    (floor, measured)
+                    measured
                 }
             };
-            line(&label, &floor, &bot, n);
+            line(&label, &bare, &committed, &bot, n);
             tokio::time::sleep(Duration::from_secs(1)).await;
             scratch.drop_now().await;
         }

@@ -58,6 +58,8 @@ pub struct Request {
     pub body: Value,
     /// A multipart body's files.
     pub files: Vec<Upload>,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 /// A file uploaded in a multipart body.
@@ -141,6 +143,7 @@ struct Shared {
     failures: Mutex<Vec<Failure>>,
     stalls: Mutex<Vec<Stall>>,
     slow: Mutex<Vec<Slow>>,
+    slow_once: Mutex<Vec<Slow>>,
     /// Close frames received (clean disconnects).
     closes: AtomicU64,
     /// When each interaction's first callback arrived, by interaction id.
@@ -302,6 +305,11 @@ impl FakeDiscord {
     /// Makes a route slow, for every request from now on.
     pub fn slow(&self, slow: Slow) {
         self.shared.slow.lock().unwrap().push(slow);
+    }
+
+    /// Makes the next request that matches slow, and that one only.
+    pub fn slow_next(&self, slow: Slow) {
+        self.shared.slow_once.lock().unwrap().push(slow);
     }
 
     pub fn stall_next(&self, stall: Stall) {
@@ -516,8 +524,12 @@ async fn rest(
         body["attachments"] = json!(stored);
     }
     let delay = {
-        let slow = shared.slow.lock().unwrap();
-        slow.iter().find(|s| s.method == method.as_str() && path.ends_with(&s.path_suffix)).map(|s| s.delay)
+        let matches = |s: &Slow| s.method == method.as_str() && path.ends_with(&s.path_suffix);
+        let mut once = shared.slow_once.lock().unwrap();
+        match once.iter().position(matches) {
+            Some(i) => Some(once.remove(i).delay),
+            None => shared.slow.lock().unwrap().iter().find(|s| matches(s)).map(|s| s.delay),
+        }
     };
     if let Some(delay) = delay {
         // The fake answering late, not the test waiting.
@@ -537,6 +549,7 @@ async fn rest(
             path: path.clone(),
             body: body.clone(),
             files: files.clone(),
+            at: arrived,
         });
         shared.changed.notify_waiters();
         std::future::pending::<()>().await;
@@ -563,7 +576,7 @@ async fn rest(
             }
         }
     };
-    shared.requests.lock().unwrap().push(Request { method: method.to_string(), path, body, files });
+    shared.requests.lock().unwrap().push(Request { method: method.to_string(), path, body, files, at: arrived });
     shared.changed.notify_waiters();
     response
 }
