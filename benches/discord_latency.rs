@@ -35,16 +35,14 @@ use axum::response::IntoResponse;
 use ed25519_dalek::{Signer, SigningKey};
 use fake_discord::FakeDiscord;
 use priority_line::adapters::discord::Bot;
-use priority_line::app::{App, Invocation, SystemClock};
+use priority_line::app::{App, SystemClock};
 use priority_line::config::{Config, Interactions};
-use priority_line::domain::customer::Snowflake;
 use priority_line::storage::Store;
 use serde_json::{json, Value};
 use serenity::all::{Context, CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, Interaction};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACME_CHANNEL: u64 = 310000000000000001;
-const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;
 
 fn key() -> SigningKey {
@@ -181,13 +179,15 @@ impl Floor {
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-        sqlx::query("INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES ($1, $2, $3, 'opened', '{}')")
-            .bind(ticket)
-            .bind(now)
-            .bind(ALICE as i64)
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES ($1, $2, $3, 'opened', '{}')",
+        )
+        .bind(ticket)
+        .bind(now)
+        .bind(ALICE as i64)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
         sqlx::query(
             r#"INSERT INTO outbox (ticket_id, step, job, due_at) VALUES
                ($1, NULL, '{"kind":"thread"}', $2), ($1, NULL, '{"kind":"card"}', $2),
@@ -402,16 +402,7 @@ async fn main() {
                     store.clone(),
                     Arc::new(SystemClock),
                 );
-                let staff = Invocation {
-                    user: Snowflake(ENGINEER),
-                    is_staff: true,
-                    is_specialist: false,
-                    channel: Snowflake(ACME_CHANNEL),
-                    language: None,
-                    event: None,
-                    named_staff: vec![],
-                };
-                app.handle_input(&staff, "contacts add", &[("user".into(), ALICE.to_string())]).await;
+                common::add_acme_contact(&app, ALICE).await;
                 store.close().await;
             }
             let label = format!("{mode}, {instances} instance{}", if instances > 1 { "s" } else { "" });

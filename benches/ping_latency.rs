@@ -25,14 +25,12 @@ use std::time::{Duration, Instant};
 
 use fake_discord::{FakeDiscord, Slow};
 use priority_line::adapters::discord::Bot;
-use priority_line::app::{App, Invocation, SystemClock};
+use priority_line::app::{App, SystemClock};
 use priority_line::config::Config;
-use priority_line::domain::customer::Snowflake;
 use priority_line::storage::Store;
 use serde_json::json;
 
 const ACME_CHANNEL: u64 = 310000000000000001;
-const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -58,16 +56,7 @@ async fn start_bot(fake: &FakeDiscord, url: &str) -> tokio::sync::oneshot::Sende
     let config = Arc::new(config);
     let store = Store::connect(url).await.unwrap();
     let app = App::new(config.clone(), store, Arc::new(SystemClock)).named("bench");
-    let staff = Invocation {
-        user: Snowflake(ENGINEER),
-        is_staff: true,
-        is_specialist: false,
-        channel: Snowflake(ACME_CHANNEL),
-        language: None,
-        event: None,
-        named_staff: vec![],
-    };
-    app.handle_input(&staff, "contacts add", &[("user".into(), ALICE.to_string())]).await;
+    common::add_acme_contact(&app, ALICE).await;
     let bot = Bot::new(app, config.discord.as_ref().unwrap(), "bench-token").unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(bot.run(async move {

@@ -29,3 +29,21 @@ impl Scratch {
         sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&self.pool).await.unwrap();
     }
 }
+
+/// The engineer (staff) registers `user` as a technical contact of Acme, in
+/// Acme's support channel, as the example configuration names them.
+#[allow(dead_code)] // Not every bench registers contacts.
+pub async fn add_acme_contact(app: &priority_line::app::App, user: u64) {
+    use priority_line::domain::customer::Snowflake;
+    let staff = priority_line::app::Invocation {
+        user: Snowflake(410000000000000001),
+        is_staff: true,
+        is_specialist: false,
+        channel: Snowflake(310000000000000001),
+        language: None,
+        event: None,
+        named_staff: vec![],
+    };
+    let added = app.handle_input(&staff, "contacts add", &[("user".into(), user.to_string())]).await;
+    assert!(added.refusal().is_none(), "{added:?}");
+}
