@@ -1,8 +1,9 @@
 //! A message someone wrote in a ticket's thread (the gateway's
 //! `MESSAGE_CREATE`, a console line without `/`). Counted by its author,
-//! never by its content: a staff member's first message in an unanswered
-//! ticket's thread acknowledges it (if `[discord].ack_by_first_message`),
-//! a staff member's message in an answered one is a progress update, and a
+//! never by its content: a staff member's (or the customer's TAM's) first
+//! message in an unanswered ticket's thread acknowledges it (if
+//! `[discord].ack_by_first_message`), their message in an answered one is
+//! a progress update, and a
 //! message of one of the customer's contacts in a waiting one ends the wait.
 //! Everyone else's messages cost nothing: not even a database query (the
 //! contacts' ids are cached, see `App::may_be_contact`).

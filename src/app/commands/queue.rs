@@ -1,5 +1,6 @@
-//! `/queue` (staff): every unanswered ticket across customers, premium first
-//! (by plan rank), then severity, then deadline.
+//! `/queue` (staff): every unanswered ticket across customers (a TAM's own
+//! customers', for a TAM without the staff role), premium first (by plan
+//! rank), then severity, then deadline.
 
 use crate::app::declare::{Access, Spec};
 use super::{Args, Declared, UsageError};

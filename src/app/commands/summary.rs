@@ -1,7 +1,8 @@
 //! `/summary [week] [customer]` (staff): the weekly summary of any week, as
 //! the summary channel would get it, with its chart; only the caller sees
 //! it. Without a week, the last one that ended; without a customer, all of
-//! them. Times are in the zone of this channel's `[[summaries]]` entry, else
+//! them (for a TAM without the staff role: their customer, and only theirs
+//! may be named). Times are in the zone of this channel's `[[summaries]]` entry, else
 //! the customer's calendar's, else UTC.
 
 use chrono_tz::Tz;
