@@ -322,7 +322,7 @@ async fn a_business_clock_response_is_told_in_working_time(db: &TestDb) {
     w.clock.set("2026-12-02T10:25:00Z".parse().unwrap());
     w.out.clear();
     w.ok(ENGINEER, thread, cmd("ack", &[])).await;
-    let said = "acusó recibo tras 5 h de tiempo laborable (20 h transcurridas), dentro de las 8 horas laborables.";
+    let said = "acusó recibo tras 5 h de tiempo laborable (20 h en total), dentro de las 8 horas laborables.";
     assert!(w.posts().iter().any(|(_, text, _)| text.contains(said)), "{:?}", w.posts());
     let status = w.ok(ALICE, ACME_CHANNEL, cmd("ticket status", &[("number", &number.to_string())])).await;
     let response = status.card().unwrap().response.unwrap();

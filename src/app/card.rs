@@ -128,7 +128,7 @@ impl FirstResponse {
             (true, true, Language::En) => format!("after {counted} of working time"),
             (true, true, Language::Es) => format!("tras {counted} de tiempo laborable"),
             (true, false, Language::En) => format!("after {counted} of working time ({elapsed} elapsed)"),
-            (true, false, Language::Es) => format!("tras {counted} de tiempo laborable ({elapsed} transcurridas)"),
+            (true, false, Language::Es) => format!("tras {counted} de tiempo laborable ({elapsed} en total)"),
         };
         let target = words::duration(self.target);
         let hours = self.target.as_secs().is_multiple_of(3600).then_some(self.target.as_secs() / 3600);

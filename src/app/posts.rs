@@ -814,7 +814,7 @@ mod tests {
         assert_eq!(
             es,
             format!(
-                "@{ENGINEER} acusó recibo tras 1 h 16 min de tiempo laborable (16 h transcurridas), \
+                "@{ENGINEER} acusó recibo tras 1 h 16 min de tiempo laborable (16 h en total), \
                  dentro de las 8 horas laborables."
             )
         );
