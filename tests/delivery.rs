@@ -26,12 +26,20 @@ struct Gate {
 }
 
 impl Gate {
-    fn new(w: &World) -> Arc<Gate> {
-        Arc::new(Gate {
+    /// A tick of `w`'s instance through a new gate, returned once it has
+    /// begun its first job (claimed, resolved and held at the gate).
+    async fn hold(w: &World) -> (Arc<Gate>, tokio::task::JoinHandle<scheduler::Tick>) {
+        let gate = Arc::new(Gate {
             open: tokio::sync::Semaphore::new(0),
             begun: tokio::sync::watch::Sender::new(0),
             out: Recorder::new(w.clock.clone()),
-        })
+        });
+        let tick = tokio::spawn({
+            let (app, gate) = (w.app.clone(), gate.clone());
+            async move { scheduler::tick(&app, gate.as_ref()).await.unwrap() }
+        });
+        gate.begun.subscribe().wait_for(|n| *n == 1).await.unwrap();
+        (gate, tick)
     }
 }
 
@@ -86,13 +94,7 @@ fn threads(out: &Recorder) -> usize {
 async fn a_slow_delivery_keeps_its_job_while_it_runs(db: &TestDb) {
     let w = World::new(db).await;
     let ticket = open_undelivered(&w).await;
-    let gate = Gate::new(&w);
-    let slow = tokio::spawn({
-        let (app, gate) = (w.app.clone(), gate.clone());
-        async move { scheduler::tick(&app, gate.as_ref()).await.unwrap() }
-    });
-    let mut begun = gate.begun.subscribe();
-    begun.wait_for(|n| *n == 1).await.unwrap();
+    let (gate, slow) = Gate::hold(&w).await;
     let other = second(&w);
     let lease = Duration::from_std(LEASE).unwrap();
     for _ in 0..4 {
@@ -124,12 +126,7 @@ async fn a_slow_delivery_keeps_its_job_while_it_runs(db: &TestDb) {
 async fn a_deliverer_that_lost_its_job_creates_nothing(db: &TestDb) {
     let w = World::new(db).await;
     let ticket = open_undelivered(&w).await;
-    let gate = Gate::new(&w);
-    let stalled = tokio::spawn({
-        let (app, gate) = (w.app.clone(), gate.clone());
-        async move { scheduler::tick(&app, gate.as_ref()).await.unwrap() }
-    });
-    gate.begun.subscribe().wait_for(|n| *n == 1).await.unwrap();
+    let (gate, stalled) = Gate::hold(&w).await;
     // Another instance claims the job, as it would after the lease ran out.
     let claimed = sqlx::query(
         "UPDATE outbox SET claimed_by = 'elsewhere', attempts = attempts + 1 WHERE ticket_id = $1 AND state = 'pending'",

@@ -7,14 +7,45 @@
 mod support;
 
 use serde_json::{json, Value};
+use std::process::Child;
 use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
 use support::process::{kill, slash, start, write_config, ACME_CHANNEL};
+use support::TestDb;
 
 const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;
 
 fn alice() -> Value {
     fake::member(ALICE, "alice", &[])
+}
+
+fn staff() -> Value {
+    fake::member(ENGINEER, "engineer", &[STAFF_ROLE])
+}
+
+/// Two instances on `db`'s database, both connected to a new fake Discord,
+/// and Alice registered as a contact of Acme. The directory holds their
+/// configuration.
+async fn two_instances(db: &TestDb) -> (FakeDiscord, tempfile::TempDir, Child, Child) {
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(&fake, dir.path(), &db.url, &[]);
+    let first = start(&config);
+    fake.connected(1).await;
+    let second = start(&config);
+    fake.wait_for("two sessions", |f| (f.open_sessions() == 2).then_some(())).await;
+    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
+    let added = slash(&fake, staff(), "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
+    assert!(added["data"]["content"].as_str().unwrap().starts_with("Added"), "{added}");
+    (fake, dir, first, second)
+}
+
+/// Alice's `/ticket open` of the L1 "Outage {n}", as Discord dispatches it.
+fn open_payload(id: u64, n: u64) -> Value {
+    let options = json!([{"name": "open", "type": 1, "options": [
+        {"name": "summary", "type": 3, "value": format!("Outage {n}")}, {"name": "severity", "type": 4, "value": 1}
+    ]}]);
+    fake::slash(id, ACME_CHANNEL, alice(), "en-US", "ticket", options)
 }
 
 /// Every callback the fake received for `interaction`.
@@ -26,10 +57,7 @@ fn callbacks(fake: &FakeDiscord, interaction: u64) -> usize {
 /// its card and its L1 ping.
 async fn open(fake: &FakeDiscord, n: u64) -> (u64, u64) {
     let id = fake.next_id();
-    let options = json!([{"name": "open", "type": 1, "options": [
-        {"name": "summary", "type": 3, "value": format!("Outage {n}")}, {"name": "severity", "type": 4, "value": 1}
-    ]}]);
-    fake.dispatch("INTERACTION_CREATE", fake::slash(id, ACME_CHANNEL, alice(), "en-US", "ticket", options));
+    fake.dispatch("INTERACTION_CREATE", open_payload(id, n));
     let reply = fake.request("POST", &format!("/interactions/{id}/token-{id}/callback"), 1).await;
     assert!(
         reply.body["data"]["content"].as_str().unwrap().starts_with(&format!("Opened **ACME-{n}**")),
@@ -59,18 +87,7 @@ fn acks(fake: &FakeDiscord, thread: u64) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_the_gateway_apply_each_event_once() {
     let Some(db) = support::postgres().await else { return };
-    let fake = FakeDiscord::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&fake, dir.path(), &db.url, &[]);
-    let mut first = start(&config);
-    fake.connected(1).await;
-    let mut second = start(&config);
-    fake.wait_for("two sessions", |f| (f.open_sessions() == 2).then_some(())).await;
-
-    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
-    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
-    let added = slash(&fake, staff.clone(), "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
-    assert!(added["data"]["content"].as_str().unwrap().starts_with("Added"), "{added}");
+    let (fake, _dir, mut first, mut second) = two_instances(&db).await;
 
     // Three opens: three tickets, three threads, one reply each.
     let mut opened = Vec::new();
@@ -94,7 +111,7 @@ async fn two_instances_on_the_gateway_apply_each_event_once() {
     let (_, thread2) = opened[1];
     let card = fake.messages_in(thread2).into_iter().find(|m| m["embeds"] != json!([])).unwrap();
     let press = fake.next_id();
-    fake.dispatch("INTERACTION_CREATE", fake::button(press, thread2, staff.clone(), "ack:ACME-2", card));
+    fake.dispatch("INTERACTION_CREATE", fake::button(press, thread2, staff(), "ack:ACME-2", card));
     let reply = fake.request("POST", &format!("/interactions/{press}/token-{press}/callback"), 1).await;
     assert!(reply.body["data"]["content"].as_str().unwrap().starts_with("You acknowledged ACME-2"), "{}", reply.body);
     fake.wait_for("ACME-2's acknowledgement", |f| (acks(f, thread2) == 1).then_some(())).await;
@@ -126,26 +143,11 @@ async fn two_instances_on_the_gateway_apply_each_event_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_under_slow_thread_creation_gets_one_thread_per_ticket() {
     let Some(db) = support::postgres().await else { return };
-    let fake = FakeDiscord::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&fake, dir.path(), &db.url, &[]);
-    let mut first = start(&config);
-    fake.connected(1).await;
-    let mut second = start(&config);
-    fake.wait_for("two sessions", |f| (f.open_sessions() == 2).then_some(())).await;
-    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
-    let user = json!([{"name": "user", "type": 6, "value": ALICE.to_string()}]);
-    slash(&fake, staff, "contacts", json!([{"name": "add", "type": 1, "options": user}])).await;
+    let (fake, _dir, mut first, mut second) = two_instances(&db).await;
     fake.slow(fake::Slow { method: "POST", path_suffix: "/threads".into(), delay: std::time::Duration::from_secs(3) });
     const BURST: u64 = 16;
     for n in 1..=BURST {
-        let options = json!([{"name": "open", "type": 1, "options": [
-            {"name": "summary", "type": 3, "value": format!("Outage {n}")}, {"name": "severity", "type": 4, "value": 1}
-        ]}]);
-        fake.dispatch(
-            "INTERACTION_CREATE",
-            fake::slash(fake.next_id(), ACME_CHANNEL, alice(), "en-US", "ticket", options),
-        );
+        fake.dispatch("INTERACTION_CREATE", open_payload(fake.next_id(), n));
     }
     let pinged = |f: &FakeDiscord, thread: u64| {
         f.messages_in(thread).iter().filter(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico"))).count()
