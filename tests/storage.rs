@@ -10,6 +10,7 @@ use priority_line::domain::ticket::{EventKind, Ticket, TicketKind, TicketState};
 use priority_line::storage::{
     AddContactError, Claim, NewContact, NewTicket, Queued, Reschedule, StorageError, Store, TicketChange, MAX_CONTACTS,
 };
+use sqlx::Row;
 use support::TestDb;
 
 fn t0() -> DateTime<Utc> {
@@ -73,6 +74,28 @@ async fn a_ninth_contact_is_refused_and_removal_frees_a_seat(db: &TestDb) {
     assert_eq!(store.contacts("ACME").await.unwrap().len() as i64, MAX_CONTACTS);
     // Another customer's seats are its own.
     add(store, "GLOBEX", 200).await.unwrap();
+}
+
+async fn a_removed_contacts_email_and_phone_are_erased(db: &TestDb) {
+    let store = &db.store;
+    let details = NewContact {
+        name: Some("Alice".into()),
+        email: Some("alice@acme.example".into()),
+        phone: Some("+34 600 000 000".into()),
+        ..NewContact::default()
+    };
+    store.add_contact("ACME", &details, (Snowflake(1), t0(), STAFF), None).await.unwrap();
+    store.add_contact("ACME", &details, (Snowflake(2), t0(), STAFF), None).await.unwrap();
+    store.remove_contact("ACME", (Snowflake(1), t0(), STAFF), LEAVE, None).await.unwrap();
+    let rows = sqlx::query("SELECT user_id, name, email, phone FROM contacts ORDER BY user_id")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    type Kept = (i64, Option<String>, Option<String>, Option<String>);
+    let kept: Vec<Kept> =
+        rows.iter().map(|r| (r.get("user_id"), r.get("name"), r.get("email"), r.get("phone"))).collect();
+    let (alice, email, phone) = (Some("Alice".to_owned()), details.email.clone(), details.phone.clone());
+    assert_eq!(kept, vec![(1, alice.clone(), None, None), (2, alice, email, phone)]);
 }
 
 async fn a_person_is_the_contact_of_one_customer_at_a_time(db: &TestDb) {
@@ -319,6 +342,7 @@ both_backends! {
     an_event_claimed_with_its_change_takes_effect_once,
     a_taken_event_changes_nothing,
     a_ninth_contact_is_refused_and_removal_frees_a_seat,
+    a_removed_contacts_email_and_phone_are_erased,
     a_person_is_the_contact_of_one_customer_at_a_time,
     concurrent_adds_never_exceed_eight,
     fifty_concurrent_opens_number_one_to_fifty,

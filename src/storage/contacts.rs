@@ -113,8 +113,10 @@ impl Store {
     ) -> Result<bool, StorageError> {
         let mut w = self.begin_claimed(claim).await?;
         lock_customer(&mut w.tx, customer).await?;
+        // The registration stays (who, since when, removed by whom: the
+        // audit trail names them); the e-mail and phone go with the seat.
         let done = sqlx::query(
-            "UPDATE contacts SET removed_at = $1, removed_by = $2
+            "UPDATE contacts SET removed_at = $1, removed_by = $2, email = NULL, phone = NULL
              WHERE customer = $3 AND user_id = $4 AND removed_at IS NULL",
         )
         .bind(at.timestamp_millis())
