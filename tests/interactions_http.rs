@@ -14,6 +14,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use priority_line::adapters::discord::Bot;
 use priority_line::app::{App, ManualClock};
 use priority_line::config::Config;
+use priority_line::domain::ticket::EventKind;
 use serde_json::{json, Value};
 use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
 use support::TestDb;
@@ -147,7 +148,7 @@ async fn signed_interactions_are_answered_in_the_response_and_bad_signatures_get
     let fake = FakeDiscord::start().await;
     let db = support::sqlite().await;
     let bot = Instance::start(config(&fake, &db.url, false), &db, "http-a").await;
-    // Commands are registered over REST at start; no gateway session.
+    // Commands are registered over REST at start.
     fake.request("PUT", &format!("/guilds/{}/commands", fake::GUILD), 1).await;
 
     let (status, pong) = interaction(
@@ -195,7 +196,6 @@ async fn signed_interactions_are_answered_in_the_response_and_bad_signatures_get
     let (status, reply) = post(bot.addr, &signed_at(&discord_key(), late.as_bytes(), NOW - 299), late.as_bytes()).await;
     assert_eq!(status, 200, "{reply}");
     assert!(reply.contains("ACME-2"), "{reply}");
-    assert!(fake.sent().is_empty(), "no gateway session when the first message does not acknowledge");
     bot.stop().await;
     fake.assert_valid();
     db.finish().await;
@@ -282,28 +282,29 @@ async fn the_same_interaction_at_two_instances_opens_one_ticket() {
     db.finish().await;
 }
 
-/// In HTTP mode the gateway serves only the first-staff-message
-/// acknowledgement: with it on, the bot keeps a session.
+/// Opens an L1 for Alice over the endpoint and returns its thread, once
+/// the thread is recorded (its L1 ping follows the thread's job).
+async fn an_l1_thread(fake: &FakeDiscord, bot: &Instance) -> u64 {
+    interaction(bot.addr, &add_alice(fake.next_id())).await;
+    interaction(bot.addr, &open(fake.next_id(), "VPN down")).await;
+    fake.wait_for("the thread's ping", |f| {
+        let t = f.threads().keys().next().copied()?;
+        f.messages_in(t).iter().any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico"))).then_some(t)
+    })
+    .await
+}
+
+/// In HTTP mode the gateway session brings only the messages in threads:
+/// with `ack_by_first_message`, a staff member's first one acknowledges.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_ack_by_first_message_the_gateway_is_kept_for_messages_only() {
+async fn in_http_mode_the_gateway_brings_thread_messages_only() {
     let fake = FakeDiscord::start().await;
     let db = support::sqlite().await;
     let bot = Instance::start(config(&fake, &db.url, true), &db, "http-a").await;
     fake.connected(1).await;
     let identify = fake.sent().into_iter().find(|s| s.op == 2).unwrap();
     assert_eq!(identify.d["intents"].as_u64().unwrap(), 1 | 512, "GUILDS and GUILD_MESSAGES");
-    interaction(bot.addr, &add_alice(fake.next_id())).await;
-    interaction(bot.addr, &open(fake.next_id(), "VPN down")).await;
-    // The L1 ping follows the thread's job, once the thread is recorded.
-    let thread = fake
-        .wait_for("the thread's ping", |f| {
-            let t = f.threads().keys().next().copied()?;
-            f.messages_in(t)
-                .iter()
-                .any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")))
-                .then_some(t)
-        })
-        .await;
+    let thread = an_l1_thread(&fake, &bot).await;
     let id = fake.next_id();
     fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, ENGINEER, "engineer", &[STAFF_ROLE], "On it"));
     fake.wait_for("the acknowledgement post", |f| {
@@ -312,6 +313,39 @@ async fn with_ack_by_first_message_the_gateway_is_kept_for_messages_only() {
     .await;
     let puts = fake.requests().iter().filter(|r| r.method == "PUT" && r.path.ends_with("/commands")).count();
     assert_eq!(puts, 1, "registered once, at start, not again at READY");
+    bot.stop().await;
+    fake.assert_valid();
+    db.finish().await;
+}
+
+/// Without first-message acknowledgements the session is kept all the
+/// same: once `/ack` answered the ticket, a staff member's message in its
+/// thread is a progress update (SPEC.md, after the first response).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_first_message_acknowledgements_a_staff_message_is_still_an_update() {
+    let fake = FakeDiscord::start().await;
+    let db = support::sqlite().await;
+    let bot = Instance::start(config(&fake, &db.url, false), &db, "http-a").await;
+    fake.connected(1).await;
+    let thread = an_l1_thread(&fake, &bot).await;
+    let staff = fake::member(ENGINEER, "engineer", &[STAFF_ROLE]);
+    let ack = fake::slash(fake.next_id(), thread, staff, "en-US", "ack", json!([]));
+    let (status, acked) = interaction(bot.addr, &ack).await;
+    assert_eq!(status, 200);
+    assert!(acked["data"]["content"].as_str().unwrap().contains("You acknowledged ACME-1"), "{acked}");
+
+    let id = fake.next_id();
+    fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, ENGINEER, "engineer", &[STAFF_ROLE], "Rebooting"));
+    let ticket = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let events = bot.app.store().events(ticket.id).await.unwrap();
+        if events.iter().any(|e| matches!(e.kind, EventKind::Updated { by_message: true, .. })) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the staff message was not an update: {events:#?}");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     bot.stop().await;
     fake.assert_valid();
     db.finish().await;

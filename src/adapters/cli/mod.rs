@@ -167,7 +167,7 @@ fn run_bot(path: &std::path::Path) -> Result<(), Failure> {
         let bot = crate::adapters::discord::Bot::new(app.clone(), &discord, &token)
             .map_err(|e| Failure::Usage(format!("{e:#}")))?;
         let routes = bot.routes().map_err(|e| Failure::Usage(format!("{e:#}")))?;
-        tracing::info!(mode = app.mode(), gateway = bot.uses_gateway(), "starting");
+        tracing::info!(mode = app.mode(), "starting");
         let (stop, stopping) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;

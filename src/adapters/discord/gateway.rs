@@ -1,6 +1,6 @@
 //! The gateway session: interactions (in gateway mode) answered over REST
-//! within Discord's three seconds, the first message of support staff in a
-//! ticket's thread, and the session's health. Every instance's session
+//! within Discord's three seconds, messages in tickets' threads (in both
+//! modes: they acknowledge, update and end waits), and the session's health. Every instance's session
 //! receives every event; the application layer's claims make each take
 //! effect once, and an instance that did not take an event says nothing.
 

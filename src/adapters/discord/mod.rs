@@ -75,15 +75,6 @@ impl Bot {
         })
     }
 
-    /// Whether the bot keeps a gateway session: always in gateway mode; in
-    /// HTTP mode only to see the messages in tickets' threads (they
-    /// acknowledge, update and end waits), unless `ack_by_first_message` is
-    /// off: then updates come by `/ticket update` and waits end by
-    /// `/ticket resume` only.
-    pub fn uses_gateway(&self) -> bool {
-        self.discord.interactions == Interactions::Gateway || self.discord.ack_by_first_message
-    }
-
     /// The routes the bot serves beside `/metrics` and `/healthz`:
     /// `POST /interactions` in HTTP mode.
     pub fn routes(&self) -> anyhow::Result<Option<axum::Router>> {
@@ -96,8 +87,8 @@ impl Bot {
     }
 
     /// Runs until `shutdown` completes: the outbox's deliveries, this
-    /// instance's heartbeat and, where it is used, the gateway session
-    /// (closed cleanly at the end). In HTTP mode the slash commands are
+    /// instance's heartbeat and the gateway session (closed cleanly at the
+    /// end). In HTTP mode the slash commands are
     /// registered at start over REST.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -125,13 +116,10 @@ impl Bot {
             self.http.set_application_id(info.id);
             register_commands(&self.http, self.guild, self.discord.global_commands).await;
         }
-        let ended = match self.uses_gateway() {
-            true => self.gateway(!http_mode, until_stopped(stopping)).await,
-            false => {
-                until_stopped(stopping).await;
-                Ok(())
-            }
-        };
+        // A gateway session in both modes: in HTTP mode it brings only the
+        // messages in tickets' threads (SPEC.md: a staff member's message
+        // acknowledges or is an update, a contact's ends a wait).
+        let ended = self.gateway(!http_mode, until_stopped(stopping)).await;
         // Let a delivery in progress finish and be recorded, rather than leave
         // its claim to run out.
         let _ = stop.send(true);
