@@ -88,8 +88,8 @@ impl Bot {
 
     /// Runs until `shutdown` completes: the outbox's deliveries, this
     /// instance's heartbeat and the gateway session (closed cleanly at the
-    /// end). In HTTP mode the slash commands are
-    /// registered at start over REST.
+    /// end). In HTTP mode the slash commands are registered at start over
+    /// REST.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let (stop, stopping) = tokio::sync::watch::channel(false);
         let stop = Arc::new(stop);
