@@ -1,8 +1,9 @@
 //! The gateway session: interactions (in gateway mode) answered over REST
 //! within Discord's three seconds, messages in tickets' threads (in both
 //! modes: they acknowledge, update and end waits), and the session's
-//! health. Every instance's session receives every event; the application layer's claims make each take
-//! effect once, and an instance that did not take an event says nothing.
+//! health. Every instance's session receives every event; the application
+//! layer's claims make each take effect once, and an instance that did not
+//! take an event says nothing.
 
 use std::future::Future;
 
