@@ -324,7 +324,7 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
 fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal, zone: chrono_tz::Tz) -> Msg {
     use ticket::Refusal::*;
     match r {
-        ClosedCannotAcknowledge => {
+        ClosedCannotAcknowledge | ClosedNoFollowUp => {
             let reopen = ticket_reopen::SPEC.mention(lang, &[("number", &n.to_string())]);
             say!(
                 lang,
@@ -429,16 +429,6 @@ fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal,
                 "Para publicar {n} hace falta la versión de las bases de datos que lo corrige: añade {release}:<id>",
                 n,
                 release
-            )
-        }
-        ClosedNoFollowUp => {
-            let reopen = ticket_reopen::SPEC.mention(lang, &[("number", &n.to_string())]);
-            say!(
-                lang,
-                "{n} is closed: reopen it with {reopen} first",
-                "{n} está cerrado: reábrelo antes con {reopen}",
-                n,
-                reopen
             )
         }
         NotAnsweredYet => {
