@@ -81,16 +81,15 @@ impl Bot {
     /// nonce), which is right for the bot and noise for a test. Waits at
     /// most 30 s (a guard against a hung test, not a timing).
     async fn advance(&self, by: chrono::Duration) {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
+        support::eventually(|| async {
             let idle = self.app.metrics().deliveries_in_flight.get() == 0;
             let next = self.app.next_due().await.unwrap();
-            if idle && next.is_none_or(|at| at > self.clock_now()) {
-                break;
+            match idle && next.is_none_or(|at| at > self.clock_now()) {
+                true => Ok(()),
+                false => Err(format!("the outbox did not settle: next due {next:?}")),
             }
-            assert!(tokio::time::Instant::now() < deadline, "the outbox did not settle: next due {next:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        })
+        .await;
         self.clock.advance(by);
     }
 
@@ -531,14 +530,11 @@ async fn the_binary_serves_and_shuts_down_cleanly_on_sigterm() {
     let term = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(term.success());
     fake.wait_for("a clean close of the gateway connection", |f| (f.clean_closes() >= 1).then_some(())).await;
-    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(std::time::Instant::now() < give_up, "the bot did not exit after SIGTERM");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    let status = support::eventually(|| {
+        let exited = child.try_wait().unwrap().ok_or_else(|| "the bot did not exit after SIGTERM".to_owned());
+        std::future::ready(exited)
+    })
+    .await;
     let mut logs = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
     assert!(status.success(), "exit {status}: {logs}");

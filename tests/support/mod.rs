@@ -40,6 +40,23 @@ impl TestDb {
     }
 }
 
+/// Polls `check` every 5 ms until it gives a value, for what nothing
+/// announces (the application's database and metrics, a child process);
+/// fails after 30 s with the last reason `check` gave.
+pub async fn eventually<T, F>(mut check: impl FnMut() -> F) -> T
+where
+    F: std::future::Future<Output = Result<T, String>>,
+{
+    let give_up = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match check().await {
+            Ok(found) => return found,
+            Err(why) => assert!(tokio::time::Instant::now() < give_up, "gave up after 30 s: {why}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// A command as a person types it: a path and options named in English.
 pub fn cmd(path: &str, options: &[(&str, &str)]) -> Command {
     let options: Vec<(String, String)> = options.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
