@@ -47,8 +47,25 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// The bot on `url` against `fake`, Alice a contact of Acme; stopped by the sender.
-async fn start_bot(fake: &FakeDiscord, url: &str) -> tokio::sync::oneshot::Sender<()> {
+/// The bot on `url` against `fake`, Alice a contact of Acme.
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops the bot and waits until it has let go of its storage, so that
+    /// the next run starts on a quiet machine and its database can go.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        match tokio::time::timeout(Duration::from_secs(30), self.task).await {
+            Ok(Ok(Ok(()))) => {}
+            ended => eprintln!("the bot did not stop cleanly: {ended:?}"),
+        }
+    }
+}
+
+async fn start_bot(fake: &FakeDiscord, url: &str) -> Running {
     let mut config = Config::load(Path::new("config/example.toml")).unwrap();
     config.storage.url = url.to_owned();
     let discord = config.discord.as_mut().unwrap();
@@ -59,11 +76,11 @@ async fn start_bot(fake: &FakeDiscord, url: &str) -> tokio::sync::oneshot::Sende
     common::add_acme_contact(&app, ALICE).await;
     let bot = Bot::new(app, config.discord.as_ref().unwrap(), "bench-token").unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(bot.run(async move {
+    let task = tokio::spawn(bot.run(async move {
         let _ = stopped.await;
     }));
     fake.wait_for("the bot's session", |f| (f.open_sessions() == 1).then_some(())).await;
-    stop
+    Running { stop, task }
 }
 
 /// Each ticket's time from its opening to its TAM ping, in opening order
@@ -92,6 +109,9 @@ async fn pings(fake: &FakeDiscord, rate: f64, tickets: usize) -> Vec<Option<Dura
                 && r.body["content"].as_str().is_some_and(|c| c.contains("(L1)") && c.contains(&words))
         })
     };
+    // Polled, not woken at every request: checking all tickets after each of
+    // the fake's hundreds of requests would take CPU from the bot being
+    // measured. The figures come from the requests' own arrival times.
     let give_up = Instant::now() + Duration::from_secs(60);
     while (0..tickets).any(|i| ping_of(fake, i).is_none()) && Instant::now() < give_up {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -101,13 +121,13 @@ async fn pings(fake: &FakeDiscord, rate: f64, tickets: usize) -> Vec<Option<Dura
 
 async fn run(storage: &str, url: &str, slow: Option<Duration>, rate: f64, tickets: usize) {
     let fake = FakeDiscord::start_unchecked().await;
-    let stop = start_bot(&fake, url).await;
+    let bot = start_bot(&fake, url).await;
     if let Some(delay) = slow {
         let path_suffix = format!("/channels/{ACME_CHANNEL}/threads");
         fake.slow_next(Slow { method: "POST", path_suffix, delay });
     }
     let times = pings(&fake, rate, tickets).await;
-    let _ = stop.send(());
+    bot.stop().await;
     let mut others: Vec<Duration> = times.iter().skip(1).flatten().copied().collect();
     others.sort();
     let missing = tickets - 1 - others.len();
@@ -123,7 +143,6 @@ async fn run(storage: &str, url: &str, slow: Option<Duration>, rate: f64, ticket
         ms(*others.last().unwrap_or(&Duration::ZERO)),
         if missing > 0 { format!(" ({missing} never pinged)") } else { String::new() },
     );
-    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
