@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use priority_line::domain::customer::{CustomerKey, Snowflake};
 use priority_line::domain::escalation::Trigger;
 use priority_line::domain::sla::Severity;
-use priority_line::domain::ticket::{EventKind, Ticket, TicketKind, TicketState};
+use priority_line::domain::ticket::{EventKind, NewTicket, Ticket, TicketState};
 use priority_line::storage::{
-    AddContactError, Claim, NewContact, NewTicket, Queued, Reschedule, StorageError, Store, TicketChange, MAX_CONTACTS,
+    AddContactError, Claim, NewContact, Queued, Reschedule, StorageError, Store, TicketChange, MAX_CONTACTS,
 };
 use sqlx::Row;
 use support::TestDb;
@@ -25,20 +25,24 @@ fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
         customer: customer.parse::<CustomerKey>().unwrap(),
         opened_by: Snowflake(by),
         severity: Severity::Medium,
-        kind: TicketKind::Incident,
         summary: "VPN down".into(),
         details: Some("since 08:40".into()),
         product: None,
         opened_at: at,
         due_at: at + Duration::hours(6),
+        classified_by: None,
         signature: None,
         logged_by: None,
-        outbox: vec![Queued {
-            step: Some(Trigger::Breach.name()),
-            job: r#"{"kind":"step","trigger":"breach"}"#.into(),
-            due_at: at + Duration::hours(6),
-        }],
     }
+}
+
+/// A new ticket's outbox: its breach step.
+fn breach_step(at: DateTime<Utc>) -> Vec<Queued> {
+    vec![Queued {
+        step: Some(Trigger::Breach.name()),
+        job: r#"{"kind":"step","trigger":"breach"}"#.into(),
+        due_at: at + Duration::hours(6),
+    }]
 }
 
 fn opened_event(at: DateTime<Utc>) -> EventKind {
@@ -137,7 +141,7 @@ async fn fifty_concurrent_opens_number_one_to_fifty(db: &TestDb) {
             let store = db.store.clone();
             tokio::spawn(async move {
                 let at = t0() + Duration::seconds(i);
-                store.open_ticket(&new_ticket("ACME", 1, at), &opened_event(at), None).await.unwrap().number.seq
+                store.open_ticket(&new_ticket("ACME", 1, at), &breach_step(at), None).await.unwrap().number.seq
             })
         })
         .collect();
@@ -148,13 +152,13 @@ async fn fifty_concurrent_opens_number_one_to_fifty(db: &TestDb) {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=50).collect::<Vec<i64>>());
     // Numbering is per customer.
-    let other = db.store.open_ticket(&new_ticket("GLOBEX", 2, t0()), &opened_event(t0()), None).await.unwrap();
+    let other = db.store.open_ticket(&new_ticket("GLOBEX", 2, t0()), &breach_step(t0()), None).await.unwrap();
     assert_eq!(other.number.to_string(), "GLOBEX-1");
 }
 
 async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
     let store = &db.store;
-    let opened = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
+    let opened = store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), None).await.unwrap();
     let read = store.ticket(&opened.number).await.unwrap().unwrap();
     assert_eq!(read, opened);
 
@@ -186,7 +190,7 @@ async fn tickets_round_trip_and_changes_are_versioned(db: &TestDb) {
 
 async fn the_audit_trail_cannot_be_edited(db: &TestDb) {
     let store = &db.store;
-    store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
+    store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), None).await.unwrap();
     let update = sqlx::query("UPDATE ticket_events SET actor = 0").execute(store.pool()).await;
     assert!(update.is_err(), "events are append-only");
     let delete = sqlx::query("DELETE FROM ticket_events").execute(store.pool()).await;
@@ -199,9 +203,9 @@ async fn unanswered_tickets_come_soonest_deadline_first(db: &TestDb) {
     late.due_at = t0() + Duration::hours(8);
     let mut soon = new_ticket("GLOBEX", 2, t0());
     soon.due_at = t0() + Duration::minutes(30);
-    let a = store.open_ticket(&late, &opened_event(t0()), None).await.unwrap();
-    let b = store.open_ticket(&soon, &opened_event(t0()), None).await.unwrap();
-    let c = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
+    let a = store.open_ticket(&late, &breach_step(t0()), None).await.unwrap();
+    let b = store.open_ticket(&soon, &breach_step(t0()), None).await.unwrap();
+    let c = store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), None).await.unwrap();
     let (closed, ev) = c.close(t0(), None).unwrap();
     store.update_tickets(&[change(&closed, t0(), Snowflake(1), &ev, &Reschedule::Cancel)], None).await.unwrap();
     let ids: Vec<i64> = store.unanswered_tickets().await.unwrap().iter().map(|t| t.id).collect();
@@ -213,7 +217,7 @@ async fn unanswered_tickets_come_soonest_deadline_first(db: &TestDb) {
 async fn removing_a_contact_keeps_their_tickets(db: &TestDb) {
     let store = &db.store;
     add(store, "ACME", 1).await.unwrap();
-    let t = store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
+    let t = store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), None).await.unwrap();
     store.remove_contact("ACME", (Snowflake(1), t0(), STAFF), LEAVE, None).await.unwrap();
     assert!(store.active_contact(Snowflake(1)).await.unwrap().is_none());
     assert_eq!(store.ticket(&t.number).await.unwrap().unwrap().opened_by, Snowflake(1));
@@ -251,7 +255,7 @@ async fn an_event_claimed_with_its_change_takes_effect_once(db: &TestDb) {
         .map(|i| {
             let store = db.store.clone();
             tokio::spawn(async move {
-                store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), Some(&claim(i))).await
+                store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), Some(&claim(i))).await
             })
         })
         .collect();
@@ -283,7 +287,7 @@ async fn an_event_claimed_with_its_change_takes_effect_once(db: &TestDb) {
 /// A change whose claim is refused changes nothing, and leaves the
 /// ticket's version for the instance that has the event.
 async fn a_taken_event_changes_nothing(db: &TestDb) {
-    let opened = db.store.open_ticket(&new_ticket("ACME", 1, t0()), &opened_event(t0()), None).await.unwrap();
+    let opened = db.store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), None).await.unwrap();
     let claim = Claim { event: "interaction:7".into(), instance: "a".into(), at: t0() };
     assert!(db.store.claim_event(&claim).await.unwrap());
     let (closed, event) = opened.close(t0(), None).unwrap();
@@ -302,7 +306,6 @@ async fn one_open_request_per_file_and_customer_even_in_a_race(db: &TestDb) {
     use priority_line::domain::signature::{SignatureKind, SignatureRequest, Stage};
     let request = |customer: &str| {
         let mut new = new_ticket(customer, 1, t0());
-        new.kind = TicketKind::Signature;
         new.signature = Some(SignatureRequest {
             kind: SignatureKind::FalseNegative,
             hash: "d41d8cd98f00b204e9800998ecf8427e".parse().unwrap(),
@@ -315,7 +318,7 @@ async fn one_open_request_per_file_and_customer_even_in_a_race(db: &TestDb) {
         new
     };
     let (a, b) = (request("ACME"), request("ACME"));
-    let (ev, store) = (opened_event(t0()), &db.store);
+    let (ev, store) = (breach_step(t0()), &db.store);
     let (first, second) = tokio::join!(store.open_ticket(&a, &ev, None), store.open_ticket(&b, &ev, None));
     let mut outcomes = [first.is_ok(), second.is_ok()];
     outcomes.sort();

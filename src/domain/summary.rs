@@ -34,6 +34,7 @@ use super::calendar::{local_instant, Calendar};
 use super::customer::CustomerKey;
 use super::signature::Stage;
 use super::sla::{ResponseTarget, Severity};
+pub use super::ticket::Fact;
 use super::ticket::{EventKind, TicketKind, TicketNumber};
 
 /// An ISO week: `2026-W48`.
@@ -113,43 +114,6 @@ impl FromStr for Week {
     }
 }
 
-/// What the figures need of a ticket's event after its opening.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fact {
-    Reclassified {
-        severity: Severity,
-        due_at: DateTime<Utc>,
-    },
-    /// The first response (an acknowledgement, or a request's analysis).
-    Answered,
-    Closed,
-    Reopened,
-    Stage(Stage),
-}
-
-impl Fact {
-    /// The fact an event records, if the figures need it (the opening is
-    /// the history's own).
-    pub fn of(event: &EventKind) -> Option<Fact> {
-        Some(match event {
-            EventKind::SeverityChanged { to, due_after, .. } => {
-                Fact::Reclassified { severity: Severity::from_level(*to)?, due_at: *due_after }
-            }
-            EventKind::Acknowledged { .. } => Fact::Answered,
-            EventKind::Closed { .. } => Fact::Closed,
-            EventKind::Reopened { .. } => Fact::Reopened,
-            EventKind::StageChanged { to, .. } => Fact::Stage(*to),
-            EventKind::Opened { .. }
-            | EventKind::Breached { .. }
-            | EventKind::Assigned { .. }
-            | EventKind::Updated { .. }
-            | EventKind::UpdateOverdue { .. }
-            | EventKind::WaitStarted { .. }
-            | EventKind::WaitEnded { .. } => return None,
-        })
-    }
-}
-
 /// A ticket as opened, and the facts of its log since, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
@@ -176,9 +140,9 @@ pub struct UpdateMark {
 impl UpdateMark {
     /// The mark an event leaves, if any.
     pub fn of(ticket: &TicketNumber, at: DateTime<Utc>, event: &EventKind) -> Option<UpdateMark> {
-        let (due_at, updated_at) = match event {
-            EventKind::Updated { due_at: Some(due), .. } => (*due, Some(at)),
-            EventKind::UpdateOverdue { due_at } => (*due_at, None),
+        let (due_at, updated_at) = match event.fact()? {
+            Fact::Updated { due: Some(due) } => (due, Some(at)),
+            Fact::UpdateMissed { due } => (due, None),
             _ => return None,
         };
         Some(UpdateMark { ticket: ticket.clone(), due_at, updated_at })
@@ -218,10 +182,18 @@ impl History {
                     s.severity = severity;
                     s.due_at = due_at;
                 }
-                Fact::Answered => {}
                 Fact::Closed => s.closed_at = Some(*when),
                 Fact::Reopened => s.closed_at = None,
                 Fact::Stage(to) => s.stage = Some(to),
+                // The answer counts whenever it came (above); the rest
+                // changes no figure of the first response.
+                Fact::Answered
+                | Fact::Breached
+                | Fact::Owned(_)
+                | Fact::Updated { .. }
+                | Fact::UpdateMissed { .. }
+                | Fact::WaitStarted
+                | Fact::WaitEnded => {}
             }
         }
         Some(s)

@@ -123,6 +123,74 @@ pub struct Ticket {
     pub signature: Option<SignatureRequest>,
 }
 
+/// A ticket about to be opened; storage gives it its id and its number
+/// (the customer's next).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub customer: CustomerKey,
+    pub opened_by: Snowflake,
+    pub severity: Severity,
+    pub summary: String,
+    pub details: Option<String>,
+    pub product: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// The classification rule that chose its severity, if one did.
+    pub classified_by: Option<String>,
+    /// What a signature change request reports (a ticket of kind `signature`).
+    pub signature: Option<SignatureRequest>,
+    /// Taken by phone: who logged it for its contact.
+    pub logged_by: Option<Snowflake>,
+}
+
+impl NewTicket {
+    pub fn kind(&self) -> TicketKind {
+        match self.signature {
+            Some(_) => TicketKind::Signature,
+            None => TicketKind::Incident,
+        }
+    }
+
+    /// Its opening, as the first event of its audit trail.
+    pub fn event(&self) -> EventKind {
+        EventKind::Opened {
+            severity: self.severity.level(),
+            due_at: self.due_at,
+            classified_by: self.classified_by.clone(),
+            logged_by: self.logged_by,
+        }
+    }
+
+    /// The ticket as opened, once stored with this id and number: open,
+    /// unanswered, unowned, its thread still to come.
+    pub fn numbered(&self, id: i64, seq: i64) -> Ticket {
+        Ticket {
+            id,
+            number: TicketNumber { customer: self.customer.clone(), seq },
+            opened_by: self.opened_by,
+            severity: self.severity,
+            kind: self.kind(),
+            summary: self.summary.clone(),
+            details: self.details.clone(),
+            product: self.product.clone(),
+            state: TicketState::Open,
+            opened_at: self.opened_at,
+            due_at: self.due_at,
+            acked_at: None,
+            acked_by: None,
+            closed_at: None,
+            thread_id: None,
+            card_message_id: None,
+            owner: None,
+            update_due_at: None,
+            waiting_since: None,
+            logged_by: self.logged_by,
+            version: 1,
+            signature: self.signature.clone(),
+        }
+    }
+}
+
 /// What happened to a ticket: the audit trail, with before and after values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -200,7 +268,54 @@ pub enum EventKind {
     },
 }
 
+/// What the record needs to know of an event: the weekly summary's figures
+/// replay these, and a transcript tells them. Each event kind says its own
+/// ([`EventKind::fact`]), so a new kind is one variant and one arm there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    /// The severity and deadline after a reclassification.
+    Reclassified { severity: Severity, due_at: DateTime<Utc> },
+    /// The first response (an acknowledgement, or a request's analysis).
+    Answered,
+    Closed,
+    Reopened,
+    /// A signature request's new stage.
+    Stage(Stage),
+    /// The first-response deadline passed unanswered.
+    Breached,
+    /// A new owner.
+    Owned(Snowflake),
+    /// An update for the customer, meeting the update deadline `due` if
+    /// the update clock ran.
+    Updated { due: Option<DateTime<Utc>> },
+    /// The update deadline `due` passed without one.
+    UpdateMissed { due: DateTime<Utc> },
+    WaitStarted,
+    WaitEnded,
+}
+
 impl EventKind {
+    /// What the record needs to know of it (the opening is a history's
+    /// own start, not a fact of it).
+    pub fn fact(&self) -> Option<Fact> {
+        Some(match self {
+            EventKind::Opened { .. } => return None,
+            EventKind::SeverityChanged { to, due_after, .. } => {
+                Fact::Reclassified { severity: Severity::from_level(*to)?, due_at: *due_after }
+            }
+            EventKind::Acknowledged { .. } => Fact::Answered,
+            EventKind::Closed { .. } => Fact::Closed,
+            EventKind::Reopened { .. } => Fact::Reopened,
+            EventKind::StageChanged { to, .. } => Fact::Stage(*to),
+            EventKind::Breached { .. } => Fact::Breached,
+            EventKind::Assigned { to, .. } => Fact::Owned(*to),
+            EventKind::Updated { due_at, .. } => Fact::Updated { due: *due_at },
+            EventKind::UpdateOverdue { due_at } => Fact::UpdateMissed { due: *due_at },
+            EventKind::WaitStarted { .. } => Fact::WaitStarted,
+            EventKind::WaitEnded { .. } => Fact::WaitEnded,
+        })
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             EventKind::Opened { .. } => "opened",

@@ -29,15 +29,17 @@ use crate::domain::customer::Snowflake;
 
 mod claims;
 mod contacts;
+mod events;
 mod instances;
 mod outbox;
+mod rows;
 mod signatures;
 mod summaries;
 mod tickets;
 pub use claims::Claim;
 pub use contacts::{AddContactError, Contact, NewContact, MAX_CONTACTS};
 pub use outbox::{Claimed, Finish, Once, OutboxRow, OutboxState, Queued, Reschedule, StepClock};
-pub use tickets::{NewTicket, OpenCount, Release, Released, TicketChange};
+pub use tickets::{OpenCount, Release, Released, TicketChange};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

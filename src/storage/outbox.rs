@@ -28,7 +28,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::tickets::insert_event;
+use super::events::insert_event;
 use super::{id_to_db, instant, Backend, StorageError, Store};
 use crate::domain::customer::Snowflake;
 use crate::domain::escalation::Trigger;

@@ -3,13 +3,12 @@
 //! belong to no ticket (a release recorded, a request refused).
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::tickets::{ticket_from_row, ticket_select};
+use super::rows::{ticket_from_row, ticket_select};
 use super::{id_to_db, instant, Backend, Claim, StorageError, Store};
 use crate::domain::customer::{CustomerKey, Snowflake};
-use crate::domain::signature::{FileHash, HashKind, Label, Recorded, SignatureKind, SignatureRequest, Stage};
+use crate::domain::signature::{FileHash, Label, Recorded, SignatureRequest, Stage};
 use crate::domain::ticket::{Ticket, TicketNumber};
 
 type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
@@ -54,34 +53,6 @@ pub(super) async fn update_stage(
         .execute(&mut **tx)
         .await?;
     Ok(())
-}
-
-/// The request joined to a ticket's row (`ticket_select!`), if it has one.
-pub(super) fn request_from_row(r: &AnyRow) -> Result<Option<SignatureRequest>, StorageError> {
-    let corrupt = |problem: String| StorageError::Corrupt { table: "signature_requests", problem };
-    let Some(kind) = r.try_get::<Option<String>, _>("sig_kind")? else { return Ok(None) };
-    let text = |column: &str| -> Result<String, StorageError> {
-        Ok(r.try_get::<Option<String>, _>(column)?.unwrap_or_default())
-    };
-    let label = |column: &str| -> Result<Label, StorageError> { text(column)?.parse().map_err(corrupt) };
-    let optional = |column: &str| -> Result<Option<Label>, StorageError> {
-        r.try_get::<Option<String>, _>(column)?.map(|v| v.parse().map_err(corrupt)).transpose()
-    };
-    let hash: FileHash = text("hash")?.parse().map_err(corrupt)?;
-    let hash_kind = text("hash_kind")?;
-    if HashKind::parse(&hash_kind) != Some(hash.kind()) {
-        return Err(corrupt(format!("hash kind {hash_kind} for a hash of {} digits", hash.as_str().len())));
-    }
-    let stage = text("stage")?;
-    Ok(Some(SignatureRequest {
-        kind: SignatureKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?,
-        hash,
-        product_version: label("product_version")?,
-        database_release: label("database_release")?,
-        detection: optional("detection")?,
-        stage: Stage::parse(&stage).ok_or_else(|| corrupt(format!("stage {stage}")))?,
-        fixed_in: optional("fixed_in")?,
-    }))
 }
 
 /// An open request's stages, as SQL: `('received', …)`.

@@ -11,6 +11,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::events::event_from_json;
 use super::{instant, Backend, StorageError, Store};
 use crate::domain::customer::CustomerKey;
 use crate::domain::sla::Severity;
@@ -99,7 +100,7 @@ impl Store {
         if !unusual.is_empty() {
             let ids: Vec<i64> = unusual.iter().map(|(id, _)| *id).collect();
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT e.ticket_id, e.kind, e.at, e.detail FROM ticket_events e
+                "SELECT e.ticket_id, e.at, e.detail FROM ticket_events e
                  WHERE e.ticket_id IN ({}) AND e.kind IN ('acknowledged', 'closed', {UNUSUAL})
                  ORDER BY e.ticket_id, e.id",
                 listed(1)
@@ -107,13 +108,9 @@ impl Store {
             .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
             .fetch_all(&mut *tx)
             .await?;
-            let mut events: std::collections::HashMap<i64, Vec<(String, i64, String)>> = Default::default();
+            let mut events: std::collections::HashMap<i64, Vec<(i64, String)>> = Default::default();
             for r in &rows {
-                events.entry(r.try_get("ticket_id")?).or_default().push((
-                    r.try_get("kind")?,
-                    r.try_get("at")?,
-                    r.try_get("detail")?,
-                ));
+                events.entry(r.try_get("ticket_id")?).or_default().push((r.try_get("at")?, r.try_get("detail")?));
             }
             for (id, at) in unusual {
                 replay(&mut out[at], events.remove(&id).unwrap_or_default())?;
@@ -157,7 +154,7 @@ impl Store {
             let customer: String = r.try_get("customer")?;
             let number = TicketNumber { customer: customer.parse().map_err(&bad)?, seq: r.try_get("seq")? };
             let detail: String = r.try_get("detail")?;
-            let event: EventKind = serde_json::from_str(&detail).map_err(|e| bad(e.to_string()))?;
+            let event = event_from_json(&detail)?;
             marks.extend(UpdateMark::of(&number, instant(r.try_get("at")?, "ticket_events")?, &event));
         }
         Ok(marks)
@@ -208,27 +205,19 @@ fn ticket_line(line: &str, keys: &mut Vec<CustomerKey>) -> Result<((History, i64
 /// An unusual ticket's history from its events: its facts in order, and
 /// its opening severity and deadline, which its first reclassification
 /// says.
-fn replay(h: &mut History, events: Vec<(String, i64, String)>) -> Result<(), StorageError> {
-    let bad = corrupt("ticket_events");
+fn replay(h: &mut History, events: Vec<(i64, String)>) -> Result<(), StorageError> {
     h.facts.clear();
     let mut first_change = true;
-    for (kind, at, detail) in events {
+    for (at, detail) in events {
         let at = instant(at, "ticket_events")?;
-        let fact = match kind.as_str() {
-            "acknowledged" => Some(Fact::Answered),
-            "closed" => Some(Fact::Closed),
-            "reopened" => Some(Fact::Reopened),
-            _ => {
-                let event: EventKind = serde_json::from_str(&detail).map_err(|e| bad(e.to_string()))?;
-                if let (EventKind::SeverityChanged { from, due_before, .. }, true) = (&event, first_change) {
-                    h.severity = Severity::from_level(*from).ok_or_else(|| bad(format!("severity {from}")))?;
-                    h.due_at = *due_before;
-                    first_change = false;
-                }
-                Fact::of(&event)
-            }
-        };
-        h.facts.extend(fact.map(|f| (at, f)));
+        let event = event_from_json(&detail)?;
+        if let (EventKind::SeverityChanged { from, due_before, .. }, true) = (&event, first_change) {
+            let bad = corrupt("ticket_events");
+            h.severity = Severity::from_level(*from).ok_or_else(|| bad(format!("severity {from}")))?;
+            h.due_at = *due_before;
+            first_change = false;
+        }
+        h.facts.extend(event.fact().map(|f| (at, f)));
     }
     // In the order they happened (the log's order, unless rows were
     // written out of it).

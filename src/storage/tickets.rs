@@ -5,35 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::events::{event_json, insert_event};
 use super::outbox::{Queued, Reschedule};
-use super::{id_from_db, id_to_db, instant, lock_customer, signatures, Backend, Claim, StorageError, Store};
-use crate::domain::customer::{CustomerKey, Snowflake};
-use crate::domain::signature::{FileHash, SignatureRequest};
-use crate::domain::sla::Severity;
-use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber, TicketState};
-
-/// A ticket about to be opened; the store assigns its id and number.
-#[derive(Debug, Clone)]
-pub struct NewTicket {
-    pub customer: CustomerKey,
-    pub opened_by: Snowflake,
-    pub severity: Severity,
-    pub kind: TicketKind,
-    pub summary: String,
-    pub details: Option<String>,
-    pub product: Option<String>,
-    pub opened_at: DateTime<Utc>,
-    pub due_at: DateTime<Utc>,
-    /// Its effects (thread, card, posts) and escalation steps, stored with it.
-    pub outbox: Vec<Queued>,
-    /// What a signature change request reports (kind `signature`).
-    pub signature: Option<SignatureRequest>,
-    /// Taken by phone: who logged it for its contact.
-    pub logged_by: Option<Snowflake>,
-}
+use super::rows::{ticket_from_row, ticket_select};
+use super::{id_to_db, lock_customer, signatures, Backend, Claim, StorageError, Store};
+use crate::domain::customer::Snowflake;
+use crate::domain::signature::FileHash;
+use crate::domain::ticket::{EventKind, NewTicket, Ticket, TicketNumber, TicketState};
 
 /// What releasing a fix does to another open request about the same file
 /// (none: it stays as it is).
@@ -79,12 +59,12 @@ impl Store {
     pub async fn open_ticket(
         &self,
         new: &NewTicket,
-        event: &EventKind,
+        outbox: &[Queued],
         claim: Option<&Claim>,
     ) -> Result<Ticket, StorageError> {
         let opened = match self.backend {
-            Backend::Postgres => self.open_ticket_postgres(new, event, claim).await,
-            Backend::Sqlite => self.open_ticket_sqlite(new, event, claim).await,
+            Backend::Postgres => self.open_ticket_postgres(new, outbox, claim).await,
+            Backend::Sqlite => self.open_ticket_sqlite(new, outbox, claim).await,
         };
         let (id, seq) = opened.map_err(|e| match e {
             // The only unique rule a new ticket can break is signature_requests_one_open.
@@ -95,30 +75,7 @@ impl Store {
             }
             e => e,
         })?;
-        Ok(Ticket {
-            id,
-            number: TicketNumber { customer: new.customer.clone(), seq },
-            opened_by: new.opened_by,
-            severity: new.severity,
-            kind: new.kind,
-            summary: new.summary.clone(),
-            details: new.details.clone(),
-            product: new.product.clone(),
-            state: TicketState::Open,
-            opened_at: new.opened_at,
-            due_at: new.due_at,
-            acked_at: None,
-            acked_by: None,
-            closed_at: None,
-            thread_id: None,
-            card_message_id: None,
-            owner: None,
-            update_due_at: None,
-            waiting_since: None,
-            logged_by: new.logged_by,
-            version: 1,
-            signature: new.signature.clone(),
-        })
+        Ok(new.numbered(id, seq))
     }
 
     /// PostgreSQL: one statement (data-modifying CTEs), so the customer's
@@ -128,10 +85,11 @@ impl Store {
     async fn open_ticket_postgres(
         &self,
         new: &NewTicket,
-        event: &EventKind,
+        outbox: &[Queued],
         claim: Option<&Claim>,
     ) -> Result<(i64, i64), StorageError> {
-        let outbox = super::outbox::insert_sql(Backend::Postgres, "ticket.id", "$14", "ticket,");
+        let event = new.event();
+        let insert_outbox = super::outbox::insert_sql(Backend::Postgres, "ticket.id", "$14", "ticket,");
         // The request's columns follow the claim's parameters.
         let first = if claim.is_some() { 17 } else { 15 };
         let signature = match new.signature {
@@ -159,15 +117,15 @@ impl Store {
                  SELECT $1, last_ticket, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM seq
                  RETURNING id, seq
              )
-             , outbox AS ({outbox}) {signature}
+             , outbox AS ({insert_outbox}) {signature}
              INSERT INTO ticket_events (ticket_id, at, actor, kind, detail)
              SELECT id, $9, $2, $12, $13 FROM ticket
              RETURNING ticket_id, (SELECT seq FROM ticket) AS seq"
         );
         let mut query = bind_new_ticket(sqlx::query(sqlx::AssertSqlSafe(open)), new)
             .bind(event.name())
-            .bind(event_json(event))
-            .bind(super::outbox::queued_json(&new.outbox));
+            .bind(event_json(&event))
+            .bind(super::outbox::queued_json(outbox));
         if let Some(claim) = claim {
             query = query.bind(claim.event.clone()).bind(claim.instance.clone());
         }
@@ -193,7 +151,7 @@ impl Store {
     async fn open_ticket_sqlite(
         &self,
         new: &NewTicket,
-        event: &EventKind,
+        outbox: &[Queued],
         claim: Option<&Claim>,
     ) -> Result<(i64, i64), StorageError> {
         let mut w = self.begin_claimed(claim).await?;
@@ -217,8 +175,8 @@ impl Store {
         .fetch_one(&mut **tx)
         .await?;
         let (id, seq): (i64, i64) = (row.try_get("id")?, row.try_get("seq")?);
-        insert_event(tx, id, new.opened_at, new.opened_by, event).await?;
-        self.queue(tx, id, &new.outbox).await?;
+        insert_event(tx, id, new.opened_at, new.opened_by, &new.event()).await?;
+        self.queue(tx, id, outbox).await?;
         if let Some(request) = &new.signature {
             let insert = signatures::insert_sql("$1", 2, "");
             signatures::bind_request(sqlx::query(sqlx::AssertSqlSafe(insert)).bind(id), &new.customer, request)
@@ -402,45 +360,6 @@ impl Store {
         rows.iter().map(ticket_from_row).collect()
     }
 
-    pub async fn events(&self, ticket_id: i64) -> Result<Vec<Event>, StorageError> {
-        let rows =
-            sqlx::query("SELECT id, ticket_id, at, actor, detail FROM ticket_events WHERE ticket_id = $1 ORDER BY id")
-                .bind(ticket_id)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                let detail: String = r.try_get("detail")?;
-                let kind = serde_json::from_str(&detail)
-                    .map_err(|e| StorageError::Corrupt { table: "ticket_events", problem: e.to_string() })?;
-                Ok(Event {
-                    id: r.try_get("id")?,
-                    ticket_id: r.try_get("ticket_id")?,
-                    at: instant(r.try_get("at")?, "ticket_events")?,
-                    actor: id_from_db(r.try_get("actor")?),
-                    kind,
-                })
-            })
-            .collect()
-    }
-}
-
-pub(super) async fn insert_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    ticket_id: i64,
-    at: DateTime<Utc>,
-    actor: Snowflake,
-    event: &EventKind,
-) -> Result<(), StorageError> {
-    sqlx::query("INSERT INTO ticket_events (ticket_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)")
-        .bind(ticket_id)
-        .bind(at.timestamp_millis())
-        .bind(id_to_db(actor))
-        .bind(event.name())
-        .bind(event_json(event))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// Binds a new ticket's columns as `$1` to `$11`, in the order of the
@@ -453,7 +372,7 @@ fn bind_new_ticket<'q>(
         .bind(new.customer.as_str().to_owned())
         .bind(id_to_db(new.opened_by))
         .bind(i64::from(new.severity.level()))
-        .bind(new.kind.as_str())
+        .bind(new.kind().as_str())
         .bind(new.summary.clone())
         .bind(new.details.clone())
         .bind(new.product.clone())
@@ -463,59 +382,3 @@ fn bind_new_ticket<'q>(
         .bind(new.logged_by.map(id_to_db))
 }
 
-fn event_json(event: &EventKind) -> String {
-    // Serialising our own enum of plain fields cannot fail.
-    serde_json::to_string(event).expect("events serialise")
-}
-
-/// Tickets with their signature request, if any. Conditions added after it
-/// name the ticket's columns unqualified (the request's have other names).
-macro_rules! ticket_select {
-    () => {
-        "SELECT t.id, t.customer, t.seq, t.opened_by, t.severity, t.kind, t.summary, t.details, t.product, t.state,
-                t.opened_at, t.due_at, t.acked_at, t.acked_by, t.closed_at, t.thread_id, t.card_message_id, t.version,
-                t.owner_id, t.update_due_at, t.waiting_since, t.logged_by,
-                s.kind AS sig_kind, s.hash_kind, s.hash, s.product_version, s.database_release, s.detection, s.stage,
-                s.fixed_in
-         FROM tickets t LEFT JOIN signature_requests s ON s.ticket_id = t.id"
-    };
-}
-pub(super) use ticket_select;
-
-pub(super) fn ticket_from_row(r: &AnyRow) -> Result<Ticket, StorageError> {
-    let corrupt = |problem: String| StorageError::Corrupt { table: "tickets", problem };
-    let customer: String = r.try_get("customer")?;
-    let severity: i64 = r.try_get("severity")?;
-    let kind: String = r.try_get("kind")?;
-    let state: String = r.try_get("state")?;
-    let opt_instant = |col: &str| -> Result<Option<DateTime<Utc>>, StorageError> {
-        r.try_get::<Option<i64>, _>(col)?.map(|ms| instant(ms, "tickets")).transpose()
-    };
-    Ok(Ticket {
-        id: r.try_get("id")?,
-        number: TicketNumber { customer: customer.parse().map_err(corrupt)?, seq: r.try_get("seq")? },
-        opened_by: id_from_db(r.try_get("opened_by")?),
-        severity: u8::try_from(severity)
-            .ok()
-            .and_then(Severity::from_level)
-            .ok_or_else(|| corrupt(format!("severity {severity}")))?,
-        kind: TicketKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?,
-        summary: r.try_get("summary")?,
-        details: r.try_get("details")?,
-        product: r.try_get("product")?,
-        state: TicketState::parse(&state).ok_or_else(|| corrupt(format!("state {state}")))?,
-        opened_at: instant(r.try_get("opened_at")?, "tickets")?,
-        due_at: instant(r.try_get("due_at")?, "tickets")?,
-        acked_at: opt_instant("acked_at")?,
-        acked_by: r.try_get::<Option<i64>, _>("acked_by")?.map(id_from_db),
-        closed_at: opt_instant("closed_at")?,
-        thread_id: r.try_get::<Option<i64>, _>("thread_id")?.map(id_from_db),
-        card_message_id: r.try_get::<Option<i64>, _>("card_message_id")?.map(id_from_db),
-        owner: r.try_get::<Option<i64>, _>("owner_id")?.map(id_from_db),
-        update_due_at: opt_instant("update_due_at")?,
-        waiting_since: opt_instant("waiting_since")?,
-        logged_by: r.try_get::<Option<i64>, _>("logged_by")?.map(id_from_db),
-        version: r.try_get("version")?,
-        signature: signatures::request_from_row(r)?,
-    })
-}

@@ -18,8 +18,9 @@ use crate::app::refusal::Refusal;
 use crate::app::words;
 use crate::domain::signature::{check_databases, FileHash, Label, Outdated, SignatureKind, SignatureRequest, Stage};
 use crate::domain::text::{Clean, DETAILS_MAX};
-use crate::domain::ticket::{EventKind, TicketKind};
-use crate::storage::{NewTicket, Queued};
+
+use crate::domain::ticket::NewTicket;
+use crate::storage::Queued;
 
 pub static SPEC: Spec = Spec {
     group: Some(&SIGNATURE),
@@ -162,18 +163,16 @@ impl RequestSignature {
             customer: customer.key.clone(),
             opened_by: contact.user,
             severity,
-            kind: TicketKind::Signature,
             summary,
             details: self.details.map(Clean::into_string),
             product: Some(request.product_version.to_string()),
             opened_at: now,
             due_at,
-            outbox,
+            classified_by: None,
             signature: Some(request.clone()),
             logged_by: None,
         };
-        let event = EventKind::Opened { severity: severity.level(), due_at, classified_by: None, logged_by: None };
-        let ticket = match app.store.open_ticket(&new, &event, cx.claim()).await {
+        let ticket = match app.store.open_ticket(&new, &outbox, cx.claim()).await {
             // Another request about the file was filed meanwhile.
             Err(crate::storage::StorageError::DuplicateRequest) => {
                 match app.store.open_request_for(&customer.key, &request.hash).await? {

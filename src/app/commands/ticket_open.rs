@@ -17,8 +17,9 @@ use crate::domain::classify::Decision;
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::text::{Clean, DETAILS_MAX, SUMMARY_MAX};
-use crate::domain::ticket::{EventKind, TicketKind};
-use crate::storage::{NewTicket, Queued};
+
+use crate::domain::ticket::NewTicket;
+use crate::storage::Queued;
 
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
@@ -136,18 +137,16 @@ impl TicketOpen {
             customer: customer.key.clone(),
             opened_by: opener,
             severity,
-            kind: TicketKind::Incident,
             summary: self.summary.into_string(),
             details: self.details.map(Clean::into_string),
             product: self.product.map(Clean::into_string),
             opened_at: now,
             due_at,
-            outbox,
+            classified_by,
             signature: None,
             logged_by,
         };
-        let event = EventKind::Opened { severity: severity.level(), due_at, classified_by, logged_by };
-        let ticket = app.store.open_ticket(&new, &event, cx.claim()).await?;
+        let ticket = app.store.open_ticket(&new, &outbox, cx.claim()).await?;
         cx.committed();
         app.wake.notify_one();
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
