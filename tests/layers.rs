@@ -1,30 +1,47 @@
-//! The application layer's shape (src/app/mod.rs): every file belongs to a
-//! layer, imports only from its own layer or those below, never in a
-//! circle, and never from the façade (`app/mod.rs`), which only declares
-//! and re-exports. A module's `mod.rs` declaring and re-exporting its own
-//! children is containment, not an import.
+//! The crate's shape: one way down. Every module belongs to a layer and
+//! imports only from its own layer or those below, and no two modules
+//! import each other, however far round (no circle, in any folder).
 //!
-//! The imports are read from the source: `use` trees and inline paths that
-//! start with `crate::app::` or `super::`, each resolved to the file of the
-//! longest module path it names.
+//! - The crate, bottom first (src/lib.rs): `domain` < `config`, `storage`
+//!   < `metrics` < `app` < `scheduler` < `adapters`.
+//! - Inside `app` (src/app/mod.rs): vocabulary < wording < core < top;
+//!   nothing inside `app` imports its façade (`app/mod.rs`), which only
+//!   declares and re-exports. Outside `app`, the façade is what others use.
+//!
+//! A `mod.rs` declaring and re-exporting its own children is containment,
+//! not an import. The imports are read from the source: `use` trees and
+//! inline paths that start with `crate::` or `super::`, each resolved to
+//! the file of the longest module path it names. (`src/main.rs` is a crate
+//! of its own, using this one from outside.)
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The layers, bottom first; a directory's files share its layer.
-const LAYERS: [(&str, &[&str]); 4] = [
+/// The crate's layers, bottom first; a folder's files share its layer.
+const CRATE: [(&str, &[&str]); 6] = [
+    ("the domain", &["domain"]),
+    ("configuration and storage", &["config", "storage"]),
+    ("metrics", &["metrics"]),
+    ("the application", &["app"]),
+    ("the scheduler", &["scheduler"]),
+    ("the adapters", &["adapters"]),
+];
+
+/// The application's layers, bottom first.
+const APP: [(&str, &[&str]); 4] = [
     ("vocabulary", &["msg", "words", "clock", "declare", "args", "refusal", "card", "jobs"]),
-    ("wording", &["posts"]),
+    ("wording", &["posts", "reminders"]),
     ("core", &["application", "tickets", "instance", "summary", "chart"]),
     ("top", &["commands", "delivery"]),
 ];
 
-/// `app::commands::ack` for `src/app/commands/ack.rs`; `app::commands` for its `mod.rs`.
+/// `app::commands::ack` for `src/app/commands/ack.rs`; `app::commands` for
+/// its `mod.rs`; `` (the crate) for `lib.rs`.
 fn module_of(root: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(root).unwrap().with_extension("");
-    let mut parts: Vec<String> = vec!["app".into()];
-    parts.extend(relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()));
-    if parts.last().is_some_and(|p| p == "mod") {
+    let mut parts: Vec<String> =
+        relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
         parts.pop();
     }
     parts.join("::")
@@ -69,7 +86,7 @@ fn expand(tree: &str) -> Vec<String> {
         .collect()
 }
 
-/// What a file's source imports from inside `app`: module paths, as
+/// What a file's source imports from inside the crate: module paths, as
 /// written. Its `#[cfg(test)]` module, at the end, is left out: `super`
 /// means another module there, and tests may reach anywhere.
 fn references(source: &str) -> BTreeSet<String> {
@@ -94,12 +111,12 @@ fn references(source: &str) -> BTreeSet<String> {
         }
         let Some(end) = after.find(';') else { break };
         let tree = &after[..end];
-        if tree.starts_with("crate::app") || tree.starts_with("super::") {
+        if tree.starts_with("crate::") || tree.starts_with("super::") {
             out.extend(expand(tree));
         }
     }
     // Inline paths (`crate::app::msg::Span::channel(…)`).
-    for start in ["crate::app::", "super::"] {
+    for start in ["crate::", "super::"] {
         let mut rest = code.as_str();
         while let Some(at) = rest.find(start) {
             let path: String =
@@ -116,22 +133,21 @@ fn references(source: &str) -> BTreeSet<String> {
 
 /// The module a written path names, from the module `within`: the longest
 /// known module it starts with.
-fn resolve(path: &str, within: &str, is_mod_rs: bool, modules: &BTreeSet<String>) -> Option<String> {
+fn resolve(path: &str, within: &str, modules: &BTreeSet<String>) -> Option<String> {
     let absolute = if let Some(rest) = path.strip_prefix("crate::") {
         rest.to_owned()
     } else {
-        let mut base: Vec<&str> = within.split("::").collect();
+        let mut base: Vec<&str> = within.split("::").filter(|p| !p.is_empty()).collect();
         let mut rest = path;
-        // `super` in a mod.rs is the parent of the directory's module.
-        if !is_mod_rs || base.len() > 1 {
-            while let Some(r) = rest.strip_prefix("super::").or_else(|| (rest == "super").then_some("")) {
-                base.pop();
-                rest = r;
-            }
+        // A mod.rs is its directory's module (`module_of`), so `super` is
+        // the parent of the module in either kind of file.
+        while let Some(r) = rest.strip_prefix("super::").or_else(|| (rest == "super").then_some("")) {
+            base.pop();
+            rest = r;
         }
         let mut joined = base.join("::");
         if !rest.is_empty() {
-            joined = format!("{joined}::{rest}");
+            joined = if joined.is_empty() { rest.to_owned() } else { format!("{joined}::{rest}") };
         }
         joined
     };
@@ -139,46 +155,70 @@ fn resolve(path: &str, within: &str, is_mod_rs: bool, modules: &BTreeSet<String>
     (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|m| modules.contains(m))
 }
 
-fn layer_of(module: &str) -> Option<usize> {
-    let top = module.split("::").nth(1)?;
-    LAYERS.iter().position(|(_, names)| names.contains(&top))
+/// A module's place: its crate layer, and inside `app` its app layer.
+fn place(module: &str) -> Option<(usize, Option<usize>)> {
+    let mut parts = module.split("::");
+    let top = parts.next()?;
+    let layer = CRATE.iter().position(|(_, names)| names.contains(&top))?;
+    if top != "app" {
+        return Some((layer, None));
+    }
+    match parts.next() {
+        // The façade: the application as others see it.
+        None => Some((layer, None)),
+        Some(inner) => APP.iter().position(|(_, names)| names.contains(&inner)).map(|l| (layer, Some(l))),
+    }
 }
 
-#[test]
-fn the_application_layer_has_no_import_circle_and_only_imports_downwards() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+fn describe(module: &str) -> String {
+    match place(module) {
+        Some((_, Some(l))) => format!("{module} (app's {})", APP[l].0),
+        Some((l, None)) => format!("{module} ({})", CRATE[l].0),
+        None => format!("{module} (no layer)"),
+    }
+}
+
+/// Every problem with the crate's shape under `root` (src/): imports that
+/// go up, into the façade from inside `app`, or from a module in no layer;
+/// and circles.
+fn problems(root: &Path) -> (Vec<String>, BTreeMap<String, BTreeSet<String>>) {
     let mut all = Vec::new();
-    files(&root, &mut all);
-    let modules: BTreeSet<String> = all.iter().map(|f| module_of(&root, f)).collect();
+    files(root, &mut all);
+    all.retain(|f| !f.ends_with("main.rs"));
+    let modules: BTreeSet<String> = all.iter().map(|f| module_of(root, f)).collect();
     let mut problems = Vec::new();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &all {
-        let module = module_of(&root, file);
-        let is_mod_rs = file.file_name().is_some_and(|n| n == "mod.rs");
-        if module == "app" {
+        let module = module_of(root, file);
+        let is_mod_rs = file.file_name().is_some_and(|n| n == "mod.rs" || n == "lib.rs");
+        if module.is_empty() {
             continue;
         }
-        let Some(layer) = layer_of(&module) else {
-            problems.push(format!("{module} is in no layer: add it to LAYERS and to app/mod.rs's map"));
+        let Some(here) = place(&module) else {
+            problems.push(format!("{module} is in no layer: add it to this test's layers and to its folder's map"));
             continue;
         };
         let source = std::fs::read_to_string(file).unwrap();
         for written in references(&source) {
-            let Some(target) = resolve(&written, &module, is_mod_rs, &modules) else { continue };
+            let Some(target) = resolve(&written, &module, &modules) else { continue };
             // A module's own children are its parts, not its imports.
             if target == module || (is_mod_rs && target.starts_with(&format!("{module}::"))) {
                 continue;
             }
-            if target == "app" {
+            if target == "app" && module.starts_with("app::") {
                 problems.push(format!("{module} imports the façade app/mod.rs ({written}): import the defining file"));
                 continue;
             }
-            let target_layer = layer_of(&target).unwrap_or(usize::MAX);
-            if target_layer > layer {
+            let Some(there) = place(&target) else { continue };
+            let up = match (here, there) {
+                ((a, Some(x)), (b, Some(y))) if a == b => y > x,
+                ((a, _), (b, _)) => b > a,
+            };
+            if up {
                 problems.push(format!(
-                    "{module} ({}) imports {target} ({}), a layer above it ({written})",
-                    LAYERS[layer].0,
-                    LAYERS.get(target_layer).map_or("no layer", |l| l.0)
+                    "{} imports {}, a layer above it ({written})",
+                    describe(&module),
+                    describe(&target)
                 ));
             }
             edges.entry(module.clone()).or_default().insert(target);
@@ -209,8 +249,19 @@ fn the_application_layer_has_no_import_circle_and_only_imports_downwards() {
     for m in edges.keys() {
         visit(m, &edges, &mut Vec::new(), &mut done, &mut problems);
     }
+    (problems, edges)
+}
+
+#[test]
+fn the_crate_has_no_import_circle_and_only_imports_downwards() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let (problems, edges) = problems(&root);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert!(edges.len() > 20, "the imports were read: {edges:?}");
+    // The imports were read, in every folder.
+    for folder in ["domain::", "storage::", "app::commands::", "adapters::discord::", "config"] {
+        assert!(edges.keys().any(|m| m.starts_with(folder)), "no imports read in {folder}: {edges:?}");
+    }
+    assert!(edges.len() > 60, "the imports were read: {edges:?}");
 }
 
 #[test]
@@ -220,9 +271,41 @@ fn use_trees_and_paths_are_read_as_written() {
         "use super::x::Y;\n// use crate::app::no;\nfn f() { crate::app::msg::Span::user(1); }\n#[cfg(test)]\nmod t { use super::*; }",
     );
     assert_eq!(refs.into_iter().collect::<Vec<_>>(), ["crate::app::msg::Span::user", "super::x::Y"]);
-    let modules: BTreeSet<String> =
-        ["app", "app::msg", "app::commands", "app::commands::ack"].into_iter().map(String::from).collect();
-    assert_eq!(resolve("super::Cx", "app::commands::ack", false, &modules).as_deref(), Some("app::commands"));
-    assert_eq!(resolve("super::msg::Local", "app::commands", true, &modules).as_deref(), Some("app::msg"));
-    assert_eq!(resolve("crate::app::msg::Span", "app::x", false, &modules).as_deref(), Some("app::msg"));
+    let modules: BTreeSet<String> = ["app", "app::msg", "app::commands", "app::commands::ack", "storage", "domain"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(resolve("super::Cx", "app::commands::ack", &modules).as_deref(), Some("app::commands"));
+    assert_eq!(resolve("super::msg::Local", "app::commands", &modules).as_deref(), Some("app::msg"));
+    assert_eq!(resolve("crate::app::msg::Span", "app::x", &modules).as_deref(), Some("app::msg"));
+    assert_eq!(resolve("super::domain::X", "storage", &modules).as_deref(), Some("domain"));
+}
+
+/// The check itself finds what it is for: on a copy of the crate, an
+/// import upwards (storage using the application) and a circle inside a
+/// folder (two storage files using each other).
+#[test]
+fn an_import_upwards_and_a_circle_are_found() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let copy = tempfile::tempdir().unwrap();
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    for file in &all {
+        let to = copy.path().join(file.strip_prefix(&src).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(file, to).unwrap();
+    }
+    let add = |file: &str, line: &str| {
+        let path = copy.path().join(file);
+        let source = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{line}\n{source}")).unwrap();
+    };
+    add("storage/events.rs", "use crate::app::App;");
+    add("storage/events.rs", "use super::tickets::TicketChange;");
+    let (problems, _) = problems(copy.path());
+    assert!(
+        problems.iter().any(|p| p.starts_with("storage::events (configuration and storage) imports app (the application)")),
+        "{problems:#?}"
+    );
+    assert!(problems.iter().any(|p| p.contains("import circle") && p.contains("storage::events")), "{problems:#?}");
 }

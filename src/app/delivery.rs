@@ -16,10 +16,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::application::{App, AppError};
-use super::commands::{TicketReopen, TicketResume};
-use super::jobs::{Action, Deliver, Delivery, DeliveryError, Job, Lease, Lost, Permanent, PostKey, Receipt};
-use super::msg::Span;
-use super::posts::{self, Facts, Place, Pointers};
+use super::commands::{Closed, CommandPost};
+use super::jobs::{Action, Deliver, Delivery, DeliveryError, Effect, Job, Lease, Lost, Permanent, PostKey, Receipt};
+use super::msg::{say, Msg, Span};
+use super::posts::{Facts, Place, ThreadPost};
 use super::summary::{late_note, summary_job};
 use super::tickets::Change;
 use crate::domain::customer::Snowflake;
@@ -120,9 +120,34 @@ struct Failing<'a> {
     problem: Option<Permanent>,
     ticket: Option<&'a TicketNumber>,
     what: &'a str,
+    /// The job, unless it is a command's post.
     job: Option<&'a Job>,
     /// The actions it was to carry out, if it got that far.
     actions: &'a [Action],
+}
+
+/// A job as the outbox stores it: one of the outbox's own, or a command's
+/// post.
+enum Stored {
+    Job(Job),
+    Post(CommandPost),
+}
+
+impl Stored {
+    fn job(&self) -> Option<&Job> {
+        match self {
+            Stored::Job(job) => Some(job),
+            Stored::Post(_) => None,
+        }
+    }
+
+    /// Its posts, worded from the ticket's facts now.
+    fn posts(&self, f: &Facts) -> Vec<super::posts::Post> {
+        match self {
+            Stored::Job(job) => job.posts(f),
+            Stored::Post(post) => post.posts(f),
+        }
+    }
 }
 
 impl App {
@@ -165,9 +190,13 @@ impl App {
         let now = self.now();
         let what = Job::kind_of(&row.job).unwrap_or_else(|| "unreadable".to_owned());
         let number = ticket.as_ref().map(|t| t.number.clone());
-        let job = match serde_json::from_str::<Job>(&row.job) {
-            Ok(Job::Unknown) => return self.unknown(row, number.as_ref(), &what).await,
-            Ok(job) => job,
+        let parsed = match serde_json::from_str::<Job>(&row.job) {
+            Ok(Job::Unknown) => serde_json::from_str::<CommandPost>(&row.job).map(Stored::Post),
+            other => other.map(Stored::Job),
+        };
+        let stored = match parsed {
+            Ok(Stored::Post(CommandPost::Unknown)) => return self.unknown(row, number.as_ref(), &what).await,
+            Ok(stored) => stored,
             Err(e) => {
                 // A kind this version knows, in a shape it does not: the
                 // usual retries, then failed.
@@ -177,12 +206,12 @@ impl App {
                 return self.failed(&failing, &DeliveryError::Transient(format!("unreadable job: {e}"))).await;
             }
         };
-        let failing =
-            |actions| Failing { row, problem: None, ticket: number.as_ref(), what: &what, job: Some(&job), actions };
-        if let (Job::WaitClose { since }, Some(ticket)) = (&job, &ticket) {
+        let job = stored.job();
+        let failing = |actions| Failing { row, problem: None, ticket: number.as_ref(), what: &what, job, actions };
+        if let (Some(Job::WaitClose { since }), Some(ticket)) = (job, &ticket) {
             return self.close_unanswered(row, ticket, *since).await;
         }
-        let delivery = match self.resolve(row, &job, ticket, now).await {
+        let delivery = match self.resolve(row, &stored, ticket, now).await {
             Ok(Some(delivery)) => delivery,
             Ok(None) => {
                 self.store.finish(row.id, now, &Finish::Dropped).await?;
@@ -233,10 +262,10 @@ impl App {
             self.store.finish(row.id, now, &Finish::Dropped).await?;
             return Ok(Done::Left);
         };
-        let jobs = vec![
-            Job::Card,
-            Job::Closed { by: BOT, resolution: None, unanswered_since: Some(since) },
-            Job::Archive { archived: true },
+        let jobs: Vec<Effect> = vec![
+            Job::Card.into(),
+            Closed { by: BOT, resolution: None, unanswered_since: Some(since) }.into(),
+            Job::Archive { archived: true }.into(),
         ];
         let change = Change { ticket: &closed, events: vec![event], reschedule: Reschedule::Cancel, jobs };
         match self.commit_releasing(BOT, None, &[change], None).await {
@@ -277,11 +306,10 @@ impl App {
     async fn resolve(
         &self,
         c: &Claimed,
-        job: &Job,
+        stored: &Stored,
         ticket: Option<Ticket>,
         now: DateTime<Utc>,
     ) -> Result<Option<Delivery>, AppError> {
-        let job = job.clone();
         let customer = ticket.as_ref().and_then(|t| self.config.customer(t.number.customer.as_str()));
         // Late: sent well after it fell due, and it fell due while no
         // instance was running (not merely while this one was busy).
@@ -297,13 +325,13 @@ impl App {
             ticket_id: c.ticket_id,
             record: None,
             attempts: c.attempts,
-            job: job.clone(),
+            job: stored.job().cloned(),
         };
         let key = |index: usize| PostKey { job: c.id, index: u8::try_from(index).unwrap_or(u8::MAX) };
-        match &job {
-            Job::Undeliverable { to, failed_in, lost } => {
+        match stored.job() {
+            Some(Job::Undeliverable { to, failed_in, lost }) => {
                 let lang = customer.map_or(Language::En, |c| c.language);
-                let msg = posts::undeliverable(lang, delivery.ticket.as_ref(), *failed_in, lost);
+                let msg = undeliverable(lang, delivery.ticket.as_ref(), *failed_in, lost);
                 // The original's mentions are not repeated as pings.
                 let (channel, ping, roles) = (*to, vec![], vec![]);
                 delivery.actions.push(Action::Post {
@@ -318,7 +346,7 @@ impl App {
                 });
                 return Ok(Some(delivery));
             }
-            Job::Summary { channel, customer, week } => {
+            Some(Job::Summary { channel, customer, week }) => {
                 // An entry removed from the configuration posts nothing more.
                 let Some(s) = self.config.summary(*channel, customer.as_deref()) else { return Ok(None) };
                 let Ok(week) = week.parse::<Week>() else { return Ok(None) };
@@ -342,35 +370,35 @@ impl App {
             return Ok(None);
         };
         let (plan, calendar) = self.sla(customer)?;
-        match job {
-            Job::Thread { members } => {
+        match stored.job() {
+            Some(Job::Thread { members }) => {
                 if ticket.thread_id.is_none() || ticket.card_message_id.is_none() {
                     delivery.actions.push(Action::OpenThread {
                         parent: customer.support_channel,
                         name: ticket.thread_name(),
-                        members,
+                        members: members.clone(),
                         card: Box::new(self.card(customer, &ticket)?),
                         key: key(0),
                     });
                 }
             }
-            Job::Card => delivery.actions.extend(self.card_edit(customer, &ticket)?),
-            Job::Leave { user } => {
+            Some(Job::Card) => delivery.actions.extend(self.card_edit(customer, &ticket)?),
+            Some(&Job::Leave { user }) => {
                 if let Some(thread) = ticket.thread_id {
                     delivery.actions.push(Action::RemoveMember { thread, user });
                 }
             }
-            Job::Join { user } => {
+            Some(&Job::Join { user }) => {
                 if let Some(thread) = ticket.thread_id {
                     delivery.actions.push(Action::AddMember { thread, user });
                 }
             }
-            Job::Archive { archived } => {
+            Some(&Job::Archive { archived }) => {
                 if let Some(thread) = ticket.thread_id {
                     delivery.actions.push(Action::ArchiveThread { thread, archived });
                 }
             }
-            job => {
+            _ => {
                 let discord = self.config.discord.as_ref();
                 let facts = Facts {
                     ticket: &ticket,
@@ -382,13 +410,12 @@ impl App {
                     specialist_role: self.config.signatures.specialist_role,
                     due_at: c.due_at,
                     late,
-                    commands: &Pointers { reopen: TicketReopen::spec(), resume: TicketResume::spec() },
                     close_at: ticket.waiting_since.zip(self.config.followup.close_after).and_then(|(since, after)| {
                         chrono::Duration::from_std(after).ok().and_then(|d| since.checked_add_signed(d))
                     }),
                 };
                 let mut card = false;
-                for post in posts::post(&job, &facts) {
+                for post in stored.posts(&facts) {
                     // A breach a change revealed is news, not a late notice.
                     delivery.late &= !post.news;
                     delivery.record = delivery.record.or(post.record);
@@ -437,7 +464,7 @@ impl App {
         let event = delivery.ticket_id.zip(delivery.record.as_ref()).map(|(ticket, e)| (ticket, delivery.due_at, e));
         let thread = delivery.ticket_id.zip(receipt.thread).map(|(t, (thread, card))| (t, thread, card));
         let now = self.now();
-        let next = self.next_of(&delivery.job);
+        let next = self.next_of(delivery.job.as_ref());
         let finish = Finish::Sent { late: delivery.late, event, thread, next };
         if self.store.finish(delivery.id, now, &finish).await? {
             let ticket = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -480,7 +507,7 @@ impl App {
         let reason = format!("{problem:?}: {detail}");
         let f = &Failing { problem: Some(problem), ..*f };
         let instead = self.instead(f, action).map(|job| (row.ticket_id, job.queued(now)));
-        let next = f.job.and_then(|j| self.next_of(j));
+        let next = self.next_of(f.job);
         if self.store.finish(row.id, now, &Finish::Failed { reason: &reason, instead, next }).await? {
             tracing::error!(job = row.id, %ticket, what, %reason, "delivery failed for good");
             self.metrics.notifications_failed.inc();
@@ -493,8 +520,8 @@ impl App {
     }
 
     /// The job that follows a delivered (or failed) one: next week's summary.
-    fn next_of(&self, job: &Job) -> Option<Once> {
-        let Job::Summary { channel, customer, week } = job else { return None };
+    fn next_of(&self, job: Option<&Job>) -> Option<Once> {
+        let Some(Job::Summary { channel, customer, week }) = job else { return None };
         let s = self.config.summary(*channel, customer.as_deref())?;
         Some(summary_job(s, week.parse::<Week>().ok()?.next()))
     }
@@ -552,5 +579,60 @@ impl App {
     /// process is the database's one user (SQLite). Returns how many.
     pub async fn release_all_claims(&self) -> Result<u64, AppError> {
         Ok(self.store.release_all_claims().await?)
+    }
+}
+
+/// The notice of a job that could not be delivered where it should have
+/// been, said elsewhere (of `ticket`, if it has one).
+fn undeliverable(lang: Language, ticket: Option<&TicketNumber>, failed_in: Snowflake, lost: &Lost) -> Msg {
+    let place = Span::channel(failed_in);
+    let n = ticket.map(ToString::to_string).unwrap_or_default();
+    match lost {
+        Lost::Thread => say!(
+            lang,
+            "Could not create the thread of {n} in {place}: the bot lacks access there, or the channel is gone. \
+             Its posts come here meanwhile.",
+            "No se pudo crear el hilo de {n} en {place}: el bot no tiene acceso o el canal ya no existe. \
+             Sus mensajes llegan aquí mientras tanto.",
+            n,
+            place
+        ),
+        Lost::ThreadLimit => say!(
+            lang,
+            "Could not create the thread of {n} in {place}: the server has as many active threads as Discord allows \
+             (1,000). Closing tickets archives theirs; meanwhile its posts come here.",
+            "No se pudo crear el hilo de {n} en {place}: el servidor tiene tantos hilos activos como permite Discord \
+             (1000). Al cerrar tickets se archivan los suyos; mientras tanto sus mensajes llegan aquí.",
+            n,
+            place
+        ),
+        Lost::Card => say!(
+            lang,
+            "Could not update the card of {n} in {place}: the bot lacks access there, or it is gone.",
+            "No se pudo actualizar la ficha de {n} en {place}: el bot no tiene acceso o ya no existe.",
+            n,
+            place
+        ),
+        Lost::Job { what } if ticket.is_none() => say!(
+            lang,
+            "A notification ({what}) could not be delivered: it failed on our side and was logged.",
+            "No se pudo entregar un aviso ({what}): falló por nuestra parte y quedó registrado.",
+            what
+        ),
+        Lost::Job { what } => say!(
+            lang,
+            "A notification of {n} ({what}) could not be delivered: it failed on our side and was logged.",
+            "No se pudo entregar un aviso de {n} ({what}): falló por nuestra parte y quedó registrado.",
+            n,
+            what
+        ),
+        Lost::Post { msg } => say!(
+            lang,
+            "Could not post in {place} ({n}); the message was:\n{msg}",
+            "No se pudo publicar en {place} ({n}); el mensaje era:\n{msg}",
+            place,
+            n,
+            msg = msg.clone()
+        ),
     }
 }

@@ -1,9 +1,10 @@
 //! The outbox's vocabulary, shared by the application and the adapters. A
-//! change queues [`Job`]s (what is to happen, as facts) in its own
-//! transaction; when a job falls due it becomes a [`Delivery`]: [`Action`]s
-//! on concrete channels, which an adapter carries out and reports on with a
-//! [`Receipt`] or a [`DeliveryError`]. What each post says is `posts.rs`'s;
-//! how jobs are claimed, delivered and recorded is `delivery.rs`'s.
+//! change queues [`Effect`]s (a [`Job`], or a command's post: what is to
+//! happen, as facts) in its own transaction; when one falls due it becomes
+//! a [`Delivery`]: [`Action`]s on concrete channels, which an adapter
+//! carries out and reports on with a [`Receipt`] or a [`DeliveryError`].
+//! What each post says lives beside what it words (see `posts.rs`); how
+//! jobs are claimed, delivered and recorded is `delivery.rs`'s.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,14 +14,14 @@ use super::card::Card;
 use super::msg::{Local, Msg, SummaryPost};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::escalation::Trigger;
-use crate::domain::signature::Stage;
-use crate::domain::sla::Severity;
 use crate::domain::ticket::{EventKind, TicketNumber};
 use crate::storage::Queued;
 
-/// What a change asks to happen on Discord, stored in the outbox as JSON
-/// (its `kind` names it). Posts are worded when delivered, from these facts
-/// and the ticket then.
+/// What a change or a clock asks to happen on Discord, beside the posts
+/// commands word themselves (`commands::CommandPost`): a ticket's thread,
+/// card and members, its clocks' steps, a weekly summary. Stored in the
+/// outbox as JSON (its `kind` names it), as facts: posts are worded when
+/// delivered, from these facts and the ticket then.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
@@ -30,33 +31,6 @@ pub enum Job {
     },
     /// Bring the ticket's card up to date.
     Card,
-    /// An L1 ticket opened: ping the TAMs.
-    CriticalOpened {
-        by: Snowflake,
-    },
-    /// Opened outside working hours: phone the priority line too.
-    PhoneReminder,
-    Reclassified {
-        from: Severity,
-        to: Severity,
-        by: Snowflake,
-        reason: String,
-    },
-    Acknowledged {
-        by: Snowflake,
-        note: Option<String>,
-    },
-    Closed {
-        by: Snowflake,
-        resolution: Option<String>,
-        /// Closed by the bot: the customer left the wait that began then
-        /// unanswered.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        unanswered_since: Option<DateTime<Utc>>,
-    },
-    Reopened {
-        by: Snowflake,
-    },
     /// An escalation step, worded when it falls due; `past` when a change
     /// made its instant one already gone (a breach announced at once).
     Step {
@@ -67,16 +41,6 @@ pub enum Job {
     /// Take a person out of the ticket's thread.
     Leave {
         user: Snowflake,
-    },
-    /// A signature change request was filed: tell the specialist group.
-    SignatureOpened {
-        by: Snowflake,
-    },
-    /// A request moved to `to`: tell the requester.
-    StageChanged {
-        to: Stage,
-        release: Option<String>,
-        note: Option<String>,
     },
     /// The summary of `week` (`2026-W48`) for the `[[summaries]]` entry of
     /// `channel` and `customer` (none: every customer).
@@ -96,18 +60,6 @@ pub enum Job {
     Join {
         user: Snowflake,
     },
-    /// `to` owns the ticket now (instead of `from`), named by `by`.
-    Assigned {
-        by: Snowflake,
-        to: Snowflake,
-        from: Option<Snowflake>,
-    },
-    /// A progress update by `by`: `note` is posted in the thread for the
-    /// opener (an update by a message in the thread posts nothing more).
-    Updated {
-        by: Snowflake,
-        note: Option<String>,
-    },
     /// 80 % of the update interval to `due` has passed without an update.
     UpdateReminder {
         due: DateTime<Utc>,
@@ -115,11 +67,6 @@ pub enum Job {
     /// The update deadline `due` passed without an update.
     UpdateOverdue {
         due: DateTime<Utc>,
-    },
-    /// `by` put the ticket on hold for the customer: the reason, to the opener.
-    Waiting {
-        by: Snowflake,
-        reason: String,
     },
     /// The wait that began at `since` is still unanswered: remind the opener once.
     WaitReminder {
@@ -131,17 +78,13 @@ pub enum Job {
     WaitClose {
         since: DateTime<Utc>,
     },
-    /// The wait ended: the customer answered, or `by` resumed the ticket.
-    Resumed {
-        by: Snowflake,
-        by_customer: bool,
-    },
     /// Archive the ticket's thread (closed), or bring it back (reopened).
     Archive {
         archived: bool,
     },
     /// A kind this version does not know (a newer version queued it, during
-    /// a rolling upgrade): never queued, only read.
+    /// a rolling upgrade, or a command's post: `commands::CommandPost`):
+    /// never queued, only read.
     #[serde(other)]
     Unknown,
 }
@@ -149,7 +92,7 @@ pub enum Job {
 impl Job {
     /// The job as an outbox row due at `at`.
     pub fn queued(&self, at: DateTime<Utc>) -> Queued {
-        Queued { step: self.step(), ..self.at(at) }
+        Effect::from(self.clone()).queued(at)
     }
 
     /// The name of the clock step it is, if it is one: an escalation step
@@ -168,12 +111,6 @@ impl Job {
         })
     }
 
-    /// The job as a row that is no step, due at `at`.
-    fn at(&self, at: DateTime<Utc>) -> Queued {
-        // A plain enum of plain fields: serialising it cannot fail.
-        Queued { step: None, job: serde_json::to_string(self).expect("jobs serialise"), due_at: at }
-    }
-
     /// The kind a stored job names (`"thread"`, `"step"`), known to this
     /// version or not.
     pub fn kind_of(stored: &str) -> Option<String> {
@@ -182,6 +119,34 @@ impl Job {
             kind: String,
         }
         serde_json::from_str::<Tagged>(stored).ok().map(|t| t.kind)
+    }
+}
+
+/// A job as a change queues it: its stored form (JSON tagged with its
+/// `kind`), and the name of the clock step it is, if it is one. A [`Job`]
+/// or a command's post becomes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effect {
+    job: String,
+    step: Option<String>,
+}
+
+impl Effect {
+    /// A job of no clock, as its tagged JSON.
+    pub fn tagged(job: &impl Serialize) -> Effect {
+        // Enums of plain fields: serialising them cannot fail.
+        Effect { job: serde_json::to_string(job).expect("jobs serialise"), step: None }
+    }
+
+    /// The job as an outbox row due at `at`.
+    pub fn queued(&self, at: DateTime<Utc>) -> Queued {
+        Queued { step: self.step.clone(), job: self.job.clone(), due_at: at }
+    }
+}
+
+impl From<Job> for Effect {
+    fn from(job: Job) -> Effect {
+        Effect { step: job.step(), ..Effect::tagged(&job) }
     }
 }
 
@@ -309,8 +274,9 @@ pub struct Delivery {
     pub(super) ticket_id: Option<i64>,
     /// What the delivery records once done (a breach, at its deadline).
     pub(super) record: Option<EventKind>,
-    /// The job, to say something in its place if it cannot be delivered.
-    pub(super) job: Job,
+    /// The job (none for a command's post), to say something in its place
+    /// if it cannot be delivered, and to queue the one that follows.
+    pub(super) job: Option<Job>,
 }
 
 /// What the adapter reports of a delivery.

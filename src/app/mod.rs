@@ -39,6 +39,7 @@ mod jobs;
 pub mod msg;
 mod posts;
 mod refusal;
+mod reminders;
 mod summary;
 mod tickets;
 pub mod words;

@@ -3,7 +3,7 @@
 //! transaction with the claim of the event that caused it, if any.
 
 use super::application::{refuse, App, AppError};
-use super::jobs::Job;
+use super::jobs::Effect;
 use super::refusal::Refusal;
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::Snowflake;
@@ -17,7 +17,7 @@ pub struct Change<'a> {
     pub ticket: &'a Ticket,
     pub events: Vec<EventKind>,
     pub reschedule: Reschedule,
-    pub jobs: Vec<Job>,
+    pub jobs: Vec<Effect>,
 }
 
 impl App {

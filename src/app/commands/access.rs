@@ -156,7 +156,7 @@ impl<'a> Cx<'a> {
         changed: &Ticket,
         event: EventKind,
         reschedule: Reschedule,
-        jobs: &[crate::app::jobs::Job],
+        jobs: &[crate::app::jobs::Effect],
     ) -> Result<(), AppError> {
         let change = Change { ticket: changed, events: vec![event], reschedule, jobs: jobs.to_vec() };
         self.commit_all(app, &[change]).await

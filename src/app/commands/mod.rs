@@ -11,7 +11,10 @@
 //! (`dispatch.rs`), and how a refusal is worded (`refusals.rs`).
 //!
 //! Adding a command: a new file here with its `SPEC`, its struct, a
-//! [`Declared`] impl and an `apply`, and one line in the list.
+//! [`Declared`] impl and an `apply`, and one line in the list. A command
+//! that posts in its ticket's thread writes its post there too (a struct of
+//! facts and its [`ThreadPost`] wording) and names it on its line
+//! (`posts Noted`): the outbox stores it and delivery words it from that.
 
 mod access;
 mod dispatch;
@@ -26,6 +29,8 @@ pub use access::{Cx, EventId, Invocation};
 pub use dispatch::{button_command, handled_once, Outcome, Reply};
 
 use super::application::{App, AppError};
+use super::jobs::Effect;
+use super::posts::{Facts, Post, ThreadPost};
 
 /// A command that parses from its declared options.
 pub trait Declared: Sized {
@@ -43,8 +48,9 @@ fn parse_as<C: Declared + Into<Command>>(args: &Args) -> Result<Command, UsageEr
 }
 
 macro_rules! commands {
-    ($($variant:ident in $module:ident),* $(,)?) => {
+    ($($variant:ident in $module:ident $(posts $($post:ident)+)?),* $(,)?) => {
         $(mod $module; pub use $module::$variant;)*
+        $($(pub use $module::{$($post),+};)?)*
 
         /// A command with its typed options, ready to apply.
         #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,27 +77,55 @@ macro_rules! commands {
                 match self { $(Command::$variant(c) => c.apply(app, cx).await),* }
             }
         }
+
+        /// What the commands post in their tickets' threads (each worded
+        /// beside its command), as the outbox stores it: JSON whose `kind`
+        /// is the post's name in snake case (`updated` for [`Updated`]).
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum CommandPost {
+            $($($($post($module::$post),)+)?)*
+            /// A kind no command of this version posts (a [`Job`], or a
+            /// newer version's post): never queued, only read.
+            ///
+            /// [`Job`]: crate::app::jobs::Job
+            #[serde(other)]
+            Unknown,
+        }
+
+        impl ThreadPost for CommandPost {
+            fn posts(&self, f: &Facts) -> Vec<Post> {
+                match self {
+                    $($($(CommandPost::$post(p) => ThreadPost::posts(p, f),)+)?)*
+                    CommandPost::Unknown => vec![],
+                }
+            }
+        }
+
+        $($($(impl From<$module::$post> for Effect {
+            fn from(p: $module::$post) -> Effect { Effect::tagged(&CommandPost::$post(p)) }
+        })+)?)*
     };
 }
 
 commands! {
-    TicketOpen in ticket_open,
+    TicketOpen in ticket_open posts CriticalOpened PhoneReminder,
     TicketStatus in ticket_status,
     TicketList in ticket_list,
-    TicketSeverity in ticket_severity,
-    TicketAssign in ticket_assign,
-    TicketUpdate in ticket_update,
-    TicketWait in ticket_wait,
-    TicketResume in ticket_resume,
-    TicketClose in ticket_close,
-    TicketReopen in ticket_reopen,
-    Ack in ack,
+    TicketSeverity in ticket_severity posts Reclassified,
+    TicketAssign in ticket_assign posts Assigned,
+    TicketUpdate in ticket_update posts Updated,
+    TicketWait in ticket_wait posts Waiting,
+    TicketResume in ticket_resume posts Resumed,
+    TicketClose in ticket_close posts Closed,
+    TicketReopen in ticket_reopen posts Reopened,
+    Ack in ack posts Acknowledged,
     ContactsAdd in contacts_add,
     ContactsRemove in contacts_remove,
     ContactsList in contacts_list,
     Queue in queue,
-    RequestSignature in signature_request,
-    AdvanceSignature in signature_advance,
+    RequestSignature in signature_request posts SignatureOpened,
+    AdvanceSignature in signature_advance posts StageChanged,
     ConfirmSignature in signature_confirm,
     LatestDb in signature_latest_db,
     SignatureQueue in signature_queue,
@@ -128,7 +162,88 @@ pub fn groups() -> Vec<&'static Group> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::customer::Language;
+    use crate::app::jobs::Job;
+    use crate::app::posts::testing::*;
+    use crate::domain::customer::{Language, Snowflake};
+    use crate::domain::escalation::Trigger;
+    use crate::domain::sla::Severity;
+    use crate::domain::ticket::{Ticket, TicketState};
+
+    /// Posts are stored as the outbox has always stored them (rows queued
+    /// by an earlier release are delivered after an upgrade), and a kind no
+    /// command posts is no post.
+    #[test]
+    fn posts_keep_their_stored_form() {
+        let stored = [
+            r#"{"kind":"phone_reminder"}"#,
+            r#"{"kind":"critical_opened","by":7}"#,
+            r#"{"kind":"updated","by":7,"note":"Patched"}"#,
+            r#"{"kind":"closed","by":0,"resolution":null,"unanswered_since":"2026-12-01T10:00:00Z"}"#,
+            r#"{"kind":"stage_changed","to":"released","release":"R4","note":null}"#,
+            r#"{"kind":"reclassified","from":3,"to":1,"by":7,"reason":"Worse"}"#,
+        ];
+        for json in stored {
+            let post: CommandPost = serde_json::from_str(json).unwrap();
+            assert_ne!(post, CommandPost::Unknown, "{json}");
+            let again: serde_json::Value = serde_json::to_value(&post).unwrap();
+            assert_eq!(again, serde_json::from_str::<serde_json::Value>(json).unwrap(), "{json}");
+        }
+        let card: CommandPost = serde_json::from_str(r#"{"kind":"card"}"#).unwrap();
+        assert_eq!(card, CommandPost::Unknown);
+        let queued = Effect::from(PhoneReminder {}).queued(at("2026-12-01T10:00:00Z"));
+        assert_eq!(queued.job, r#"{"kind":"phone_reminder"}"#);
+    }
+
+    /// Everyone a post notifies is named in it: nobody is pinged unseen.
+    #[test]
+    fn every_post_names_whom_it_notifies_in_both_languages() {
+        let config = config();
+        let due = answered().update_due_at.unwrap();
+        let since = at("2026-12-02T10:00:00Z");
+        let waiting = Ticket { update_due_at: None, waiting_since: Some(since), ..answered() };
+        let critical = Ticket {
+            severity: Severity::Critical,
+            state: TicketState::Open,
+            due_at: at("2026-12-01T17:46:00Z"),
+            acked_at: None,
+            acked_by: None,
+            owner: None,
+            update_due_at: None,
+            ..answered()
+        };
+        let cases: Vec<(Ticket, Box<dyn ThreadPost>)> = vec![
+            (critical.clone(), Box::new(CriticalOpened { by: ALICE })),
+            (critical, Box::new(Job::Step { trigger: Trigger::Percent(80), past: None })),
+            (answered(), Box::new(Acknowledged { by: ENGINEER, note: Some("On it".into()) })),
+            (answered(), Box::new(Assigned { by: ENGINEER, to: Snowflake(3), from: Some(ENGINEER) })),
+            (answered(), Box::new(Updated { by: ENGINEER, note: Some("Progress".into()) })),
+            (answered(), Box::new(Job::UpdateReminder { due })),
+            (answered(), Box::new(Job::UpdateOverdue { due })),
+            (answered(), Box::new(Waiting { by: ENGINEER, reason: "The log, please".into() })),
+            (waiting.clone(), Box::new(Job::WaitReminder { since, reason: "The log, please".into() })),
+            (answered(), Box::new(Resumed { by: ALICE, by_customer: true })),
+            (
+                answered(),
+                Box::new(Reclassified { from: Severity::Low, to: Severity::High, by: ALICE, reason: "Worse".into() }),
+            ),
+            (answered(), Box::new(Closed { by: ENGINEER, resolution: Some("Fixed".into()), unanswered_since: None })),
+            (waiting, Box::new(Closed { by: ENGINEER, resolution: None, unanswered_since: Some(since) })),
+            (answered(), Box::new(Reopened { by: ALICE })),
+        ];
+        for (ticket, job) in &cases {
+            for lang in [Language::En, Language::Es] {
+                let posts = posts(&config, ticket, job.as_ref(), lang);
+                assert!(!posts.is_empty(), "{job:?} says nothing");
+                for post in posts {
+                    let text = post.msg.plain();
+                    assert!(!text.trim().is_empty(), "{job:?}");
+                    for user in &post.ping {
+                        assert!(text.contains(&format!("@{user}")), "{job:?} pings {user} unnamed: {text}");
+                    }
+                }
+            }
+        }
+    }
 
     /// A value every option of `kind` accepts.
     fn sample(kind: &Kind) -> String {

@@ -4,14 +4,15 @@
 //! database release, and releases every other open request of the same file,
 //! of any customer, each told in its own thread; `rejected` gives a reason.
 
-use crate::app::declare::{text, ticket_number, Access, Choice, Kind, Opt, Spec, SIGNATURE};
-use super::{Args, Chosen, Declared, UsageError};
-use super::Cx;
-use crate::app::msg::{say, Local};
-use crate::app::tickets::{refused, Change};
+use serde::{Deserialize, Serialize};
+
+use super::{Args, Chosen, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{App, AppError};
-use crate::app::jobs::{Job};
-use super::{Outcome};
+use crate::app::declare::{text, ticket_number, Access, Choice, Kind, Opt, Spec, SIGNATURE};
+use crate::app::jobs::{Button, Effect, Job};
+use crate::app::msg::{say, Local, Span};
+use crate::app::posts::{Facts, Post, ThreadPost};
+use crate::app::tickets::{refused, Change};
 use crate::app::words;
 use crate::domain::signature::{Label, Stage};
 use crate::domain::text::{Clean, DETAILS_MAX};
@@ -137,10 +138,75 @@ fn change<'a>(
         (true, true) => Reschedule::Answered { at: now, then: vec![] },
         (true, false) => Reschedule::Keep,
     };
-    let mut jobs = vec![Job::Card, Job::StageChanged { to, release, note }];
+    let mut jobs: Vec<Effect> = vec![Job::Card.into(), StageChanged { to, release, note }.into()];
     if !to.is_open() {
         // Ended: its thread is put away after the post.
-        jobs.push(Job::Archive { archived: true });
+        jobs.push(Job::Archive { archived: true }.into());
     }
     Change { ticket: changed, events, reschedule, jobs }
+}
+
+/// A request's move to `to`: the requester's news, in its thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageChanged {
+    pub to: Stage,
+    pub release: Option<String>,
+    pub note: Option<String>,
+}
+
+impl ThreadPost for StageChanged {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        vec![stage_changed(f, self.to, self.release.as_deref(), self.note.as_deref())]
+    }
+}
+
+/// The requester's news of a stage change, in the request's thread. It
+/// names only this request: no other customer or ticket, though a fix may
+/// have released several.
+fn stage_changed(f: &Facts, to: Stage, release: Option<&str>, note: Option<&str>) -> Post {
+    let (lang, ticket) = (f.lang(), f.ticket);
+    let (who, n) = (Span::user(ticket.opened_by), Span::strong(&ticket.number));
+    let release = release.unwrap_or_default();
+    let mut msg = match to {
+        Stage::Received => say!(lang, "{who} {n} is received.", "{who} {n} está recibida.", who, n),
+        Stage::Analysing => say!(
+            lang,
+            "{who} The specialist group is analysing the file of {n}.",
+            "{who} El grupo de especialistas está analizando el archivo de {n}.",
+            who,
+            n
+        ),
+        Stage::FixScheduled => say!(
+            lang,
+            "{who} A fix for {n} is scheduled in an accelerated database update.",
+            "{who} La corrección de {n} está programada en una actualización acelerada de las bases de datos.",
+            who,
+            n
+        ),
+        Stage::Released => say!(
+            lang,
+            "{who} The fix for {n} is out in database release {release}. Update your antivirus databases, scan the file again, and confirm below that it is right now.",
+            "{who} La corrección de {n} está publicada en la versión {release} de las bases de datos. Actualiza las bases del antivirus, vuelve a analizar el archivo y confirma abajo que ya es correcto.",
+            who,
+            n,
+            release
+        ),
+        Stage::Confirmed => say!(
+            lang,
+            "{who} {n} is confirmed fixed. Thank you.",
+            "{who} {n} queda confirmada como corregida. Gracias.",
+            who,
+            n
+        ),
+        Stage::Rejected => say!(lang, "{who} {n} was rejected.", "{who} {n} ha sido rechazada.", who, n),
+    };
+    if let Some(note) = note {
+        let label = match to {
+            Stage::Rejected => Local::new("Reason", "Motivo"),
+            _ => Local::new("Note", "Nota"),
+        };
+        msg.push_text(&format!("\n{}: {note}", label.get(lang)));
+    }
+    let button = (to == Stage::Released).then(|| Button::Confirm { ticket: ticket.number.clone(), lang });
+    Post { button, ..Post::thread(msg, vec![ticket.opened_by]) }
 }

@@ -2,15 +2,13 @@
 //! post: the contact who filed the request confirms that the fix works
 //! (staff may too, after checking).
 
-use crate::app::declare::{ticket_number, Access, Spec, SIGNATURE};
-use super::{Args, Declared, UsageError};
-use super::{Actor, Cx};
-use crate::app::msg::{say, Local};
-use crate::app::tickets::{refused, Change};
+use super::{Actor, Args, Cx, Declared, Outcome, StageChanged, UsageError};
 use crate::app::application::{refuse, App, AppError};
-use crate::app::jobs::{Job};
-use super::{Outcome};
+use crate::app::declare::{ticket_number, Access, Spec, SIGNATURE};
+use crate::app::jobs::Job;
+use crate::app::msg::{say, Local};
 use crate::app::refusal::Refusal;
+use crate::app::tickets::{refused, Change};
 use crate::domain::signature::Stage;
 use crate::domain::ticket::TicketNumber;
 use crate::storage::Reschedule;
@@ -49,9 +47,9 @@ impl ConfirmSignature {
         let (changed, events) =
             ticket.advance(Stage::Confirmed, None, None, cx.inv.user, app.now()).map_err(|r| refused(&ticket, calendar, r))?;
         let jobs = vec![
-            Job::Card,
-            Job::StageChanged { to: Stage::Confirmed, release: None, note: None },
-            Job::Archive { archived: true },
+            Job::Card.into(),
+            StageChanged { to: Stage::Confirmed, release: None, note: None }.into(),
+            Job::Archive { archived: true }.into(),
         ];
         cx.commit_all(app, &[Change { ticket: &changed, events, reschedule: Reschedule::Cancel, jobs }]).await?;
         let n = &ticket.number;

@@ -6,19 +6,19 @@
 //! `[signatures].grace`); a file already under an open request of the
 //! customer points to that request instead.
 
-use crate::app::declare::{text, Access, Choice, Kind, Opt, Spec, SIGNATURE};
-use super::{Args, Chosen, Declared, UsageError};
-use crate::app::posts::{when};
-use super::Cx;
-use crate::app::msg::{say, Local, Span};
+use serde::{Deserialize, Serialize};
+
+use super::{Args, Chosen, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{refuse, App, AppError};
-use crate::app::jobs::{Job};
-use super::{Outcome};
+use crate::app::declare::{text, Access, Choice, Kind, Opt, Spec, SIGNATURE};
+use crate::app::jobs::{Effect, Job};
+use crate::app::msg::{say, Local, Msg, Span};
+use crate::app::posts::{when, Facts, Post, ThreadPost};
 use crate::app::refusal::Refusal;
 use crate::app::words;
+use crate::domain::customer::Snowflake;
 use crate::domain::signature::{check_databases, FileHash, Label, Outdated, SignatureKind, SignatureRequest, Stage};
 use crate::domain::text::{Clean, DETAILS_MAX};
-
 use crate::domain::ticket::NewTicket;
 use crate::storage::Queued;
 
@@ -148,7 +148,7 @@ impl RequestSignature {
         );
         let members = std::iter::once(contact.user).chain(customer.tams()).collect();
         let mut outbox: Vec<Queued> =
-            [Job::Thread { members }, Job::SignatureOpened { by: contact.user }].iter().map(|j| j.queued(now)).collect();
+            [Job::Thread { members }.into(), SignatureOpened { by: contact.user }.into()].iter().map(|j: &Effect| j.queued(now)).collect();
         outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
         let request = SignatureRequest {
             kind: self.kind,
@@ -204,4 +204,55 @@ impl RequestSignature {
             ),
         ))
     }
+}
+
+/// The request's first post: the specialist group's news of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignatureOpened {
+    pub by: Snowflake,
+}
+
+impl ThreadPost for SignatureOpened {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        signature_opened(f, self.by).into_iter().collect()
+    }
+}
+
+/// The specialist group's news of a request, in its thread.
+fn signature_opened(f: &Facts, by: Snowflake) -> Option<Post> {
+    let (lang, ticket) = (f.lang(), f.ticket);
+    let r: &SignatureRequest = ticket.signature.as_ref()?;
+    let specialists: Vec<Snowflake> = f.specialist_role.into_iter().collect();
+    let mut msg = Msg::default();
+    for role in &specialists {
+        msg.push(Span::role(*role));
+        msg.push_text(" ");
+    }
+    let (n, who, kind, hash_kind, hash) = (
+        Span::strong(&ticket.number),
+        Span::user(by),
+        words::signature_kind(lang, r.kind),
+        r.hash.kind().label(),
+        r.hash.as_str(),
+    );
+    let (version, release) = (&r.product_version, &r.database_release);
+    msg.append(say!(
+        lang,
+        "New signature change request {n} from {who}: {kind}, {hash_kind} {hash}, product {version}, databases {release}.",
+        "Nueva solicitud de cambio de firma {n} de {who}: {kind}, {hash_kind} {hash}, producto {version}, bases de datos {release}.",
+        n,
+        who,
+        kind,
+        hash_kind,
+        hash,
+        version,
+        release
+    ));
+    if let Some(detection) = &r.detection {
+        msg.append(say!(lang, " Detected as {detection}.", " Detectado como {detection}.", detection));
+    }
+    if let Some(details) = &ticket.details {
+        msg.push_text(&format!("\n{details}"));
+    }
+    Some(Post { roles: specialists, ..Post::thread(msg, vec![]) })
 }

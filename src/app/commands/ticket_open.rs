@@ -3,21 +3,20 @@
 //! took the call log a ticket phoned in with `contact:@them`: the ticket is
 //! the contact's, on the same clock, marked as taken by phone.
 
-use crate::app::declare::{short, text, Access, Kind, Opt, Spec, TICKET};
-use super::{Args, Declared, UsageError};
-use crate::app::posts::{phone_reminder, when};
-use super::{Actor, Cx};
-use crate::app::msg::{say, Local, Msg, Span};
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{refuse, App, AppError};
-use crate::app::jobs::{Job};
-use super::{Outcome};
+use crate::app::declare::{short, text, Access, Kind, Opt, Spec, TICKET};
+use crate::app::jobs::{Effect, Job};
+use crate::app::msg::{say, Local, Msg, Span};
+use crate::app::posts::{critical_ping, when, Facts, Post, Raised, ThreadPost};
 use crate::app::refusal::Refusal;
 use crate::app::words;
 use crate::domain::classify::Decision;
-use crate::domain::customer::{Language, Snowflake};
+use crate::domain::customer::{Customer, Language, Snowflake};
 use crate::domain::sla::Severity;
 use crate::domain::text::{Clean, DETAILS_MAX, SUMMARY_MAX};
-
 use crate::domain::ticket::NewTicket;
 use crate::storage::Queued;
 
@@ -122,14 +121,14 @@ impl TicketOpen {
         // The contact and the TAMs follow it in its thread (and whoever took the call).
         let mut members: Vec<Snowflake> = std::iter::once(opener).chain(customer.tams()).collect();
         members.extend(logged_by.filter(|l| !members.contains(l)));
-        let mut jobs = vec![Job::Thread { members }];
+        let mut jobs: Vec<Effect> = vec![Job::Thread { members }.into()];
         if severity == Severity::Critical {
-            jobs.push(Job::CriticalOpened { by: opener });
+            jobs.push(CriticalOpened { by: opener }.into());
         }
         // Phoned in already: no reminder to phone.
         let outside_hours = logged_by.is_none() && severity <= Severity::High && !calendar.is_working(now)?;
         if outside_hours {
-            jobs.push(Job::PhoneReminder);
+            jobs.push(PhoneReminder {}.into());
         }
         let mut outbox: Vec<Queued> = jobs.iter().map(|j| j.queued(now)).collect();
         outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
@@ -205,5 +204,49 @@ fn explain(lang: Language, decision: &Decision) -> Msg {
                 severity
             )
         }
+    }
+}
+
+/// An L1 opened: the TAMs are pinged in its thread, unless it was
+/// answered meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriticalOpened {
+    pub by: Snowflake,
+}
+
+impl ThreadPost for CriticalOpened {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        f.ticket.is_unanswered().then(|| critical_ping(f, Raised::Opened(self.by))).into_iter().collect()
+    }
+}
+
+/// Opened outside working hours: phone the priority line too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneReminder {}
+
+impl ThreadPost for PhoneReminder {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        vec![Post::thread(phone_reminder(f.lang(), f.customer), vec![])]
+    }
+}
+
+/// The reminder to phone the priority line outside working hours (also in
+/// the contact's reply).
+pub fn phone_reminder(lang: Language, customer: &Customer) -> Msg {
+    let name = &customer.name;
+    match &customer.phone {
+        Some(phone) => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line at {phone}.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria, al {phone}.",
+            name,
+            phone
+        ),
+        None => say!(
+            lang,
+            "It is outside {name}'s working hours: please also phone the priority line.",
+            "Es fuera del horario laboral de {name}: llama también a la línea prioritaria.",
+            name
+        ),
     }
 }

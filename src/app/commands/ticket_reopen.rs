@@ -1,14 +1,16 @@
 //! `/ticket reopen number`: a closed ticket is open again; if it never had
 //! its first response, its escalation steps not yet sent come back.
 
-use crate::app::declare::{ticket_number, Access, Spec, TICKET};
-use super::{Args, Declared, UsageError};
-use super::Cx;
-use crate::app::msg::{say, Local};
-use crate::app::tickets::refused;
+use serde::{Deserialize, Serialize};
+
+use super::{Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{App, AppError};
+use crate::app::declare::{ticket_number, Access, Spec, TICKET};
 use crate::app::jobs::{Job, Past};
-use super::{Outcome};
+use crate::app::msg::{say, Local, Span};
+use crate::app::posts::{Facts, Post, ThreadPost};
+use crate::app::tickets::refused;
+use crate::domain::customer::Snowflake;
 use crate::domain::ticket::TicketNumber;
 use crate::storage::{Reschedule, StepClock};
 
@@ -56,9 +58,22 @@ impl TicketReopen {
             },
         };
         // The thread comes back before anything is posted or edited in it.
-        let jobs = [Job::Archive { archived: false }, Job::Card, Job::Reopened { by: cx.inv.user }];
+        let jobs = [Job::Archive { archived: false }.into(), Job::Card.into(), Reopened { by: cx.inv.user }.into()];
         cx.commit(app, &changed, event, reschedule, &jobs).await?;
         let n = &ticket.number;
         Ok(Outcome::done(lang, say!(lang, "{n} is open again.", "{n} vuelve a estar abierto.", n)))
+    }
+}
+
+/// The reopening's post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reopened {
+    pub by: Snowflake,
+}
+
+impl ThreadPost for Reopened {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        let who = Span::user(self.by);
+        vec![Post::thread(say!(f.lang(), "Reopened by {who}.", "Reabierto por {who}.", who), vec![])]
     }
 }

@@ -2,16 +2,17 @@
 //! is recomputed from the opening instant; the change is audited and
 //! announced in the ticket's thread.
 
-use crate::app::declare::{short, ticket_number, Access, Kind, Opt, Spec, TICKET};
-use super::{Args, Declared, UsageError};
-use crate::app::posts::{when};
-use super::Cx;
-use crate::app::msg::{say, Local, Span};
-use crate::app::tickets::refused;
+use serde::{Deserialize, Serialize};
+
+use super::{Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{App, AppError};
+use crate::app::declare::{short, ticket_number, Access, Kind, Opt, Spec, TICKET};
 use crate::app::jobs::{Job, Past};
-use super::{Outcome};
+use crate::app::msg::{say, Local, Span};
+use crate::app::posts::{critical_ping, when, Facts, Post, Raised, ThreadPost};
+use crate::app::tickets::refused;
 use crate::app::words;
+use crate::domain::customer::Snowflake;
 use crate::domain::sla::Severity;
 use crate::domain::text::Clean;
 use crate::domain::ticket::TicketNumber;
@@ -87,8 +88,8 @@ impl TicketSeverity {
             },
             false => Reschedule::Keep,
         };
-        let note = Job::Reclassified { from: ticket.severity, to: level, by: cx.inv.user, reason };
-        cx.commit(app, &changed, event, reschedule, &[Job::Card, note]).await?;
+        let note = Reclassified { from: ticket.severity, to: level, by: cx.inv.user, reason };
+        cx.commit(app, &changed, event, reschedule, &[Job::Card.into(), note.into()]).await?;
         let (n, level, due) = (Span::strong(&ticket.number), words::severity(lang, level), when(due_at, calendar));
         let msg = say!(
             lang,
@@ -100,4 +101,42 @@ impl TicketSeverity {
         );
         Ok(Outcome::done(lang, msg))
     }
+}
+
+/// The reclassification's post, and the L1 ping if it made the ticket
+/// critical.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reclassified {
+    pub from: Severity,
+    pub to: Severity,
+    pub by: Snowflake,
+    pub reason: String,
+}
+
+impl ThreadPost for Reclassified {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        reclassified(f, self.from, self.to, self.by, &self.reason)
+    }
+}
+
+/// A reclassification, and the L1 ping if it made the ticket critical.
+fn reclassified(f: &Facts, from: Severity, to: Severity, by: Snowflake, reason: &str) -> Vec<Post> {
+    let lang = f.lang();
+    let (from, to, who, due) =
+        (words::severity(lang, from), words::severity(lang, to), Span::user(by), f.when(f.ticket.due_at));
+    let msg = say!(
+        lang,
+        "Severity changed from {from} to {to} by {who}: {reason}. First response now due {due}.",
+        "{who} cambió la severidad de {from} a {to}: {reason}. La primera respuesta vence ahora {due}.",
+        from,
+        to,
+        who,
+        reason,
+        due
+    );
+    let mut posts = vec![Post::thread(msg, vec![])];
+    if f.ticket.severity == Severity::Critical && f.ticket.is_unanswered() {
+        posts.push(critical_ping(f, Raised::Reclassified(by)));
+    }
+    posts
 }

@@ -3,13 +3,16 @@
 //! customer. The note is posted in the thread for the opener, and the next
 //! update is due a full interval of the severity's update clock later.
 
+use serde::{Deserialize, Serialize};
+
 use super::{Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{App, AppError};
 use crate::app::declare::{text, ticket_number, Access, Spec, TICKET};
 use crate::app::jobs::Job;
-use crate::app::msg::{say, Local};
-use crate::app::posts::when;
+use crate::app::msg::{say, Local, Span};
+use crate::app::posts::{when, Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
+use crate::domain::customer::Snowflake;
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::domain::ticket::TicketNumber;
 use crate::storage::{Reschedule, StepClock};
@@ -60,7 +63,7 @@ impl TicketUpdate {
                 Reschedule::Restart { clocks: vec![StepClock::Update], queue }
             }
         };
-        cx.commit(app, &changed, event, reschedule, &[Job::Card, Job::Updated { by: cx.inv.user, note }]).await?;
+        cx.commit(app, &changed, event, reschedule, &[Job::Card.into(), Updated { by: cx.inv.user, note }.into()]).await?;
         let (lang, n) = (cx.lang, &ticket.number);
         let msg = match changed.update_due_at {
             Some(next) => {
@@ -76,5 +79,69 @@ impl TicketUpdate {
             None => say!(lang, "Update posted on {n}.", "Novedades publicadas en {n}.", n),
         };
         Ok(Outcome::done(lang, msg))
+    }
+}
+
+/// The update's post: the note for the opener (an update by a message in
+/// the thread posts nothing more: the message said it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Updated {
+    pub by: Snowflake,
+    pub note: Option<String>,
+}
+
+impl ThreadPost for Updated {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        let Some(note) = &self.note else { return vec![] };
+        let (lang, t, by) = (f.lang(), f.ticket, self.by);
+        let (opener, n, who) = (Span::user(t.opened_by), Span::strong(&t.number), Span::user(by));
+        let mut msg = say!(
+            lang,
+            "{opener} Update on {n} from {who}: {note}",
+            "{opener} Novedades de {n}, de {who}: {note}",
+            opener,
+            n,
+            who,
+            note
+        );
+        if let Some(next) = t.update_due_at {
+            let next = f.when(next);
+            msg.append(say!(lang, "\nNext update due {next}.", "\nPróxima actualización antes de {next}.", next));
+        }
+        vec![Post::thread(msg, vec![t.opened_by])]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::jobs::Job;
+    use crate::app::posts::testing::*;
+    use crate::app::posts::Place;
+    use crate::domain::customer::Language;
+    use crate::domain::ticket::{EventKind, Ticket};
+
+    #[test]
+    fn an_update_is_for_the_opener_and_an_overdue_one_for_the_owner_and_the_tam() {
+        let config = config();
+        let tam = config.customer("ACME").unwrap().tam;
+        let update = Updated { by: ENGINEER, note: Some("Fixed in the next build".into()) };
+        let post = only(posts(&config, &answered(), &update, Language::En));
+        assert_eq!((post.ping.as_slice(), post.to.as_slice()), (&[ALICE][..], &[Place::Thread][..]));
+        assert!(post.msg.plain().starts_with(&format!("@{ALICE} Update on ACME-1 from @{ENGINEER}: Fixed in")));
+        // An update by a message in the thread: the message said it.
+        assert!(posts(&config, &answered(), &Updated { by: ENGINEER, note: None }, Language::En).is_empty());
+
+        let due = answered().update_due_at.unwrap();
+        let overdue = only(posts(&config, &answered(), &Job::UpdateOverdue { due }, Language::Es));
+        assert_eq!(overdue.ping, [ENGINEER, tam]);
+        assert_eq!(overdue.to, [Place::Thread, Place::EscalationChannel]);
+        assert_eq!(overdue.record, Some(EventKind::UpdateOverdue { due_at: due }));
+        assert!(overdue.msg.plain().contains("está VENCIDA"), "{:?}", overdue.msg);
+        // Moot once an update moved the deadline, or the ticket waits.
+        let updated = Ticket { update_due_at: Some(due + chrono::Duration::hours(8)), ..answered() };
+        assert!(posts(&config, &updated, &Job::UpdateOverdue { due }, Language::Es).is_empty());
+        let waiting = Ticket { update_due_at: None, waiting_since: Some(due), ..answered() };
+        assert!(posts(&config, &waiting, &Job::UpdateReminder { due }, Language::Es).is_empty());
     }
 }

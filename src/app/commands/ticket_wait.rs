@@ -5,12 +5,16 @@
 //! reminded after `[followup].remind_after`, and the ticket closes after
 //! `[followup].close_after`.
 
+use serde::{Deserialize, Serialize};
+
 use super::{Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{App, AppError};
 use crate::app::declare::{text, ticket_number, Access, Spec, TICKET};
 use crate::app::jobs::Job;
-use crate::app::msg::{say, Local};
+use crate::app::msg::{say, Local, Span};
+use crate::app::posts::{Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
+use crate::domain::customer::Snowflake;
 use crate::domain::text::{Clean, DETAILS_MAX};
 use crate::domain::ticket::TicketNumber;
 use crate::storage::{Reschedule, StepClock};
@@ -52,7 +56,8 @@ impl TicketWait {
         let (changed, event) = ticket.wait(now, reason.clone()).map_err(|r| refused(&ticket, calendar, r))?;
         let queue = app.wait_steps(now, &reason);
         let reschedule = Reschedule::Restart { clocks: vec![StepClock::Update], queue };
-        cx.commit(app, &changed, event, reschedule, &[Job::Card, Job::Waiting { by: cx.inv.user, reason }]).await?;
+        let jobs = [Job::Card.into(), Waiting { by: cx.inv.user, reason }.into()];
+        cx.commit(app, &changed, event, reschedule, &jobs).await?;
         let (lang, n) = (cx.lang, &ticket.number);
         Ok(Outcome::done(
             lang,
@@ -64,4 +69,34 @@ impl TicketWait {
             ),
         ))
     }
+}
+
+/// The wait's post: what the customer should send, to the opener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub by: Snowflake,
+    pub reason: String,
+}
+
+impl ThreadPost for Waiting {
+    fn posts(&self, f: &Facts) -> Vec<Post> {
+        vec![waiting(f, self.by, &self.reason)]
+    }
+}
+
+/// On hold for the customer: the reason, to the opener.
+fn waiting(f: &Facts, by: Snowflake, reason: &str) -> Post {
+    let (lang, t) = (f.lang(), f.ticket);
+    let (opener, n, who) = (Span::user(t.opened_by), Span::strong(&t.number), Span::user(by));
+    let msg = say!(
+        lang,
+        "{opener} {who} needs something from you to go on with {n}: {reason}\nAnswer here in the thread when you have it, or use {resume} if you no longer need to.",
+        "{opener} {who} necesita algo de tu parte para seguir con {n}: {reason}\nResponde aquí en el hilo cuando lo tengas, o usa {resume} si ya no hace falta.",
+        opener,
+        who,
+        n,
+        reason,
+        resume = super::ticket_resume::SPEC.mention(lang, &[])
+    );
+    Post::thread(msg, vec![t.opened_by])
 }
