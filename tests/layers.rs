@@ -39,8 +39,7 @@ const APP: [(&str, &[&str]); 4] = [
 /// its `mod.rs`; `` (the crate) for `lib.rs`.
 fn module_of(root: &Path, file: &Path) -> String {
     let relative = file.strip_prefix(root).unwrap().with_extension("");
-    let mut parts: Vec<String> =
-        relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
         parts.pop();
     }
@@ -304,7 +303,9 @@ fn an_import_upwards_and_a_circle_are_found() {
     add("storage/events.rs", "use super::tickets::TicketChange;");
     let (problems, _) = problems(copy.path());
     assert!(
-        problems.iter().any(|p| p.starts_with("storage::events (configuration and storage) imports app (the application)")),
+        problems
+            .iter()
+            .any(|p| p.starts_with("storage::events (configuration and storage) imports app (the application)")),
         "{problems:#?}"
     );
     assert!(problems.iter().any(|p| p.contains("import circle") && p.contains("storage::events")), "{problems:#?}");

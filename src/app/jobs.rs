@@ -26,9 +26,7 @@ use crate::storage::Queued;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
     /// Create the ticket's private thread with these members and post its card.
-    Thread {
-        members: Vec<Snowflake>,
-    },
+    Thread { members: Vec<Snowflake> },
     /// Bring the ticket's card up to date.
     Card,
     /// An escalation step, worded when it falls due; `past` when a change
@@ -39,49 +37,26 @@ pub enum Job {
         past: Option<Past>,
     },
     /// Take a person out of the ticket's thread.
-    Leave {
-        user: Snowflake,
-    },
+    Leave { user: Snowflake },
     /// The summary of `week` (`2026-W48`) for the `[[summaries]]` entry of
     /// `channel` and `customer` (none: every customer).
-    Summary {
-        channel: Snowflake,
-        customer: Option<String>,
-        week: String,
-    },
+    Summary { channel: Snowflake, customer: Option<String>, week: String },
     /// A job that could not be delivered where it should have been: said in
     /// `to` instead, naming where it failed.
-    Undeliverable {
-        to: Snowflake,
-        failed_in: Snowflake,
-        lost: Lost,
-    },
+    Undeliverable { to: Snowflake, failed_in: Snowflake, lost: Lost },
     /// Add a person to the ticket's thread (its owner).
-    Join {
-        user: Snowflake,
-    },
+    Join { user: Snowflake },
     /// 80 % of the update interval to `due` has passed without an update.
-    UpdateReminder {
-        due: DateTime<Utc>,
-    },
+    UpdateReminder { due: DateTime<Utc> },
     /// The update deadline `due` passed without an update.
-    UpdateOverdue {
-        due: DateTime<Utc>,
-    },
+    UpdateOverdue { due: DateTime<Utc> },
     /// The wait that began at `since` is still unanswered: remind the opener once.
-    WaitReminder {
-        since: DateTime<Utc>,
-        reason: String,
-    },
+    WaitReminder { since: DateTime<Utc>, reason: String },
     /// The wait that began at `since` went unanswered for
     /// `[followup].close_after`: the ticket closes.
-    WaitClose {
-        since: DateTime<Utc>,
-    },
+    WaitClose { since: DateTime<Utc> },
     /// Archive the ticket's thread (closed), or bring it back (reopened).
-    Archive {
-        archived: bool,
-    },
+    Archive { archived: bool },
     /// A kind this version does not know (a newer version queued it, during
     /// a rolling upgrade, or a command's post: `commands::CommandPost`):
     /// never queued, only read.

@@ -10,8 +10,8 @@ use super::jobs::{Job, Past};
 use super::msg::{say, Msg, Span, TimeStyle};
 use super::posts::{late_note, Facts, Place, Post, ThreadPost};
 use super::words;
-use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
 use crate::domain::customer::Snowflake;
+use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
 use crate::domain::ticket::{EventKind, Ticket, TicketState};
 
 impl ThreadPost for Job {
@@ -224,4 +224,3 @@ fn wait_reminder(f: &Facts, since: DateTime<Utc>, reason: &str) -> Option<Post> 
     }
     Some(Post::thread(msg, vec![t.opened_by]))
 }
-

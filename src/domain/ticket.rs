@@ -274,7 +274,10 @@ pub enum EventKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fact {
     /// The severity and deadline after a reclassification.
-    Reclassified { severity: Severity, due_at: DateTime<Utc> },
+    Reclassified {
+        severity: Severity,
+        due_at: DateTime<Utc>,
+    },
     /// The first response (an acknowledgement, or a request's analysis).
     Answered,
     Closed,
@@ -287,9 +290,13 @@ pub enum Fact {
     Owned(Snowflake),
     /// An update for the customer, meeting the update deadline `due` if
     /// the update clock ran.
-    Updated { due: Option<DateTime<Utc>> },
+    Updated {
+        due: Option<DateTime<Utc>>,
+    },
     /// The update deadline `due` passed without one.
-    UpdateMissed { due: DateTime<Utc> },
+    UpdateMissed {
+        due: DateTime<Utc>,
+    },
     WaitStarted,
     WaitEnded,
 }

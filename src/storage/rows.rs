@@ -89,4 +89,3 @@ fn request_from_row(r: &AnyRow) -> Result<Option<SignatureRequest>, StorageError
         fixed_in: optional("fixed_in")?,
     }))
 }
-

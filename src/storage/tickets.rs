@@ -359,7 +359,6 @@ impl Store {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(ticket_from_row).collect()
     }
-
 }
 
 /// Binds a new ticket's columns as `$1` to `$11`, in the order of the
@@ -381,4 +380,3 @@ fn bind_new_ticket<'q>(
         .bind(new.due_at.timestamp_millis())
         .bind(new.logged_by.map(id_to_db))
 }
-

@@ -20,14 +20,22 @@ use crate::storage::Reschedule;
 pub static SPEC: Spec = Spec {
     group: None,
     name: Local::new("ack", "acuse"),
-    description: Local::new("Acknowledge this thread's ticket (staff)", "Acusar recibo del ticket de este hilo (soporte)"),
+    description: Local::new(
+        "Acknowledge this thread's ticket (staff)",
+        "Acusar recibo del ticket de este hilo (soporte)",
+    ),
     help: Local::new(
         "acknowledge the ticket of this thread (staff): its qualified first response",
         "acusar recibo del ticket de este hilo (soporte): su primera respuesta cualificada",
     ),
     what: Local::new("acknowledge a ticket", "acusar recibo de un ticket"),
     access: Access::Staff,
-    options: &[text(Local::new("note", "nota"), Local::new("A note for the contact", "Una nota para el contacto"), DETAILS_MAX, false)],
+    options: &[text(
+        Local::new("note", "nota"),
+        Local::new("A note for the contact", "Una nota para el contacto"),
+        DETAILS_MAX,
+        false,
+    )],
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

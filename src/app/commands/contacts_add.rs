@@ -2,12 +2,12 @@
 //! contact of the customer whose channel this is. A ninth active contact is
 //! refused; the customer's counter row decides that under concurrency.
 
-use crate::app::declare::{short, user, Access, Spec, CONTACTS};
-use super::{Args, Declared, UsageError};
 use super::Cx;
-use crate::app::msg::{say, Local, Span};
+use super::Outcome;
+use super::{Args, Declared, UsageError};
 use crate::app::application::{refuse, App, AppError};
-use super::{Outcome};
+use crate::app::declare::{short, user, Access, Spec, CONTACTS};
+use crate::app::msg::{say, Local, Span};
 use crate::app::refusal::Refusal;
 use crate::domain::customer::Snowflake;
 use crate::domain::text::Clean;
@@ -58,7 +58,9 @@ impl ContactsAdd {
 
     pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let customer = app.customer_here(cx).await?;
-        if let Some(e) = self.email.as_ref().filter(|e| !e.as_str().contains('@') || e.as_str().contains(char::is_whitespace)) {
+        if let Some(e) =
+            self.email.as_ref().filter(|e| !e.as_str().contains('@') || e.as_str().contains(char::is_whitespace))
+        {
             return refuse(Refusal::NotAnEmail { email: e.to_string() });
         }
         let user = self.user;

@@ -1,11 +1,11 @@
 //! `/contacts list`: the customer's technical contacts and the seats used.
 
-use crate::app::declare::{Access, Spec, CONTACTS};
-use super::{Args, Declared, UsageError};
 use super::Cx;
-use crate::app::msg::{say, Local, Msg, Span};
+use super::Outcome;
+use super::{Args, Declared, UsageError};
 use crate::app::application::{App, AppError};
-use super::{Outcome};
+use crate::app::declare::{Access, Spec, CONTACTS};
+use crate::app::msg::{say, Local, Msg, Span};
 use crate::storage::MAX_CONTACTS;
 
 pub static SPEC: Spec = Spec {

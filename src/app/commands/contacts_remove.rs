@@ -2,13 +2,13 @@
 //! contact of the customer; their tickets and history stay, and they are
 //! taken out of the threads of the customer's tickets that are not closed.
 
-use crate::app::declare::{user, Access, Spec, CONTACTS};
-use super::{Args, Declared, UsageError};
 use super::Cx;
-use crate::app::msg::{say, Local, Span};
+use super::Outcome;
+use super::{Args, Declared, UsageError};
 use crate::app::application::{refuse, App, AppError};
-use crate::app::jobs::{Job};
-use super::{Outcome};
+use crate::app::declare::{user, Access, Spec, CONTACTS};
+use crate::app::jobs::Job;
+use crate::app::msg::{say, Local, Span};
 use crate::app::refusal::Refusal;
 use crate::domain::customer::Snowflake;
 use crate::storage::MAX_CONTACTS;

@@ -2,18 +2,21 @@
 //! customers', for a TAM without the staff role), premium first (by plan
 //! rank), then severity, then deadline.
 
-use crate::app::declare::{Access, Spec};
-use super::{Args, Declared, UsageError};
 use super::Cx;
-use crate::app::msg::{say, Local, Msg, Span, TimeStyle};
+use super::Outcome;
+use super::{Args, Declared, UsageError};
 use crate::app::application::{App, AppError};
-use super::{Outcome};
+use crate::app::declare::{Access, Spec};
+use crate::app::msg::{say, Local, Msg, Span, TimeStyle};
 use crate::app::words;
 
 pub static SPEC: Spec = Spec {
     group: None,
     name: Local::new("queue", "cola"),
-    description: Local::new("Unanswered tickets, premium first (staff)", "Tickets sin respuesta, premium primero (soporte)"),
+    description: Local::new(
+        "Unanswered tickets, premium first (staff)",
+        "Tickets sin respuesta, premium primero (soporte)",
+    ),
     help: Local::new(
         "every unanswered ticket, premium first, then severity, then deadline (staff)",
         "todos los tickets sin respuesta, premium primero, luego severidad y plazo (soporte)",
@@ -37,7 +40,8 @@ impl Queue {
         let lang = cx.lang;
         let mut rows = Vec::new();
         // A TAM's queue holds their own customers' tickets.
-        for t in app.store.unanswered_tickets().await?.into_iter().filter(|t| cx.actor.is_staff_for(&t.number.customer)) {
+        for t in app.store.unanswered_tickets().await?.into_iter().filter(|t| cx.actor.is_staff_for(&t.number.customer))
+        {
             let Some(customer) = app.config.customer(t.number.customer.as_str()) else { continue };
             let (plan, calendar) = app.sla(customer)?;
             rows.push((plan.rank, t.severity, t.due_at, plan.name.clone(), calendar.zone(), t));
@@ -54,18 +58,19 @@ impl Queue {
             ));
         }
         let n = rows.len();
-        let mut lines =
-            vec![say!(lang, "Unanswered tickets ({n}), premium first:", "Tickets sin respuesta ({n}), premium primero:", n)];
+        let mut lines = vec![say!(
+            lang,
+            "Unanswered tickets ({n}), premium first:",
+            "Tickets sin respuesta ({n}), premium primero:",
+            n
+        )];
         for (_, severity, due, plan, zone, t) in &rows {
             let severity = match t.signature {
                 Some(_) => format!("{} · {}", words::severity(lang, *severity), words::request_marker(lang)),
                 None => words::severity(lang, *severity).to_owned(),
             };
-            let (number, due, summary) = (
-                Span::strong(&t.number),
-                Span::time(*due, Some(*zone), TimeStyle::Relative),
-                &t.summary,
-            );
+            let (number, due, summary) =
+                (Span::strong(&t.number), Span::time(*due, Some(*zone), TimeStyle::Relative), &t.summary);
             let mut line = say!(
                 lang,
                 "• {number} {plan} · {severity} · due {due}",

@@ -16,7 +16,10 @@ use crate::storage::Reschedule;
 pub static SPEC: Spec = Spec {
     group: Some(&SIGNATURE),
     name: Local::new("confirm", "confirmar"),
-    description: Local::new("Confirm that a released fix works (the requester)", "Confirmar que una corrección publicada funciona (el solicitante)"),
+    description: Local::new(
+        "Confirm that a released fix works (the requester)",
+        "Confirmar que una corrección publicada funciona (el solicitante)",
+    ),
     help: Local::new(
         "confirm that the released fix of your request works (the contact who filed it; staff too)",
         "confirmar que funciona la corrección publicada de tu solicitud (el contacto que la presentó; también soporte)",
@@ -44,8 +47,9 @@ impl ConfirmSignature {
             return refuse(Refusal::NotYourRequest { number: ticket.number });
         }
         let (_, calendar) = app.sla(customer)?;
-        let (changed, events) =
-            ticket.advance(Stage::Confirmed, None, None, cx.inv.user, app.now()).map_err(|r| refused(&ticket, calendar, r))?;
+        let (changed, events) = ticket
+            .advance(Stage::Confirmed, None, None, cx.inv.user, app.now())
+            .map_err(|r| refused(&ticket, calendar, r))?;
         let jobs = vec![
             Job::Card.into(),
             StageChanged { to: Stage::Confirmed, release: None, note: None }.into(),
@@ -53,6 +57,14 @@ impl ConfirmSignature {
         ];
         cx.commit_all(app, &[Change { ticket: &changed, events, reschedule: Reschedule::Cancel, jobs }]).await?;
         let n = &ticket.number;
-        Ok(Outcome::done(cx.lang, say!(cx.lang, "You confirmed the fix of {n}. Thank you.", "Has confirmado la corrección de {n}. Gracias.", n)))
+        Ok(Outcome::done(
+            cx.lang,
+            say!(
+                cx.lang,
+                "You confirmed the fix of {n}. Thank you.",
+                "Has confirmado la corrección de {n}. Gracias.",
+                n
+            ),
+        ))
     }
 }

@@ -2,12 +2,12 @@
 //! database release as the newest. The one before it still counts for
 //! `[signatures].grace`, while updates reach every machine.
 
-use crate::app::declare::{Access, Kind, Opt, Spec, SIGNATURE};
-use super::{Args, Declared, UsageError};
 use super::Cx;
-use crate::app::msg::{say, Local, Span, TimeStyle};
+use super::Outcome;
+use super::{Args, Declared, UsageError};
 use crate::app::application::{refuse, App, AppError};
-use super::{Outcome};
+use crate::app::declare::{Access, Kind, Opt, Spec, SIGNATURE};
+use crate::app::msg::{say, Local, Span, TimeStyle};
 use crate::app::refusal::Refusal;
 use crate::domain::signature::Label;
 

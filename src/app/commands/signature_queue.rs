@@ -1,12 +1,12 @@
 //! `/signature queue` (staff and the specialist group): every open
 //! signature change request, premium first (by plan rank), then oldest.
 
-use crate::app::declare::{Access, Spec, SIGNATURE};
-use super::{Args, Declared, UsageError};
 use super::Cx;
-use crate::app::msg::{say, Local, Msg, Span, TimeStyle};
+use super::Outcome;
+use super::{Args, Declared, UsageError};
 use crate::app::application::{App, AppError};
-use super::{Outcome};
+use crate::app::declare::{Access, Spec, SIGNATURE};
+use crate::app::msg::{say, Local, Msg, Span, TimeStyle};
 use crate::app::words;
 
 pub static SPEC: Spec = Spec {
@@ -43,7 +43,14 @@ impl SignatureQueue {
         // Already oldest first: a stable sort by rank keeps that within each plan.
         rows.sort_by_key(|r| r.0);
         if rows.is_empty() {
-            return Ok(Outcome::done(lang, say!(lang, "No signature change request is open.", "No hay ninguna solicitud de cambio de firma abierta.")));
+            return Ok(Outcome::done(
+                lang,
+                say!(
+                    lang,
+                    "No signature change request is open.",
+                    "No hay ninguna solicitud de cambio de firma abierta."
+                ),
+            ));
         }
         let n = rows.len();
         let mut lines = vec![say!(

@@ -131,7 +131,9 @@ impl RequestSignature {
             let zone = calendar.zone();
             return refuse(match outdated {
                 Outdated::Older { newest } => Refusal::DatabasesOutdated { named: named.clone(), newest, zone },
-                Outdated::Unknown { newest } => Refusal::DatabasesUnknown { named: named.clone(), newest: newest.release },
+                Outdated::Unknown { newest } => {
+                    Refusal::DatabasesUnknown { named: named.clone(), newest: newest.release }
+                }
             });
         }
         if let Some(number) = app.store.open_request_for(&customer.key, &self.hash).await? {
@@ -147,8 +149,10 @@ impl RequestSignature {
             self.hash.as_str()
         );
         let members = std::iter::once(contact.user).chain(customer.tams()).collect();
-        let mut outbox: Vec<Queued> =
-            [Job::Thread { members }.into(), SignatureOpened { by: contact.user }.into()].iter().map(|j: &Effect| j.queued(now)).collect();
+        let mut outbox: Vec<Queued> = [Job::Thread { members }.into(), SignatureOpened { by: contact.user }.into()]
+            .iter()
+            .map(|j: &Effect| j.queued(now))
+            .collect();
         outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
         let request = SignatureRequest {
             kind: self.kind,

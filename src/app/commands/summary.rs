@@ -7,12 +7,12 @@
 
 use chrono_tz::Tz;
 
-use crate::app::declare::{Access, Opt, Spec};
-use super::{Args, Declared, Kind, UsageError};
 use super::{Actor, Cx};
-use crate::app::msg::{say, Local};
-use crate::app::application::{refuse, App, AppError};
+use super::{Args, Declared, Kind, UsageError};
 use super::{Outcome, Reply};
+use crate::app::application::{refuse, App, AppError};
+use crate::app::declare::{Access, Opt, Spec};
+use crate::app::msg::{say, Local};
 use crate::app::refusal::Refusal;
 use crate::domain::customer::CustomerKey;
 use crate::domain::summary::Week;
@@ -20,7 +20,10 @@ use crate::domain::summary::Week;
 pub static SPEC: Spec = Spec {
     group: None,
     name: Local::new("summary", "resumen"),
-    description: Local::new("A week's summary, with its chart (staff)", "El resumen de una semana, con su gráfico (soporte)"),
+    description: Local::new(
+        "A week's summary, with its chart (staff)",
+        "El resumen de una semana, con su gráfico (soporte)",
+    ),
     help: Local::new(
         "a week's summary as the summary channel gets it (week:2026-W48, customer:ACME; staff)",
         "el resumen de una semana como lo recibe su canal (semana:2026-W48, cliente:ACME; soporte)",
@@ -30,13 +33,19 @@ pub static SPEC: Spec = Spec {
     options: &[
         Opt {
             name: Local::new("week", "semana"),
-            description: Local::new("An ISO week such as 2026-W48 (the last one by default)", "Una semana ISO como 2026-W48 (por defecto, la última)"),
+            description: Local::new(
+                "An ISO week such as 2026-W48 (the last one by default)",
+                "Una semana ISO como 2026-W48 (por defecto, la última)",
+            ),
             kind: Kind::Week,
             required: false,
         },
         Opt {
             name: Local::new("customer", "cliente"),
-            description: Local::new("A customer's key such as ACME (all by default)", "La clave de un cliente como ACME (por defecto, todos)"),
+            description: Local::new(
+                "A customer's key such as ACME (all by default)",
+                "La clave de un cliente como ACME (por defecto, todos)",
+            ),
             kind: Kind::Customer,
             required: false,
         },

@@ -20,7 +20,10 @@ use crate::storage::Reschedule;
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
     name: Local::new("assign", "asignar"),
-    description: Local::new("Name the engineer who owns a ticket (staff)", "Nombrar al responsable de un ticket (soporte)"),
+    description: Local::new(
+        "Name the engineer who owns a ticket (staff)",
+        "Nombrar al responsable de un ticket (soporte)",
+    ),
     help: Local::new(
         "name the engineer who owns a ticket (staff): they join its thread and get its update reminders",
         "nombrar al responsable de un ticket (soporte): entra en su hilo y recibe sus recordatorios",
@@ -61,8 +64,11 @@ impl TicketAssign {
         }
         let (_, calendar) = app.sla(customer)?;
         let (changed, event) = ticket.assign(to).map_err(|r| refused(&ticket, calendar, r))?;
-        let jobs =
-            [Job::Join { user: to }.into(), Job::Card.into(), Assigned { by: cx.inv.user, to, from: ticket.owner }.into()];
+        let jobs = [
+            Job::Join { user: to }.into(),
+            Job::Card.into(),
+            Assigned { by: cx.inv.user, to, from: ticket.owner }.into(),
+        ];
         cx.commit(app, &changed, event, Reschedule::Keep, &jobs).await?;
         let (lang, n, owner) = (cx.lang, &ticket.number, Span::user(to));
         Ok(Outcome::done(lang, say!(lang, "{owner} owns {n} now.", "{owner} se encarga ahora de {n}.", owner, n)))

@@ -24,7 +24,12 @@ pub static SPEC: Spec = Spec {
     access: Access::ContactsAndStaff,
     options: &[
         ticket_number(true),
-        text(Local::new("resolution", "resolución"), Local::new("How it was solved", "Cómo se resolvió"), DETAILS_MAX, false),
+        text(
+            Local::new("resolution", "resolución"),
+            Local::new("How it was solved", "Cómo se resolvió"),
+            DETAILS_MAX,
+            false,
+        ),
     ],
 };
 

@@ -72,7 +72,11 @@ impl TicketList {
             (Which::Mine, Actor::Staff | Actor::Tam { .. }) => {
                 let mut tickets = app.store.tickets_owned_by(cx.inv.user).await?;
                 tickets.retain(|t| cx.actor.is_staff_for(&t.number.customer));
-                (tickets, say!(lang, "Your tickets:", "Tus tickets:"), say!(lang, "You own no open ticket.", "No te encargas de ningún ticket abierto."))
+                (
+                    tickets,
+                    say!(lang, "Your tickets:", "Tus tickets:"),
+                    say!(lang, "You own no open ticket.", "No te encargas de ningún ticket abierto."),
+                )
             }
             (which, _) => {
                 let customer = app.customer_here(cx).await?;

@@ -91,7 +91,8 @@ impl TicketOpen {
                 match app.store.active_contact(user).await? {
                     Some(c) if c.customer == customer.key.as_str() => (customer, user, Some(cx.inv.user)),
                     Some(c) => {
-                        let other = app.config.customer(&c.customer).map_or(customer.support_channel, |o| o.support_channel);
+                        let other =
+                            app.config.customer(&c.customer).map_or(customer.support_channel, |o| o.support_channel);
                         return refuse(Refusal::PhoneContactOfAnother { user, channel: other });
                     }
                     None => return refuse(Refusal::PhoneNotAContact { user, customer: customer.name.clone() }),
@@ -150,8 +151,12 @@ impl TicketOpen {
         app.wake.notify_one();
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
 
-        let (number, level, how, due) =
-            (Span::strong(&ticket.number), words::severity(lang, severity), explain(lang, &decision), when(due_at, calendar));
+        let (number, level, how, due) = (
+            Span::strong(&ticket.number),
+            words::severity(lang, severity),
+            explain(lang, &decision),
+            when(due_at, calendar),
+        );
         let mut msg = match logged_by {
             None => say!(
                 lang,

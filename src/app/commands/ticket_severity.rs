@@ -49,7 +49,11 @@ pub struct TicketSeverity {
 
 impl Declared for TicketSeverity {
     fn parse(args: &Args) -> Result<Self, UsageError> {
-        Ok(TicketSeverity { number: args.ticket("number")?, level: args.severity("level")?, reason: args.text("reason")? })
+        Ok(TicketSeverity {
+            number: args.ticket("number")?,
+            level: args.severity("level")?,
+            reason: args.text("reason")?,
+        })
     }
 }
 

@@ -1,12 +1,12 @@
 //! `/ticket status [number]`: a ticket's card, ephemeral. In a ticket's
 //! thread the number may be left out.
 
-use crate::app::declare::{ticket_number, Access, Spec, TICKET};
-use super::{Args, Declared, UsageError};
 use super::Cx;
-use crate::app::msg::{say, Local};
-use crate::app::application::{App, AppError};
+use super::{Args, Declared, UsageError};
 use super::{Outcome, Reply};
+use crate::app::application::{App, AppError};
+use crate::app::declare::{ticket_number, Access, Spec, TICKET};
+use crate::app::msg::{say, Local};
 use crate::app::words;
 use crate::domain::ticket::TicketNumber;
 
@@ -39,8 +39,7 @@ impl TicketStatus {
         let (ticket, customer) = app.ticket_named_or_here(cx, self.number.as_ref(), &SPEC).await?;
         let lang = cx.lang;
         let card = app.card(customer, &ticket)?;
-        let (n, level, status) =
-            (&ticket.number, words::severity(lang, ticket.severity), card.status_line(lang));
+        let (n, level, status) = (&ticket.number, words::severity(lang, ticket.severity), card.status_line(lang));
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
         Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None, personal: false } })
     }

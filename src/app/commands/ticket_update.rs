@@ -20,7 +20,10 @@ use crate::storage::{Reschedule, StepClock};
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
     name: Local::new("update", "actualizar"),
-    description: Local::new("Post a progress update for the customer (staff)", "Publicar novedades para el cliente (soporte)"),
+    description: Local::new(
+        "Post a progress update for the customer (staff)",
+        "Publicar novedades para el cliente (soporte)",
+    ),
     help: Local::new(
         "post a progress update in the ticket's thread for the opener (staff); restarts the update clock",
         "publicar novedades en el hilo del ticket para quien lo abrió (soporte); reinicia el reloj de actualizaciones",
@@ -28,7 +31,12 @@ pub static SPEC: Spec = Spec {
     what: Local::new("post updates", "publicar actualizaciones"),
     access: Access::Staff,
     options: &[
-        text(Local::new("note", "nota"), Local::new("What is new, for the customer", "Las novedades, para el cliente"), DETAILS_MAX, true),
+        text(
+            Local::new("note", "nota"),
+            Local::new("What is new, for the customer", "Las novedades, para el cliente"),
+            DETAILS_MAX,
+            true,
+        ),
         ticket_number(false),
     ],
 };
@@ -54,7 +62,8 @@ impl TicketUpdate {
         let next = app.next_update(customer, ticket.severity, now)?;
         let note = self.note.map(Clean::into_string);
         let by_message = note.is_none();
-        let (changed, event) = ticket.update(note.clone(), by_message, next).map_err(|r| refused(&ticket, calendar, r))?;
+        let (changed, event) =
+            ticket.update(note.clone(), by_message, next).map_err(|r| refused(&ticket, calendar, r))?;
         // The clock restarts from this update (it stays stopped while waiting).
         let reschedule = match ticket.is_waiting() {
             true => Reschedule::Keep,
@@ -63,7 +72,8 @@ impl TicketUpdate {
                 Reschedule::Restart { clocks: vec![StepClock::Update], queue }
             }
         };
-        cx.commit(app, &changed, event, reschedule, &[Job::Card.into(), Updated { by: cx.inv.user, note }.into()]).await?;
+        cx.commit(app, &changed, event, reschedule, &[Job::Card.into(), Updated { by: cx.inv.user, note }.into()])
+            .await?;
         let (lang, n) = (cx.lang, &ticket.number);
         let msg = match changed.update_due_at {
             Some(next) => {
