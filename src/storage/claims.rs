@@ -1,7 +1,8 @@
 //! Claims of Discord events, so that each takes effect once across
 //! instances: a claim is inserted first in the transaction of what the event
 //! changes (`Store::begin_claimed`), or alone for an event that changes
-//! nothing. A second instance's insert waits for the first's transaction:
+//! nothing. A write given a claim commits it whenever it returns `Ok`, also
+//! when it finds nothing to change: the event has been answered then. A second instance's insert waits for the first's transaction:
 //! if it committed, the event is taken ([`StorageError::AlreadyClaimed`]); if
 //! it rolled back (that instance died), the second applies the event.
 

@@ -133,18 +133,21 @@ impl<'a> Cx<'a> {
         Cx { inv, actor, lang, claim, claimed: AtomicBool::new(false) }
     }
 
-    /// The claim to write a change with; the change, once committed, has
-    /// answered the event (see [`Cx::committed`]).
-    pub(crate) fn claim(&self) -> Option<&Claim> {
-        self.claim.as_ref()
+    /// Writes with the event's claim: `write` takes the claim in its
+    /// transaction (storage commits it whenever the write returns `Ok`), and
+    /// a write that succeeded has answered the event, so the dispatcher
+    /// gives this command's reply and claims nothing more. The claim is
+    /// reachable only through here, so no command can write with it and
+    /// leave the event unanswered.
+    pub(crate) async fn write<T, E>(&self, write: impl AsyncFnOnce(Option<&Claim>) -> Result<T, E>) -> Result<T, E> {
+        let written = write(self.claim.as_ref()).await;
+        if written.is_ok() {
+            self.claimed.store(true, Ordering::Relaxed);
+        }
+        written
     }
 
-    /// A change committed with [`Cx::claim`].
-    pub(crate) fn committed(&self) {
-        self.claimed.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether a change committed with the claim (which then answered the event).
+    /// Whether a write took the event's claim (and so answered the event).
     pub(crate) fn is_committed(&self) -> bool {
         self.claimed.load(Ordering::Relaxed)
     }
@@ -176,9 +179,7 @@ impl<'a> Cx<'a> {
         changes: &[Change<'_>],
         release: Option<(&FileHash, &Release<'_>)>,
     ) -> Result<Vec<TicketNumber>, AppError> {
-        let released = app.commit_releasing(self.inv.user, self.claim(), changes, release).await?;
-        self.committed();
-        Ok(released)
+        self.write(async |claim| app.commit_releasing(self.inv.user, claim, changes, release).await).await
     }
 
     /// The contact running a contacts-only command (admitted, so a contact).

@@ -71,11 +71,13 @@ impl ContactsAdd {
             phone: self.phone.map(Clean::into_string),
         };
         let name = &customer.name;
-        match app.store.add_contact(customer.key.as_str(), &contact, (user, app.now(), cx.inv.user), cx.claim()).await {
-            Ok(_) => {
-                cx.committed();
-                app.contacts_changed();
-            }
+        let added = cx
+            .write(async |claim| {
+                app.store.add_contact(customer.key.as_str(), &contact, (user, app.now(), cx.inv.user), claim).await
+            })
+            .await;
+        match added {
+            Ok(_) => app.contacts_changed(),
             Err(AddContactError::LimitReached { active }) => {
                 return refuse(Refusal::ContactLimit { customer: name.clone(), active, user })
             }

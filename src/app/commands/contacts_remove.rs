@@ -43,10 +43,12 @@ impl ContactsRemove {
         let (name, user) = (&customer.name, self.user);
         let now = app.now();
         let leave = Job::Leave { user }.queued(now).job;
-        if !app.store.remove_contact(customer.key.as_str(), (user, now, cx.inv.user), &leave, cx.claim()).await? {
+        let removed = cx.write(async |claim| {
+            app.store.remove_contact(customer.key.as_str(), (user, now, cx.inv.user), &leave, claim).await
+        });
+        if !removed.await? {
             return refuse(Refusal::NotAContact { user, customer: name.clone() });
         }
-        cx.committed();
         app.contacts_changed();
         app.wake.notify_one();
         let seats = app.store.contacts(customer.key.as_str()).await?.len();

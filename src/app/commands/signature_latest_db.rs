@@ -44,11 +44,11 @@ impl LatestDb {
     pub(super) async fn apply(self, app: &App, cx: &Cx<'_>) -> Result<Outcome, AppError> {
         let lang = cx.lang;
         let now = app.now();
-        if !app.store.record_release(&self.release, now, cx.inv.user, cx.claim()).await? {
+        let recorded = cx.write(async |claim| app.store.record_release(&self.release, now, cx.inv.user, claim).await);
+        if !recorded.await? {
             let at = app.store.release_recorded(&self.release).await?.unwrap_or(now);
             return refuse(Refusal::ReleaseRecorded { release: self.release, at });
         }
-        cx.committed();
         tracing::info!(release = %self.release, "database release recorded");
         let newest = self.release;
         let releases = app.store.newest_releases(2).await?;

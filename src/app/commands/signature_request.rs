@@ -126,8 +126,11 @@ impl RequestSignature {
                 "newest": newest.release.as_str(), "reason": reason,
             });
             // The refusal is an event of the audit trail, recorded once.
-            app.store.record_audit(now, contact.user, "signature_refused", &detail.to_string(), cx.claim()).await?;
-            cx.committed();
+            let detail = detail.to_string();
+            cx.write(async |claim| {
+                app.store.record_audit(now, contact.user, "signature_refused", &detail, claim).await
+            })
+            .await?;
             let zone = calendar.zone();
             return refuse(match outdated {
                 Outdated::Older { newest } => Refusal::DatabasesOutdated { named: named.clone(), newest, zone },
@@ -176,7 +179,7 @@ impl RequestSignature {
             signature: Some(request.clone()),
             logged_by: None,
         };
-        let ticket = match app.store.open_ticket(&new, &outbox, cx.claim()).await {
+        let ticket = match cx.write(async |claim| app.store.open_ticket(&new, &outbox, claim).await).await {
             // Another request about the file was filed meanwhile.
             Err(crate::storage::StorageError::DuplicateRequest) => {
                 match app.store.open_request_for(&customer.key, &request.hash).await? {
@@ -186,7 +189,6 @@ impl RequestSignature {
             }
             opened => opened?,
         };
-        cx.committed();
         app.wake.notify_one();
         tracing::info!(ticket = %ticket.number, hash = %request.hash, "signature change request filed");
         let (n, kind, hash_kind, due) = (

@@ -146,8 +146,7 @@ impl TicketOpen {
             signature: None,
             logged_by,
         };
-        let ticket = app.store.open_ticket(&new, &outbox, cx.claim()).await?;
-        cx.committed();
+        let ticket = cx.write(async |claim| app.store.open_ticket(&new, &outbox, claim).await).await?;
         app.wake.notify_one();
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
 
