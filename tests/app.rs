@@ -330,7 +330,32 @@ async fn a_business_clock_response_is_told_in_working_time(db: &TestDb) {
     assert!(response.business && response.within);
 }
 
+/// `number:1` names ACME-1 wherever the customer goes without saying: a
+/// contact's own tickets, and Acme's support channel and threads for staff;
+/// elsewhere a bare number is refused saying how to write it, and
+/// `ACME-1` works everywhere.
+async fn a_ticket_is_named_by_its_bare_number_where_the_customer_is_known(db: &TestDb) {
+    let w = World::new(db).await;
+    let (number, thread, _) = w.open("VPN down", Some(Severity::High)).await;
+    let elsewhere = Snowflake(310000000000000077);
+    let status = |n: &str| cmd("ticket status", &[("number", n)]);
+    for (user, channel) in [(ALICE, ACME_CHANNEL), (ALICE, thread), (ENGINEER, ACME_CHANNEL), (ENGINEER, thread)] {
+        let card = w.ok(user, channel, status("1")).await;
+        assert_eq!(card.card().unwrap().ticket.number, number, "{user:?} in {channel:?}");
+    }
+    assert_eq!(w.ok(ENGINEER, elsewhere, status("ACME-1")).await.card().unwrap().ticket.number, number);
+    assert_eq!(w.refused(ENGINEER, elsewhere, status("1")).await, Refusal::BareNumber { seq: 1 });
+    // Globex's contact and TAM: Globex's ticket 1, which does not exist.
+    let globex_1: ticket::TicketNumber = "GLOBEX-1".parse().unwrap();
+    assert_eq!(w.refused(BOB, GLOBEX_CHANNEL, status("1")).await, Refusal::NoSuchTicket { number: globex_1 });
+    assert_eq!(w.refused(TAM_GLOBEX, ACME_CHANNEL, status("#1")).await, Refusal::NoSuchTicket { number });
+    // Every command that takes a ticket reads it so: closing in Acme's channel.
+    w.ok(ENGINEER, ACME_CHANNEL, cmd("ticket close", &[("number", "1")])).await;
+    w.ok(ALICE, ACME_CHANNEL, cmd("ticket reopen", &[("number", "#1")])).await;
+}
+
 both_backends! {
+    a_ticket_is_named_by_its_bare_number_where_the_customer_is_known,
     a_business_clock_response_is_told_in_working_time,
     a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping,
     without_a_severity_the_rules_decide_and_the_reply_says_how,

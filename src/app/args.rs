@@ -14,7 +14,7 @@ use crate::domain::signature::{FileHash, Label};
 use crate::domain::sla::Severity;
 use crate::domain::summary::Week;
 use crate::domain::text::{quote, Clean, TextError};
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 
 use super::declare::{Kind, Opt, Spec};
 
@@ -82,7 +82,7 @@ enum Value {
     /// Blank text of an optional option is no value.
     Text(Option<Clean>),
     Severity(Severity),
-    Ticket(TicketNumber),
+    Ticket(TicketRef),
     User(Snowflake),
     /// A choice's declared value.
     Choice(&'static str),
@@ -214,7 +214,7 @@ impl Args {
         self.required(name, value)
     }
 
-    pub fn opt_ticket(&self, name: &'static str) -> Result<Option<TicketNumber>, UsageError> {
+    pub fn opt_ticket(&self, name: &'static str) -> Result<Option<TicketRef>, UsageError> {
         self.get(
             name,
             |k| matches!(k, Kind::Ticket),
@@ -225,7 +225,7 @@ impl Args {
         )
     }
 
-    pub fn ticket(&self, name: &'static str) -> Result<TicketNumber, UsageError> {
+    pub fn ticket(&self, name: &'static str) -> Result<TicketRef, UsageError> {
         let value = self.opt_ticket(name)?;
         self.required(name, value)
     }

@@ -55,6 +55,11 @@ pub enum Refusal {
     },
     /// Staff ran a per-customer command outside any customer's channels.
     NoCustomerHere,
+    /// A ticket named by its sequence alone (`42`) where no customer goes
+    /// without saying.
+    BareNumber {
+        seq: i64,
+    },
     /// The command acts on the ticket of the thread it is typed in.
     NotInThread {
         command: &'static Spec,

@@ -37,6 +37,43 @@ impl FromStr for TicketNumber {
     }
 }
 
+/// A ticket as a person names it: `ACME-42` anywhere, or just `42` (also
+/// `#42`) where the customer goes without saying (its support channel and
+/// threads, a contact's own customer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketRef {
+    Number(TicketNumber),
+    Seq(i64),
+}
+
+impl TicketRef {
+    /// The ticket it names, `customer`'s if it names none.
+    pub fn of(&self, customer: &CustomerKey) -> TicketNumber {
+        match self {
+            TicketRef::Number(n) => n.clone(),
+            TicketRef::Seq(seq) => TicketNumber { customer: customer.clone(), seq: *seq },
+        }
+    }
+}
+
+impl From<TicketNumber> for TicketRef {
+    fn from(n: TicketNumber) -> TicketRef {
+        TicketRef::Number(n)
+    }
+}
+
+impl FromStr for TicketRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bare = s.trim().trim_start_matches('#');
+        match bare.parse::<i64>() {
+            Ok(seq) if seq > 0 => Ok(TicketRef::Seq(seq)),
+            _ => s.parse().map(TicketRef::Number),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketKind {
@@ -716,6 +753,22 @@ mod tests {
         assert_eq!(n.to_string(), "ACME-42");
         for bad in ["ACME", "ACME-0", "ACME-x", "-4", "A-1"] {
             assert!(bad.parse::<TicketNumber>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_ticket_is_named_by_its_number_or_where_the_customer_is_known_by_its_sequence() {
+        let acme: CustomerKey = "ACME".parse().unwrap();
+        let globex: CustomerKey = "GLOBEX".parse().unwrap();
+        for typed in ["42", "#42", " 42 "] {
+            let named: TicketRef = typed.parse().unwrap();
+            assert_eq!(named, TicketRef::Seq(42), "{typed}");
+            assert_eq!(named.of(&acme).to_string(), "ACME-42");
+        }
+        let named: TicketRef = "acme-42".parse().unwrap();
+        assert_eq!(named.of(&globex).to_string(), "ACME-42", "a full number names its own customer");
+        for bad in ["0", "-4", "#", "x", "ACME-0", "4.5"] {
+            assert!(bad.parse::<TicketRef>().is_err(), "{bad}");
         }
     }
 

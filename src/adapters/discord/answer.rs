@@ -153,7 +153,7 @@ impl Answerer {
                 Answer::Reply(match (render::ack_button_ticket(id), render::confirm_button_ticket(id)) {
                     // The card lives in the ticket's thread, so /ack there is this ticket's.
                     (Some(_), _) => self.app.handle(&inv, Ack::default().into()).await,
-                    (_, Some(number)) => self.app.handle(&inv, ConfirmSignature { number }.into()).await,
+                    (_, Some(number)) => self.app.handle(&inv, ConfirmSignature { number: number.into() }.into()).await,
                     (None, None) => self.app.refuse_once(&inv, Refusal::UnknownButton).await,
                 })
             }

@@ -11,7 +11,7 @@ use crate::app::refusal::Refusal;
 use crate::app::tickets::Change;
 use crate::domain::customer::{Customer, CustomerKey, Language, Snowflake};
 use crate::domain::signature::FileHash;
-use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
+use crate::domain::ticket::{EventKind, Ticket, TicketNumber, TicketRef};
 use crate::storage::{Claim, Contact, Release, Reschedule};
 
 /// Who is acting, and where.
@@ -240,29 +240,46 @@ impl App {
         match &cx.actor {
             Actor::Contact { customer, .. } => Ok(customer),
             Actor::Unregistered | Actor::Specialist => refuse(Refusal::NotRegistered),
-            Actor::Staff | Actor::Tam { .. } => {
-                let mut here = self.config.customer_by_channel(cx.inv.channel);
-                if here.is_none() {
-                    if let Some(t) = self.store.ticket_by_thread(cx.inv.channel).await? {
-                        here = self.config.customer(t.number.customer.as_str());
-                    }
-                }
-                match here {
-                    Some(c) if cx.actor.is_staff_for(&c.key) => Ok(c),
-                    Some(_) => refuse(cx.actor.outside()),
-                    None => refuse(Refusal::NoCustomerHere),
-                }
-            }
+            Actor::Staff | Actor::Tam { .. } => match self.customer_of_channel(cx.inv.channel).await? {
+                Some(c) if cx.actor.is_staff_for(&c.key) => Ok(c),
+                Some(_) => refuse(cx.actor.outside()),
+                None => refuse(Refusal::NoCustomerHere),
+            },
+        }
+    }
+
+    /// The customer whose support channel, or ticket's thread, `channel` is.
+    async fn customer_of_channel(&self, channel: Snowflake) -> Result<Option<&Customer>, AppError> {
+        if let Some(c) = self.config.customer_by_channel(channel) {
+            return Ok(Some(c));
+        }
+        let ticket = self.store.ticket_by_thread(channel).await?;
+        Ok(ticket.and_then(|t| self.config.customer(t.number.customer.as_str())))
+    }
+
+    /// The ticket a person named: `ACME-42` as written; a bare `42` of the
+    /// customer that goes without saying, a contact's own or, for everyone
+    /// else, the one whose channel or thread this is. Elsewhere a bare
+    /// number is refused, saying how to write it.
+    async fn number_named(&self, cx: &Cx<'_>, named: &TicketRef) -> Result<TicketNumber, AppError> {
+        let seq = match named {
+            TicketRef::Number(number) => return Ok(number.clone()),
+            TicketRef::Seq(seq) => *seq,
+        };
+        let customer = match &cx.actor {
+            Actor::Contact { customer, .. } => Some(*customer),
+            _ => self.customer_of_channel(cx.inv.channel).await?,
+        };
+        match customer {
+            Some(c) => Ok(named.of(&c.key)),
+            None => refuse(Refusal::BareNumber { seq }),
         }
     }
 
     /// A ticket the actor may see and act on. A contact (or a TAM) asking
     /// for another customer's ticket learns nothing about it.
-    pub(crate) async fn visible_ticket(
-        &self,
-        cx: &Cx<'_>,
-        number: &TicketNumber,
-    ) -> Result<(Ticket, &Customer), AppError> {
+    pub(crate) async fn visible_ticket(&self, cx: &Cx<'_>, named: &TicketRef) -> Result<(Ticket, &Customer), AppError> {
+        let number = &self.number_named(cx, named).await?;
         let not_found = || refuse(Refusal::NoSuchTicket { number: number.clone() });
         match &cx.actor {
             Actor::Unregistered => return refuse(Refusal::NotRegistered),
@@ -296,14 +313,14 @@ impl App {
     pub(crate) async fn ticket_named_or_here(
         &self,
         cx: &Cx<'_>,
-        number: Option<&TicketNumber>,
+        named: Option<&TicketRef>,
         command: &'static Spec,
     ) -> Result<(Ticket, &Customer), AppError> {
-        let number = match number {
+        let named = match named {
             Some(n) => n.clone(),
-            None => self.ticket_of_thread(cx, command).await?.0.number,
+            None => self.ticket_of_thread(cx, command).await?.0.number.into(),
         };
-        self.visible_ticket(cx, &number).await
+        self.visible_ticket(cx, &named).await
     }
 
     /// The language to answer `inv` in: their locale, else their customer's, else English.

@@ -126,6 +126,12 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             "This channel belongs to no customer. Run the command in the customer's support channel or in one of its ticket threads.",
             "Este canal no es de ningún cliente. Usa el comando en el canal de soporte del cliente o en uno de sus hilos de ticket."
         ),
+        Refusal::BareNumber { seq } => say!(
+            lang,
+            "Here {seq} alone does not say whose ticket it is: write the number with its customer, like ACME-{seq} (in a customer's channel or threads {seq} is enough).",
+            "Aquí {seq} a secas no dice de quién es el ticket: escribe el número con su cliente, como ACME-{seq} (en el canal de un cliente o sus hilos basta con {seq}).",
+            seq
+        ),
         Refusal::NotInThread { command } => {
             let command = command.mention(lang, &[]);
             say!(
@@ -541,8 +547,8 @@ fn usage(lang: Language, u: &UsageError) -> Msg {
                 ),
                 Problem::NotATicketNumber => say!(
                     lang,
-                    "{name}:{value} is not a ticket number: write it like ACME-42",
-                    "{name}:{value} no es un número de ticket: escríbelo como ACME-42",
+                    "{name}:{value} is not a ticket number: write it like ACME-42, or 42 in the customer's channel",
+                    "{name}:{value} no es un número de ticket: escríbelo como ACME-42, o 42 en el canal del cliente",
                     name,
                     value
                 ),
@@ -635,6 +641,7 @@ mod tests {
             Refusal::ContactsOnly { command: spec },
             Refusal::WrongChannel { support_channel: Snowflake(1) },
             Refusal::NoCustomerHere,
+            Refusal::BareNumber { seq: 4 },
             Refusal::NotInThread { command: spec },
             Refusal::NoSuchTicket { number: number.clone() },
             Refusal::CustomerGone { number: number.clone() },

@@ -16,7 +16,7 @@ use crate::app::tickets::{refused, Change};
 use crate::app::words;
 use crate::domain::signature::{Label, Stage};
 use crate::domain::text::{Clean, DETAILS_MAX};
-use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
+use crate::domain::ticket::{EventKind, Ticket, TicketRef};
 use crate::storage::{Release, Released, Reschedule};
 
 pub static SPEC: Spec = Spec {
@@ -55,7 +55,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdvanceSignature {
-    pub number: TicketNumber,
+    pub number: TicketRef,
     pub stage: Stage,
     pub release: Option<Label>,
     pub note: Option<Clean>,

@@ -10,7 +10,7 @@ use crate::app::msg::{say, Local};
 use crate::app::refusal::Refusal;
 use crate::app::tickets::{refused, Change};
 use crate::domain::signature::Stage;
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::Reschedule;
 
 pub static SPEC: Spec = Spec {
@@ -31,7 +31,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfirmSignature {
-    pub number: TicketNumber,
+    pub number: TicketRef,
 }
 
 impl Declared for ConfirmSignature {

@@ -14,7 +14,7 @@ use crate::app::posts::{Facts, Post, ThreadPost};
 use crate::app::refusal::Refusal;
 use crate::app::tickets::refused;
 use crate::domain::customer::Snowflake;
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::Reschedule;
 
 pub static SPEC: Spec = Spec {
@@ -43,7 +43,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketAssign {
-    pub number: TicketNumber,
+    pub number: TicketRef,
     pub engineer: Snowflake,
 }
 

@@ -12,7 +12,7 @@ use crate::app::posts::{Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
 use crate::domain::customer::Snowflake;
 use crate::domain::text::{Clean, DETAILS_MAX};
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::Reschedule;
 
 pub static SPEC: Spec = Spec {
@@ -35,7 +35,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketClose {
-    pub number: TicketNumber,
+    pub number: TicketRef,
     pub resolution: Option<Clean>,
 }
 

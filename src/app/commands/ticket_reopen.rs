@@ -11,7 +11,7 @@ use crate::app::msg::{say, Local, Span};
 use crate::app::posts::{Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
 use crate::domain::customer::Snowflake;
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::{Reschedule, StepClock};
 
 pub static SPEC: Spec = Spec {
@@ -26,7 +26,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketReopen {
-    pub number: TicketNumber,
+    pub number: TicketRef,
 }
 
 impl Declared for TicketReopen {

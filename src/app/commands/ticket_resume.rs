@@ -12,7 +12,7 @@ use crate::app::msg::{say, Local, Msg, Span};
 use crate::app::posts::{Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
 use crate::domain::customer::Snowflake;
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::{Reschedule, StepClock};
 
 pub static SPEC: Spec = Spec {
@@ -30,7 +30,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketResume {
-    pub number: Option<TicketNumber>,
+    pub number: Option<TicketRef>,
 }
 
 impl Declared for TicketResume {

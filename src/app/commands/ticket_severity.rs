@@ -15,7 +15,7 @@ use crate::app::words;
 use crate::domain::customer::Snowflake;
 use crate::domain::sla::Severity;
 use crate::domain::text::Clean;
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::{Reschedule, StepClock};
 
 pub static SPEC: Spec = Spec {
@@ -42,7 +42,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketSeverity {
-    pub number: TicketNumber,
+    pub number: TicketRef,
     pub level: Severity,
     pub reason: Clean,
 }

@@ -8,7 +8,7 @@ use crate::app::application::{App, AppError};
 use crate::app::declare::{ticket_number, Access, Spec, TICKET};
 use crate::app::msg::{say, Local};
 use crate::app::words;
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 
 pub static SPEC: Spec = Spec {
     group: Some(&TICKET),
@@ -25,7 +25,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketStatus {
-    pub number: Option<TicketNumber>,
+    pub number: Option<TicketRef>,
 }
 
 impl Declared for TicketStatus {

@@ -14,7 +14,7 @@ use crate::app::posts::{when, Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
 use crate::domain::customer::Snowflake;
 use crate::domain::text::{Clean, DETAILS_MAX};
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::{Reschedule, StepClock};
 
 pub static SPEC: Spec = Spec {
@@ -43,7 +43,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketUpdate {
-    pub number: Option<TicketNumber>,
+    pub number: Option<TicketRef>,
     /// None for an update by a message in the thread (the message says it).
     pub note: Option<Clean>,
 }

@@ -16,7 +16,7 @@ use crate::app::posts::{Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
 use crate::domain::customer::Snowflake;
 use crate::domain::text::{Clean, DETAILS_MAX};
-use crate::domain::ticket::TicketNumber;
+use crate::domain::ticket::TicketRef;
 use crate::storage::{Reschedule, StepClock};
 
 pub static SPEC: Spec = Spec {
@@ -37,7 +37,7 @@ pub static SPEC: Spec = Spec {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketWait {
-    pub number: Option<TicketNumber>,
+    pub number: Option<TicketRef>,
     pub reason: Clean,
 }
 
