@@ -310,3 +310,38 @@ fn an_import_upwards_and_a_circle_are_found() {
     );
     assert!(problems.iter().any(|p| p.contains("import circle") && p.contains("storage::events")), "{problems:#?}");
 }
+
+/// What `App` offers can be seen in one place: every public method of an
+/// `impl App` block, in any file of `src/app`, is named in the list of
+/// `src/app/mod.rs` (and the list names no method that does not exist).
+#[test]
+fn the_application_lists_every_use_case_in_one_place() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+    let mut all = Vec::new();
+    files(&root, &mut all);
+    let mut offered = BTreeSet::new();
+    for file in &all {
+        let source = std::fs::read_to_string(file).unwrap();
+        let mut inside = false;
+        for line in source.lines() {
+            if line.starts_with("impl App {") {
+                inside = true;
+            } else if line == "}" {
+                inside = false;
+            } else if let (true, Some(rest)) = (inside, line.strip_prefix("    pub ")) {
+                let rest = rest.strip_prefix("async ").unwrap_or(rest);
+                if let Some(name) = rest.strip_prefix("fn ") {
+                    offered.insert(name.split(['(', '<']).next().unwrap().to_owned());
+                }
+            }
+        }
+    }
+    assert!(offered.len() > 25, "the methods were read: {offered:?}");
+    let facade = std::fs::read_to_string(root.join("mod.rs")).unwrap();
+    let listed: BTreeSet<String> =
+        facade.split("[`App::").skip(1).map(|rest| rest.split('`').next().unwrap().to_owned()).collect();
+    let unlisted: Vec<&String> = offered.difference(&listed).collect();
+    assert!(unlisted.is_empty(), "App offers {unlisted:?}: name them in src/app/mod.rs's list");
+    let gone: Vec<&String> = listed.difference(&offered).collect();
+    assert!(gone.is_empty(), "src/app/mod.rs lists {gone:?}, which App does not offer");
+}

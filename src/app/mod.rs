@@ -16,8 +16,9 @@
 //!    `refusal` (refusals as values), `card` (a ticket's card and its
 //!    states), `jobs` (what a change asks of Discord, and what an adapter
 //!    does and reports).
-//! 2. **Wording**: `posts` (what each post says: pure functions from facts
-//!    to a message).
+//! 2. **Wording**: `posts` (what posts share: the facts they are worded
+//!    from, a post, the L1 ping) and `reminders` (the posts of a ticket's
+//!    clocks). A command's own post is worded in its command's file.
 //! 3. **Core**: `application` (the `App`: configuration, storage, clock;
 //!    plans, cards and escalation steps), `tickets` (storing changes),
 //!    `instance` (this process among the deployment's), `summary` and
@@ -25,6 +26,33 @@
 //! 4. **Top**: `commands` (one file per command, the list, who may run
 //!    what, how refusals read, the dispatch) and `delivery` (the outbox's
 //!    lifecycle: claim, resolve, deliver, record, retry, give up).
+//!
+//! # What the application offers
+//!
+//! Every use case of [`App`], whichever file holds it (`tests/layers.rs`
+//! checks that this list names them all):
+//!
+//! - **Commands**: [`App::handle`] runs a command for someone
+//!   ([`Invocation`]); [`App::handle_input`] parses one as typed first;
+//!   [`App::thread_message`] is a message in a ticket's thread (an
+//!   acknowledgement, an update, the end of a wait); [`App::ticket_numbers`]
+//!   completes a ticket number as typed; [`App::refuse_once`] answers an
+//!   event with a refusal (a button no longer in use).
+//! - **The outbox**: [`App::claim_due`] and [`App::deliver_due`] (what the
+//!   scheduler loops on), [`App::next_due`], [`App::release_all_claims`]
+//!   (after a crash, on SQLite), [`App::wake_handle`].
+//! - **Weekly summaries**: [`App::report`], [`App::summary_post`],
+//!   [`App::plan_summaries`].
+//! - **This instance among the deployment's**: [`App::named`],
+//!   [`App::instance`], [`App::mode`], [`App::heartbeat`],
+//!   [`App::run_instance`].
+//! - **Discord events answered once**: [`App::remember_reply`],
+//!   [`App::claimed_reply`], [`App::prune_claims`].
+//! - **What adapters look up**: [`App::customer_of_contact`],
+//!   [`App::ticket_thread`], [`App::zone_of_channel`].
+//! - **Its parts**: [`App::new`], [`App::config`], [`App::store`],
+//!   [`App::metrics`], [`App::now`], [`App::sleep_until`],
+//!   [`App::storage_health`].
 
 mod application;
 mod args;

@@ -4,7 +4,7 @@
 //! console as names and local times. Messages are stored in the outbox, so
 //! they serialise.
 //!
-//! [`say!`] writes one text per language side by side, so a change to one is
+//! `say!` writes one text per language side by side, so a change to one is
 //! seen next to the other; the compiler checks that both use exactly the
 //! pieces given.
 

@@ -20,7 +20,7 @@ pub struct Invocation {
     pub user: Snowflake,
     /// Support staff: the Discord adapter knows it from the staff role, the
     /// console from its configured users. A TAM without it is staff for the
-    /// customers that name them only (see [`Actor::Tam`]).
+    /// customers that name them only (see `Actor::Tam`).
     pub is_staff: bool,
     /// In the specialist group (`[signatures].specialist_role`).
     pub is_specialist: bool,

@@ -13,7 +13,7 @@
 //! Adding a command: a new file here with its `SPEC`, its struct, a
 //! [`Declared`] impl and an `apply`, and one line in the list. A command
 //! that posts in its ticket's thread writes its post there too (a struct of
-//! facts and its [`ThreadPost`] wording) and names it on its line
+//! facts and its `ThreadPost` wording) and names it on its line
 //! (`posts Noted`): the outbox stores it and delivery words it from that.
 
 mod access;
