@@ -354,7 +354,35 @@ async fn a_ticket_is_named_by_its_bare_number_where_the_customer_is_known(db: &T
     w.ok(ALICE, ACME_CHANNEL, cmd("ticket reopen", &[("number", "#1")])).await;
 }
 
+/// A staff note is posted in the thread for the record, in the customer's
+/// language, pinging nobody; it is no update, and a closed ticket takes
+/// none.
+async fn a_note_is_posted_in_the_thread_for_the_record(db: &TestDb) {
+    let w = World::new(db).await;
+    let (number, thread, _) = w.open("VPN down", Some(Severity::High)).await;
+    w.ok(ENGINEER, thread, cmd("ack", &[])).await;
+    let before = w.app.store().ticket(&number).await.unwrap().unwrap();
+    w.out.clear();
+    let out = w.ok(ENGINEER, thread, cmd("ticket note", &[("text", "Customer phoned: 40 laptops affected")])).await;
+    assert_eq!(out.text().plain(), "Note posted on ACME-1.");
+    let posts = w.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].0, thread);
+    assert_eq!(posts[0].1, format!("Nota de @{ENGINEER} sobre ACME-1: Customer phoned: 40 laptops affected"));
+    assert!(posts[0].2.is_empty(), "a note pings nobody");
+    let after = w.app.store().ticket(&number).await.unwrap().unwrap();
+    assert_eq!(after.update_due_at, before.update_due_at, "a note is no update");
+    assert_eq!(
+        w.refused(ALICE, ACME_CHANNEL, cmd("ticket note", &[("number", "1"), ("text", "x")])).await,
+        Refusal::StaffOnly { command: spec("ticket note") }
+    );
+    w.ok(ENGINEER, ACME_CHANNEL, cmd("ticket close", &[("number", "1")])).await;
+    let refused = w.refused(ENGINEER, ACME_CHANNEL, cmd("ticket note", &[("number", "1"), ("text", "x")])).await;
+    assert!(matches!(refused, Refusal::Ticket { refusal: ticket::Refusal::ClosedNoFollowUp, .. }), "{refused:?}");
+}
+
 both_backends! {
+    a_note_is_posted_in_the_thread_for_the_record,
     a_ticket_is_named_by_its_bare_number_where_the_customer_is_known,
     a_business_clock_response_is_told_in_working_time,
     a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping,

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::app::application::{refuse, App, AppError};
 use crate::app::declare::{Access, Spec};
+use crate::app::jobs::Effect;
 use crate::app::refusal::Refusal;
 use crate::app::tickets::Change;
 use crate::domain::customer::{Customer, CustomerKey, Language, Snowflake};
@@ -159,9 +160,17 @@ impl<'a> Cx<'a> {
         changed: &Ticket,
         event: EventKind,
         reschedule: Reschedule,
-        jobs: &[crate::app::jobs::Effect],
+        jobs: &[Effect],
     ) -> Result<(), AppError> {
         let change = Change { ticket: changed, events: vec![event], reschedule, jobs: jobs.to_vec() };
+        self.commit_all(app, &[change]).await
+    }
+
+    /// Queues a ticket's jobs that change nothing of it (a note in its
+    /// thread), with the event's claim: as a change of no event, which a
+    /// concurrent change of the ticket still refuses.
+    pub(crate) async fn queue(&self, app: &App, ticket: &Ticket, jobs: &[Effect]) -> Result<(), AppError> {
+        let change = Change { ticket, events: vec![], reschedule: Reschedule::Keep, jobs: jobs.to_vec() };
         self.commit_all(app, &[change]).await
     }
 

@@ -115,6 +115,7 @@ commands! {
     TicketSeverity in ticket_severity posts Reclassified,
     TicketAssign in ticket_assign posts Assigned,
     TicketUpdate in ticket_update posts Updated,
+    TicketNote in ticket_note posts Noted,
     TicketWait in ticket_wait posts Waiting,
     TicketResume in ticket_resume posts Resumed,
     TicketClose in ticket_close posts Closed,
