@@ -270,7 +270,7 @@ async fn committing(tag: &str) -> Option<(common::Scratch, Floor)> {
 
 /// Latencies of a floor (one handler per instance) at `rate`.
 async fn measure_floor(mode: &str, floor: Floor, instances: usize, rate: u32, n: usize) -> Vec<Duration> {
-    let fake = FakeDiscord::start_unchecked().await;
+    let fake = FakeDiscord::start_unchecked(fake_discord::Limits::GENEROUS).await;
     if mode == "gateway" {
         let mut handlers = Vec::new();
         for _ in 0..instances {
@@ -412,7 +412,7 @@ async fn main() {
             floor_db.drop_now().await;
             let bot = match mode {
                 "gateway" => {
-                    let fake = FakeDiscord::start_unchecked().await;
+                    let fake = FakeDiscord::start_unchecked(fake_discord::Limits::GENEROUS).await;
                     let config = config(&fake, &scratch.url, false);
                     let bots = Bots::start(&config, &scratch.url, instances).await;
                     fake.wait_for("the bots' sessions", |f| (f.open_sessions() == instances).then_some(())).await;
@@ -422,7 +422,7 @@ async fn main() {
                     measured
                 }
                 _ => {
-                    let fake = FakeDiscord::start_unchecked().await;
+                    let fake = FakeDiscord::start_unchecked(fake_discord::Limits::GENEROUS).await;
                     let config = config(&fake, &scratch.url, true);
                     let bots = Bots::start(&config, &scratch.url, instances).await;
                     over_http(&fake, &bots.endpoints, 50, 50).await;

@@ -120,7 +120,7 @@ async fn pings(fake: &FakeDiscord, rate: f64, tickets: usize) -> Vec<Option<Dura
 }
 
 async fn run(storage: &str, url: &str, slow: Option<Duration>, rate: f64, tickets: usize) {
-    let fake = FakeDiscord::start_unchecked().await;
+    let fake = FakeDiscord::start_unchecked(fake_discord::Limits::GENEROUS).await;
     let bot = start_bot(&fake, url).await;
     if let Some(delay) = slow {
         let path_suffix = format!("/channels/{ACME_CHANNEL}/threads");

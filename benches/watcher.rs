@@ -167,7 +167,7 @@ impl BenchNow for ManualClock {
 /// The bot binary's resident memory and CPU over 10 idle seconds, with `n`
 /// open tickets in its SQLite file.
 async fn bot_memory(n: usize) {
-    let fake = fake_discord::FakeDiscord::start_unchecked().await;
+    let fake = fake_discord::FakeDiscord::start_unchecked(fake_discord::Limits::GENEROUS).await;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/bot.db", dir.path().display());
     {

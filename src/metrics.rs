@@ -32,6 +32,19 @@ pub struct OpenLabels {
     pub state: String,
 }
 
+/// The scope of a 429 Discord answered: `user` (a route's bucket), `global`
+/// or `shared` (a resource's limit, which does not count against the bot).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ScopeLabel {
+    pub scope: String,
+}
+
+impl ScopeLabel {
+    pub fn of(scope: &str) -> ScopeLabel {
+        ScopeLabel { scope: scope.to_owned() }
+    }
+}
+
 impl SeverityLabel {
     pub fn of(s: Severity) -> SeverityLabel {
         SeverityLabel { severity: s.level().to_string() }
@@ -61,6 +74,13 @@ pub struct Metrics {
     pub instance: Family<InstanceLabels, Gauge>,
     /// Whether this process runs a gateway connection at all (the console does not).
     pub gateway_expected: AtomicBool,
+    /// 429s Discord answered, by scope.
+    pub discord_ratelimited: Family<ScopeLabel, Counter>,
+    /// How long calls waited for the bot's own limits (their route's bucket
+    /// and the global budget).
+    pub discord_ratelimit_wait_seconds: Histogram,
+    /// 1 while this instance delivers the outbox (one at a time).
+    pub deliverer: Gauge,
 }
 
 impl Default for Metrics {
@@ -153,6 +173,25 @@ impl Metrics {
         );
         let gateway_connected = Gauge::default();
         registry.register("gateway_connected", "1 while the Discord gateway session is up", gateway_connected.clone());
+        let discord_ratelimited = Family::<ScopeLabel, Counter>::default();
+        registry.register(
+            "discord_ratelimited",
+            "Discord REST calls answered 429 (rate limited), by scope: user (a route), global or shared",
+            discord_ratelimited.clone(),
+        );
+        let discord_ratelimit_wait_seconds =
+            Histogram::new([0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0]);
+        registry.register(
+            "discord_ratelimit_wait_seconds",
+            "How long a Discord REST call waited for the bot's own rate limits (route bucket and global budget)",
+            discord_ratelimit_wait_seconds.clone(),
+        );
+        let deliverer = Gauge::default();
+        registry.register(
+            "deliverer",
+            "1 while this instance delivers the outbox (one instance at a time keeps Discord's budget)",
+            deliverer.clone(),
+        );
         Metrics {
             registry,
             open_tickets,
@@ -170,6 +209,9 @@ impl Metrics {
             deliveries_in_flight,
             instance,
             gateway_expected: AtomicBool::new(false),
+            discord_ratelimited,
+            discord_ratelimit_wait_seconds,
+            deliverer,
         }
     }
 

@@ -14,6 +14,14 @@
 //! post's key (Discord's enforced nonce) makes that resend return the first
 //! message instead of a second.
 //!
+//! On the busiest day the most urgent due jobs are claimed first (a TAM's
+//! ping, a breach) and [`URGENT_ROOM`] of the deliveries are kept for them,
+//! so that cards and member additions never fill every place while a ping
+//! waits.
+//!
+//! Several instances: one delivers at a time (`App::lead`), so that the
+//! deployment keeps Discord's one budget; the others wait to take over.
+//!
 //! The loop also forgets Discord event claims older than a day, a small
 //! batch at a time, every [`PRUNE_EVERY`].
 
@@ -24,15 +32,18 @@ use std::time::Duration;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::task::JoinSet;
 
-use crate::app::{App, AppError, Done};
+use crate::app::{App, AppError, Done, Urgency, DELIVERER_LEASE};
 pub use crate::app::{Deliver, Lease};
 
 /// Deliveries in flight at once.
 pub const PARALLEL: usize = 32;
 
-/// The longest sleep: the wake-up that catches work queued by another
-/// instance (each instance is woken at once by its own changes).
-pub const MAX_IDLE: Duration = Duration::from_secs(30);
+/// Of those, the places only the most urgent jobs may take.
+pub const URGENT_ROOM: usize = 8;
+
+/// The deliverer renews its lease this often (a third of it); an instance
+/// that does not deliver looks as often whether it should take over.
+pub const LEAD_EVERY: Duration = Duration::from_millis(DELIVERER_LEASE.as_millis() as u64 / 3);
 
 /// After the scheduler itself failed (the database, say), the pause before
 /// the next try.
@@ -98,8 +109,12 @@ pub async fn run(app: App, out: impl Deliver + 'static, shutdown: impl Future<Ou
         Err(e) => tracing::error!(error = %e, "cannot take back earlier claims; they wait for their leases"),
     }
     let out: Arc<dyn Deliver> = Arc::new(out);
+    // Another instance's jobs wake this one too, should it be the deliverer.
+    let watching = app.watch_outbox();
     let mut flight: JoinSet<Done> = JoinSet::new();
     let mut pruned_at = None;
+    let mut led_at: Option<chrono::DateTime<chrono::Utc>> = None;
+    let lead_every = chrono::Duration::from_std(LEAD_EVERY).unwrap_or_default();
     loop {
         // Registered before claiming, so a change meanwhile is not missed.
         let woken = wake.notified();
@@ -107,10 +122,25 @@ pub async fn run(app: App, out: impl Deliver + 'static, shutdown: impl Future<Ou
         woken.as_mut().enable();
         let now = app.now();
         let mut failed = false;
+        // Whether this instance delivers: renewed a third of the lease
+        // before it runs out.
+        if led_at.is_none_or(|at| now >= at + lead_every || now < at) {
+            led_at = match app.lead().await {
+                Ok(true) => Some(now),
+                Ok(false) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "the scheduler cannot tell whether it delivers");
+                    failed = true;
+                    None
+                }
+            };
+        }
+        let leads = led_at.is_some();
         // Each turn of the loop (a delivery ended, a sleep ended, a change
         // woke it) may have made jobs claimable.
-        if flight.len() < PARALLEL {
-            match app.claim_due(PARALLEL - flight.len()).await {
+        if leads && flight.len() < PARALLEL {
+            let most = (flight.len() >= PARALLEL - URGENT_ROOM).then_some(Urgency::Ping);
+            match app.claim_due_up_to(PARALLEL - flight.len(), most).await {
                 Ok(claimed) => {
                     for due in claimed {
                         let (app, out) = (app.clone(), out.clone());
@@ -132,12 +162,14 @@ pub async fn run(app: App, out: impl Deliver + 'static, shutdown: impl Future<Ou
             }
         }
         let pause = |d: Duration| now + chrono::Duration::from_std(d).unwrap_or_default();
-        let until = match (failed, flight.len() >= PARALLEL) {
-            (true, _) => pause(RETRY_PAUSE),
+        let until = match (failed, leads, flight.len() >= PARALLEL) {
+            (true, ..) => pause(RETRY_PAUSE),
+            // Another instance delivers: look again whether it still does.
+            (false, false, _) => pause(LEAD_EVERY),
             // Full: the next thing to do is a delivery ending.
-            (false, true) => pause(MAX_IDLE),
-            (false, false) => match app.next_due().await {
-                Ok(next) => next.map_or(pause(MAX_IDLE), |next| next.min(pause(MAX_IDLE))),
+            (false, true, true) => pause(LEAD_EVERY),
+            (false, true, false) => match app.next_due().await {
+                Ok(next) => next.map_or(pause(LEAD_EVERY), |next| next.min(pause(LEAD_EVERY))),
                 Err(e) => {
                     tracing::error!(error = %e, "the scheduler cannot read when the next job is due");
                     pause(RETRY_PAUSE)
@@ -156,4 +188,10 @@ pub async fn run(app: App, out: impl Deliver + 'static, shutdown: impl Future<Ou
         }
     }
     while flight.join_next().await.is_some() {}
+    if let Some(watching) = watching {
+        watching.abort();
+    }
+    if led_at.is_some() {
+        app.step_down().await;
+    }
 }

@@ -19,16 +19,28 @@ async fn a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping(db: &TestDb) {
     let w = World::new(db).await;
     let (number, thread, out) = w.open("VPN concentrator down for all users", Some(Severity::Critical)).await;
     assert_eq!(number.to_string(), "ACME-1");
-    let Action::OpenThread { card, parent, members, name, .. } = &w.out.actions()[0] else { unreachable!() };
+    // The thread, the TAMs' ping, then what can follow: the card and the members.
+    let actions = w.out.actions();
+    let [Action::OpenThread { parent, name, card: None, .. }, Action::Post { channel, ping, .. }, Action::PostCard { card, .. }, added @ ..] =
+        &actions[..]
+    else {
+        panic!("{actions:#?}")
+    };
     assert_eq!(*parent, ACME_CHANNEL);
-    assert_eq!(members, &vec![ALICE, TAM_ACME, BACKUP_ACME]);
     assert!(name.starts_with("ACME-1 · L1 · VPN"), "{name}");
+    assert_eq!((*channel, ping.as_slice()), (thread, &[TAM_ACME, BACKUP_ACME][..]), "the TAMs, in the thread");
     assert_eq!(card.status, CardStatus::Green);
     assert_eq!(card.ticket.due_at, monday_morning() + Duration::minutes(30), "L1 premium: 30 minutes");
+    let members: Vec<Snowflake> = added
+        .iter()
+        .map(|a| match a {
+            Action::AddMember { thread: t, user } if *t == thread => *user,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(members, [ALICE, TAM_ACME, BACKUP_ACME]);
     let pings = w.posts();
     assert_eq!(pings.len(), 1, "working hours: no phone reminder");
-    assert_eq!(pings[0].0, thread, "in the ticket's thread");
-    assert_eq!(pings[0].2, [TAM_ACME, BACKUP_ACME]);
     // Acme's language is Spanish: its contacts' replies and its threads' posts are in Spanish.
     assert!(
         pings[0].1.contains(&format!("@{TAM_ACME}")) && pings[0].1.contains("es Crítico (L1), abierto por"),

@@ -57,8 +57,13 @@ Here is the log
     assert!(ok, "{err}");
     assert_in(&out, "Added @alice as a technical contact of Acme Corp (1 of 8 seats used).");
     assert_in(&out, "Opened ACME-1: L1 Critical (severity as you chose it).");
-    assert_in(&out, "private thread ACME-1 created for @alice, @tam-acme, @backup-tam-acme");
+    assert_in(
+        &out,
+        "[#acme-support] private thread ACME-1 created (:in ACME-1 to enter it)\n[thread ACME-1] @tam-acme",
+    );
     assert_in(&out, "(notifies @tam-acme, @backup-tam-acme)");
+    // The card and the members follow the TAMs' ping.
+    assert_in(&out, "[Acusar recibo]\n[thread ACME-1] @alice, @tam-acme, @backup-tam-acme join the thread");
     assert_in(&out, "Opened ACME-2: L2 High (classified by rule \"degradado\", which matched \"lento\")");
     // Acme's language is Spanish: posts in its threads and its cards are in Spanish.
     assert_in(

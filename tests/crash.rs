@@ -11,8 +11,8 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Child;
 use std::time::Duration;
+use support::process::Running;
 
 use serde_json::{json, Value};
 use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
@@ -23,7 +23,7 @@ const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;
 
 /// SIGKILL, `down` milliseconds without a bot, and a new process.
-async fn restart(bot: &mut Child, config: &Path, down: u64) {
+async fn restart(bot: &mut Running, config: &Path, down: u64) {
     kill(bot, "-KILL");
     tokio::time::sleep(Duration::from_millis(down)).await;
     *bot = start(config);
@@ -193,12 +193,13 @@ async fn killed_between_the_reply_and_the_thread_the_next_start_completes_it_onc
         sessions += 1;
         fake.connected(sessions).await;
         let thread = fake
-            .wait_for(&format!("the ping of ACME-{n}"), |f| {
+            .wait_for(&format!("the ping, the card and the members of ACME-{n}"), |f| {
                 f.threads().into_iter().find(|(id, t)| {
+                    let posts = f.messages_in(*id);
                     t.name.starts_with(&format!("ACME-{n} "))
-                        && f.messages_in(*id)
-                            .iter()
-                            .any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")))
+                        && posts.iter().any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")))
+                        && posts.iter().any(|m| m["embeds"] != json!([]))
+                        && t.members.len() == 3
                 })
             })
             .await;

@@ -159,7 +159,7 @@ async fn rows_that_cannot_be_delivered_do_not_hold_the_good_ones(db: &TestDb) {
         ("no ticket", r#"{"kind":"card"}"#),
     ];
     for (key, job) in bad {
-        let row = Queued { step: None, job: job.to_owned(), due_at: now };
+        let row = Queued { step: None, job: job.to_owned(), due_at: now, urgency: 15 };
         assert!(store.queue_once(&Once { key: key.to_owned(), row }).await.unwrap());
     }
     let options = [("summary", "VPN down"), ("severity", "1")];

@@ -114,18 +114,28 @@ impl Bot {
         let reply = self.slash(ACME_CHANNEL, alice(), "en-US", "ticket", options).await;
         assert!(text(&reply).starts_with("Opened **ACME-1**"), "{reply}");
         let created = self.fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 1).await;
-        let thread =
-            self.fake
-                .wait_for("the thread's id", |f| {
-                    f.requests().iter().find(|r| r.path.contains("/thread-members/")).map(|r| {
-                        r.path.trim_start_matches("/channels/").split('/').next().unwrap().parse::<u64>().unwrap()
-                    })
-                })
-                .await;
+        let thread = self
+            .fake
+            .wait_for("the thread", |f| {
+                f.threads().into_iter().find(|(_, t)| t.parent == ACME_CHANNEL).map(|(id, _)| id)
+            })
+            .await;
         assert_eq!(created.body["type"], 12, "a private thread: {}", created.body);
-        let card = self.fake.request("POST", &format!("/channels/{thread}/messages"), 1).await;
-        // The L1 ping follows the card, after the thread and card ids were stored.
-        self.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
+        // The L1 ping first, once the thread's id was stored; the card follows.
+        let ping = self.fake.request("POST", &format!("/channels/{thread}/messages"), 1).await;
+        assert!(ping.body["content"].as_str().is_some_and(|c| c.contains("(L1)")), "{}", ping.body);
+        let card = self.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
+        assert!(card.body["embeds"][0]["title"].is_string(), "{}", card.body);
+        // Then the members; the opening is over once the card's id is stored.
+        for user in [ALICE, TAM_ACME, BACKUP_ACME] {
+            self.fake.request("PUT", &format!("/channels/{thread}/thread-members/{user}"), 1).await;
+        }
+        let number: priority_line::domain::ticket::TicketNumber = "ACME-1".parse().unwrap();
+        support::eventually(|| async {
+            let stored = self.app.store().ticket(&number).await.map_err(|e| e.to_string())?;
+            stored.and_then(|t| t.card_message_id).map(|_| ()).ok_or("the card's id is not stored yet".to_owned())
+        })
+        .await;
         (thread, card)
     }
 
@@ -183,10 +193,7 @@ async fn a_critical_ticket_gets_a_private_thread_a_card_and_a_tam_ping() {
     let bot = Bot::start().await;
     let (thread, card) = bot.open_critical().await;
 
-    // The contact and both TAMs are added to the thread.
-    for user in [ALICE, TAM_ACME, BACKUP_ACME] {
-        bot.fake.request("PUT", &format!("/channels/{thread}/thread-members/{user}"), 1).await;
-    }
+    // The contact and both TAMs were added to the thread (open_critical).
     // The card: number, severity, summary, opener, deadline 30 min after opening.
     let embed = &card.body["embeds"][0];
     // Acme's language is Spanish: its cards are, whatever the opener's locale.
@@ -199,7 +206,7 @@ async fn a_critical_ticket_gets_a_private_thread_a_card_and_a_tam_ping() {
     assert_eq!(card.body["allowed_mentions"]["parse"], json!([]));
     // The L1 ping names the TAMs and may mention only them: the summary's
     // @everyone is neutralised and not allowed to ping.
-    let ping = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
+    let ping = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 1).await;
     let content = ping.body["content"].as_str().unwrap();
     assert!(content.contains(&format!("<@{TAM_ACME}>")) && content.contains(&format!("<@{BACKUP_ACME}>")), "{content}");
     assert!(!content.contains("@everyone"), "{content}");
@@ -414,26 +421,28 @@ fn the_openapi_check_refuses_bodies_discord_would_refuse() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_and_outages_are_retried_and_a_post_is_not_doubled() {
     let bot = Bot::start().await;
-    // The thread creation is rate limited once; the card post fails with a
-    // 500 after Discord stored it, then with a 502 before it did.
+    // The thread creation is rate limited once; the ping fails with a 500
+    // after Discord stored it, then with a 502 before it did.
     bot.fake.fail_next(Failure { method: "POST", path_suffix: "/threads".into(), status: 429, processed: false });
     for (status, processed) in [(500, true), (502, false)] {
         bot.fake.fail_next(Failure { method: "POST", path_suffix: "/messages".into(), status, processed });
     }
-    let (thread, card) = bot.open_critical().await;
-    bot.fake.request("POST", &format!("/channels/{thread}/messages"), 4).await;
+    open_l1(&bot).await;
+    let thread = the_thread(&bot).await;
     let posts: Vec<Request> = bot
         .fake
         .requests()
         .into_iter()
         .filter(|r| r.method == "POST" && r.path == format!("/channels/{thread}/messages"))
         .collect();
-    assert_eq!(posts.len(), 4, "three tries of the card, then the ping");
-    assert_eq!(posts[0].body["nonce"], posts[2].body["nonce"], "one nonce for every try of the card");
+    assert_eq!(posts.len(), 4, "three tries of the ping, then the card: {posts:#?}");
+    assert_eq!(posts[0].body["nonce"], posts[2].body["nonce"], "one nonce for every try of the ping");
     assert_eq!(posts[0].body["enforce_nonce"], true);
-    assert_eq!(card.body["embeds"][0]["title"], "ACME-1 · L1 Crítica");
-    let cards: Vec<Value> = bot.fake.messages_in(thread).into_iter().filter(|m| m["embeds"] != json!([])).collect();
-    assert_eq!(cards.len(), 1, "the card exists once: {cards:#?}");
+    assert_eq!(posts[3].body["embeds"][0]["title"], "ACME-1 · L1 Crítica");
+    let pings: Vec<Value> = bot.fake.messages_in(thread).into_iter().filter(|m| m["embeds"] == json!([])).collect();
+    assert_eq!(pings.len(), 1, "the ping exists once: {pings:#?}");
+    let threads = bot.fake.requests().iter().filter(|r| r.path.ends_with("/threads")).count();
+    assert_eq!(threads, 2, "the thread's creation, tried again after the 429");
     bot.stop().await;
 }
 
@@ -638,13 +647,15 @@ async fn post_in(bot: &Bot, channel: u64, words: &str) -> Value {
         .await
 }
 
-/// The one thread the fake has, once it has its card.
+/// The one thread the fake has, once its opening is over: it has its card
+/// and its members.
 async fn the_thread(bot: &Bot) -> u64 {
     bot.fake
-        .wait_for("the ticket's thread with its card", |f| {
+        .wait_for("the ticket's thread with its card and members", |f| {
             let threads = f.threads();
-            let (id, _) = threads.iter().next()?;
-            f.messages_in(*id).iter().any(|m| m["embeds"] != json!([])).then_some(*id)
+            let (id, thread) = threads.iter().next()?;
+            let card = f.messages_in(*id).iter().any(|m| m["embeds"] != json!([]));
+            (card && thread.members.len() == 3).then_some(*id)
         })
         .await
 }
@@ -924,13 +935,13 @@ async fn a_signature_request_from_refusal_to_confirmation() {
         })
         .await;
     assert_eq!(bot.fake.threads()[&thread].members, [ALICE, TAM_ACME, BACKUP_ACME]);
-    // The card, then the specialists' ping.
-    let card = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 1).await;
+    // The specialists' ping, then the card.
+    let news = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 1).await;
+    assert_eq!(news.body["allowed_mentions"]["roles"], json!([SPECIALIST_ROLE.to_string()]), "{}", news.body);
+    let card = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
     let fields = card.body["embeds"][0]["fields"].to_string();
     assert!(fields.contains("SHA-1 da39a3ee5e6b4b0d3255bfef95601890afd80709"), "{fields}");
     assert!(fields.contains("**recibida**"), "the stage track: {fields}");
-    let news = bot.fake.request("POST", &format!("/channels/{thread}/messages"), 2).await;
-    assert_eq!(news.body["allowed_mentions"]["roles"], json!([SPECIALIST_ROLE.to_string()]), "{}", news.body);
 
     let analyst = fake::member(ANALYST, "analyst", &[SPECIALIST_ROLE]);
     let stages = [("analysing", None), ("fix_scheduled", None), ("released", Some("2026.11.30-02"))];

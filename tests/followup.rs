@@ -351,9 +351,9 @@ async fn phone_tickets_are_the_contacts_and_say_who_logged_them(db: &TestDb) {
     let t = w.ticket(&n).await;
     assert_eq!((t.opened_by, t.logged_by), (ALICE, Some(ENGINEER)));
     assert_eq!(t.due_at, w.clock.now() + Duration::minutes(30), "the same clock");
-    let Some(Action::OpenThread { members, card, .. }) = w.out.actions().into_iter().next() else { panic!() };
+    let (card, members) = w.out.card_and_members();
     assert_eq!(members, [ALICE, TAM_ACME, BACKUP_ACME, ENGINEER]);
-    assert!(card.follow_up().contains(&priority_line::app::FollowUp::ByPhone(ENGINEER)));
+    assert!(card.unwrap().follow_up().contains(&priority_line::app::FollowUp::ByPhone(ENGINEER)));
     let posts = w.posts();
     assert_eq!(posts.len(), 1, "the L1 ping, and no reminder to phone: {posts:?}");
     assert!(

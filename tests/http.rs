@@ -61,8 +61,8 @@ async fn metrics_and_health_over_http() {
         let level = severity.level().to_string();
         app.handle(&alice, cmd("ticket open", &[("summary", "VPN"), ("severity", &level)])).await;
     }
-    // The threads, and the L1's ping.
-    assert_eq!(scheduler::tick(&app, &out).await.unwrap(), scheduler::Tick { sent: 3, late: 0, failed: 0 });
+    // The threads, the L1's ping, the cards and the members.
+    assert_eq!(scheduler::tick(&app, &out).await.unwrap(), scheduler::Tick { sent: 7, late: 0, failed: 0 });
     let thread = app.ticket_thread(&"ACME-2".parse().unwrap()).await.unwrap().flatten().unwrap();
     // The L2 is answered after 20 minutes (its card, a post, and its new
     // owner in its thread); the L1's 50 % step, due at 15 minutes while no
@@ -99,14 +99,16 @@ async fn metrics_and_health_over_http() {
         "priority_line_first_response_seconds_count{severity=\"2\"} 1",
         "priority_line_first_response_seconds_sum{severity=\"2\"} 1200.0",
         "priority_line_breaches_total 1",
-        "priority_line_notifications_sent_total 9",
+        "priority_line_notifications_sent_total 13",
         "priority_line_notifications_late_total 3",
         "priority_line_notifications_failed_total 0",
-        "priority_line_notification_lag_seconds_count 9",
+        "priority_line_notification_lag_seconds_count 13",
         "priority_line_gateway_connected 0",
         "priority_line_events_skipped_total 0",
         "priority_line_jobs_unknown_total 0",
         "priority_line_deliveries_in_flight 0",
+        "priority_line_deliverer 0",
+        "priority_line_discord_ratelimit_wait_seconds_count 0",
         info.as_str(),
     ] {
         assert!(body.lines().any(|l| l == line), "missing {line:?} in:\n{body}");

@@ -7,8 +7,8 @@
 mod support;
 
 use serde_json::{json, Value};
-use std::process::Child;
 use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use support::process::Running;
 use support::process::{kill, slash, start, write_config, ACME_CHANNEL};
 use support::TestDb;
 
@@ -26,7 +26,7 @@ fn staff() -> Value {
 /// Two instances on `db`'s database, both connected to a new fake Discord,
 /// and Alice registered as a contact of Acme. The directory holds their
 /// configuration.
-async fn two_instances(db: &TestDb) -> (FakeDiscord, tempfile::TempDir, Child, Child) {
+async fn two_instances(db: &TestDb) -> (FakeDiscord, tempfile::TempDir, Running, Running) {
     let fake = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(&fake, dir.path(), &db.url, &[]);
@@ -65,11 +65,12 @@ async fn open(fake: &FakeDiscord, n: u64) -> (u64, u64) {
         reply.body
     );
     let thread = fake
-        .wait_for(&format!("the thread of ACME-{n} with its ping"), |f| {
+        .wait_for(&format!("the thread of ACME-{n} with its ping and its card"), |f| {
             f.threads().into_iter().find_map(|(id, t)| {
-                let pinged =
-                    f.messages_in(id).iter().any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")));
-                (t.name.starts_with(&format!("ACME-{n} ")) && pinged).then_some(id)
+                let posts = f.messages_in(id);
+                let pinged = posts.iter().any(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico")));
+                let card = posts.iter().any(|m| m["embeds"] != json!([]));
+                (t.name.starts_with(&format!("ACME-{n} ")) && pinged && card).then_some(id)
             })
         })
         .await;
@@ -152,9 +153,10 @@ async fn a_burst_under_slow_thread_creation_gets_one_thread_per_ticket() {
     let pinged = |f: &FakeDiscord, thread: u64| {
         f.messages_in(thread).iter().filter(|m| m["content"].as_str().is_some_and(|c| c.contains("es Crítico"))).count()
     };
+    let carded = |f: &FakeDiscord, thread: u64| f.messages_in(thread).iter().any(|m| m["embeds"] != json!([]));
     fake.wait_for("every ticket's thread, card and ping", |f| {
         let threads = f.threads();
-        let done = threads.keys().filter(|t| pinged(f, **t) == 1).count();
+        let done = threads.keys().filter(|t| pinged(f, **t) == 1 && carded(f, **t)).count();
         (done as u64 == BURST).then_some(())
     })
     .await;

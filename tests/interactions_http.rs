@@ -266,7 +266,7 @@ async fn the_same_interaction_at_two_instances_opens_one_ticket() {
     let (first, second) = tokio::join!(interaction(a.addr, &payload), interaction(b.addr, &payload));
     assert_eq!((first.0, second.0), (200, 200));
     for reply in [&first.1, &second.1] {
-        assert!(reply["data"]["content"].as_str().unwrap().starts_with("Opened **ACME-1**"), "{reply}");
+        assert!(reply["data"]["content"].as_str().is_some_and(|c| c.starts_with("Opened **ACME-1**")), "{reply}");
     }
     fake.request("POST", &format!("/channels/{ACME_CHANNEL}/threads"), 1).await;
     let (_, next) = interaction(b.addr, &open(fake.next_id(), "Another")).await;

@@ -50,11 +50,11 @@ impl World {
     async fn file(&self, who: Snowflake, channel: Snowflake, hash: &str, release: &str) -> (TicketNumber, Snowflake) {
         self.out.clear();
         self.ok(who, channel, request(hash, release)).await;
-        let Some(Action::OpenThread { card, .. }) = self.out.actions().into_iter().next() else {
-            panic!("no thread: {:?}", self.out.seen())
-        };
-        let stored = self.app.store().ticket(&card.ticket.number).await.unwrap().unwrap();
-        (card.ticket.number.clone(), stored.thread_id.expect("the thread is recorded"))
+        let Some((_, opening)) = self.out.seen().into_iter().next() else { panic!("no thread") };
+        assert!(matches!(opening.actions[..], [Action::OpenThread { .. }]), "{opening:?}");
+        let number = opening.ticket.expect("a ticket's thread");
+        let stored = self.app.store().ticket(&number).await.unwrap().unwrap();
+        (number, stored.thread_id.expect("the thread is recorded"))
     }
 
     /// The posts delivered since the last clear.
@@ -159,9 +159,11 @@ async fn every_stage_moves_by_command_and_tells_the_requester(db: &TestDb) {
     w.ok(TAM_ACME, ACME_CHANNEL, cmd("contacts add", &[("user", &CAROL.to_string())])).await;
     let (n, thread) = w.file(ALICE, ACME_CHANNEL, FILE, "R1").await;
 
-    // The thread: the contact and both TAMs; the specialists are told.
-    let Action::OpenThread { members, card, .. } = &w.out.actions()[0] else { unreachable!() };
-    assert_eq!(members, &vec![ALICE, TAM_ACME, BACKUP_ACME]);
+    // The thread: the specialists are told, then the card follows and the
+    // contact and both TAMs join.
+    let (card, members) = w.out.card_and_members();
+    let card = card.expect("the card");
+    assert_eq!(members, [ALICE, TAM_ACME, BACKUP_ACME]);
     let facts = card.request_facts();
     assert!(facts.iter().any(|(_, v)| v == &format!("SHA-256 {}", FILE.to_lowercase())), "{facts:?}");
     assert_eq!(card.stage_track().iter().filter(|(_, current)| *current).count(), 1);

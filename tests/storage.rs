@@ -18,7 +18,10 @@ fn t0() -> DateTime<Utc> {
 }
 
 const STAFF: Snowflake = Snowflake(9);
-const LEAVE: &str = r#"{"kind":"leave","user":3}"#;
+/// Taking a removed contact out of a ticket's thread.
+fn leave() -> Queued {
+    Queued { step: None, job: r#"{"kind":"leave","user":3}"#.into(), due_at: t0(), urgency: 55 }
+}
 
 fn new_ticket(customer: &str, by: u64, at: DateTime<Utc>) -> NewTicket {
     NewTicket {
@@ -42,6 +45,7 @@ fn breach_step(at: DateTime<Utc>) -> Vec<Queued> {
         step: Some(Trigger::Breach.name()),
         job: r#"{"kind":"step","trigger":"breach"}"#.into(),
         due_at: at + Duration::hours(6),
+        urgency: 1,
     }]
 }
 
@@ -72,8 +76,11 @@ async fn a_ninth_contact_is_refused_and_removal_frees_a_seat(db: &TestDb) {
         Err(AddContactError::LimitReached { active }) => assert_eq!(active, MAX_CONTACTS),
         other => panic!("expected the limit, got {other:?}"),
     }
-    assert!(store.remove_contact("ACME", (Snowflake(3), t0(), STAFF), LEAVE, None).await.unwrap());
-    assert!(!store.remove_contact("ACME", (Snowflake(3), t0(), STAFF), LEAVE, None).await.unwrap(), "already removed");
+    assert!(store.remove_contact("ACME", (Snowflake(3), t0(), STAFF), &leave(), None).await.unwrap());
+    assert!(
+        !store.remove_contact("ACME", (Snowflake(3), t0(), STAFF), &leave(), None).await.unwrap(),
+        "already removed"
+    );
     add(store, "ACME", 100).await.unwrap();
     assert_eq!(store.contacts("ACME").await.unwrap().len() as i64, MAX_CONTACTS);
     // Another customer's seats are its own.
@@ -90,7 +97,7 @@ async fn a_removed_contacts_email_and_phone_are_erased(db: &TestDb) {
     };
     store.add_contact("ACME", &details, (Snowflake(1), t0(), STAFF), None).await.unwrap();
     store.add_contact("ACME", &details, (Snowflake(2), t0(), STAFF), None).await.unwrap();
-    store.remove_contact("ACME", (Snowflake(1), t0(), STAFF), LEAVE, None).await.unwrap();
+    store.remove_contact("ACME", (Snowflake(1), t0(), STAFF), &leave(), None).await.unwrap();
     let rows = sqlx::query("SELECT user_id, name, email, phone FROM contacts ORDER BY user_id")
         .fetch_all(store.pool())
         .await
@@ -218,7 +225,7 @@ async fn removing_a_contact_keeps_their_tickets(db: &TestDb) {
     let store = &db.store;
     add(store, "ACME", 1).await.unwrap();
     let t = store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), None).await.unwrap();
-    store.remove_contact("ACME", (Snowflake(1), t0(), STAFF), LEAVE, None).await.unwrap();
+    store.remove_contact("ACME", (Snowflake(1), t0(), STAFF), &leave(), None).await.unwrap();
     assert!(store.active_contact(Snowflake(1)).await.unwrap().is_none());
     assert_eq!(store.ticket(&t.number).await.unwrap().unwrap().opened_by, Snowflake(1));
     assert_eq!(store.events(t.id).await.unwrap().len(), 1);

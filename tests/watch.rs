@@ -423,10 +423,10 @@ async fn an_idle_instance_beside_a_busy_one_sleeps_until_it_can_act(db: &TestDb)
             .await
         }
     });
-    // It goes to sleep until the lease's end, or its longest idle sleep if
-    // that comes first (a spinning loop would only ever wait for "now",
-    // and never register this instant).
-    let wake = lease_end.min(w.clock.now() + Duration::from_std(scheduler::MAX_IDLE).unwrap());
+    // It goes to sleep until the lease's end, or until it renews its
+    // deliverer's lease if that comes first (a spinning loop would only
+    // ever wait for "now", and never register this instant).
+    let wake = lease_end.min(w.clock.now() + Duration::from_std(scheduler::LEAD_EVERY).unwrap());
     assert!(wake > w.clock.now());
     while !w.clock.sleepers().contains(&wake) {
         assert!(

@@ -125,9 +125,31 @@ impl App {
         self.clock.sleep_until(t)
     }
 
-    /// Woken whenever a change queued jobs or moved the next due instant.
+    /// Woken whenever a change queued jobs or moved the next due instant
+    /// (here, or at another instance: see [`App::watch_outbox`]).
     pub fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
         self.wake.clone()
+    }
+
+    /// A change queued jobs: the scheduler here wakes, and so does the
+    /// deliverer wherever it runs (PostgreSQL's `NOTIFY`, sent aside so
+    /// that no reply waits for it).
+    pub(super) fn queued_jobs(&self) {
+        self.wake.notify_one();
+        let store = self.store.clone();
+        if store.backend() == crate::storage::Backend::Postgres {
+            tokio::spawn(async move {
+                if let Err(e) = store.announce().await {
+                    tracing::warn!(error = %e, "cannot tell the other instances of new jobs");
+                }
+            });
+        }
+    }
+
+    /// Wakes this instance's scheduler when another instance queues jobs
+    /// (PostgreSQL), until the returned task is aborted.
+    pub fn watch_outbox(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.store.listen(self.wake.clone())
     }
 
     /// Whether `user` may be a registered contact: from the contacts' ids,
@@ -250,8 +272,8 @@ impl App {
             .into_iter()
             .filter_map(|(trigger, at)| match trigger {
                 Trigger::Percent(_) if at < now => None,
-                Trigger::Breach if at <= now => Some(Job::Step { trigger, past: cause }.queued(at)),
-                _ => Some(Job::Step { trigger, past: None }.queued(at)),
+                Trigger::Breach if at <= now => Some(Job::Step { trigger, past: cause }.queued(at, Some(severity))),
+                _ => Some(Job::Step { trigger, past: None }.queued(at, Some(severity))),
             })
             .collect())
     }
@@ -280,14 +302,16 @@ impl App {
         let Some(due) = due else { return Ok(Vec::new()) };
         let (plan, calendar) = self.sla(customer)?;
         let remind = plan.targets.get(severity).update_at_percent(calendar, from, 80)?;
-        let mut steps: Vec<Queued> = remind.map(|at| Job::UpdateReminder { due }.queued(at)).into_iter().collect();
-        steps.push(Job::UpdateOverdue { due }.queued(due));
+        let of = Some(severity);
+        let mut steps: Vec<Queued> = remind.map(|at| Job::UpdateReminder { due }.queued(at, of)).into_iter().collect();
+        steps.push(Job::UpdateOverdue { due }.queued(due, of));
         Ok(steps)
     }
 
     /// The steps of a wait on the customer that began at `since`, as
     /// `[followup]` says: the opener's reminder and the closing.
-    pub(super) fn wait_steps(&self, since: DateTime<Utc>, reason: &str) -> Vec<Queued> {
+    pub(super) fn wait_steps(&self, since: DateTime<Utc>, reason: &str, severity: Severity) -> Vec<Queued> {
+        let of = Some(severity);
         // A configured span beyond the calendar's years never falls due.
         let after = |d: std::time::Duration| {
             chrono::Duration::from_std(d)
@@ -297,8 +321,8 @@ impl App {
         };
         let followup = &self.config.followup;
         let remind =
-            followup.remind_after.map(|d| Job::WaitReminder { since, reason: reason.to_owned() }.queued(after(d)));
-        let close = followup.close_after.map(|d| Job::WaitClose { since }.queued(after(d)));
+            followup.remind_after.map(|d| Job::WaitReminder { since, reason: reason.to_owned() }.queued(after(d), of));
+        let close = followup.close_after.map(|d| Job::WaitClose { since }.queued(after(d), of));
         remind.into_iter().chain(close).collect()
     }
 

@@ -17,7 +17,9 @@ use chrono::{DateTime, Utc};
 
 use super::application::{App, AppError};
 use super::commands::{Closed, CommandPost};
-use super::jobs::{Action, Deliver, Delivery, DeliveryError, Effect, Job, Lease, Lost, Permanent, PostKey, Receipt};
+use super::jobs::{
+    Action, Deliver, Delivery, DeliveryError, Effect, Job, Lease, Lost, Permanent, PostKey, Receipt, Urgency,
+};
 use super::msg::{say, Msg, Span};
 use super::posts::{Facts, Place, ThreadPost};
 use super::summary::{late_note, summary_job};
@@ -155,10 +157,18 @@ impl App {
     /// ticket at a time), each under a lease of this instance, with their
     /// tickets (read in one query).
     pub async fn claim_due(&self, limit: usize) -> Result<Vec<Due>, AppError> {
+        self.claim_due_up_to(limit, None).await
+    }
+
+    /// [`App::claim_due`], of an urgency up to `most` only (the
+    /// scheduler keeps a few deliveries' room for what is urgent).
+    pub async fn claim_due_up_to(&self, limit: usize, most: Option<Urgency>) -> Result<Vec<Due>, AppError> {
         let now = self.now();
         let lease = chrono::Duration::from_std(LEASE).unwrap_or_default();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let claimed = self.store.claim_due(now, now + lease, limit, &self.instance).await?;
+        // The class's least urgent rank.
+        let most = most.map(|u| u.rank(Some(crate::domain::sla::Severity::Low)));
+        let claimed = self.store.claim_due(now, now + lease, (limit, most), &self.instance).await?;
         let ids: Vec<i64> = claimed.iter().filter_map(|c| c.ticket_id).collect();
         let mut tickets: HashMap<i64, Ticket> = self.store.tickets_by_ids(&ids).await?;
         Ok(claimed
@@ -325,6 +335,7 @@ impl App {
             ticket_id: c.ticket_id,
             record: None,
             attempts: c.attempts,
+            urgency: c.urgency,
             job: stored.job().cloned(),
         };
         let key = |index: usize| PostKey { job: c.id, index: u8::try_from(index).unwrap_or(u8::MAX) };
@@ -371,18 +382,33 @@ impl App {
         };
         let (plan, calendar) = self.sla(customer)?;
         match stored.job() {
-            Some(Job::Thread { members }) => {
-                if ticket.thread_id.is_none() || ticket.card_message_id.is_none() {
+            Some(Job::Thread { members, with_card }) => {
+                let card = match with_card {
+                    true => Some(Box::new(self.card(customer, &ticket)?)),
+                    false => None,
+                };
+                if ticket.thread_id.is_none() || (card.is_some() && ticket.card_message_id.is_none()) {
                     delivery.actions.push(Action::OpenThread {
                         parent: customer.support_channel,
                         name: ticket.thread_name(),
                         members: members.clone(),
-                        card: Box::new(self.card(customer, &ticket)?),
+                        card,
                         key: key(0),
                     });
                 }
             }
-            Some(Job::Card) => delivery.actions.extend(self.card_edit(customer, &ticket)?),
+            Some(Job::Card) => match (ticket.thread_id, ticket.card_message_id) {
+                (Some(thread), None) => {
+                    let card = Box::new(self.card(customer, &ticket)?);
+                    delivery.actions.push(Action::PostCard { thread, card, key: key(0) });
+                }
+                _ => delivery.actions.extend(self.card_edit(customer, &ticket)?),
+            },
+            Some(Job::Members { users }) => {
+                if let Some(thread) = ticket.thread_id {
+                    delivery.actions.extend(users.iter().map(|&user| Action::AddMember { thread, user }));
+                }
+            }
             Some(&Job::Leave { user }) => {
                 if let Some(thread) = ticket.thread_id {
                     delivery.actions.push(Action::RemoveMember { thread, user });
@@ -462,7 +488,8 @@ impl App {
     /// Records a job delivered: its thread, the breach it announced.
     async fn delivered(&self, delivery: &Delivery, receipt: Receipt) -> Result<Done, AppError> {
         let event = delivery.ticket_id.zip(delivery.record.as_ref()).map(|(ticket, e)| (ticket, delivery.due_at, e));
-        let thread = delivery.ticket_id.zip(receipt.thread).map(|(t, (thread, card))| (t, thread, card));
+        let made = receipt.thread.is_some() || receipt.card.is_some();
+        let thread = delivery.ticket_id.filter(|_| made).map(|t| (t, receipt.thread, receipt.card));
         let now = self.now();
         let next = self.next_of(delivery.job.as_ref());
         let finish = Finish::Sent { late: delivery.late, event, thread, next };
@@ -506,7 +533,7 @@ impl App {
         };
         let reason = format!("{problem:?}: {detail}");
         let f = &Failing { problem: Some(problem), ..*f };
-        let instead = self.instead(f, action).map(|job| (row.ticket_id, job.queued(now)));
+        let instead = self.instead(f, action).map(|job| (row.ticket_id, job.queued(now, None)));
         let next = self.next_of(f.job);
         if self.store.finish(row.id, now, &Finish::Failed { reason: &reason, instead, next }).await? {
             tracing::error!(job = row.id, %ticket, what, %reason, "delivery failed for good");
@@ -544,6 +571,8 @@ impl App {
                 Action::OpenThread { parent, .. } => (Some(*parent), Lost::Thread),
                 Action::Post { channel, msg, .. } => (Some(*channel), Lost::Post { msg: msg.clone() }),
                 Action::EditCard { channel, .. } => (Some(*channel), Lost::Card),
+                Action::PostCard { thread, .. } => (Some(*thread), Lost::Card),
+                Action::Escalation { channel, msg, .. } => (Some(*channel), Lost::Post { msg: msg.clone() }),
                 Action::Summary { channel, post, .. } => (Some(*channel), Lost::Post { msg: post.msg.clone() }),
                 // Membership and archiving that cannot be done leave nothing to say.
                 Action::RemoveMember { .. } | Action::AddMember { .. } | Action::ArchiveThread { .. } => return None,

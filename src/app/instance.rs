@@ -1,7 +1,17 @@
 //! This process as one of the deployment's instances: it says when it
 //! started, that it is still running (every [`App::heartbeat`]) and when it
 //! stopped, so that a notification is marked late only when it fell due
-//! while no instance was running.
+//! while no instance was running; and whether it is the one that delivers
+//! the outbox ([`App::lead`]).
+//!
+//! One instance delivers at a time, so that one limiter sees every call the
+//! deployment makes to Discord and keeps the one budget Discord gives the
+//! bot (budget shares would need each instance to know how many others
+//! run, and could still meet in one channel's bucket). The deliverer holds
+//! a lease of [`DELIVERER_LEASE`], renewed while it runs and given up when
+//! it stops; another instance takes over when it runs out. Interactions
+//! are answered by whichever instance takes them: their answers are
+//! outside the global budget.
 
 use std::future::Future;
 use std::time::Duration;
@@ -9,6 +19,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::application::{App, AppError};
+
+/// How long the deliverer's lease holds unless renewed: an instance that
+/// dies is taken over within this.
+pub const DELIVERER_LEASE: Duration = Duration::from_secs(5);
 
 impl App {
     /// This instance's name, in logs, health and metrics.
@@ -67,5 +81,31 @@ impl App {
     /// Whether some instance was running at `t`.
     pub(super) async fn instance_running_at(&self, t: DateTime<Utc>) -> Result<bool, AppError> {
         Ok(self.store.instance_running_at(t, 2 * self.heartbeat()).await?)
+    }
+
+    /// Whether this instance delivers the outbox: it takes the deliverer's
+    /// lease if it is free, or renews it if it holds it, for
+    /// [`DELIVERER_LEASE`] from now.
+    pub async fn lead(&self) -> Result<bool, AppError> {
+        let now = self.now();
+        let until = now + chrono::Duration::from_std(DELIVERER_LEASE).unwrap_or_default();
+        let leads = self.store.lead(&self.instance, now, until).await?;
+        if leads != (self.metrics.deliverer.get() == 1) {
+            match leads {
+                true => tracing::info!("this instance delivers the outbox now"),
+                false => tracing::info!("another instance delivers the outbox"),
+            }
+            self.metrics.deliverer.set(i64::from(leads));
+        }
+        Ok(leads)
+    }
+
+    /// Gives up delivering (when stopping), so that another instance takes
+    /// over at once.
+    pub async fn step_down(&self) {
+        self.metrics.deliverer.set(0);
+        if let Err(e) = self.store.step_down(&self.instance).await {
+            tracing::warn!(error = %e, "cannot give up the deliverer's lease; another instance takes over when it runs out");
+        }
     }
 }

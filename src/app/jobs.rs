@@ -14,6 +14,7 @@ use super::card::Card;
 use super::msg::{Local, Msg, SummaryPost};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::escalation::Trigger;
+use crate::domain::sla::Severity;
 use crate::domain::ticket::{EventKind, TicketNumber};
 use crate::storage::Queued;
 
@@ -25,10 +26,20 @@ use crate::storage::Queued;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Job {
-    /// Create the ticket's private thread with these members and post its card.
-    Thread { members: Vec<Snowflake> },
-    /// Bring the ticket's card up to date.
+    /// Create the ticket's private thread, with these members and its card
+    /// `with_card` (as jobs of earlier releases did); the card and the
+    /// members now follow as jobs of their own ([`Job::Card`],
+    /// [`Job::Members`]), after what is urgent (an L1's ping).
+    Thread {
+        members: Vec<Snowflake>,
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        with_card: bool,
+    },
+    /// Bring the ticket's card up to date: post it if it has none yet, else
+    /// edit it.
     Card,
+    /// Add these people to the ticket's thread.
+    Members { users: Vec<Snowflake> },
     /// An escalation step, worded when it falls due; `past` when a change
     /// made its instant one already gone (a breach announced at once).
     Step {
@@ -65,9 +76,37 @@ pub enum Job {
 }
 
 impl Job {
-    /// The job as an outbox row due at `at`.
-    pub fn queued(&self, at: DateTime<Utc>) -> Queued {
-        Effect::from(self.clone()).queued(at)
+    /// A new ticket's jobs: its thread, then its first `posts` (an L1's
+    /// ping goes out before the card, which can follow), then its card and
+    /// its `members`.
+    pub fn opening(members: Vec<Snowflake>, posts: Vec<Effect>) -> Vec<Effect> {
+        let mut jobs: Vec<Effect> = vec![Job::Thread { members: vec![], with_card: false }.into()];
+        jobs.extend(posts);
+        jobs.push(Job::Card.into());
+        jobs.push(Job::Members { users: members }.into());
+        jobs
+    }
+
+    /// The job as an outbox row due at `at`, of a ticket of `severity`.
+    pub fn queued(&self, at: DateTime<Utc>, severity: Option<Severity>) -> Queued {
+        Effect::from(self.clone()).queued(at, severity)
+    }
+
+    /// How soon its calls go out when Discord's limits hold calls back.
+    fn urgency(&self) -> Urgency {
+        match self {
+            // A TAM's ping goes to the thread, and a breach or a missed
+            // update is what someone must hear of now.
+            Job::Thread { .. } | Job::Step { .. } | Job::UpdateOverdue { .. } => Urgency::Ping,
+            Job::UpdateReminder { .. } | Job::WaitReminder { .. } | Job::WaitClose { .. } => Urgency::Post,
+            Job::Undeliverable { .. } | Job::Unknown => Urgency::Post,
+            Job::Card
+            | Job::Members { .. }
+            | Job::Leave { .. }
+            | Job::Join { .. }
+            | Job::Archive { .. }
+            | Job::Summary { .. } => Urgency::Background,
+        }
     }
 
     /// The name of the clock step it is, if it is one: an escalation step
@@ -97,31 +136,67 @@ impl Job {
     }
 }
 
+/// How soon a job's calls go out when Discord's limits hold calls back
+/// (the busiest day): the outbox claims, and the limiter admits, the most
+/// urgent first; a ticket's own jobs keep their order whatever theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    /// A TAM's ping, a breach, an overdue update, and the thread they go to.
+    Ping,
+    /// Any other post.
+    Post,
+    /// What can follow: cards, thread membership and archiving, summaries,
+    /// transcripts.
+    Background,
+}
+
+impl Urgency {
+    /// As the outbox stores it (lower first): by class, then the higher
+    /// severity first (`None`: no ticket's).
+    pub fn rank(self, severity: Option<Severity>) -> i64 {
+        let class = match self {
+            Urgency::Ping => 0,
+            Urgency::Post => 10,
+            Urgency::Background => 50,
+        };
+        class + severity.map_or(5, |s| i64::from(s.level()))
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
 /// A job as a change queues it: its stored form (JSON tagged with its
-/// `kind`), and the name of the clock step it is, if it is one. A [`Job`]
-/// or a command's post becomes one.
+/// `kind`), the name of the clock step it is, if it is one, and its
+/// urgency. A [`Job`] or a command's post becomes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effect {
     job: String,
     step: Option<String>,
+    urgency: Urgency,
 }
 
 impl Effect {
     /// A job of no clock, as its tagged JSON.
-    pub fn tagged(job: &impl Serialize) -> Effect {
+    pub fn tagged(job: &impl Serialize, urgency: Urgency) -> Effect {
         // Enums of plain fields: serialising them cannot fail.
-        Effect { job: serde_json::to_string(job).expect("jobs serialise"), step: None }
+        Effect { job: serde_json::to_string(job).expect("jobs serialise"), step: None, urgency }
     }
 
-    /// The job as an outbox row due at `at`.
-    pub fn queued(&self, at: DateTime<Utc>) -> Queued {
-        Queued { step: self.step.clone(), job: self.job.clone(), due_at: at }
+    /// The job as an outbox row due at `at`, of a ticket of `severity`.
+    pub fn queued(&self, at: DateTime<Utc>, severity: Option<Severity>) -> Queued {
+        Queued { step: self.step.clone(), job: self.job.clone(), due_at: at, urgency: self.urgency.rank(severity) }
     }
 }
 
 impl From<Job> for Effect {
     fn from(job: Job) -> Effect {
-        Effect { step: job.step(), ..Effect::tagged(&job) }
+        Effect { step: job.step(), ..Effect::tagged(&job, job.urgency()) }
     }
 }
 
@@ -165,12 +240,20 @@ pub struct PostKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Create a private thread named `name` in `parent` (or adopt the one a
-    /// try whose outcome is unknown created), add `members`, post `card`.
-    /// The adapter reports the thread and card ids in its [`Receipt`].
+    /// try whose outcome is unknown created), add `members`, post `card`
+    /// (rows of earlier releases; now members and the card follow as jobs
+    /// of their own, after the ping). The adapter reports the thread's id,
+    /// and the card's, in its [`Receipt`].
     OpenThread {
         parent: Snowflake,
         name: String,
         members: Vec<Snowflake>,
+        card: Option<Box<Card>>,
+        key: PostKey,
+    },
+    /// Post the ticket's card in its thread; the adapter reports its id.
+    PostCard {
+        thread: Snowflake,
         card: Box<Card>,
         key: PostKey,
     },
@@ -214,6 +297,34 @@ pub enum Action {
         post: Box<SummaryPost>,
         key: PostKey,
     },
+    /// The escalation channel's message of a group of notices (`msg`, each
+    /// ticket on its line): posted once for the group if it has no
+    /// `message` yet, else that message edited to show every line. The
+    /// adapter reports the message's id.
+    Escalation {
+        channel: Snowflake,
+        message: Option<Snowflake>,
+        msg: Msg,
+        lang: Language,
+        ping: Vec<Snowflake>,
+        roles: Vec<Snowflake>,
+        group: i64,
+    },
+}
+
+impl Action {
+    /// Whether it creates something on Discord (a thread, a message), which
+    /// a delivery does only while it holds its job.
+    pub fn creates(&self) -> bool {
+        match self {
+            Action::OpenThread { .. } | Action::PostCard { .. } | Action::Post { .. } | Action::Summary { .. } => true,
+            Action::Escalation { message, .. } => message.is_none(),
+            Action::EditCard { .. }
+            | Action::RemoveMember { .. }
+            | Action::AddMember { .. }
+            | Action::ArchiveThread { .. } => false,
+        }
+    }
 }
 
 /// A button under a post.
@@ -246,6 +357,9 @@ pub struct Delivery {
     /// Tries so far, this one included: above 1, an earlier try may have
     /// taken effect without being recorded.
     pub attempts: i64,
+    /// How soon its calls go out when Discord's limits hold calls back
+    /// (lower first: [`Urgency::rank`]).
+    pub urgency: i64,
     pub(super) ticket_id: Option<i64>,
     /// What the delivery records once done (a breach, at its deadline).
     pub(super) record: Option<EventKind>,
@@ -254,11 +368,47 @@ pub struct Delivery {
     pub(super) job: Option<Job>,
 }
 
+/// What a delivery makes on Discord, which its [`Receipt`] reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Made {
+    Thread,
+    Card,
+    /// An escalation group's message.
+    Message,
+}
+
+impl Delivery {
+    /// The receipt of carrying it out, with the ids `id` gives what it
+    /// makes (of the job, or of the escalation group): for adapters that
+    /// only show what Discord would do (the console, tests' recorders).
+    pub fn receipt_with(&self, id: impl Fn(Made, i64) -> Snowflake) -> Receipt {
+        let mut receipt = Receipt::default();
+        for action in &self.actions {
+            match action {
+                Action::OpenThread { card, .. } => {
+                    receipt.thread = Some(id(Made::Thread, self.id));
+                    receipt.card = receipt.card.or(card.as_ref().map(|_| id(Made::Card, self.id)));
+                }
+                Action::PostCard { .. } => receipt.card = Some(id(Made::Card, self.id)),
+                Action::Escalation { message, group, .. } => {
+                    receipt.message = Some(message.unwrap_or_else(|| id(Made::Message, *group)));
+                }
+                _ => {}
+            }
+        }
+        receipt
+    }
+}
+
 /// What the adapter reports of a delivery.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Receipt {
-    /// The ticket's thread and card message, when an [`Action::OpenThread`] ran.
-    pub thread: Option<(Snowflake, Snowflake)>,
+    /// The ticket's thread, when an [`Action::OpenThread`] ran.
+    pub thread: Option<Snowflake>,
+    /// The ticket's card, when it was posted.
+    pub card: Option<Snowflake>,
+    /// An escalation group's message.
+    pub message: Option<Snowflake>,
 }
 
 /// Where jobs are carried out: the Discord adapter, the console, a test's

@@ -38,9 +38,13 @@
 //!   acknowledgement, an update, the end of a wait); [`App::ticket_numbers`]
 //!   completes a ticket number as typed; [`App::refuse_once`] answers an
 //!   event with a refusal (a button no longer in use).
-//! - **The outbox**: [`App::claim_due`] and [`App::deliver_due`] (what the
-//!   scheduler loops on), [`App::next_due`], [`App::release_all_claims`]
-//!   (after a crash, on SQLite), [`App::wake_handle`].
+//! - **The outbox**: [`App::lead`] (whether this instance delivers: one at
+//!   a time) and [`App::step_down`], [`App::claim_due`] (or
+//!   [`App::claim_due_up_to`] an urgency) and [`App::deliver_due`] (what
+//!   the scheduler loops on), [`App::next_due`],
+//!   [`App::release_all_claims`] (after a crash, on SQLite),
+//!   [`App::wake_handle`] and [`App::watch_outbox`] (woken by changes
+//!   here and at other instances).
 //! - **Weekly summaries**: [`App::report`], [`App::summary_post`],
 //!   [`App::plan_summaries`].
 //! - **This instance among the deployment's**: [`App::named`],
@@ -77,7 +81,10 @@ pub use card::{Card, CardStatus, FollowUp};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use commands::{Command, EventId, Invocation, Outcome, Reply, Spec, UsageError};
 pub use delivery::{Done, Due, DELIVERY_BUDGET, LEASE, UNKNOWN_PAUSE};
-pub use jobs::{Action, Button, Deliver, Delivery, DeliveryError, Job, Lease, Permanent, PostKey, Receipt};
+pub use instance::DELIVERER_LEASE;
+pub use jobs::{
+    Action, Button, Deliver, Delivery, DeliveryError, Job, Lease, Made, Permanent, PostKey, Receipt, Urgency,
+};
 pub use msg::{Chart, Local, Msg, Span, SummaryPost, TimeStyle};
 pub use refusal::Refusal;
 pub use summary::{next_week_to_post, posting_instant, Report};

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::jobs::Button;
+use super::jobs::{Button, Urgency};
 use super::msg::{say, Msg, Span, TimeStyle};
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::{Customer, Language, Snowflake};
@@ -65,6 +65,12 @@ impl Facts<'_> {
 pub trait ThreadPost: std::fmt::Debug {
     /// Its posts, in order; none when it has nothing (left) to say.
     fn posts(&self, f: &Facts) -> Vec<Post>;
+
+    /// How soon it goes out when Discord's limits hold calls back: a post,
+    /// unless it pings a TAM.
+    fn urgency(&self) -> Urgency {
+        Urgency::Post
+    }
 }
 
 /// Where a post goes.

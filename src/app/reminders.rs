@@ -25,6 +25,7 @@ impl ThreadPost for Job {
             // the closing of an unanswered wait (its own post follows).
             Job::Thread { .. }
             | Job::Card
+            | Job::Members { .. }
             | Job::Leave { .. }
             | Job::Join { .. }
             | Job::Archive { .. }

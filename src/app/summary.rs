@@ -94,7 +94,7 @@ impl App {
                 tracing::info!(channel = %s.channel, %week, due = %posting_instant(s, week), "weekly summary scheduled");
             }
         }
-        self.wake.notify_one();
+        self.queued_jobs();
         Ok(())
     }
 }
@@ -105,7 +105,7 @@ pub(super) fn summary_job(s: &SummaryConfig, week: Week) -> Once {
     let customer = s.customer.as_ref().map(|k| k.as_str().to_owned());
     let key = format!("summary:{}:{}:{week}", s.channel, customer.as_deref().unwrap_or("*"));
     let job = Job::Summary { channel: s.channel, customer, week: week.to_string() };
-    Once { key, row: job.queued(posting_instant(s, week)) }
+    Once { key, row: job.queued(posting_instant(s, week), None) }
 }
 
 /// When a `[[summaries]]` entry posts the summary of `week`: its day and

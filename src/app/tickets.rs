@@ -35,7 +35,8 @@ impl App {
         release: Option<(&FileHash, &Release<'_>)>,
     ) -> Result<Vec<TicketNumber>, AppError> {
         let now = self.now();
-        let queued: Vec<Vec<Queued>> = changes.iter().map(|c| c.jobs.iter().map(|j| j.queued(now)).collect()).collect();
+        let queued: Vec<Vec<Queued>> =
+            changes.iter().map(|c| c.jobs.iter().map(|j| j.queued(now, Some(c.ticket.severity))).collect()).collect();
         let stored: Vec<TicketChange> = changes
             .iter()
             .zip(&queued)
@@ -55,7 +56,7 @@ impl App {
                 None => Ok(Vec::new()),
             };
         };
-        self.wake.notify_one();
+        self.queued_jobs();
         for c in changes {
             let events: Vec<&str> = c.events.iter().map(EventKind::name).collect();
             tracing::info!(ticket = %c.ticket.number, ?events, "ticket changed");

@@ -37,6 +37,9 @@ pub struct Config {
     pub escalation: BTreeMap<String, Policy>,
     /// A notification sent later than this after its due instant is marked late.
     pub late_after: std::time::Duration,
+    /// `[escalation].group_window`: escalation-channel notices that fall due
+    /// this close to a group's first are one message.
+    pub group_window: std::time::Duration,
     pub log_format: LogFormat,
     pub signatures: SignaturesConfig,
     /// `[[summaries]]`: where weekly summaries are posted.
@@ -131,6 +134,20 @@ pub struct DiscordConfig {
     pub give_up_after: std::time::Duration,
     /// How interactions arrive.
     pub interactions: Interactions,
+    /// Who keeps Discord's rate limits.
+    pub rate_limits: RateLimits,
+}
+
+/// Who keeps Discord's rate limits (`[discord].rate_limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RateLimits {
+    /// The bot itself (`"own"`): every call waits for its route's bucket
+    /// and the global budget.
+    #[default]
+    Own,
+    /// A rate-limiting proxy in front of `api_base` (`"proxy"`, such as
+    /// twilight-http-proxy).
+    Proxy,
 }
 
 /// How Discord delivers interactions to the bot.
@@ -170,6 +187,9 @@ pub const DEFAULT_GIVE_UP_AFTER: std::time::Duration = std::time::Duration::from
 
 /// Sent more than this after its due instant, a notification is marked late.
 pub const DEFAULT_LATE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `[escalation].group_window` when not given (SPEC.md).
+pub const DEFAULT_GROUP_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// One thing wrong with a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -379,6 +399,10 @@ impl Validator {
             Some(d) => self.duration("escalation.late_after", d).unwrap_or(DEFAULT_LATE_AFTER),
             None => DEFAULT_LATE_AFTER,
         };
+        let group_window = match &raw.escalation.group_window {
+            Some(d) => self.duration("escalation.group_window", d).unwrap_or(DEFAULT_GROUP_WINDOW),
+            None => DEFAULT_GROUP_WINDOW,
+        };
         let followup = self.followup(&raw.followup);
         let log_format = match &raw.log.format {
             Some(f) => self.parsed("log.format", f.parse()).unwrap_or_default(),
@@ -391,6 +415,7 @@ impl Validator {
             followup,
             escalation,
             late_after,
+            group_window,
             log_format,
             signatures,
             source: path.to_owned(),
@@ -604,6 +629,14 @@ impl Validator {
             ack_by_first_message: raw.ack_by_first_message,
             give_up_after,
             interactions: self.interactions(raw)?,
+            rate_limits: match raw.rate_limits.as_str() {
+                "own" => RateLimits::Own,
+                "proxy" => RateLimits::Proxy,
+                other => {
+                    self.problem("discord.rate_limits", format!("\"{other}\" is not \"own\" or \"proxy\""));
+                    return None;
+                }
+            },
         })
     }
 

@@ -76,6 +76,8 @@ pub struct RawEscalation {
     pub steps: Vec<RawStep>,
     /// A notification sent later than this after its due instant is marked late.
     pub late_after: Option<String>,
+    /// Escalation-channel notices this close together are one message.
+    pub group_window: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,6 +241,12 @@ pub struct RawDiscord {
     #[serde(default = "default_interactions")]
     pub interactions: String,
     pub public_key: Option<String>,
+    #[serde(default = "default_rate_limits")]
+    pub rate_limits: String,
+}
+
+fn default_rate_limits() -> String {
+    "own".into()
 }
 
 fn default_interactions() -> String {

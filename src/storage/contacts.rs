@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{id_from_db, id_to_db, instant, lock_customer, Claim, StorageError, Store};
+use super::{id_from_db, id_to_db, instant, lock_customer, Claim, Queued, StorageError, Store};
 use crate::domain::customer::Snowflake;
 use crate::domain::ticket::TicketState;
 
@@ -108,7 +108,7 @@ impl Store {
         &self,
         customer: &str,
         (user, at, by): (Snowflake, DateTime<Utc>, Snowflake),
-        leave: &str,
+        leave: &Queued,
         claim: Option<&Claim>,
     ) -> Result<bool, StorageError> {
         let mut w = self.begin_claimed(claim).await?;
@@ -132,13 +132,14 @@ impl Store {
         }
         let closed = TicketState::Closed.as_str();
         let leave_threads = format!(
-            "INSERT INTO outbox (ticket_id, job, due_at)
-             SELECT id, $1, $2 FROM tickets WHERE customer = $3 AND state <> '{closed}' ORDER BY id"
+            "INSERT INTO outbox (ticket_id, job, due_at, urgency)
+             SELECT id, $1, $2, $4 FROM tickets WHERE customer = $3 AND state <> '{closed}' ORDER BY id"
         );
         sqlx::query(sqlx::AssertSqlSafe(leave_threads))
-            .bind(leave.to_owned())
-            .bind(at.timestamp_millis())
+            .bind(leave.job.clone())
+            .bind(leave.due_at.timestamp_millis())
             .bind(customer.to_owned())
+            .bind(leave.urgency)
             .execute(&mut *w.tx)
             .await?;
         w.tx.commit().await?;

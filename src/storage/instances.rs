@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{StorageError, Store};
+use super::{Backend, StorageError, Store};
 
 /// How long the rows of instances gone stay.
 const KEEP: chrono::Duration = chrono::Duration::days(7);
@@ -64,5 +64,48 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.is_some())
+    }
+}
+
+impl Store {
+    /// Takes, or keeps, the deliverer's lease for `instance` until `until`:
+    /// if no instance holds it, its holder's ran out by `now`, or it is
+    /// `instance`'s already; on SQLite always (one process owns the file,
+    /// so a holder is one that died). Whether `instance` holds it now.
+    pub async fn lead(&self, instance: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, StorageError> {
+        let _turn = self.writer_turn().await;
+        let now = match self.backend {
+            Backend::Sqlite => DateTime::<Utc>::MAX_UTC,
+            Backend::Postgres => now,
+        };
+        let row = sqlx::query(
+            "INSERT INTO deliverer (id, instance, until) VALUES (1, $1, $3)
+             ON CONFLICT (id) DO UPDATE SET instance = excluded.instance, until = excluded.until
+             WHERE deliverer.instance = excluded.instance OR deliverer.until <= $2
+             RETURNING instance",
+        )
+        .bind(instance.to_owned())
+        .bind(now.timestamp_millis())
+        .bind(until.timestamp_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Gives up the deliverer's lease, if `instance` holds it, so that
+    /// another takes over at once.
+    pub async fn step_down(&self, instance: &str) -> Result<(), StorageError> {
+        let free = sqlx::query("UPDATE deliverer SET until = 0 WHERE instance = $1").bind(instance.to_owned());
+        self.execute_write(free).await?;
+        Ok(())
+    }
+
+    /// The instance holding the deliverer's lease at `now`, if one does.
+    pub async fn deliverer(&self, now: DateTime<Utc>) -> Result<Option<String>, StorageError> {
+        let row = sqlx::query("SELECT instance FROM deliverer WHERE until > $1")
+            .bind(now.timestamp_millis())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| sqlx::Row::try_get(&r, "instance")).transpose()?)
     }
 }

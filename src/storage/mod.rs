@@ -42,6 +42,9 @@ pub use outbox::{Claimed, Finish, Once, OutboxRow, OutboxState, Queued, Reschedu
 pub use tickets::{OpenCount, Release, Released, TicketChange};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// The PostgreSQL channel on which instances announce new outbox jobs.
+const OUTBOX_CHANNEL: &str = "priority_line_outbox";
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +97,9 @@ pub struct Store {
     /// lives, so that a second process on the same file refuses to start
     /// (two would each believe they alone send the notifications).
     _owner: Option<Arc<std::fs::File>>,
+    /// PostgreSQL: the URL, for the connection that listens for other
+    /// instances' changes to the outbox.
+    url: Option<Arc<str>>,
 }
 
 impl Store {
@@ -142,7 +148,8 @@ impl Store {
             }
             Backend::Postgres => options.max_connections(8).connect(&url).await?,
         };
-        Ok(Store { pool, backend, writer: Arc::default(), _owner: owner })
+        let listen = (backend == Backend::Postgres).then(|| url.as_str().into());
+        Ok(Store { pool, backend, writer: Arc::default(), _owner: owner, url: listen })
     }
 
     /// Begins a write transaction; on SQLite, after this process's earlier writers.
@@ -187,6 +194,39 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Tells the other instances that the outbox has new jobs (PostgreSQL:
+    /// a `NOTIFY`, which the deliverer listens for). Nothing on SQLite,
+    /// where one process is everything.
+    pub async fn announce(&self) -> Result<(), StorageError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, '') IS NULL AS sent").bind(OUTBOX_CHANNEL).fetch_one(&self.pool).await?;
+        }
+        Ok(())
+    }
+
+    /// Wakes `wake` whenever another instance announces jobs (PostgreSQL),
+    /// until the returned task is aborted; `None` on SQLite.
+    pub fn listen(&self, wake: Arc<tokio::sync::Notify>) -> Option<tokio::task::JoinHandle<()>> {
+        let url = self.url.clone()?;
+        Some(tokio::spawn(async move {
+            loop {
+                let listening = async {
+                    let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+                    listener.listen(OUTBOX_CHANNEL).await?;
+                    loop {
+                        listener.recv().await?;
+                        wake.notify_one();
+                    }
+                };
+                let ended: Result<(), sqlx::Error> = listening.await;
+                if let Err(e) = ended {
+                    tracing::warn!(error = %e, "cannot listen for other instances' jobs; trying again in 5 s");
+                }
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        }))
     }
 
     /// The raw pool, for benchmarks that compare against plain statements.

@@ -76,6 +76,9 @@ pub struct Queued {
     pub job: String,
     #[serde(serialize_with = "as_millis")]
     pub due_at: DateTime<Utc>,
+    /// How soon it goes out when Discord's limits hold calls back: the most
+    /// urgent (lowest) due row is claimed first.
+    pub urgency: i64,
 }
 
 /// A ticket's clocks, whose pending steps a change may drop.
@@ -139,6 +142,8 @@ pub enum Reschedule {
 /// A row the scheduler has claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {
+    /// How soon its calls go out ([`Queued::urgency`]).
+    pub urgency: i64,
     /// Who claimed it: with `attempts`, the claim itself (see [`Store::holds`]).
     pub by: String,
     pub id: i64,
@@ -158,8 +163,9 @@ pub enum Finish<'a> {
         late: bool,
         /// An event the delivery records (a breach, at its deadline).
         event: Option<(i64, DateTime<Utc>, &'a EventKind)>,
-        /// Where the ticket's thread and card now are.
-        thread: Option<(i64, Snowflake, Snowflake)>,
+        /// Where the ticket's thread and card now are (of the ticket, as
+        /// far as the delivery made them).
+        thread: Option<(i64, Option<Snowflake>, Option<Snowflake>)>,
         /// The job that follows (next week's summary).
         next: Option<Once>,
     },
@@ -207,8 +213,8 @@ pub(super) fn insert_sql(backend: Backend, ticket: &str, json: &str, from: &str)
     let sent = SENT.as_str();
     match backend {
         Backend::Postgres => format!(
-            "INSERT INTO outbox (ticket_id, step, job, due_at)
-             SELECT {ticket}, x.e->>'step', x.e->>'job', (x.e->>'due_at')::BIGINT
+            "INSERT INTO outbox (ticket_id, step, job, due_at, urgency)
+             SELECT {ticket}, x.e->>'step', x.e->>'job', (x.e->>'due_at')::BIGINT, (x.e->>'urgency')::BIGINT
              FROM {from} json_array_elements({json}::json) WITH ORDINALITY AS x(e, n)
              WHERE x.e->>'step' IS NULL
                 OR NOT EXISTS (SELECT 1 FROM outbox s WHERE s.ticket_id = {ticket} AND s.step = x.e->>'step'
@@ -216,9 +222,9 @@ pub(super) fn insert_sql(backend: Backend, ticket: &str, json: &str, from: &str)
              ORDER BY x.n"
         ),
         Backend::Sqlite => format!(
-            "INSERT INTO outbox (ticket_id, step, job, due_at)
+            "INSERT INTO outbox (ticket_id, step, job, due_at, urgency)
              SELECT {ticket}, json_extract(e.value, '$.step'), json_extract(e.value, '$.job'),
-                    json_extract(e.value, '$.due_at')
+                    json_extract(e.value, '$.due_at'), json_extract(e.value, '$.urgency')
              FROM {from} json_each({json}) e
              WHERE json_extract(e.value, '$.step') IS NULL
                 OR NOT EXISTS (SELECT 1 FROM outbox s WHERE s.ticket_id = {ticket}
@@ -231,11 +237,13 @@ pub(super) fn insert_sql(backend: Backend, ticket: &str, json: &str, from: &str)
 
 async fn queue_once(tx: &mut sqlx::Transaction<'static, sqlx::Any>, once: &Once) -> Result<bool, StorageError> {
     let done = sqlx::query(
-        "INSERT INTO outbox (job, due_at, unique_key) VALUES ($1, $2, $3) ON CONFLICT (unique_key) DO NOTHING",
+        "INSERT INTO outbox (job, due_at, unique_key, urgency) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (unique_key) DO NOTHING",
     )
     .bind(once.row.job.clone())
     .bind(once.row.due_at.timestamp_millis())
     .bind(once.key.clone())
+    .bind(once.row.urgency)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -317,12 +325,13 @@ impl Store {
 
     /// Claims up to `limit` rows due by `now` whose lease is free and that
     /// head their ticket's queue, for `by` (an instance), leasing them until
-    /// `lease_until`, earliest first.
+    /// `lease_until`: the most urgent first, then the earliest; only those
+    /// of an urgency up to `most` if given.
     pub async fn claim_due(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
-        limit: i64,
+        (limit, most): (i64, Option<i64>),
         by: &str,
     ) -> Result<Vec<Claimed>, StorageError> {
         let lock = match self.backend {
@@ -333,10 +342,10 @@ impl Store {
         let sql = format!(
             "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1, claimed_by = $4
              WHERE id IN (SELECT o.id FROM outbox o
-                          WHERE o.state = '{pending}' AND o.due_at <= $1
+                          WHERE o.state = '{pending}' AND o.due_at <= $1 AND o.urgency <= $5
                             AND (o.claimed_until IS NULL OR o.claimed_until <= $1) AND {head}
-                          ORDER BY o.due_at, o.id LIMIT $3 {lock})
-             RETURNING id, ticket_id, job, due_at, attempts, failing_since"
+                          ORDER BY o.urgency, o.due_at, o.id LIMIT $3 {lock})
+             RETURNING id, ticket_id, job, due_at, attempts, failing_since, urgency"
         );
         let _turn = self.writer_turn().await;
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -344,12 +353,14 @@ impl Store {
             .bind(lease_until.timestamp_millis())
             .bind(limit)
             .bind(by.to_owned())
+            .bind(most.unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
         let mut claimed = rows
             .iter()
             .map(|r| {
                 Ok(Claimed {
+                    urgency: r.try_get("urgency")?,
                     by: by.to_owned(),
                     id: r.try_get("id")?,
                     ticket_id: r.try_get("ticket_id")?,
@@ -361,7 +372,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
         // RETURNING gives no order.
-        claimed.sort_by_key(|c| (c.due_at, c.id));
+        claimed.sort_by_key(|c| (c.urgency, c.due_at, c.id));
         Ok(claimed)
     }
 
@@ -437,12 +448,15 @@ impl Store {
                     insert_event(&mut w.tx, *ticket_id, *event_at, Snowflake(0), event).await?;
                 }
                 if let Some((ticket_id, thread, card)) = thread {
-                    sqlx::query("UPDATE tickets SET thread_id = $1, card_message_id = $2 WHERE id = $3")
-                        .bind(id_to_db(*thread))
-                        .bind(id_to_db(*card))
-                        .bind(ticket_id)
-                        .execute(&mut *w.tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE tickets SET thread_id = COALESCE($1, thread_id),
+                                card_message_id = COALESCE($2, card_message_id) WHERE id = $3",
+                    )
+                    .bind(thread.map(id_to_db))
+                    .bind(card.map(id_to_db))
+                    .bind(ticket_id)
+                    .execute(&mut *w.tx)
+                    .await?;
                 }
             }
             Finish::Failed { instead: Some((ticket_id, row)), .. } => {

@@ -15,7 +15,14 @@
 //! - threads can be archived (a post gets 400 with code 50083 until the bot
 //!   unarchives it), locked (unarchiving is refused with 403), or deleted
 //!   (404, code 10003); channels can deny access (403, code 50001);
-//!   `GET /guilds/{id}/threads/active` lists the active ones.
+//!   `GET /guilds/{id}/threads/active` lists the active ones;
+//! - it keeps Discord's rate limits ([`Limits`]): a global 50 requests a
+//!   second (interaction callbacks and follow-ups aside), and per channel 5
+//!   messages, 5 thread creations, 5 edits and 5 member additions every 5
+//!   seconds; every answer carries the `X-RateLimit-*` headers of its
+//!   route's bucket, and a request past a limit gets 429 with `retry_after`
+//!   (and `X-RateLimit-Global` for the global one). Each request records
+//!   the status it got.
 //!
 //! Every REST request is recorded, and every JSON body is validated against
 //! Discord's own OpenAPI description (`tests/discord/openapi.json`, v10, MIT
@@ -60,6 +67,10 @@ pub struct Request {
     pub files: Vec<Upload>,
     /// When it arrived.
     pub at: Instant,
+    /// The status it was answered with.
+    pub status: u16,
+    /// For a 429: its scope (`user` or `global`).
+    pub limited: Option<&'static str>,
 }
 
 /// A file uploaded in a multipart body.
@@ -86,6 +97,43 @@ pub struct Failure {
     pub status: u16,
     /// The request took effect before the error (an ambiguous failure).
     pub processed: bool,
+}
+
+/// Discord's rate limits, as the fake keeps them.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Requests a second in all, interaction callbacks aside.
+    pub global: usize,
+    /// Per channel (the top-level resource), per kind of request: messages,
+    /// thread creations, edits, member additions.
+    pub per_channel: u32,
+    pub window: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::DISCORD
+    }
+}
+
+impl Limits {
+    /// Discord's, as observed.
+    pub const DISCORD: Limits = Limits { global: 50, per_channel: 5, window: Duration::from_secs(5) };
+    /// None worth the name: for benchmarks of something else (the quiet
+    /// day's latency), where tickets arrive faster than a channel's
+    /// buckets allow.
+    pub const GENEROUS: Limits = Limits { global: 100_000, per_channel: 100_000, window: Duration::from_secs(5) };
+}
+
+/// What the fake counts of its limits.
+#[derive(Default)]
+struct Counted {
+    /// When the requests of the last second arrived (global).
+    global: std::collections::VecDeque<Instant>,
+    /// Per bucket and top-level resource: the window's start and count.
+    buckets: HashMap<(String, String), (Instant, u32)>,
+    /// Route 429s to answer next: (method, path suffix, retry_after).
+    forced: Vec<(&'static str, String, Duration)>,
 }
 
 /// A request the fake never answers (the bot is left waiting), optionally
@@ -151,6 +199,8 @@ struct Shared {
     /// Check bodies against the OpenAPI description (off only in benchmarks,
     /// where the checking would compete with the bot for the CPU).
     validate: bool,
+    limits: Limits,
+    counted: Mutex<Counted>,
 }
 
 enum Outgoing {
@@ -172,18 +222,19 @@ impl Drop for FakeDiscord {
 
 impl FakeDiscord {
     pub async fn start() -> FakeDiscord {
-        FakeDiscord::start_with(true).await
+        FakeDiscord::start_with(true, Limits::DISCORD).await
     }
 
     /// A fake that does not check request bodies: for benchmarks only.
-    pub async fn start_unchecked() -> FakeDiscord {
-        FakeDiscord::start_with(false).await
+    pub async fn start_unchecked(limits: Limits) -> FakeDiscord {
+        FakeDiscord::start_with(false, limits).await
     }
 
-    async fn start_with(validate: bool) -> FakeDiscord {
+    async fn start_with(validate: bool, limits: Limits) -> FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let shared = Arc::new(Shared { port: addr.port(), next_id: AtomicU64::new(1), validate, ..Shared::default() });
+        let shared =
+            Arc::new(Shared { port: addr.port(), next_id: AtomicU64::new(1), validate, limits, ..Shared::default() });
         let router = Router::new()
             .route("/api/v10/gateway", get(gateway_url))
             .route("/api/v10/gateway/bot", get(gateway_url))
@@ -299,6 +350,17 @@ impl FakeDiscord {
     /// The next request that matches answers with this failure instead.
     pub fn fail_next(&self, failure: Failure) {
         self.shared.failures.lock().unwrap().push(failure);
+    }
+
+    /// The next request that matches is answered 429 by its route's bucket,
+    /// to be tried again after `retry_after`.
+    pub fn rate_limit_next(&self, method: &'static str, path_suffix: &str, retry_after: Duration) {
+        self.shared.counted.lock().unwrap().forced.push((method, path_suffix.to_owned(), retry_after));
+    }
+
+    /// The requests answered 429, by scope (`user`, `global`).
+    pub fn rate_limited(&self, scope: &str) -> usize {
+        self.requests().iter().filter(|r| r.limited == Some(scope)).count()
     }
 
     /// The next request that matches is never answered.
@@ -523,6 +585,23 @@ async fn rest(
             .collect();
         body["attachments"] = json!(stored);
     }
+    let bucket = match limited(&shared, &method, &path, arrived) {
+        Ok(bucket) => bucket,
+        Err(refused) => {
+            let (response, scope) = (refused.response(), refused.scope);
+            shared.requests.lock().unwrap().push(Request {
+                method: method.to_string(),
+                path,
+                body,
+                files,
+                at: arrived,
+                status: 429,
+                limited: Some(scope),
+            });
+            shared.changed.notify_waiters();
+            return response;
+        }
+    };
     let delay = {
         let matches = |s: &Slow| s.method == method.as_str() && path.ends_with(&s.path_suffix);
         let mut once = shared.slow_once.lock().unwrap();
@@ -550,6 +629,8 @@ async fn rest(
             body: body.clone(),
             files: files.clone(),
             at: arrived,
+            status: 0,
+            limited: None,
         });
         shared.changed.notify_waiters();
         std::future::pending::<()>().await;
@@ -576,9 +657,142 @@ async fn rest(
             }
         }
     };
-    shared.requests.lock().unwrap().push(Request { method: method.to_string(), path, body, files, at: arrived });
+    let mut response = response;
+    bucket.headers(response.headers_mut());
+    let status = response.status().as_u16();
+    shared.requests.lock().unwrap().push(Request {
+        method: method.to_string(),
+        path,
+        body,
+        files,
+        at: arrived,
+        status,
+        limited: None,
+    });
     shared.changed.notify_waiters();
     response
+}
+
+/// The state of the bucket a request counted in, for its answer's headers.
+struct Counting {
+    bucket: String,
+    limit: u32,
+    remaining: u32,
+    reset_at: Instant,
+}
+
+impl Counting {
+    fn headers(&self, headers: &mut axum::http::HeaderMap) {
+        let reset_after = self.reset_at.saturating_duration_since(Instant::now()).as_secs_f64();
+        let reset =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64() + reset_after;
+        for (name, value) in [
+            ("x-ratelimit-bucket", self.bucket.clone()),
+            ("x-ratelimit-limit", self.limit.to_string()),
+            ("x-ratelimit-remaining", self.remaining.to_string()),
+            ("x-ratelimit-reset", format!("{reset:.3}")),
+            ("x-ratelimit-reset-after", format!("{reset_after:.3}")),
+        ] {
+            if let Ok(value) = value.parse() {
+                headers.insert(name, value);
+            }
+        }
+    }
+}
+
+/// A request's bucket (its kind) and top-level resource, as Discord counts
+/// them: each channel's messages, thread creations, edits and member
+/// additions apart; the rest by route, generously.
+fn bucket_of(method: &Method, path: &str) -> (String, String, bool) {
+    let seg: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let major = match seg.as_slice() {
+        ["channels" | "guilds" | "webhooks" | "interactions", id, ..] => format!("{}/{id}", seg[0]),
+        _ => String::new(),
+    };
+    let (kind, per_channel) = match (method.as_str(), seg.as_slice()) {
+        ("POST", ["channels", _, "messages"]) => ("messages", true),
+        ("POST", ["channels", _, "threads"]) => ("threads", true),
+        ("PATCH", ["channels", _, "messages", _]) => ("edits", true),
+        ("PUT" | "DELETE", ["channels", _, "thread-members", _]) => ("members", true),
+        ("PATCH", ["channels", _]) => ("channel", true),
+        _ => ("other", false),
+    };
+    (format!("fake-{kind}"), major, per_channel)
+}
+
+/// A request past a limit.
+struct TooMany {
+    retry_after: Duration,
+    /// `user` or `global`.
+    scope: &'static str,
+    /// The route's bucket (for a route's 429).
+    bucket: Option<(String, u32)>,
+}
+
+impl TooMany {
+    /// The 429 Discord answers: `retry_after` in its body, the scope and
+    /// (for a route's) the bucket's headers.
+    fn response(&self) -> Response {
+        let global = self.scope == "global";
+        let body = json!({"message": "You are being rate limited.", "retry_after": self.retry_after.as_secs_f64(),
+                          "global": global, "code": 0});
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-scope", axum::http::HeaderValue::from_static(self.scope));
+        if global {
+            headers.insert("x-ratelimit-global", axum::http::HeaderValue::from_static("true"));
+        }
+        if let Some((bucket, limit)) = &self.bucket {
+            let reset_at = Instant::now() + self.retry_after;
+            Counting { bucket: bucket.clone(), limit: *limit, remaining: 0, reset_at }.headers(headers);
+        }
+        response
+    }
+}
+
+/// Counts a request against the limits: its bucket's state for the headers,
+/// or why it gets a 429.
+fn limited(shared: &Shared, method: &Method, path: &str, now: Instant) -> Result<Counting, TooMany> {
+    let limits = shared.limits;
+    let mut counted = shared.counted.lock().unwrap();
+    let exempt = path.starts_with("/interactions/") || path.starts_with("/webhooks/");
+    let (bucket, major, per_channel) = bucket_of(method, path);
+    let limit = if per_channel { limits.per_channel } else { limits.per_channel.saturating_mul(10) };
+    let key = (bucket.clone(), major);
+    let (start, count) = *counted.buckets.entry(key.clone()).or_insert((now, 0));
+    let (start, count) = match now.duration_since(start) >= limits.window {
+        true => (now, 0),
+        false => (start, count),
+    };
+    let reset_at = start + limits.window;
+    let too_many = |retry_after: Duration, scope: &'static str| TooMany {
+        retry_after,
+        scope,
+        bucket: (scope == "user").then(|| (bucket.clone(), limit)),
+    };
+    let forced =
+        counted.forced.iter().position(|(m, suffix, _)| *m == method.as_str() && path.ends_with(suffix.as_str()));
+    if let Some(i) = forced {
+        let (_, _, retry_after) = counted.forced.remove(i);
+        return Err(too_many(retry_after, "user"));
+    }
+    if !exempt {
+        while counted.global.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+            counted.global.pop_front();
+        }
+        if counted.global.len() >= limits.global {
+            let first = counted.global.front().copied().unwrap_or(now);
+            return Err(too_many((first + Duration::from_secs(1)).saturating_duration_since(now), "global"));
+        }
+    }
+    if count >= limit {
+        return Err(too_many(reset_at.saturating_duration_since(now), "user"));
+    }
+    if !exempt {
+        counted.global.push_back(now);
+    }
+    counted.buckets.insert(key, (start, count + 1));
+    Ok(Counting { bucket, limit, remaining: limit - count - 1, reset_at })
 }
 
 /// A multipart body as Discord reads it: `payload_json` and `files[n]`.

@@ -161,7 +161,8 @@ pub mod world;
 
 /// Delivers the outbox as the Discord adapter would, recording each
 /// delivery with the (application) time it happened; a thread it creates
-/// gets the id `THREAD_BASE + job`, its card `CARD_BASE + job`.
+/// gets the id `THREAD_BASE + job`, a card `CARD_BASE + job`, an escalation
+/// group's message `GROUP_BASE + group`.
 pub struct Recorder {
     clock: std::sync::Arc<dyn priority_line::app::Clock>,
     seen: std::sync::Mutex<Vec<(chrono::DateTime<chrono::Utc>, priority_line::app::Delivery)>>,
@@ -169,6 +170,7 @@ pub struct Recorder {
 
 pub const THREAD_BASE: u64 = 900_000;
 pub const CARD_BASE: u64 = 800_000;
+pub const GROUP_BASE: u64 = 700_000;
 
 impl Recorder {
     pub fn new(clock: std::sync::Arc<dyn priority_line::app::Clock>) -> Recorder {
@@ -199,6 +201,22 @@ impl Recorder {
             .collect()
     }
 
+    /// The card posted so far (the last), and the people added to threads.
+    pub fn card_and_members(
+        &self,
+    ) -> (Option<priority_line::app::Card>, Vec<priority_line::domain::customer::Snowflake>) {
+        use priority_line::app::Action;
+        let (mut card, mut members) = (None, Vec::new());
+        for action in self.actions() {
+            match action {
+                Action::PostCard { card: c, .. } | Action::OpenThread { card: Some(c), .. } => card = Some(*c),
+                Action::AddMember { user, .. } => members.push(user),
+                _ => {}
+            }
+        }
+        (card, members)
+    }
+
     /// Forgets what was recorded.
     pub fn clear(&self) {
         self.seen.lock().unwrap().clear();
@@ -212,12 +230,16 @@ impl priority_line::scheduler::Deliver for Recorder {
         delivery: &priority_line::app::Delivery,
         _: &dyn priority_line::app::Lease,
     ) -> Result<priority_line::app::Receipt, priority_line::app::DeliveryError> {
+        use priority_line::app::Made;
         use priority_line::domain::customer::Snowflake;
-        let opens = delivery.actions.iter().any(|a| matches!(a, priority_line::app::Action::OpenThread { .. }));
-        let job = delivery.id as u64;
-        let receipt = priority_line::app::Receipt {
-            thread: opens.then_some((Snowflake(THREAD_BASE + job), Snowflake(CARD_BASE + job))),
-        };
+        let receipt = delivery.receipt_with(|made, id| {
+            let base = match made {
+                Made::Thread => THREAD_BASE,
+                Made::Card => CARD_BASE,
+                Made::Message => GROUP_BASE,
+            };
+            Snowflake(base + id as u64)
+        });
         self.seen.lock().unwrap().push((self.clock.now(), delivery.clone()));
         Ok(receipt)
     }

@@ -10,24 +10,51 @@ use super::fake_discord::{self as fake, FakeDiscord};
 
 pub const ACME_CHANNEL: u64 = 310000000000000001;
 
+/// A running bot process, killed if the test ends (or fails) without
+/// stopping it: a process left behind would hold its database connections.
+pub struct Running(Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts `priority-line run` with the configuration at `config`; its log
 /// is shown when `PRIORITY_LINE_TEST_LOG` says which levels (`RUST_LOG`).
-pub fn start(config: &Path) -> Child {
-    run(config)
+pub fn start(config: &Path) -> Running {
+    let child = run(config)
         .env("RUST_LOG", std::env::var("PRIORITY_LINE_TEST_LOG").unwrap_or_else(|_| "warn".into()))
         .stderr(match std::env::var_os("PRIORITY_LINE_TEST_LOG") {
             Some(_) => Stdio::inherit(),
             None => Stdio::null(),
         })
         .spawn()
-        .unwrap()
+        .unwrap();
+    Running(child)
 }
 
 /// Starts it with its log written to `log` as JSON lines, at the levels
 /// `filter` sets (as `RUST_LOG`).
-pub fn start_logged(config: &Path, log: &Path, filter: &str) -> Child {
+pub fn start_logged(config: &Path, log: &Path, filter: &str) -> Running {
     let file = std::fs::File::create(log).unwrap();
-    run(config).env("RUST_LOG", filter).env("PRIORITY_LINE_LOG_FORMAT", "json").stderr(file).spawn().unwrap()
+    Running(run(config).env("RUST_LOG", filter).env("PRIORITY_LINE_LOG_FORMAT", "json").stderr(file).spawn().unwrap())
 }
 
 fn run(config: &Path) -> Command {

@@ -123,12 +123,12 @@ impl World {
         options.extend(level.as_deref().map(|l| ("severity", l)));
         self.out.clear();
         let out = self.ok(ALICE, ACME_CHANNEL, cmd("ticket open", &options)).await;
-        let Some(Action::OpenThread { card, .. }) =
-            self.out.actions().into_iter().find(|a| matches!(a, Action::OpenThread { .. }))
+        let Some((_, opening)) =
+            self.out.seen().into_iter().find(|(_, d)| d.actions.iter().any(|a| matches!(a, Action::OpenThread { .. })))
         else {
             panic!("no thread: {:?}", self.out.seen())
         };
-        let number = card.ticket.number.clone();
+        let number = opening.ticket.expect("a ticket's thread");
         let stored = self.app.store().ticket(&number).await.unwrap().unwrap();
         (number, stored.thread_id.expect("the thread is recorded"), out)
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::app::clock::ShiftedClock;
 use crate::app::commands::{self, Local};
 use crate::app::msg::say;
-use crate::app::{Action, App, Delivery, DeliveryError, Invocation, Outcome, Receipt};
+use crate::app::{Action, App, Delivery, DeliveryError, Invocation, Made, Outcome, Receipt};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::ticket::TicketNumber;
 use crate::scheduler;
@@ -25,6 +25,7 @@ use parse::ParseError;
 /// tickets, and derived from the outbox job so they stay unique per database.
 const THREAD_BASE: u64 = 7_000_000_000_000_000_000;
 const CARD_BASE: u64 = 8_000_000_000_000_000_000;
+const GROUP_BASE: u64 = 6_000_000_000_000_000_000;
 
 /// The longest `:later`: beyond it, dates leave the calendars' range.
 const LATER_MAX: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
@@ -313,23 +314,41 @@ impl Console {
             for action in &delivery.actions {
                 match action {
                     Action::OpenThread { parent, members, card, .. } => {
-                        let n = &card.ticket.number;
-                        if let Some((thread, _)) = receipt.thread {
-                            self.threads.insert(thread, n.clone());
+                        let n = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
+                        if let (Some(thread), Some(number)) = (receipt.thread, &delivery.ticket) {
+                            self.threads.insert(thread, number.clone());
                         }
-                        let members: Vec<String> = members.iter().map(|m| render::Names::user(self, *m)).collect();
-                        let (place, members) = (render::Names::place(self, *parent), members.join(", "));
+                        let place = render::Names::place(self, *parent);
                         out.push(match self.language {
-                            Language::En => {
-                                format!("[{place}] private thread {n} created for {members} (:in {n} to enter it)")
-                            }
-                            Language::Es => {
-                                format!("[{place}] hilo privado {n} creado para {members} (:en {n} para entrar)")
+                            Language::En => format!("[{place}] private thread {n} created (:in {n} to enter it)"),
+                            Language::Es => format!("[{place}] hilo privado {n} creado (:en {n} para entrar)"),
+                        });
+                        if let Some(thread) = receipt.thread.filter(|_| !members.is_empty()) {
+                            out.push(self.joined(thread, members));
+                        }
+                        if let Some(card) = card {
+                            out.push(render::card(card, self, now));
+                        }
+                    }
+                    Action::EditCard { card, .. } | Action::PostCard { card, .. } => {
+                        out.push(render::card(card, self, now))
+                    }
+                    Action::Escalation { channel, message, msg, lang, ping, roles, .. } => {
+                        let place = render::Names::place(self, *channel);
+                        let text = render::msg(msg, self, *lang, now);
+                        let pinged: Vec<String> = ping
+                            .iter()
+                            .map(|p| render::Names::user(self, *p))
+                            .chain(roles.iter().map(|r| render::Names::role(self, *r)))
+                            .collect();
+                        out.push(match (message, pinged.is_empty()) {
+                            (Some(_), _) => format!("[{place}] ({}) {text}", self.say("edited", "editado")),
+                            (None, true) => format!("[{place}] {text}"),
+                            (None, false) => {
+                                format!("[{place}] {text}  ({} {})", self.say("notifies", "avisa a"), pinged.join(", "))
                             }
                         });
-                        out.push(render::card(card, self, now));
                     }
-                    Action::EditCard { card, .. } => out.push(render::card(card, self, now)),
                     Action::Post { channel, msg, lang, ping, roles, thread, button, .. } => {
                         if let (true, Some(n)) = (thread, &delivery.ticket) {
                             self.threads.entry(*channel).or_insert_with(|| n.clone());
@@ -358,12 +377,24 @@ impl Console {
                         out.push(format!("[{}]", render::Names::place(self, *channel)));
                         out.push(self.summary(post));
                     }
-                    Action::RemoveMember { thread, user } | Action::AddMember { thread, user } => {
+                    Action::AddMember { thread, .. } => {
+                        // The people a delivery adds, on one line.
+                        let added: Vec<Snowflake> = delivery
+                            .actions
+                            .iter()
+                            .filter_map(|a| match a {
+                                Action::AddMember { thread: t, user } if t == thread => Some(*user),
+                                _ => None,
+                            })
+                            .collect();
+                        if matches!(delivery.actions.iter().find(|a| matches!(a, Action::AddMember { .. })), Some(first) if std::ptr::eq(first, action))
+                        {
+                            out.push(self.joined(*thread, &added));
+                        }
+                    }
+                    Action::RemoveMember { thread, user } => {
                         let (place, user) = (render::Names::place(self, *thread), render::Names::user(self, *user));
-                        let what = match action {
-                            Action::AddMember { .. } => self.say("joins the thread", "entra en el hilo"),
-                            _ => self.say("is no longer a member of the thread", "ya no es miembro del hilo"),
-                        };
+                        let what = self.say("is no longer a member of the thread", "ya no es miembro del hilo");
                         out.push(format!("[{place}] {user} {what}"));
                     }
                     Action::ArchiveThread { thread, archived } => {
@@ -381,6 +412,17 @@ impl Console {
             }
         }
         out.join("\n")
+    }
+
+    /// `members` joined `thread`, on one line.
+    fn joined(&self, thread: Snowflake, members: &[Snowflake]) -> String {
+        let place = render::Names::place(self, thread);
+        let names: Vec<String> = members.iter().map(|m| render::Names::user(self, *m)).collect();
+        let what = match members.len() {
+            1 => self.say("joins the thread", "entra en el hilo"),
+            _ => self.say("join the thread", "entran en el hilo"),
+        };
+        format!("[{place}] {} {what}", names.join(", "))
     }
 
     /// Moves the clock forward, stopping at each due instant on the way so
@@ -583,10 +625,14 @@ struct Collect(std::sync::Mutex<Vec<(Delivery, Receipt)>>);
 #[async_trait::async_trait]
 impl scheduler::Deliver for Collect {
     async fn deliver(&self, delivery: &Delivery, _: &dyn scheduler::Lease) -> Result<Receipt, DeliveryError> {
-        let job = delivery.id as u64;
-        let opens_thread = delivery.actions.iter().any(|a| matches!(a, Action::OpenThread { .. }));
-        let receipt =
-            Receipt { thread: opens_thread.then_some((Snowflake(THREAD_BASE + job), Snowflake(CARD_BASE + job))) };
+        let receipt = delivery.receipt_with(|made, id| {
+            let base = match made {
+                Made::Thread => THREAD_BASE,
+                Made::Card => CARD_BASE,
+                Made::Message => GROUP_BASE,
+            };
+            Snowflake(base + id as u64)
+        });
         self.0.lock().unwrap_or_else(|p| p.into_inner()).push((delivery.clone(), receipt));
         Ok(receipt)
     }

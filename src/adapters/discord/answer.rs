@@ -65,7 +65,7 @@ impl Answer {
 
     /// The files the answer uploads (a summary's chart), given to the
     /// request beside the response, which describes them.
-    pub fn files(&self) -> Vec<serenity::all::CreateAttachment> {
+    pub fn files(&self) -> Vec<super::rest::Upload> {
         self.chart().map(render::chart_file).into_iter().collect()
     }
 

@@ -7,131 +7,194 @@
 //! job; an archived thread is unarchived first. Before each request that
 //! creates something (a thread, a post) it asks the job's lease whether the
 //! job is still this instance's: thread creation has no nonce, so two
-//! deliverers of one job would make two threads.
+//! deliverers of one job would make two threads. Every call goes through
+//! the REST client's limits, at the job's urgency.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serenity::all::{
-    AutoArchiveDuration, ChannelId, ChannelType, CreateMessage, CreateThread, EditMessage, EditThread, GuildId,
-    MessageId, RoleId, UserId,
-};
-use serenity::http::Http;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use serenity::all::{AutoArchiveDuration, ChannelType, CreateMessage, CreateThread, EditMessage, RoleId};
 
+use super::rest::{Body, Rest};
 use super::retry::{self, with_retries, CallError, ARCHIVED_THREAD};
-use super::{id, render};
+use super::{render, Id};
 use crate::app::{Action, Card, Delivery, DeliveryError, Msg, PostKey, Receipt};
 use crate::domain::customer::Snowflake;
 use crate::scheduler::{Deliver, Lease};
 
 /// The scheduler's deliveries, on Discord.
 pub struct DiscordOut {
-    pub http: Arc<Http>,
-    pub guild: GuildId,
+    pub rest: Arc<Rest>,
+    pub guild: Snowflake,
+}
+
+/// What the bot reads of a created channel or message: its id.
+#[derive(Deserialize)]
+struct Created {
+    id: Id,
 }
 
 #[async_trait]
 impl Deliver for DiscordOut {
     async fn deliver(&self, delivery: &Delivery, lease: &dyn Lease) -> Result<Receipt, DeliveryError> {
         let mut receipt = Receipt::default();
+        let calls = Calls { rest: &self.rest, urgency: delivery.urgency };
         for (i, action) in delivery.actions.iter().enumerate() {
             let failed = |what: &'static str| move |e: CallError| e.for_outbox(i, what);
-            let creates = matches!(action, Action::OpenThread { .. } | Action::Post { .. } | Action::Summary { .. });
-            if creates && !lease.held().await {
+            if action.creates() && !lease.held().await {
                 return Err(DeliveryError::Taken);
             }
             match action {
                 Action::OpenThread { parent, name, members, card, key } => {
-                    let parent = id::<ChannelId>(*parent).map_err(|e| permanent(i, &e))?;
                     let retry = delivery.attempts > 1;
-                    let thread = match self.thread(parent, name, retry, lease).await {
+                    let thread = match self.thread(&calls, *parent, name, retry, lease).await {
                         Ok(thread) => thread,
                         Err(Creating::Taken) => return Err(DeliveryError::Taken),
                         Err(Creating::Failed(e)) => return Err(failed("creating the thread")(e)),
                     };
+                    receipt.thread = Some(thread);
                     for member in members {
-                        let user = id::<UserId>(*member).map_err(|e| permanent(i, &e))?;
-                        with_retries("add thread member", || thread.add_thread_member(&self.http, user))
-                            .await
-                            .map_err(failed("adding a member"))?;
+                        calls.add_member(thread, *member).await.map_err(failed("adding a member"))?;
                     }
-                    let card_message = self.post_card(thread, card, *key).await.map_err(failed("posting the card"))?;
-                    receipt.thread = Some((Snowflake(thread.get()), Snowflake(card_message.get())));
-                    tracing::info!(ticket = %card.ticket.number, %thread, "ticket thread opened");
+                    if let Some(card) = card {
+                        receipt.card =
+                            Some(calls.post_card(thread, card, *key).await.map_err(failed("posting the card"))?);
+                    }
+                    tracing::info!(thread = thread.0, "ticket thread opened");
+                }
+                Action::PostCard { thread, card, key } => {
+                    let posted = self.in_thread(&calls, *thread, || calls.post_card(*thread, card, *key)).await;
+                    receipt.card = Some(posted.map_err(failed("posting the card"))?);
                 }
                 Action::EditCard { channel, message, card } => {
-                    let (channel, message) = (
-                        id::<ChannelId>(*channel).map_err(|e| permanent(i, &e))?,
-                        id::<MessageId>(*message).map_err(|e| permanent(i, &e))?,
-                    );
                     let edit = EditMessage::new()
                         .embed(render::card_embed(card))
                         .components(render::card_components(card))
                         .allowed_mentions(render::mentions(&[]));
-                    self.in_thread(channel, || {
-                        with_retries("edit card", || channel.edit_message(&self.http, message, edit.clone()))
-                    })
-                    .await
-                    .map_err(failed("editing the card"))?;
+                    let body = Body::Json(to_json(&edit));
+                    let path = format!("channels/{channel}/messages/{message}");
+                    self.in_thread(&calls, *channel, || calls.empty(Method::PATCH, &path, &body))
+                        .await
+                        .map_err(failed("editing the card"))?;
                 }
                 Action::Post { channel, msg, ping, roles, key, thread, button, .. } => {
-                    let channel = id::<ChannelId>(*channel).map_err(|e| permanent(i, &e))?;
                     let mut message = post(msg, ping, roles, *key);
                     if let Some(button) = button {
                         message = message.components(render::button(button));
                     }
-                    let send = || with_retries("post", || channel.send_message(&self.http, message.clone()));
+                    let (body, path) = (Body::Json(to_json(&message)), format!("channels/{channel}/messages"));
+                    let send = || calls.created(Method::POST, &path, &body);
                     match thread {
-                        true => self.in_thread(channel, send).await,
+                        true => self.in_thread(&calls, *channel, send).await,
                         false => send().await,
                     }
                     .map_err(failed("posting"))?;
                 }
+                Action::Escalation { channel, message, msg, ping, roles, group, .. } => {
+                    let content = render::fit(&render::markdown(msg));
+                    let mentions =
+                        render::mentions(ping).roles(roles.iter().filter_map(|r| super::id::<RoleId>(*r).ok()));
+                    let id = match message {
+                        // Edited to add the later lines: an edit notifies no one (each
+                        // ticket's thread post did).
+                        Some(message) => {
+                            let edit = json!({"content": content, "allowed_mentions": to_json(&mentions)});
+                            let path = format!("channels/{channel}/messages/{message}");
+                            calls.empty(Method::PATCH, &path, &Body::Json(edit)).await.map(|()| *message)
+                        }
+                        None => {
+                            let post = CreateMessage::new()
+                                .content(content)
+                                .allowed_mentions(mentions)
+                                .nonce(serenity::all::Nonce::String(group_nonce(*group)))
+                                .enforce_nonce(true);
+                            calls
+                                .created(
+                                    Method::POST,
+                                    &format!("channels/{channel}/messages"),
+                                    &Body::Json(to_json(&post)),
+                                )
+                                .await
+                        }
+                    };
+                    receipt.message = Some(id.map_err(failed("posting the escalations"))?);
+                }
                 Action::Summary { channel, post, key } => {
-                    let channel = id::<ChannelId>(*channel).map_err(|e| permanent(i, &e))?;
                     let message = CreateMessage::new()
                         .embed(render::summary_embed(post))
                         .allowed_mentions(render::mentions(&[]))
-                        .nonce(retry::outbox_nonce(*key))
+                        .nonce(serenity::all::Nonce::String(retry::outbox_nonce(*key)))
                         .enforce_nonce(true);
-                    let body = render::describing_chart(&message, &[], Some(&post.chart));
-                    let file = render::chart_file(&post.chart);
-                    with_retries("post summary", || self.http.send_message(channel, vec![file.clone()], &body))
+                    let payload = render::describing_chart(&message, &[], Some(&post.chart));
+                    let body = Body::with_files(payload, vec![render::chart_file(&post.chart)]);
+                    calls
+                        .created(Method::POST, &format!("channels/{channel}/messages"), &body)
                         .await
                         .map_err(failed("posting the summary"))?;
                 }
                 Action::AddMember { thread, user } => {
-                    let (thread, user) = (
-                        id::<ChannelId>(*thread).map_err(|e| permanent(i, &e))?,
-                        id::<UserId>(*user).map_err(|e| permanent(i, &e))?,
-                    );
-                    self.in_thread(thread, || {
-                        with_retries("add thread member", || thread.add_thread_member(&self.http, user))
-                    })
-                    .await
-                    .map_err(failed("adding a member"))?;
+                    self.in_thread(&calls, *thread, || calls.add_member(*thread, *user))
+                        .await
+                        .map_err(failed("adding a member"))?;
                 }
                 Action::ArchiveThread { thread, archived } => {
-                    let thread = id::<ChannelId>(*thread).map_err(|e| permanent(i, &e))?;
-                    let edit = EditThread::new().archived(*archived);
-                    with_retries("archive thread", || thread.edit_thread(&self.http, edit.clone()))
-                        .await
-                        .map_err(failed(if *archived { "archiving the thread" } else { "unarchiving the thread" }))?;
+                    calls.archive(*thread, *archived).await.map_err(failed(match archived {
+                        true => "archiving the thread",
+                        false => "unarchiving the thread",
+                    }))?;
                 }
                 Action::RemoveMember { thread, user } => {
-                    let (thread, user) = (
-                        id::<ChannelId>(*thread).map_err(|e| permanent(i, &e))?,
-                        id::<UserId>(*user).map_err(|e| permanent(i, &e))?,
-                    );
-                    match with_retries("remove thread member", || thread.remove_thread_member(&self.http, user)).await {
+                    let path = format!("channels/{thread}/thread-members/{user}");
+                    match calls.empty(Method::DELETE, &path, &Body::Empty).await {
                         // Not a member, or no thread any more: nothing to remove.
                         Err(e) if e.status() == Some(404) => {}
-                        other => other.map(|_| ()).map_err(failed("removing a member"))?,
+                        other => other.map_err(failed("removing a member"))?,
                     }
                 }
             }
         }
         Ok(receipt)
+    }
+}
+
+/// One delivery's calls, at its urgency, each tried again after a 5xx or
+/// no answer.
+struct Calls<'a> {
+    rest: &'a Rest,
+    urgency: i64,
+}
+
+impl Calls<'_> {
+    async fn empty(&self, method: Method, path: &str, body: &Body) -> Result<(), CallError> {
+        with_retries(path_kind(path), || self.rest.call(method.clone(), path, body, self.urgency)).await.map(|_| ())
+    }
+
+    /// A call that creates something; its id.
+    async fn created(&self, method: Method, path: &str, body: &Body) -> Result<Snowflake, CallError> {
+        let created: Created =
+            with_retries(path_kind(path), || self.rest.json(method.clone(), path, body, self.urgency)).await?;
+        Ok(Snowflake(created.id.0))
+    }
+
+    async fn add_member(&self, thread: Snowflake, user: Snowflake) -> Result<(), CallError> {
+        self.empty(Method::PUT, &format!("channels/{thread}/thread-members/{user}"), &Body::Empty).await
+    }
+
+    async fn archive(&self, thread: Snowflake, archived: bool) -> Result<(), CallError> {
+        self.empty(Method::PATCH, &format!("channels/{thread}"), &Body::Json(json!({"archived": archived}))).await
+    }
+
+    async fn post_card(&self, thread: Snowflake, card: &Card, key: PostKey) -> Result<Snowflake, CallError> {
+        let message = CreateMessage::new()
+            .embed(render::card_embed(card))
+            .components(render::card_components(card))
+            .allowed_mentions(render::mentions(&[]))
+            .nonce(serenity::all::Nonce::String(retry::outbox_nonce(key)))
+            .enforce_nonce(true);
+        self.created(Method::POST, &format!("channels/{thread}/messages"), &Body::Json(to_json(&message))).await
     }
 }
 
@@ -141,30 +204,34 @@ impl DiscordOut {
     /// that the job is still this instance's.
     async fn thread(
         &self,
-        parent: ChannelId,
+        calls: &Calls<'_>,
+        parent: Snowflake,
         name: &str,
         look_first: bool,
         lease: &dyn Lease,
-    ) -> Result<ChannelId, Creating> {
+    ) -> Result<Snowflake, Creating> {
         let mut look = look_first;
         let mut attempt = 1;
+        let create = CreateThread::new(name)
+            .kind(ChannelType::PrivateThread)
+            .invitable(false)
+            .auto_archive_duration(AutoArchiveDuration::OneWeek);
+        let body = Body::Json(to_json(&create));
         loop {
             if look {
-                if let Some(found) = self.existing_thread(parent, name).await? {
+                if let Some(found) = self.existing_thread(calls, parent, name).await? {
                     // Its name holds the ticket's summary: not for the logs.
-                    tracing::info!(thread = %found, "adopted the thread an earlier try created");
+                    tracing::info!(thread = found.0, "adopted the thread an earlier try created");
                     return Ok(found);
                 }
             }
             if attempt > 1 && !lease.held().await {
                 return Err(Creating::Taken);
             }
-            let create = CreateThread::new(name)
-                .kind(ChannelType::PrivateThread)
-                .invitable(false)
-                .auto_archive_duration(AutoArchiveDuration::OneWeek);
-            match retry::once(parent.create_thread(&self.http, create)).await {
-                Ok(thread) => return Ok(thread.id),
+            let created: Result<Created, CallError> =
+                calls.rest.json(Method::POST, &format!("channels/{parent}/threads"), &body, calls.urgency).await;
+            match created {
+                Ok(thread) => return Ok(Snowflake(thread.id.0)),
                 Err(e) if attempt < retry::ATTEMPTS && e.retryable() => {
                     tracing::warn!(attempt, error = %e, "creating a thread failed; retrying");
                     // Discord may have created it before failing: look before trying again.
@@ -178,35 +245,47 @@ impl DiscordOut {
     }
 
     /// An active thread of `parent` whose name starts with the same ticket number.
-    async fn existing_thread(&self, parent: ChannelId, name: &str) -> Result<Option<ChannelId>, CallError> {
+    async fn existing_thread(
+        &self,
+        calls: &Calls<'_>,
+        parent: Snowflake,
+        name: &str,
+    ) -> Result<Option<Snowflake>, CallError> {
+        #[derive(Deserialize)]
+        struct Active {
+            threads: Vec<Thread>,
+        }
+        #[derive(Deserialize)]
+        struct Thread {
+            id: Id,
+            parent_id: Option<Id>,
+            #[serde(default)]
+            name: String,
+        }
         let number = name.split(' ').next().unwrap_or(name);
         let prefix = format!("{number} ");
-        let active = with_retries("list active threads", || self.guild.get_active_threads(&self.http)).await?;
-        Ok(active.threads.iter().find(|t| t.parent_id == Some(parent) && t.name.starts_with(&prefix)).map(|t| t.id))
-    }
-
-    async fn post_card(&self, thread: ChannelId, card: &Card, key: PostKey) -> Result<MessageId, CallError> {
-        let message = CreateMessage::new()
-            .embed(render::card_embed(card))
-            .components(render::card_components(card))
-            .allowed_mentions(render::mentions(&[]))
-            .nonce(retry::outbox_nonce(key))
-            .enforce_nonce(true);
-        Ok(with_retries("post card", || thread.send_message(&self.http, message.clone())).await?.id)
+        let path = format!("guilds/{}/threads/active", self.guild);
+        let active: Active =
+            with_retries("list active threads", || calls.rest.json(Method::GET, &path, &Body::Empty, calls.urgency))
+                .await?;
+        Ok(active
+            .threads
+            .iter()
+            .find(|t| t.parent_id.as_ref().is_some_and(|p| p.0 == parent.0) && t.name.starts_with(&prefix))
+            .map(|t| Snowflake(t.id.0)))
     }
 
     /// Runs `call` in a ticket's thread; if the thread has been archived,
     /// unarchives it and runs it again. A locked thread stays refused.
-    async fn in_thread<T, F, Fut>(&self, thread: ChannelId, call: F) -> Result<T, CallError>
+    async fn in_thread<T, F, Fut>(&self, calls: &Calls<'_>, thread: Snowflake, call: F) -> Result<T, CallError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, CallError>>,
     {
         match call().await {
             Err(e) if e.code() == Some(ARCHIVED_THREAD) => {
-                tracing::info!(%thread, "the thread was archived: unarchiving it to post");
-                with_retries("unarchive thread", || thread.edit_thread(&self.http, EditThread::new().archived(false)))
-                    .await?;
+                tracing::info!(thread = thread.0, "the thread was archived: unarchiving it to post");
+                calls.archive(thread, false).await?;
                 call().await
             }
             other => other,
@@ -232,11 +311,30 @@ impl From<CallError> for Creating {
 fn post(msg: &Msg, ping: &[Snowflake], roles: &[Snowflake], key: PostKey) -> CreateMessage {
     CreateMessage::new()
         .content(render::fit(&render::markdown(msg)))
-        .allowed_mentions(render::mentions(ping).roles(roles.iter().filter_map(|r| id::<RoleId>(*r).ok())))
-        .nonce(retry::outbox_nonce(key))
+        .allowed_mentions(render::mentions(ping).roles(roles.iter().filter_map(|r| super::id::<RoleId>(*r).ok())))
+        .nonce(serenity::all::Nonce::String(retry::outbox_nonce(key)))
         .enforce_nonce(true)
 }
 
-fn permanent(action: usize, e: &anyhow::Error) -> DeliveryError {
-    DeliveryError::Permanent { action, problem: crate::app::Permanent::Rejected, detail: e.to_string() }
+/// The nonce of an escalation group's message: one message per group,
+/// whichever of its jobs posts it (`pl-g` and the group: at most 25
+/// characters).
+fn group_nonce(group: i64) -> String {
+    format!("pl-g{group:x}")
+}
+
+/// A builder as the JSON body Discord reads.
+fn to_json(body: &impl serde::Serialize) -> Value {
+    // Builders of plain fields: serialising them cannot fail.
+    serde_json::to_value(body).unwrap_or_default()
+}
+
+/// A path's kind for the retries' log lines: no ids.
+fn path_kind(path: &str) -> &'static str {
+    match path.rsplit('/').find(|s| !s.chars().next().is_some_and(|c| c.is_ascii_digit())) {
+        Some("messages") => "message",
+        Some("thread-members") => "thread member",
+        Some("threads") | Some("active") => "threads",
+        _ => "channel",
+    }
 }

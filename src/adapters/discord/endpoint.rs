@@ -22,11 +22,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use serenity::all::Interaction;
-use serenity::http::Http;
 use serenity::interactions_endpoint::Verifier;
 
 use super::answer::{deferral, identity, language_of, Answer, Answerer};
-use super::retry::with_retries;
+use super::rest::Rest;
 use super::DEFER_AFTER;
 use crate::app::commands::handled_once;
 use crate::app::EventId;
@@ -47,14 +46,14 @@ const FIRST_ANSWER_PATIENCE: Duration = Duration::from_secs(30);
 
 struct Endpoint {
     answerer: Answerer,
-    http: Arc<Http>,
+    rest: Arc<Rest>,
     verifier: Verifier,
 }
 
 /// `POST /interactions`, verified with the application's public key.
-pub fn router(answerer: Answerer, http: Arc<Http>, public_key: [u8; 32]) -> anyhow::Result<Router> {
+pub fn router(answerer: Answerer, rest: Arc<Rest>, public_key: [u8; 32]) -> anyhow::Result<Router> {
     let verifier = Verifier::try_new(public_key).map_err(|e| anyhow::anyhow!("discord.public_key: {e}"))?;
-    let endpoint = Arc::new(Endpoint { answerer, http, verifier });
+    let endpoint = Arc::new(Endpoint { answerer, rest, verifier });
     Ok(Router::new()
         .route("/interactions", post(interactions))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -165,11 +164,7 @@ impl Endpoint {
                 tracing::warn!(error = %e, "cannot keep the interaction's answer");
             }
         }
-        if let Err(e) = with_retries("deferred answer", || {
-            self.http.edit_original_interaction_response(token, &edit, answer.files())
-        })
-        .await
-        {
+        if let Err(e) = self.rest.edit_response(token, edit, answer.files()).await {
             tracing::error!(error = %e, "the deferred interaction answer failed");
         }
     }
@@ -212,9 +207,8 @@ impl Endpoint {
         let edit = serenity::all::EditInteractionResponse::new()
             .content(content)
             .allowed_mentions(super::render::mentions(&[]));
-        if let Err(e) =
-            with_retries("deferred answer", || self.http.edit_original_interaction_response(token, &edit, vec![])).await
-        {
+        let edit = serde_json::to_value(edit).unwrap_or_default();
+        if let Err(e) = self.rest.edit_response(token, edit, vec![]).await {
             tracing::error!(error = %e, "the deferred interaction answer failed");
         }
     }

@@ -6,25 +6,24 @@
 //! take an event says nothing.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use serenity::all::{
-    Context, EventHandler, GuildId, Interaction, InteractionId, Message, Ready, ShardStageUpdateEvent,
-};
+use serenity::all::{Context, EventHandler, Interaction, InteractionId, Message, Ready, ShardStageUpdateEvent};
 use serenity::gateway::ConnectionStage;
 
 use super::answer::{deferral, identity, Answer, Answerer};
-use super::retry::{self, with_retries};
+use super::rest::Rest;
+use super::retry::ALREADY_ACKNOWLEDGED;
 use super::{register_commands, DEFER_AFTER};
 use crate::app::{EventId, Invocation};
 use crate::domain::customer::Snowflake;
 
-/// Discord's error for a second response to an interaction.
-const ALREADY_ACKNOWLEDGED: isize = 40060;
-
 pub struct Handler {
     pub answerer: Answerer,
-    pub guild: GuildId,
+    /// Interactions' answers and the commands' registration.
+    pub rest: Arc<Rest>,
+    pub guild: Snowflake,
     pub global_commands: bool,
     /// Interactions come over this session (gateway mode); in HTTP mode the
     /// session is only for the messages in tickets' threads.
@@ -33,12 +32,12 @@ pub struct Handler {
 
 #[async_trait]
 impl EventHandler for Handler {
-    async fn ready(&self, ctx: Context, ready: Ready) {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
         tracing::info!(bot = %ready.user.name, session = %ready.session_id, "connected to the Discord gateway");
         let app = &self.answerer.app;
         app.metrics().gateway_connected.set(1);
         if self.interactions {
-            register_commands(&ctx.http, self.guild, self.global_commands).await;
+            register_commands(&self.rest, self.guild, self.global_commands).await;
         }
     }
 
@@ -48,10 +47,10 @@ impl EventHandler for Handler {
         self.answerer.app.metrics().gateway_connected.set(i64::from(connected));
     }
 
-    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
         let Some((id, token)) = identity(&interaction) else { return };
         let work = self.answerer.answer(&interaction);
-        answer(&ctx, id, token, &self.answerer, work).await;
+        answer(&self.rest, id, token, &self.answerer, work).await;
     }
 
     async fn message(&self, _: Context, message: Message) {
@@ -80,31 +79,25 @@ impl EventHandler for Handler {
 
 /// Answers an interaction over REST with what `work` gives, deferring first
 /// if it is slow. An instance that did not take the event answers nothing.
-async fn answer(
-    ctx: &Context,
-    id: InteractionId,
-    token: &str,
-    answerer: &Answerer,
-    work: impl Future<Output = Answer>,
-) {
+async fn answer(rest: &Rest, id: InteractionId, token: &str, answerer: &Answerer, work: impl Future<Output = Answer>) {
     let arrived = std::time::Instant::now();
     tokio::pin!(work);
     let answer = tokio::select! {
         answer = &mut work => {
             if let Some(response) = answer.response() {
-                match with_retries("interaction reply", || ctx.http.create_interaction_response(id, token, &response, answer.files())).await {
+                match rest.respond(id.get(), token, response, answer.files()).await {
                     Ok(()) => {}
                     // Another instance deferred it while this one worked:
                     // the answer goes in as the deferral's edit.
-                    Err(e) if e.code() == Some(ALREADY_ACKNOWLEDGED) => edit(ctx, token, &answer).await,
+                    Err(e) if e.code() == Some(ALREADY_ACKNOWLEDGED) => edit(rest, token, &answer).await,
                     Err(e) => tracing::error!(error = %e, "the interaction reply failed"),
                 }
             }
             answer
         }
         () = tokio::time::sleep(DEFER_AFTER) => {
-            let deferral = deferral();
-            match with_retries("interaction defer", || ctx.http.create_interaction_response(id, token, &deferral, vec![])).await {
+            let deferral = serde_json::to_value(deferral()).unwrap_or_default();
+            match rest.respond(id.get(), token, deferral, vec![]).await {
                 Ok(()) => {}
                 // Another instance answered first; whichever applied the
                 // event edits its answer in.
@@ -112,7 +105,7 @@ async fn answer(
                 Err(e) => tracing::error!(error = %e, "deferring the interaction failed"),
             }
             let answer = work.await;
-            edit(ctx, token, &answer).await;
+            edit(rest, token, &answer).await;
             answer
         }
     };
@@ -123,13 +116,9 @@ async fn answer(
 }
 
 /// The answer of a deferred interaction, if this instance has one.
-async fn edit(ctx: &Context, token: &str, answer: &Answer) {
+async fn edit(rest: &Rest, token: &str, answer: &Answer) {
     let Some(edit) = answer.edit() else { return };
-    let sent = retry::with_retries("deferred answer", || {
-        ctx.http.edit_original_interaction_response(token, &edit, answer.files())
-    })
-    .await;
-    if let Err(e) = sent {
+    if let Err(e) = rest.edit_response(token, edit, answer.files()).await {
         tracing::error!(error = %e, "the deferred interaction answer failed");
     }
 }

@@ -18,7 +18,9 @@ mod commands;
 mod deliver;
 mod endpoint;
 mod gateway;
+mod limits;
 mod render;
+mod rest;
 mod retry;
 
 pub use endpoint::BODY_LIMIT;
@@ -31,8 +33,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use serenity::all::{ClientBuilder, GatewayIntents, GuildId, HttpBuilder};
+use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 use serenity::http::Http;
+
+pub use limits::{GLOBAL_LIMIT, GLOBAL_WINDOW};
+use rest::{Body, Rest};
 
 use crate::app::App;
 use crate::config::{DiscordConfig, Interactions};
@@ -43,19 +48,17 @@ use crate::scheduler;
 /// told that an answer is coming (Discord allows three seconds in all).
 pub const DEFER_AFTER: Duration = Duration::from_millis(1500);
 
-/// Discord's own REST base; anything else is a proxy or a test double.
-const DISCORD: &str = "https://discord.com";
-
 /// The bot: its REST client, how interactions reach it, and what it runs.
 pub struct Bot {
     app: App,
     discord: DiscordConfig,
     /// The token, for the gateway session's own REST client. Never logged.
     token: String,
-    /// REST, for the outbox's deliveries and the endpoint's deferred answers.
-    http: Arc<Http>,
+    /// Every REST call: the outbox's deliveries, interactions' answers, the
+    /// commands' registration, through the bot's rate limits.
+    rest: Arc<Rest>,
     answerer: answer::Answerer,
-    guild: GuildId,
+    guild: Snowflake,
 }
 
 impl Bot {
@@ -65,14 +68,8 @@ impl Bot {
             staff_role: id(discord.staff_role).context("discord.staff_role is 0")?,
             specialist_role: app.config().signatures.specialist_role.and_then(|r| id(r).ok()),
         };
-        Ok(Bot {
-            app,
-            discord: discord.clone(),
-            token: token.to_owned(),
-            http: Arc::new(rest_client(discord, token)),
-            answerer,
-            guild: id(discord.guild).context("discord.guild is 0")?,
-        })
+        let rest = Arc::new(Rest::new(discord, token, app.metrics().clone())?);
+        Ok(Bot { app, discord: discord.clone(), token: token.to_owned(), rest, answerer, guild: discord.guild })
     }
 
     /// The routes the bot serves beside `/metrics` and `/healthz`:
@@ -81,7 +78,7 @@ impl Bot {
         match self.discord.interactions {
             Interactions::Gateway => Ok(None),
             Interactions::Http { public_key } => {
-                endpoint::router(self.answerer.clone(), self.http.clone(), public_key).map(Some)
+                endpoint::router(self.answerer.clone(), self.rest.clone(), public_key).map(Some)
             }
         }
     }
@@ -108,13 +105,12 @@ impl Bot {
             let stopping = until_stopped(stopping.clone());
             async move { app.run_instance(stopping).await }
         });
-        let out = deliver::DiscordOut { http: self.http.clone(), guild: self.guild };
+        let out = deliver::DiscordOut { rest: self.rest.clone(), guild: self.guild };
         let watcher = tokio::spawn(scheduler::run(app.clone(), out, until_stopped(stopping.clone())));
         let http_mode = matches!(self.discord.interactions, Interactions::Http { .. });
+        self.rest.learn_application().await.context("cannot read the application's id")?;
         if http_mode {
-            let info = self.http.get_current_application_info().await.context("cannot read the application's id")?;
-            self.http.set_application_id(info.id);
-            register_commands(&self.http, self.guild, self.discord.global_commands).await;
+            register_commands(&self.rest, self.guild, self.discord.global_commands).await;
         }
         // A gateway session in both modes: in HTTP mode it brings only the
         // messages in tickets' threads (SPEC.md: a staff member's message
@@ -139,6 +135,7 @@ impl Bot {
         self.app.metrics().gateway_expected.store(true, Ordering::Relaxed);
         let handler = gateway::Handler {
             answerer: self.answerer.clone(),
+            rest: self.rest.clone(),
             guild: self.guild,
             global_commands: self.discord.global_commands,
             interactions,
@@ -171,27 +168,53 @@ pub async fn run(
     Bot::new(app, discord, token)?.run(shutdown).await
 }
 
-/// A REST client for `api_base`.
+/// The gateway session's own REST client (serenity asks it for the gateway's
+/// URL). The bot's calls go through [`Rest`], which keeps Discord's limits,
+/// so serenity's limiter is off, whatever `api_base` is.
 fn rest_client(discord: &DiscordConfig, token: &str) -> Http {
-    let mut http = HttpBuilder::new(token).default_allowed_mentions(render::mentions(&[]));
-    if discord.api_base != DISCORD {
-        // serenity sends through a proxy base only with its own rate limiter
-        // off: the proxy (twilight-http-proxy) does the rate limiting.
-        http = http.proxy(discord.api_base.clone()).ratelimiter_disabled(true);
-    }
-    http.build()
+    HttpBuilder::new(token)
+        .default_allowed_mentions(render::mentions(&[]))
+        .proxy(discord.api_base.clone())
+        .ratelimiter_disabled(true)
+        .build()
 }
 
 /// Registers the slash commands in the support server, or globally.
-async fn register_commands(http: &Http, guild: GuildId, global: bool) {
-    let commands = commands::all();
-    let registered = match global {
-        true => serenity::all::Command::set_global_commands(http, commands).await,
-        false => guild.set_commands(http, commands).await,
+async fn register_commands(rest: &Rest, guild: Snowflake, global: bool) {
+    let Some(app) = rest.application() else {
+        tracing::error!("registering the slash commands needs the application's id, which could not be read");
+        return;
     };
+    let path = match global {
+        true => format!("applications/{app}/commands"),
+        false => format!("applications/{app}/guilds/{guild}/commands"),
+    };
+    let body = Body::Json(serde_json::to_value(commands::all()).unwrap_or_default());
+    let registered: Result<Vec<serde_json::Value>, _> =
+        retry::with_retries("register commands", || rest.json(reqwest::Method::PUT, &path, &body, 10)).await;
     match registered {
         Ok(c) => tracing::info!(count = c.len(), global, "slash commands registered"),
         Err(e) => tracing::error!(error = %e, "registering the slash commands failed"),
+    }
+}
+
+/// A Discord id as Discord writes it in JSON: a string of digits (or a
+/// number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Id(u64);
+
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Text(String),
+            Number(u64),
+        }
+        match Written::deserialize(d)? {
+            Written::Number(n) => Ok(Id(n)),
+            Written::Text(t) => t.parse().map(Id).map_err(serde::de::Error::custom),
+        }
     }
 }
 

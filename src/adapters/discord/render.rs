@@ -175,8 +175,8 @@ pub fn describing_chart(body: &impl serde::Serialize, at: &[&str], chart: Option
 }
 
 /// The chart as the message's file.
-pub fn chart_file(chart: &Chart) -> serenity::all::CreateAttachment {
-    serenity::all::CreateAttachment::bytes(chart.png.clone(), chart.file_name.clone())
+pub fn chart_file(chart: &Chart) -> super::rest::Upload {
+    super::rest::Upload { filename: chart.file_name.clone(), bytes: chart.png.clone().into() }
 }
 
 #[cfg(test)]

@@ -1,20 +1,14 @@
-//! Calls that survive a bad moment: REST calls that meet a 429 or a 5xx, or
-//! no answer at all within [`CALL_TIMEOUT`], are tried again with
+//! Calls that survive a bad moment: a REST call that meets a 5xx, or no
+//! (complete) answer within [`CALL_TIMEOUT`], is tried again with
 //! exponential backoff, and posts carry a nonce that Discord enforces, so a
 //! retry of a post whose first try did reach Discord returns that message
-//! instead of posting it twice. Longer outages are the outbox's business:
-//! it tries a job again later, and gives up on failures that cannot heal.
-//!
-//! Against Discord itself serenity's rate limiter already waits out 429s from
-//! the response headers. Through a proxy (`api_base`) the proxy rate-limits,
-//! and the 429s that still reach us carry no delay serenity passes on, so we
-//! back off: 0.25 s, doubling, [`ATTEMPTS`] tries in all.
+//! instead of posting it twice. 429s are waited out where the call is made
+//! (`rest.rs`), for their `retry_after`. Longer outages are the outbox's
+//! business: it tries a job again later, and gives up on failures that
+//! cannot heal.
 
 use std::future::Future;
 use std::time::Duration;
-
-use serenity::all::Nonce;
-use serenity::http::HttpError;
 
 use crate::app::{DeliveryError, Permanent, PostKey};
 
@@ -25,53 +19,61 @@ const MAX_BACKOFF: Duration = Duration::from_secs(4);
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Discord's error for an operation in an archived thread.
-pub const ARCHIVED_THREAD: isize = 50083;
+pub const ARCHIVED_THREAD: i64 = 50083;
 
 /// Discord's error for a thread beyond the server's active threads (1,000).
-pub const TOO_MANY_THREADS: isize = 160006;
+pub const TOO_MANY_THREADS: i64 = 160006;
+
+/// Discord's error for a second response to an interaction.
+pub const ALREADY_ACKNOWLEDGED: i64 = 40060;
 
 /// Why a call failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
-    #[error(transparent)]
-    Discord(#[from] serenity::Error),
+    /// Discord answered with an error (`code`: its JSON error code).
+    #[error("HTTP {status}{}: {message}", code.map(|c| format!(" (code {c})")).unwrap_or_default())]
+    Status { status: u16, code: Option<i64>, message: String },
+    /// The connection failed or broke off.
+    #[error("{0}")]
+    Transport(String),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+    /// A success whose answer could not be read.
+    #[error("an answer that cannot be read: {0}")]
+    Decode(String),
+    /// 429 after 429: waited out each time, then given up for now.
+    #[error("rate limited again and again (retry after {0:?})")]
+    RateLimited(Duration),
 }
 
 impl CallError {
-    /// Rate limited, a server error, or no (complete) answer: worth another
-    /// try. A 4xx other than 429 is our mistake or a missing resource.
+    /// A server error, no (complete or readable) answer, or limits that
+    /// kept refusing: worth another try. A 4xx is our mistake or a missing
+    /// resource.
     pub fn retryable(&self) -> bool {
         match self {
-            CallError::Timeout(_) => true,
-            CallError::Discord(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) => {
-                r.status_code.as_u16() == 429 || r.status_code.is_server_error()
-            }
-            CallError::Discord(serenity::Error::Http(HttpError::Request(_))) => true,
-            CallError::Discord(_) => false,
+            CallError::Status { status, .. } => *status >= 500,
+            CallError::Transport(_) | CallError::Timeout(_) | CallError::Decode(_) | CallError::RateLimited(_) => true,
         }
     }
 
     /// The request may have taken effect although it failed: a 5xx, no
-    /// answer, a dropped connection.
+    /// answer, a dropped connection, an unreadable success.
     pub fn ambiguous(&self) -> bool {
-        self.retryable() && self.status() != Some(429)
+        self.retryable() && !matches!(self, CallError::RateLimited(_))
     }
 
     pub fn status(&self) -> Option<u16> {
         match self {
-            CallError::Discord(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) => {
-                Some(r.status_code.as_u16())
-            }
+            CallError::Status { status, .. } => Some(*status),
             _ => None,
         }
     }
 
     /// Discord's JSON error code, if it sent one.
-    pub fn code(&self) -> Option<isize> {
+    pub fn code(&self) -> Option<i64> {
         match self {
-            CallError::Discord(serenity::Error::Http(HttpError::UnsuccessfulRequest(r))) => Some(r.error.code),
+            CallError::Status { code, .. } => *code,
             _ => None,
         }
     }
@@ -96,11 +98,11 @@ impl CallError {
 /// [`ATTEMPTS`] tries have failed.
 pub async fn with_retries<T, Fut>(what: &str, mut call: impl FnMut() -> Fut) -> Result<T, CallError>
 where
-    Fut: Future<Output = serenity::Result<T>>,
+    Fut: Future<Output = Result<T, CallError>>,
 {
     let mut attempt = 1;
     loop {
-        match once(call()).await {
+        match call().await {
             Ok(v) => return Ok(v),
             Err(e) if attempt < ATTEMPTS && e.retryable() => {
                 let pause = backoff(attempt);
@@ -113,14 +115,6 @@ where
     }
 }
 
-/// One try, bounded by [`CALL_TIMEOUT`].
-pub async fn once<T>(call: impl Future<Output = serenity::Result<T>>) -> Result<T, CallError> {
-    match tokio::time::timeout(CALL_TIMEOUT, call).await {
-        Ok(r) => r.map_err(CallError::from),
-        Err(_) => Err(CallError::Timeout(CALL_TIMEOUT)),
-    }
-}
-
 /// The pause after the `attempt`th failed try (1-based).
 pub fn backoff(attempt: u32) -> Duration {
     FIRST_BACKOFF.saturating_mul(1 << attempt.clamp(1, 8).saturating_sub(1)).min(MAX_BACKOFF)
@@ -129,8 +123,8 @@ pub fn backoff(attempt: u32) -> Duration {
 /// The nonce of an outbox post: the same across retries, restarts and
 /// instances (`pl-o` and the row, `.` and the post's index: at most 25
 /// characters for any row id).
-pub fn outbox_nonce(key: PostKey) -> Nonce {
-    Nonce::String(format!("pl-o{:x}.{:x}", key.job, key.index))
+pub fn outbox_nonce(key: PostKey) -> String {
+    format!("pl-o{:x}.{:x}", key.job, key.index)
 }
 
 #[cfg(test)]
@@ -139,9 +133,20 @@ mod tests {
 
     #[test]
     fn nonces_are_unique_and_short() {
-        let longest = serde_json::to_value(outbox_nonce(PostKey { job: i64::MAX, index: u8::MAX })).unwrap();
-        assert!(longest.as_str().unwrap().len() <= 25, "{longest}");
-        let nonce = |index| serde_json::to_value(outbox_nonce(PostKey { job: 1, index })).unwrap();
-        assert_ne!(nonce(0), nonce(1));
+        let longest = outbox_nonce(PostKey { job: i64::MAX, index: u8::MAX });
+        assert!(longest.len() <= 25, "{longest}");
+        assert_ne!(outbox_nonce(PostKey { job: 1, index: 0 }), outbox_nonce(PostKey { job: 1, index: 1 }));
+    }
+
+    #[test]
+    fn server_errors_and_silence_are_tried_again_a_refusal_is_not() {
+        let status = |status, code| CallError::Status { status, code, message: String::new() };
+        assert!(status(502, None).retryable() && status(502, None).ambiguous());
+        assert!(CallError::Timeout(CALL_TIMEOUT).ambiguous());
+        assert!(CallError::RateLimited(Duration::from_secs(1)).retryable());
+        assert!(!CallError::RateLimited(Duration::from_secs(1)).ambiguous(), "a 429 took no effect");
+        assert!(!status(403, Some(50001)).retryable());
+        let archived = status(400, Some(ARCHIVED_THREAD)).for_outbox(0, "posting");
+        assert!(matches!(archived, DeliveryError::Permanent { problem: Permanent::Locked, .. }));
     }
 }

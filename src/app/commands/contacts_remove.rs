@@ -42,7 +42,7 @@ impl ContactsRemove {
         let customer = app.customer_here(cx).await?;
         let (name, user) = (&customer.name, self.user);
         let now = app.now();
-        let leave = Job::Leave { user }.queued(now).job;
+        let leave = Job::Leave { user }.queued(now, None);
         let removed = cx.write(async |claim| {
             app.store.remove_contact(customer.key.as_str(), (user, now, cx.inv.user), &leave, claim).await
         });
@@ -50,7 +50,7 @@ impl ContactsRemove {
             return refuse(Refusal::NotAContact { user, customer: name.clone() });
         }
         app.contacts_changed();
-        app.wake.notify_one();
+        app.queued_jobs();
         let seats = app.store.contacts(customer.key.as_str()).await?.len();
         tracing::info!(customer = %customer.key, contact = %user, "contact removed");
         let who = Span::user(user);

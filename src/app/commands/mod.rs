@@ -103,7 +103,10 @@ macro_rules! commands {
         }
 
         $($($(impl From<$module::$post> for Effect {
-            fn from(p: $module::$post) -> Effect { Effect::tagged(&CommandPost::$post(p)) }
+            fn from(p: $module::$post) -> Effect {
+                let urgency = ThreadPost::urgency(&p);
+                Effect::tagged(&CommandPost::$post(p), urgency)
+            }
         })+)?)*
     };
 }
@@ -191,7 +194,7 @@ mod tests {
         }
         let card: CommandPost = serde_json::from_str(r#"{"kind":"card"}"#).unwrap();
         assert_eq!(card, CommandPost::Unknown);
-        let queued = Effect::from(PhoneReminder {}).queued(at("2026-12-01T10:00:00Z"));
+        let queued = Effect::from(PhoneReminder {}).queued(at("2026-12-01T10:00:00Z"), None);
         assert_eq!(queued.job, r#"{"kind":"phone_reminder"}"#);
     }
 

@@ -97,7 +97,7 @@ impl AdvanceSignature {
             let fix = self.release.as_ref()?;
             let (released, events) = other.release_by_fix(fix, by, now)?;
             let c = change(other, &released, events, Stage::Released, release.clone(), None, now);
-            let effects = c.jobs.iter().map(|j| j.queued(now)).collect();
+            let effects = c.jobs.iter().map(|j| j.queued(now, Some(other.severity))).collect();
             Some(Released { events: c.events, reschedule: c.reschedule, effects, ticket: released })
         };
         let fan_out = match (self.stage, &ticket.signature) {

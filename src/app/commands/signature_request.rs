@@ -152,9 +152,9 @@ impl RequestSignature {
             self.hash.as_str()
         );
         let members = std::iter::once(contact.user).chain(customer.tams()).collect();
-        let mut outbox: Vec<Queued> = [Job::Thread { members }.into(), SignatureOpened { by: contact.user }.into()]
+        let mut outbox: Vec<Queued> = Job::opening(members, vec![SignatureOpened { by: contact.user }.into()])
             .iter()
-            .map(|j: &Effect| j.queued(now))
+            .map(|j: &Effect| j.queued(now, Some(severity)))
             .collect();
         outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
         let request = SignatureRequest {
@@ -189,7 +189,7 @@ impl RequestSignature {
             }
             opened => opened?,
         };
-        app.wake.notify_one();
+        app.queued_jobs();
         tracing::info!(ticket = %ticket.number, hash = %request.hash, "signature change request filed");
         let (n, kind, hash_kind, due) = (
             Span::strong(&ticket.number),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Actor, Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{refuse, App, AppError};
 use crate::app::declare::{short, text, Access, Kind, Opt, Spec, TICKET};
-use crate::app::jobs::{Effect, Job};
+use crate::app::jobs::{Effect, Job, Urgency};
 use crate::app::msg::{say, Local, Msg, Span};
 use crate::app::posts::{critical_ping, when, Facts, Post, Raised, ThreadPost};
 use crate::app::refusal::Refusal;
@@ -122,16 +122,17 @@ impl TicketOpen {
         // The contact and the TAMs follow it in its thread (and whoever took the call).
         let mut members: Vec<Snowflake> = std::iter::once(opener).chain(customer.tams()).collect();
         members.extend(logged_by.filter(|l| !members.contains(l)));
-        let mut jobs: Vec<Effect> = vec![Job::Thread { members }.into()];
+        let mut posts: Vec<Effect> = Vec::new();
         if severity == Severity::Critical {
-            jobs.push(CriticalOpened { by: opener }.into());
+            posts.push(CriticalOpened { by: opener }.into());
         }
         // Phoned in already: no reminder to phone.
         let outside_hours = logged_by.is_none() && severity <= Severity::High && !calendar.is_working(now)?;
         if outside_hours {
-            jobs.push(PhoneReminder {}.into());
+            posts.push(PhoneReminder {}.into());
         }
-        let mut outbox: Vec<Queued> = jobs.iter().map(|j| j.queued(now)).collect();
+        let jobs = Job::opening(members, posts);
+        let mut outbox: Vec<Queued> = jobs.iter().map(|j| j.queued(now, Some(severity))).collect();
         outbox.extend(app.schedule(customer, severity, (now, due_at), now, None)?);
         let new = NewTicket {
             customer: customer.key.clone(),
@@ -147,7 +148,7 @@ impl TicketOpen {
             logged_by,
         };
         let ticket = cx.write(async |claim| app.store.open_ticket(&new, &outbox, claim).await).await?;
-        app.wake.notify_one();
+        app.queued_jobs();
         tracing::info!(ticket = %ticket.number, severity = severity.level(), "ticket opened");
 
         let (number, level, how, due) = (
@@ -221,6 +222,10 @@ pub struct CriticalOpened {
 impl ThreadPost for CriticalOpened {
     fn posts(&self, f: &Facts) -> Vec<Post> {
         f.ticket.is_unanswered().then(|| critical_ping(f, Raised::Opened(self.by))).into_iter().collect()
+    }
+
+    fn urgency(&self) -> Urgency {
+        Urgency::Ping
     }
 }
 

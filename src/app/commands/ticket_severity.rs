@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{App, AppError};
 use crate::app::declare::{short, ticket_number, Access, Kind, Opt, Spec, TICKET};
-use crate::app::jobs::{Job, Past};
+use crate::app::jobs::{Job, Past, Urgency};
 use crate::app::msg::{say, Local, Span};
 use crate::app::posts::{critical_ping, when, Facts, Post, Raised, ThreadPost};
 use crate::app::tickets::refused;
@@ -120,6 +120,14 @@ pub struct Reclassified {
 impl ThreadPost for Reclassified {
     fn posts(&self, f: &Facts) -> Vec<Post> {
         reclassified(f, self.from, self.to, self.by, &self.reason)
+    }
+
+    /// Raised to L1, it pings the TAMs.
+    fn urgency(&self) -> Urgency {
+        match self.to {
+            Severity::Critical => Urgency::Ping,
+            _ => Urgency::Post,
+        }
     }
 }
 

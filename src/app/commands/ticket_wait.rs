@@ -54,7 +54,7 @@ impl TicketWait {
         let now = app.now();
         let reason = self.reason.into_string();
         let (changed, event) = ticket.wait(now, reason.clone()).map_err(|r| refused(&ticket, calendar, r))?;
-        let queue = app.wait_steps(now, &reason);
+        let queue = app.wait_steps(now, &reason, ticket.severity);
         let reschedule = Reschedule::Restart { clocks: vec![StepClock::Update], queue };
         let jobs = [Job::Card.into(), Waiting { by: cx.inv.user, reason }.into()];
         cx.commit(app, &changed, event, reschedule, &jobs).await?;
