@@ -170,7 +170,8 @@ Here is the log
     assert_in(&out, "[thread ACME-1] @tam-acme joins the thread");
     assert_in(&out, "@tam-acme se encarga ahora de ACME-1 en lugar de @engineer, asignado por @engineer.");
     assert_in(&out, "La actualización para el cliente de ACME-1 (L1 Crítica, VPN down for all users) está VENCIDA");
-    assert_in(&out, "[#escalations] @tam-acme La actualización para el cliente de ACME-1");
+    assert_in(&out, "[#escalations] • ACME-1 · Acme Corp · L1 Crítica · actualización al cliente VENCIDA (tocaba ");
+    assert_in(&out, " · thread ACME-1 @tam-acme  (notifies @tam-acme)");
     // A ticket phoned in.
     assert_in(&out, "Opened ACME-2 for @alice, taken by phone: L1 Critical");
     assert_in(&out, "Recibido por teléfono, registrado por: @engineer");

@@ -619,11 +619,14 @@ async fn escalations_reach_the_thread_the_escalation_channel_and_the_card() {
 
     bot.advance(chrono::Duration::minutes(15)).await;
     bot.app.wake_handle().notify_one();
+    // The escalation channel's message: the role once, then the ticket's line.
     let escalated = bot.fake.request("POST", &format!("/channels/{ESCALATION_CHANNEL}/messages"), 1).await;
     let content = escalated.body["content"].as_str().unwrap();
-    assert!(content.contains("INCUMPLIDO") && content.contains(&format!("<#{thread}>")), "{content}");
+    assert!(content.starts_with(&format!("<@&{ESCALATION_ROLE}>\n• **ACME-1** · Acme Corp · L1 Crítica")), "{content}");
+    assert!(content.contains("primera respuesta INCUMPLIDA") && content.contains(&format!("<#{thread}>")), "{content}");
     assert_eq!(escalated.body["allowed_mentions"]["roles"], json!([ESCALATION_ROLE]));
     assert_eq!(escalated.body["allowed_mentions"]["parse"], json!([]));
+    assert!(escalated.body["nonce"].as_str().unwrap().starts_with("pl-g"), "one message a group: {}", escalated.body);
     let breached = bot.fake.request("PATCH", &format!("/channels/{thread}/messages/{card_id}"), 3).await;
     assert_eq!(breached.body["embeds"][0]["color"], 0xe74c3c, "red: breached");
     bot.stop().await;

@@ -80,10 +80,11 @@ async fn metrics_and_health_over_http() {
     app.handle(&ack, cmd("ack", &[])).await;
     let tick = scheduler::tick(&app, &out).await.unwrap();
     assert_eq!((tick.sent, tick.late), (4, 1));
-    // The L1 breaches unanswered: its 80 % step and breach, overdue by then.
+    // The L1 breaches unanswered: its 80 % step and breach, overdue by
+    // then, and the breach's line in the escalation channel's message.
     clock.advance(Duration::minutes(20));
     let tick = scheduler::tick(&app, &out).await.unwrap();
-    assert_eq!((tick.sent, tick.late), (2, 2));
+    assert_eq!((tick.sent, tick.late), (3, 2));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -99,10 +100,10 @@ async fn metrics_and_health_over_http() {
         "priority_line_first_response_seconds_count{severity=\"2\"} 1",
         "priority_line_first_response_seconds_sum{severity=\"2\"} 1200.0",
         "priority_line_breaches_total 1",
-        "priority_line_notifications_sent_total 13",
+        "priority_line_notifications_sent_total 14",
         "priority_line_notifications_late_total 3",
         "priority_line_notifications_failed_total 0",
-        "priority_line_notification_lag_seconds_count 13",
+        "priority_line_notification_lag_seconds_count 14",
         "priority_line_gateway_connected 0",
         "priority_line_events_skipped_total 0",
         "priority_line_jobs_unknown_total 0",

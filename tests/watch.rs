@@ -47,6 +47,11 @@ fn steps(out: &Recorder) -> Vec<(String, String)> {
         .collect()
 }
 
+/// How many jobs of a kind were delivered.
+fn deliveries_of(out: &Recorder, what: &str) -> usize {
+    out.seen().iter().filter(|(_, d)| d.what == what).count()
+}
+
 /// The step a post announces: "50%" … or "breach" (Acme posts in Spanish).
 fn step_of(text: &str) -> String {
     if text.contains("INCUMPLIDO") {
@@ -194,7 +199,7 @@ async fn every_default_step_fires_at_its_instant_across_a_weekend_and_dst(db: &T
     assert_eq!((ping.as_slice(), roles.as_slice()), (&[TAM_ACME, BACKUP_ACME][..], &[ESCALATION_ROLE][..]));
     assert_eq!(key.index, 0, "keyed posts");
     let breach = actions_at("2026-03-29T01:20:00Z");
-    assert!(breach.iter().any(|a| matches!(a, Action::Post { channel, .. } if *channel == ESCALATION_CHANNEL)));
+    assert!(breach.iter().any(|a| matches!(a, Action::Escalation { channel, .. } if *channel == ESCALATION_CHANNEL)));
     assert!(actions_at("2026-03-29T01:05:00Z")
         .iter()
         .any(|a| matches!(a, Action::EditCard { card, .. } if card.status == priority_line::app::CardStatus::Amber)));
@@ -312,11 +317,33 @@ async fn concurrent_watchers_send_each_notification_once(db: &TestDb) {
             n
         }
     );
-    assert_eq!(a + b, 120, "40 tickets × 3 steps, once each (first {a}, second {b})");
     let mut all = steps(&w.out);
     all.extend(steps(&second_out));
+    assert_eq!(all.len(), 120, "40 tickets × 3 steps, once each (first {a}, second {b} deliveries)");
     let unique: std::collections::BTreeSet<_> = all.iter().cloned().collect();
     assert_eq!(unique.len(), all.len(), "no notification delivered twice");
+    // The 40 breaches, due together, in the escalation channel's messages:
+    // each once, in as few messages as fit, each message brought up to
+    // date by one delivery at a time.
+    let mut groups: std::collections::BTreeMap<i64, String> = Default::default();
+    for (_, d) in w.out.seen().into_iter().chain(second_out.seen()) {
+        for action in d.actions {
+            if let Action::Escalation { group, msg, .. } = action {
+                let shown = groups.entry(group).or_default();
+                // Each edit shows every line so far: the longest is the last.
+                if msg.plain().len() > shown.len() {
+                    *shown = msg.plain();
+                }
+            }
+        }
+    }
+    let mut lines: Vec<&str> = groups.values().flat_map(|m| m.lines().filter(|l| l.starts_with("• "))).collect();
+    assert_eq!(lines.len(), 40, "{groups:#?}");
+    lines.sort();
+    lines.dedup();
+    assert_eq!(lines.len(), 40, "each breach once");
+    assert!(groups.len() < 10, "grouped: {} messages", groups.len());
+    assert_eq!(a + b, 120 + deliveries_of(&w.out, "escalation") + deliveries_of(&second_out, "escalation"));
     second_store.close().await;
 }
 

@@ -24,11 +24,12 @@ use super::msg::{say, Msg, Span};
 use super::posts::{Facts, Place, ThreadPost};
 use super::summary::{late_note, summary_job};
 use super::tickets::Change;
+use super::words;
 use crate::domain::customer::Snowflake;
 use crate::domain::customer::{Customer, Language};
 use crate::domain::summary::Week;
 use crate::domain::ticket::{EventKind, Ticket, TicketNumber};
-use crate::storage::{Claimed, Finish, Once, Reschedule};
+use crate::storage::{Claimed, Escalate, Finish, GroupMessage, Line, Once, Reschedule, Shown};
 
 /// The bot, as the actor of what it does by itself (recording a breach,
 /// closing an unanswered wait).
@@ -285,7 +286,7 @@ impl App {
             Err(e) => return Err(e),
         }
         tracing::info!(ticket = %ticket.number, "closed: no answer from the customer");
-        let finish = Finish::Sent { late: false, event: None, thread: None, next: None };
+        let finish = Finish::Sent { late: false, event: None, thread: None, next: None, escalate: None, shown: None };
         self.store.finish(row.id, now, &finish).await?;
         Ok(Done::Sent { late: false })
     }
@@ -337,6 +338,8 @@ impl App {
             attempts: c.attempts,
             urgency: c.urgency,
             job: stored.job().cloned(),
+            lines: Vec::new(),
+            group: None,
         };
         let key = |index: usize| PostKey { job: c.id, index: u8::try_from(index).unwrap_or(u8::MAX) };
         match stored.job() {
@@ -368,6 +371,14 @@ impl App {
                     post.msg = msg;
                 }
                 delivery.actions.push(Action::Summary { channel: *channel, post: Box::new(post), key: key(0) });
+                return Ok(Some(delivery));
+            }
+            Some(&Job::Escalation { group }) => {
+                let Some(g) = self.store.escalation_group(group).await? else { return Ok(None) };
+                let (msg, lang, ping, roles) = group_message(&g)?;
+                delivery.group = Some((group, g.lines.len()));
+                let (channel, message) = (g.channel, g.message);
+                delivery.actions.push(Action::Escalation { channel, message, msg, lang, ping, roles, group });
                 return Ok(Some(delivery));
             }
             _ => {}
@@ -444,24 +455,33 @@ impl App {
                 for post in stored.posts(&facts) {
                     // A breach a change revealed is news, not a late notice.
                     delivery.late &= !post.news;
-                    delivery.record = delivery.record.or(post.record);
+                    delivery.record = delivery.record.or(post.record.clone());
                     card |= post.card;
                     for place in &post.to {
-                        let (channel, thread, mut msg) = match place {
+                        let (channel, thread, msg) = match place {
                             Place::Thread => (
                                 ticket.thread_id.unwrap_or(customer.support_channel),
                                 ticket.thread_id.is_some(),
                                 post.msg.clone(),
                             ),
+                            // A line of the channel's grouped message.
                             Place::EscalationChannel => {
                                 let Some(channel) = discord.and_then(|d| d.escalation_channel) else { continue };
-                                (channel, false, post.msg.clone())
+                                let line = EscalationLine {
+                                    msg: escalation_line(&ticket, customer, &post),
+                                    lang: customer.language,
+                                };
+                                delivery.lines.push(Line {
+                                    channel,
+                                    due_at: c.due_at,
+                                    line: serde_json::to_string(&line).map_err(|e| AppError::Config(e.to_string()))?,
+                                    length: line.msg.max_len(),
+                                    ping: post.ping.clone(),
+                                    roles: post.roles.clone(),
+                                });
+                                continue;
                             }
                         };
-                        if let (Place::EscalationChannel, Some(t)) = (place, ticket.thread_id) {
-                            msg.push_text(" ");
-                            msg.push(Span::channel(t));
-                        }
                         delivery.actions.push(Action::Post {
                             channel,
                             msg,
@@ -474,7 +494,7 @@ impl App {
                         });
                     }
                 }
-                if delivery.actions.is_empty() {
+                if delivery.actions.is_empty() && delivery.lines.is_empty() {
                     return Ok(None);
                 }
                 if card {
@@ -492,7 +512,21 @@ impl App {
         let thread = delivery.ticket_id.filter(|_| made).map(|t| (t, receipt.thread, receipt.card));
         let now = self.now();
         let next = self.next_of(delivery.job.as_ref());
-        let finish = Finish::Sent { late: delivery.late, event, thread, next };
+        let group_job = |group| Job::Escalation { group }.queued(now, None);
+        let escalate = (!delivery.lines.is_empty()).then(|| Escalate {
+            job: delivery.id,
+            ticket: delivery.ticket_id,
+            lines: &delivery.lines,
+            window: chrono::Duration::from_std(self.config.group_window).unwrap_or_default(),
+            group_job: &group_job,
+        });
+        let shown = delivery.group.zip(receipt.message).map(|((group, lines), message)| Shown {
+            group,
+            message,
+            lines,
+            group_job: &group_job,
+        });
+        let finish = Finish::Sent { late: delivery.late, event, thread, next, escalate, shown };
         if self.store.finish(delivery.id, now, &finish).await? {
             let ticket = delivery.ticket.as_ref().map(ToString::to_string).unwrap_or_default();
             tracing::info!(job = delivery.id, %ticket, what = delivery.what, late = delivery.late, "delivered");
@@ -664,4 +698,54 @@ fn undeliverable(lang: Language, ticket: Option<&TicketNumber>, failed_in: Snowf
             msg = msg.clone()
         ),
     }
+}
+
+/// A notice's line in the escalation channel: the ticket, its customer, its
+/// severity, what happened, its thread, and whom it pings.
+fn escalation_line(ticket: &Ticket, customer: &Customer, post: &super::posts::Post) -> Msg {
+    let lang = customer.language;
+    let mut line = Msg::from(Span::text("• "));
+    line.push(Span::strong(&ticket.number));
+    line.push_text(&format!(" · {} · {} · ", customer.name, words::severity(lang, ticket.severity)));
+    line.append(post.what.clone().unwrap_or_else(|| post.msg.clone()));
+    if let Some(thread) = ticket.thread_id {
+        line.push_text(" · ");
+        line.push(Span::channel(thread));
+    }
+    for user in &post.ping {
+        line.push_text(" ");
+        line.push(Span::user(*user));
+    }
+    line
+}
+
+/// A notice's line in the escalation channel, as stored: worded in its
+/// customer's language, like the ticket's own post.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct EscalationLine {
+    msg: Msg,
+    lang: Language,
+}
+
+/// An escalation group's message: the roles its lines ping, once, then
+/// each line; the language of its first line (in which an adapter writes
+/// its times); and everyone it may notify.
+fn group_message(g: &GroupMessage) -> Result<(Msg, Language, Vec<Snowflake>, Vec<Snowflake>), AppError> {
+    let (mut ping, mut roles) = (Vec::new(), Vec::new());
+    let mut lines = Vec::new();
+    let mut lang = None;
+    for (line, users, rs) in &g.lines {
+        let line: EscalationLine =
+            serde_json::from_str(line).map_err(|e| AppError::Config(format!("an escalation line: {e}")))?;
+        lang = lang.or(Some(line.lang));
+        lines.push(line.msg);
+        ping.extend(users.iter().filter(|u| !ping.contains(*u)).copied().collect::<Vec<_>>());
+        roles.extend(rs.iter().filter(|r| !roles.contains(*r)).copied().collect::<Vec<_>>());
+    }
+    let mut msg = Msg::join(roles.iter().map(|r| Msg::from(Span::role(*r))), " ");
+    if !msg.is_empty() {
+        msg.push_text("\n");
+    }
+    msg.append(Msg::join(lines, "\n"));
+    Ok((msg, lang.unwrap_or_default(), ping, roles))
 }

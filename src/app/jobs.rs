@@ -66,6 +66,9 @@ pub enum Job {
     /// The wait that began at `since` went unanswered for
     /// `[followup].close_after`: the ticket closes.
     WaitClose { since: DateTime<Utc> },
+    /// Bring an escalation group's message up to date: post it, or edit it
+    /// to show every line (see `storage::escalations`).
+    Escalation { group: i64 },
     /// Archive the ticket's thread (closed), or bring it back (reopened).
     Archive { archived: bool },
     /// A kind this version does not know (a newer version queued it, during
@@ -97,7 +100,7 @@ impl Job {
         match self {
             // A TAM's ping goes to the thread, and a breach or a missed
             // update is what someone must hear of now.
-            Job::Thread { .. } | Job::Step { .. } | Job::UpdateOverdue { .. } => Urgency::Ping,
+            Job::Thread { .. } | Job::Step { .. } | Job::UpdateOverdue { .. } | Job::Escalation { .. } => Urgency::Ping,
             Job::UpdateReminder { .. } | Job::WaitReminder { .. } | Job::WaitClose { .. } => Urgency::Post,
             Job::Undeliverable { .. } | Job::Unknown => Urgency::Post,
             Job::Card
@@ -366,6 +369,11 @@ pub struct Delivery {
     /// The job (none for a command's post), to say something in its place
     /// if it cannot be delivered, and to queue the one that follows.
     pub(super) job: Option<Job>,
+    /// Its notices for the escalation channel: lines of groups.
+    pub(super) lines: Vec<crate::storage::Line>,
+    /// An escalation group's job: the group, and how many lines its
+    /// message shows.
+    pub(super) group: Option<(i64, usize)>,
 }
 
 /// What a delivery makes on Discord, which its [`Receipt`] reports.

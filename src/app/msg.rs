@@ -174,6 +174,24 @@ impl Msg {
             .collect()
     }
 
+    /// How long the message can be as any adapter writes it (Discord's
+    /// markup, the longest: `<@id>`, `<t:…:F> (<t:…:R>)`, `**…**`): for
+    /// limits on a message's length, such as Discord's 2,000 characters.
+    pub fn max_len(&self) -> usize {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Span::Text { text } => text.chars().count(),
+                Span::Strong { text } => text.chars().count() + 4,
+                Span::Command { text } => text.chars().count() + 2,
+                // An id has at most 20 digits.
+                Span::User { .. } | Span::Channel { .. } => 23,
+                Span::Role { .. } => 24,
+                Span::Time { .. } => 40,
+            })
+            .sum()
+    }
+
     /// Fills `{name}` placeholders of `template` with `args` (`{{` and `}}`
     /// are braces). [`say!`] checks at compile time that every placeholder
     /// has an argument and every argument a placeholder.

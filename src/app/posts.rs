@@ -98,12 +98,25 @@ pub struct Post {
     pub record: Option<EventKind>,
     /// The card changes with it (an escalation step turns it amber or red).
     pub card: bool,
+    /// For the escalation channel: what happened, in a few words (its line
+    /// there names the ticket, the customer, the severity and the thread).
+    pub what: Option<Msg>,
 }
 
 impl Post {
     /// A post in the thread, notifying `ping`.
     pub fn thread(msg: Msg, ping: Vec<Snowflake>) -> Post {
-        Post { msg, ping, roles: vec![], to: vec![Place::Thread], button: None, news: false, record: None, card: false }
+        Post {
+            msg,
+            ping,
+            roles: vec![],
+            to: vec![Place::Thread],
+            button: None,
+            news: false,
+            record: None,
+            card: false,
+            what: None,
+        }
     }
 }
 

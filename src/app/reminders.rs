@@ -31,6 +31,7 @@ impl ThreadPost for Job {
             | Job::Archive { .. }
             | Job::WaitClose { .. }
             | Job::Summary { .. }
+            | Job::Escalation { .. }
             | Job::Undeliverable { .. }
             | Job::Unknown => vec![],
         }
@@ -128,7 +129,29 @@ fn step(f: &Facts, trigger: Trigger, past: Option<Past>) -> Option<Post> {
         })
         .collect();
     let record = (trigger == Trigger::Breach).then_some(EventKind::Breached { due_at: f.due_at });
-    Some(Post { msg, ping: users, roles, to, button: None, news, record, card: ticket.is_unanswered() })
+    let short = Span::time(f.due_at, Some(f.calendar.zone()), TimeStyle::Relative);
+    let what = match trigger {
+        Trigger::Percent(p) => say!(
+            lang,
+            "{p} % of its first-response time used ({at})",
+            "{p} % de su tiempo de primera respuesta consumido ({at})",
+            p,
+            at = &at
+        ),
+        Trigger::Breach => say!(
+            lang,
+            "first response BREACHED (due {at}, {short})",
+            "primera respuesta INCUMPLIDA (vencía {at}, {short})",
+            at = &at,
+            short
+        ),
+    };
+    let mut what = what;
+    if f.late && !news {
+        what.append(late_note(lang, &at));
+    }
+    let card = ticket.is_unanswered();
+    Some(Post { msg, ping: users, roles, to, button: None, news, record, card, what: Some(what) })
 }
 
 /// Whether the update cycle due at `due` is still the ticket's running one.
@@ -190,6 +213,15 @@ fn update_overdue(f: &Facts, due: DateTime<Utc>) -> Option<Post> {
     if f.late {
         msg.append(late_note(lang, &at));
     }
+    let mut what = say!(
+        lang,
+        "update for the customer OVERDUE (due {at})",
+        "actualización al cliente VENCIDA (tocaba {at})",
+        at = &at
+    );
+    if f.late {
+        what.append(late_note(lang, &at));
+    }
     Some(Post {
         msg,
         ping,
@@ -199,6 +231,7 @@ fn update_overdue(f: &Facts, due: DateTime<Utc>) -> Option<Post> {
         news: false,
         record: Some(EventKind::UpdateOverdue { due_at: due }),
         card: true,
+        what: Some(what),
     })
 }
 

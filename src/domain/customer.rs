@@ -60,7 +60,8 @@ impl fmt::Display for CustomerKey {
 }
 
 /// The language of a customer's posts when no user locale is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Language {
     #[default]
     En,

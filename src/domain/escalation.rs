@@ -163,10 +163,103 @@ pub fn schedule(
         .collect()
 }
 
+/// The escalation channel's grouped messages: notices that fall due within
+/// a window of a group's first become one message, each on its line, until
+/// it is full. Pure: storage keeps the groups and decides with this.
+pub mod group {
+    use chrono::{DateTime, Utc};
+
+    /// Discord's limit of a message's length, in characters.
+    pub const MESSAGE_MAX: usize = 2000;
+
+    /// Room kept in each message for the role mentioned once at its top.
+    pub const HEADER: usize = 64;
+
+    /// A group as it stands: when its first notice fell due, and how long
+    /// its message is with every line so far (an upper bound of the text
+    /// Discord receives).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Group {
+        pub first_due: DateTime<Utc>,
+        pub length: usize,
+    }
+
+    /// Whether a notice due at `due`, whose line is `length` characters
+    /// long, joins `group`: it fell due within `window` of the group's
+    /// first (before or after: a notice delivered late, after a crash, still
+    /// joins by its due instant), and the message has room for it (a line
+    /// and its line break). Else it starts a group of its own.
+    pub fn joins(group: &Group, due: DateTime<Utc>, length: usize, window: chrono::Duration) -> bool {
+        let apart = (due - group.first_due).abs();
+        apart < window && HEADER + group.length + 1 + length <= MESSAGE_MAX
+    }
+
+    /// A group started by a notice due at `due`, with its line.
+    pub fn start(due: DateTime<Utc>, length: usize) -> Group {
+        Group { first_due: due, length }
+    }
+
+    /// `group` with a line of `length` added.
+    pub fn add(group: Group, length: usize) -> Group {
+        Group { length: group.length + 1 + length, ..group }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::sla::Clock;
+
+    mod grouping {
+        use super::super::group::*;
+        use chrono::{DateTime, Duration, Utc};
+
+        fn at(s: &str) -> DateTime<Utc> {
+            s.parse().unwrap()
+        }
+
+        const WINDOW: Duration = Duration::seconds(30);
+
+        /// Notices that fall due within the window of the group's first join
+        /// it; one due at the window's end starts the next.
+        #[test]
+        fn notices_due_within_the_window_of_the_first_join_it() {
+            let first = at("2026-12-07T10:00:00Z");
+            let group = start(first, 100);
+            assert!(joins(&group, first, 100, WINDOW), "due together");
+            assert!(joins(&group, at("2026-12-07T10:00:29.999Z"), 100, WINDOW));
+            assert!(!joins(&group, at("2026-12-07T10:00:30Z"), 100, WINDOW), "the window's end starts another");
+            assert!(!joins(&group, at("2026-12-07T10:05:00Z"), 100, WINDOW));
+        }
+
+        /// A message takes lines until Discord's 2,000 characters (its role
+        /// mention kept room for); the next line starts a new message.
+        #[test]
+        fn a_full_message_leaves_the_next_line_to_a_new_one() {
+            let due = at("2026-12-07T10:00:00Z");
+            let mut group = start(due, 150);
+            let mut lines = 1;
+            while joins(&group, due, 150, WINDOW) {
+                group = add(group, 150);
+                lines += 1;
+            }
+            assert_eq!(lines, (MESSAGE_MAX - HEADER + 1) / 151, "as many lines of 150 as fit");
+            assert!(HEADER + group.length <= MESSAGE_MAX, "{group:?}");
+            assert!(HEADER + group.length + 151 > MESSAGE_MAX, "no room for one more");
+        }
+
+        /// A notice delivered long after its instant (the bot was down) joins
+        /// the group of the notices due with it, by its due instant; one due
+        /// a little before the group's first (delivered in another order)
+        /// too.
+        #[test]
+        fn a_late_joiner_after_a_crash_joins_by_its_due_instant() {
+            let first = at("2026-12-07T10:00:10Z");
+            let group = start(first, 100);
+            assert!(joins(&group, at("2026-12-07T10:00:20Z"), 100, WINDOW), "due with it, delivered ten minutes on");
+            assert!(joins(&group, at("2026-12-07T10:00:00Z"), 100, WINDOW), "due ten seconds before it");
+        }
+    }
 
     #[test]
     fn triggers_read_and_write_as_the_configuration_does() {

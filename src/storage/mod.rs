@@ -29,6 +29,7 @@ use crate::domain::customer::Snowflake;
 
 mod claims;
 mod contacts;
+mod escalations;
 mod events;
 mod instances;
 mod outbox;
@@ -38,7 +39,8 @@ mod summaries;
 mod tickets;
 pub use claims::Claim;
 pub use contacts::{AddContactError, Contact, NewContact, MAX_CONTACTS};
-pub use outbox::{Claimed, Finish, Once, OutboxRow, OutboxState, Queued, Reschedule, StepClock};
+pub use escalations::GroupMessage;
+pub use outbox::{Claimed, Escalate, Finish, Line, Once, OutboxRow, OutboxState, Queued, Reschedule, Shown, StepClock};
 pub use tickets::{OpenCount, Release, Released, TicketChange};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -157,7 +157,7 @@ pub struct Claimed {
 }
 
 /// How a claimed row ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Finish<'a> {
     Sent {
         late: bool,
@@ -168,6 +168,10 @@ pub enum Finish<'a> {
         thread: Option<(i64, Option<Snowflake>, Option<Snowflake>)>,
         /// The job that follows (next week's summary).
         next: Option<Once>,
+        /// Its notices for the escalation channel, each a line of a group.
+        escalate: Option<Escalate<'a>>,
+        /// For a group's job: what its message shows now.
+        shown: Option<Shown<'a>>,
     },
     Dropped,
     Failed {
@@ -176,6 +180,51 @@ pub enum Finish<'a> {
         instead: Option<(Option<i64>, Queued)>,
         next: Option<Once>,
     },
+}
+
+/// A notice's line for the escalation channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub channel: Snowflake,
+    pub due_at: DateTime<Utc>,
+    /// The line, as the application stores a message (JSON).
+    pub line: String,
+    /// Its length in the channel's message (an upper bound).
+    pub length: usize,
+    pub ping: Vec<Snowflake>,
+    pub roles: Vec<Snowflake>,
+}
+
+/// What a delivered job's notices for the escalation channel do.
+pub struct Escalate<'a> {
+    /// The job whose notices they are: a job's lines are added once.
+    pub job: i64,
+    pub ticket: Option<i64>,
+    pub lines: &'a [Line],
+    pub window: chrono::Duration,
+    /// The job that brings a group's message up to date.
+    pub group_job: &'a (dyn Fn(i64) -> Queued + Send + Sync),
+}
+
+/// A group's message as its job delivered it.
+pub struct Shown<'a> {
+    pub group: i64,
+    pub message: Snowflake,
+    /// How many lines it shows.
+    pub lines: usize,
+    pub group_job: &'a (dyn Fn(i64) -> Queued + Send + Sync),
+}
+
+impl std::fmt::Debug for Escalate<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Escalate").field("job", &self.job).field("lines", &self.lines.len()).finish()
+    }
+}
+
+impl std::fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shown").field("group", &self.group).field("lines", &self.lines).finish()
+    }
 }
 
 /// A job of no ticket that exists once, whoever queues it and however
@@ -442,7 +491,13 @@ impl Store {
             queue_once(&mut w.tx, next).await?;
         }
         match how {
-            Finish::Sent { event, thread, .. } => {
+            Finish::Sent { event, thread, escalate, shown, .. } => {
+                if let Some(escalate) = escalate {
+                    self.add_lines(&mut w.tx, escalate, at).await?;
+                }
+                if let Some(shown) = shown {
+                    self.shown(&mut w.tx, shown, at).await?;
+                }
                 if let Some((ticket_id, event_at, event)) = event {
                     // The bot records it: actor 0.
                     insert_event(&mut w.tx, *ticket_id, *event_at, Snowflake(0), event).await?;

@@ -187,15 +187,19 @@ impl Recorder {
         self.seen().into_iter().flat_map(|(_, d)| d.actions).collect()
     }
 
-    /// The posts so far: channel, text (plain), who may be pinged.
+    /// The posts so far: channel, text (plain), who may be pinged; an
+    /// escalation group's message each time it is posted or edited.
     pub fn posts(
         &self,
     ) -> Vec<(priority_line::domain::customer::Snowflake, String, Vec<priority_line::domain::customer::Snowflake>)>
     {
+        use priority_line::app::Action;
         self.actions()
             .into_iter()
             .filter_map(|a| match a {
-                priority_line::app::Action::Post { channel, msg, ping, .. } => Some((channel, msg.plain(), ping)),
+                Action::Post { channel, msg, ping, .. } | Action::Escalation { channel, msg, ping, .. } => {
+                    Some((channel, msg.plain(), ping))
+                }
                 _ => None,
             })
             .collect()
