@@ -469,3 +469,42 @@ pub enum Permanent {
     /// The server has as many active threads as Discord allows (1,000).
     ThreadLimit,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On the busiest day: a TAM's ping or a breach before any other post,
+    /// a post before a card or a member, and within each, the higher
+    /// severity first.
+    #[test]
+    fn the_urgent_go_first_then_posts_then_what_can_follow() {
+        let (l1, l4) = (Some(Severity::Critical), Some(Severity::Low));
+        let order = [
+            Urgency::Ping.rank(l1),
+            Urgency::Ping.rank(l4),
+            Urgency::Post.rank(l1),
+            Urgency::Post.rank(l4),
+            Urgency::Background.rank(l1),
+            Urgency::Background.rank(l4),
+        ];
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+        let rank = |job: Job| Effect::from(job).queued(DateTime::<Utc>::UNIX_EPOCH, l1).urgency;
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        for urgent in [
+            Job::Thread { members: vec![], with_card: false },
+            Job::Step { trigger: Trigger::Breach, past: None },
+            Job::UpdateOverdue { due: at },
+            Job::Escalation { group: 1 },
+        ] {
+            assert_eq!(rank(urgent.clone()), Urgency::Ping.rank(l1), "{urgent:?}");
+        }
+        for later in [Job::Card, Job::Members { users: vec![] }, Job::Archive { archived: true }] {
+            assert_eq!(rank(later.clone()), Urgency::Background.rank(l1), "{later:?}");
+        }
+        // A ticket's opening: its thread and ping before its card and members.
+        let opening: Vec<i64> =
+            Job::opening(vec![Snowflake(1)], vec![]).iter().map(|e| e.queued(at, l1).urgency).collect();
+        assert_eq!(opening, [Urgency::Ping.rank(l1), Urgency::Background.rank(l1), Urgency::Background.rank(l1)]);
+    }
+}

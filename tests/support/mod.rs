@@ -157,6 +157,7 @@ macro_rules! both_backends {
 }
 pub mod fake_discord;
 pub mod process;
+pub mod storm;
 pub mod world;
 
 /// Delivers the outbox as the Discord adapter would, recording each

@@ -12,8 +12,9 @@
 //!   (twilight's limiter, `twilight-http-ratelimiting`, keeps one call in
 //!   flight per bucket: a thread creation that takes ten seconds would hold
 //!   every other thread creation in its customer's channel.)
-//! - **The global budget**: at most [`GLOBAL_LIMIT`] calls in any
-//!   [`GLOBAL_WINDOW`] (interaction callbacks and follow-ups aside), given
+//! - **The global budget**: at most [`GLOBAL_BUDGET`] calls (of Discord's
+//!   [`GLOBAL_LIMIT`]) in any [`GLOBAL_WINDOW`] (interaction callbacks and
+//!   follow-ups aside), given
 //!   to the most urgent waiting call first (a TAM's ping before a card's
 //!   edit), and paused for everyone after a global 429.
 //!
@@ -34,9 +35,14 @@ use crate::metrics::Metrics;
 /// callbacks aside.
 pub const GLOBAL_LIMIT: usize = 50;
 
-/// The window the global limit is counted in: a second, and a margin for
-/// the answers' and requests' travel times, which move a request's arrival
-/// against its departure.
+/// What the deliverer takes of it: the rest is left to the calls made
+/// outside it (other instances' start-up: the application's id, the
+/// gateway's address, the commands' registration).
+pub const GLOBAL_BUDGET: usize = 45;
+
+/// The window the budget is counted in: a second, and a margin for the
+/// requests' travel times, which move a request's arrival against its
+/// departure on a busy machine.
 pub const GLOBAL_WINDOW: Duration = Duration::from_millis(1100);
 
 /// Calls of a route whose bucket no answer has told yet, at once.
@@ -92,7 +98,7 @@ impl Limits {
     pub fn new(metrics: Arc<Metrics>) -> Limits {
         Limits {
             buckets: Arc::default(),
-            global: Arc::new(Global::new(GLOBAL_LIMIT, GLOBAL_WINDOW)),
+            global: Arc::new(Global::new(GLOBAL_BUDGET, GLOBAL_WINDOW)),
             metrics,
             holding: Arc::default(),
         }

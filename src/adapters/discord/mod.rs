@@ -36,7 +36,7 @@ use anyhow::Context as _;
 use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 use serenity::http::Http;
 
-pub use limits::{GLOBAL_LIMIT, GLOBAL_WINDOW};
+pub use limits::{GLOBAL_BUDGET, GLOBAL_LIMIT, GLOBAL_WINDOW};
 use rest::{Body, Rest};
 
 use crate::app::App;
