@@ -86,7 +86,10 @@ async fn run(label: &str, url: &str, instances: usize, customers: usize, per_cus
     let setup = Store::connect(url).await.unwrap();
     for c in &list {
         let at = chrono::Utc::now();
-        setup.add_contact(&c.key, &NewContact::default(), (Snowflake(c.contact), at, Snowflake(1)), None).await.unwrap();
+        setup
+            .add_contact(&c.key, &NewContact::default(), (Snowflake(c.contact), at, Snowflake(1)), None)
+            .await
+            .unwrap();
     }
     let mut bots = Vec::new();
     let mut apps = Vec::new();
@@ -143,7 +146,9 @@ async fn run(label: &str, url: &str, instances: usize, customers: usize, per_cus
     // channel, against its deadline.
     let mut lateness = Vec::new();
     let mut line_at: HashMap<String, Instant> = HashMap::new();
-    for r in requests.iter().filter(|r| r.status == 200 && r.path.starts_with(&format!("/channels/{ESCALATION_CHANNEL}/"))) {
+    for r in
+        requests.iter().filter(|r| r.status == 200 && r.path.starts_with(&format!("/channels/{ESCALATION_CHANNEL}/")))
+    {
         for line in r.body["content"].as_str().unwrap_or_default().lines() {
             if let Some(number) = line.strip_prefix("• **").and_then(|l| l.split("**").next()) {
                 line_at.entry(number.to_owned()).or_insert(r.at);
@@ -162,12 +167,7 @@ async fn run(label: &str, url: &str, instances: usize, customers: usize, per_cus
     let exempt = requests.iter().filter(|r| r.path.starts_with("/interactions/") || r.path.starts_with("/webhooks/"));
     let floor = Duration::from_secs_f64((2 * tickets) as f64 / 50.0);
     println!("{label}: {tickets} L1 tickets from {customers} customers, {instances} instance(s)");
-    println!(
-        "  interactions answered: {} of {}, p99 {}",
-        answers.len(),
-        tickets,
-        secs(percentile(&answers, 0.99))
-    );
+    println!("  interactions answered: {} of {}, p99 {}", answers.len(), tickets, secs(percentile(&answers, 0.99)));
     println!(
         "  TAM pings: {} of {}, p50 {}, p99 {} (floor for the last: {}, 2x: {})",
         pings.len(),

@@ -267,6 +267,32 @@ fn http_interactions_need_a_valid_public_key() {
     assert!(matches!(config.discord.unwrap().interactions, priority_line::config::Interactions::Http { .. }));
 }
 
+/// Issue 23: who keeps Discord's rate limits, and how close escalation
+/// notices group, are checked with their keys; the defaults are the bot's
+/// own limits and 30 s.
+#[test]
+fn rate_limits_and_the_group_window_are_checked() {
+    let discord = |extra: &str| {
+        format!(
+            "{GOOD_CALENDAR_AND_PLAN}\n[discord]\nguild = \"300000000000000001\"\nstaff_role = \"320000000000000001\"\n{extra}\n"
+        )
+    };
+    let p = problems(&discord("rate_limits = \"none\""));
+    assert_has(&p, "discord.rate_limits", "is not \"own\" or \"proxy\"");
+    let p = problems(&format!("{}\n[escalation]\ngroup_window = \"soon\"\n", discord("")));
+    assert_has(&p, "escalation.group_window", "soon");
+    let config = Config::parse(&discord(""), Path::new("ok.toml")).unwrap();
+    assert_eq!(config.discord.unwrap().rate_limits, priority_line::config::RateLimits::Own);
+    assert_eq!(config.group_window, std::time::Duration::from_secs(30));
+    let config = Config::parse(
+        &format!("{}\n[escalation]\ngroup_window = \"45s\"\n", discord("rate_limits = \"proxy\"")),
+        Path::new("ok.toml"),
+    )
+    .unwrap();
+    assert_eq!(config.discord.unwrap().rate_limits, priority_line::config::RateLimits::Proxy);
+    assert_eq!(config.group_window, std::time::Duration::from_secs(45));
+}
+
 /// `[[summaries]]`: each value checked with its key, and no summary where
 /// another customer's contacts read.
 #[test]

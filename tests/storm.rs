@@ -114,6 +114,15 @@ async fn a_small_storm_keeps_the_limits_and_loses_nothing() {
     }
     let callbacks = requests.iter().filter(|r| r.path.ends_with("/callback")).count();
     assert_eq!(callbacks, interactions.len());
+    // Operators see it: the 429 Discord answered, and the calls that waited.
+    let metrics = app.metrics().encode();
+    assert!(metrics.lines().any(|l| l == "priority_line_discord_ratelimited_total{scope=\"user\"} 1"), "{metrics}");
+    let waited: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("priority_line_discord_ratelimit_wait_seconds_count "))
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(waited as usize >= requests.len() - callbacks - 1, "every call went through the limits: {waited}");
 
     // Every breach falls due at once: one line per ticket in the
     // escalation channel, in as few messages as fit, the role once each.
