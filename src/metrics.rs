@@ -45,6 +45,12 @@ impl ScopeLabel {
     }
 }
 
+/// A rating's score, 1 to 5.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ScoreLabel {
+    pub score: String,
+}
+
 impl SeverityLabel {
     pub fn of(s: Severity) -> SeverityLabel {
         SeverityLabel { severity: s.level().to_string() }
@@ -81,6 +87,8 @@ pub struct Metrics {
     pub discord_ratelimit_wait_seconds: Histogram,
     /// 1 while this instance delivers the outbox (one at a time).
     pub deliverer: Gauge,
+    /// Ratings given (a replaced rating counts again), by score.
+    pub ratings: Family<ScoreLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -192,7 +200,10 @@ impl Metrics {
             "1 while this instance delivers the outbox (one instance at a time keeps Discord's budget)",
             deliverer.clone(),
         );
+        let ratings = Family::<ScoreLabel, Counter>::default();
+        registry.register("ratings", "Ratings customers gave closed tickets, by score (1 to 5)", ratings.clone());
         Metrics {
+            ratings,
             registry,
             open_tickets,
             first_response_seconds,

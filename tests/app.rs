@@ -7,8 +7,9 @@ mod support;
 
 use chrono::Duration;
 use priority_line::app::commands::{self, Problem};
-use priority_line::app::{Action, CardStatus, Command, Invocation, Refusal, UsageError};
+use priority_line::app::{Action, Button, CardStatus, Command, Invocation, Refusal, UsageError};
 use priority_line::domain::customer::{Language, Snowflake};
+use priority_line::domain::rating::Score;
 use priority_line::domain::sla::Severity;
 use priority_line::domain::text::TextError;
 use priority_line::domain::ticket::{self as ticket, EventKind, TicketState};
@@ -393,7 +394,104 @@ async fn a_note_is_posted_in_the_thread_for_the_record(db: &TestDb) {
     assert!(matches!(refused, Refusal::Ticket { refusal: ticket::Refusal::ClosedNoFollowUp, .. }), "{refused:?}");
 }
 
+/// The ratings of `number` in its audit trail: who, score, comment.
+async fn ratings(w: &World, number: &ticket::TicketNumber) -> Vec<(Snowflake, u8, Option<String>)> {
+    let id = w.app.store().ticket(number).await.unwrap().unwrap().id;
+    let events = w.app.store().events(id).await.unwrap();
+    events
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Rated { score, comment } => Some((e.actor, score.get(), comment)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Issue 25: closing asks "How did we do?" (in the customer's language)
+/// with a button for each score. A contact rates 5, then 2 with a comment:
+/// each is an event, the latest stands, and nothing goes to Discord (the
+/// thread stays archived). A second contact of the customer may rate;
+/// staff, a TAM, another customer's contact and a stranger may not. A
+/// reopened ticket is rated once closed again, and is asked again.
+async fn a_contact_rates_a_closed_ticket_and_the_latest_rating_stands(db: &TestDb) {
+    const CAROL: Snowflake = Snowflake(500000000000000003);
+    let w = World::new(db).await;
+    w.ok(TAM_ACME, ACME_CHANNEL, cmd("contacts add", &[("user", &CAROL.to_string())])).await;
+    let (number, thread, _) = w.open("VPN down", Some(Severity::High)).await;
+    let rate = |score: &str, comment: Option<&str>| {
+        let mut options = vec![("number", "1"), ("score", score)];
+        options.extend(comment.map(|c| ("comment", c)));
+        cmd("ticket rate", &options)
+    };
+    let refused = w.refused(ALICE, ACME_CHANNEL, rate("4", None)).await;
+    assert!(
+        matches!(refused, Refusal::Ticket { refusal: ticket::Refusal::RatedWhenClosed(TicketState::Open), .. }),
+        "{refused:?}"
+    );
+    w.out.clear();
+    w.ok(ENGINEER, thread, cmd("ticket close", &[("number", "1"), ("resolution", "Patched")])).await;
+    let asked = |w: &World| {
+        w.out.actions().into_iter().find_map(|a| match a {
+            Action::Post { msg, buttons, .. } if !buttons.is_empty() => Some((msg.plain(), buttons)),
+            _ => None,
+        })
+    };
+    let (text, buttons) = asked(&w).expect("the closing post asks");
+    assert!(text.starts_with(&format!("Cerrado por @{ENGINEER}: Patched")), "{text}");
+    assert!(text.contains("¿Qué tal lo hemos hecho? Valóralo de 1 (mal) a 5 (excelente)."), "{text}");
+    let scores: Vec<Score> = (1..=5).map(|n| Score::new(n).unwrap()).collect();
+    assert_eq!(buttons, scores.iter().map(|s| Button::Rate { ticket: number.clone(), score: *s }).collect::<Vec<_>>());
+
+    w.out.clear();
+    let five = w.ok(ALICE, ACME_CHANNEL, rate("5", None)).await;
+    assert_eq!(
+        five.text().plain(),
+        "Gracias por valorar ACME-1 con un 5 sobre 5. ¿Algo más? Un comentario es lo que más nos ayuda."
+    );
+    assert_eq!(five.button(), Some(&Button::Comment { ticket: number.clone(), score: scores[4], lang: Language::Es }));
+    let two = w
+        .ok(
+            ALICE,
+            thread,
+            cmd("ticket rate", &[("number", "ACME-1"), ("score", "2"), ("comment", "took two days to get logs read")]),
+        )
+        .await;
+    assert_eq!(two.button(), None, "commented already");
+    assert!(w.out.seen().is_empty(), "a rating changes nothing on Discord: {:?}", w.out.seen());
+    let comment = Some("took two days to get logs read".to_owned());
+    assert_eq!(ratings(&w, &number).await, [(ALICE, 5, None), (ALICE, 2, comment.clone())]);
+
+    for (who, channel) in [(ENGINEER, ACME_CHANNEL), (TAM_ACME, ACME_CHANNEL)] {
+        let refused = w.refused(who, channel, rate("1", None)).await;
+        assert_eq!(refused, Refusal::ContactsOnly { command: spec("ticket rate") }, "{who}");
+    }
+    assert_eq!(w.refused(MALLORY, ACME_CHANNEL, rate("1", None)).await, Refusal::NotRegistered);
+    let of_another = w.refused(BOB, GLOBEX_CHANNEL, cmd("ticket rate", &[("number", "ACME-1"), ("score", "1")])).await;
+    assert_eq!(of_another, Refusal::NoSuchTicket { number: number.clone() });
+    let six = [("number".to_owned(), "1".to_owned()), ("score".to_owned(), "6".to_owned())];
+    let six = Command::parse("ticket rate", &six);
+    assert!(matches!(six, Err(UsageError::Invalid { problem: Problem::NotAChoice, .. })), "{six:?}");
+
+    w.ok(CAROL, ACME_CHANNEL, rate("4", None)).await;
+    assert_eq!(ratings(&w, &number).await.last(), Some(&(CAROL, 4, None)), "a second contact's rating replaces it");
+    let metrics = w.app.metrics().encode();
+    for (score, n) in [(5, 1), (2, 1), (4, 1)] {
+        assert!(metrics.contains(&format!("priority_line_ratings_total{{score=\"{score}\"}} {n}")), "{metrics}");
+    }
+
+    w.ok(ALICE, ACME_CHANNEL, cmd("ticket reopen", &[("number", "1")])).await;
+    let refused = w.refused(ALICE, ACME_CHANNEL, rate("3", None)).await;
+    assert!(
+        matches!(refused, Refusal::Ticket { refusal: ticket::Refusal::RatedWhenClosed(TicketState::Reopened), .. }),
+        "{refused:?}"
+    );
+    w.out.clear();
+    w.ok(ALICE, ACME_CHANNEL, cmd("ticket close", &[("number", "1")])).await;
+    assert!(asked(&w).is_some(), "closed again, asked again");
+}
+
 both_backends! {
+    a_contact_rates_a_closed_ticket_and_the_latest_rating_stands,
     a_note_is_posted_in_the_thread_for_the_record,
     a_ticket_is_named_by_its_bare_number_where_the_customer_is_known,
     a_business_clock_response_is_told_in_working_time,

@@ -50,6 +50,10 @@ Here is the log
 /ticket assign number:ACME-1 engineer:@tam-acme
 :as tam-acme
 /ticket list which:mine
+:as alice
+/ticket close number:ACME-1 resolution:"New certificate installed"
+/ticket rate number:ACME-1 score:4
+/ticket rate number:ACME-1 score:4 comment:"Quick, but we had to chase the first answer"
 :as mallory
 /ticket open summary:"help"
 "#;
@@ -80,6 +84,20 @@ Here is the log
     assert_in(&out, "[thread ACME-1] @engineer @alice ha respondido: ACME-1 ya no espera al cliente.");
     assert_in(&out, "@tam-acme se encarga ahora de ACME-1 en lugar de @engineer, asignado por @engineer.");
     assert_in(&out, "Your tickets:\n• ACME-1 L1 Critical · acknowledged · next update in 59 min · owner @tam-acme");
+    // Closed, and asked how it went.
+    assert_in(
+        &out,
+        "[thread ACME-1] Cerrado por @alice: New certificate installed\n\
+         ¿Qué tal lo hemos hecho? Valóralo de 1 (mal) a 5 (excelente).\n    \
+         [1] [2] [3] [4] [5]  (/ticket rate number:ACME-1 score:1…5)\n\
+         [thread ACME-1] the thread is archived",
+    );
+    assert_in(
+        &out,
+        "Thank you for rating ACME-1 4 out of 5. Anything to add? A comment helps us most.\n    \
+         [Add a comment]  (/ticket rate number:ACME-1 score:4 comment:…)",
+    );
+    assert_in(&out, "Thank you: your rating of 4 for ACME-1 and your comment are kept.");
     assert_in(&out, "You are not a registered technical contact of any customer, so you cannot do this.");
 }
 

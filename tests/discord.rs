@@ -1159,3 +1159,96 @@ async fn after_the_first_response_owner_updates_wait_and_archive() {
     assert!(!bot.fake.threads()[&thread].archived);
     bot.stop().await;
 }
+
+/// Issue 25: the closing post asks "How did we do?" with five buttons. A
+/// press in the thread, archived since the closing, is answered and leaves
+/// it archived; its "Add a comment" opens a form, whose submission over
+/// 1,000 characters is refused with the limit named and within it is kept.
+/// Only the customer's contacts rate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rating_in_an_archived_thread_is_answered_and_leaves_it_archived() {
+    let bot = Bot::start().await;
+    let (thread, _) = bot.open_critical().await;
+    let closed =
+        bot.slash(ACME_CHANNEL, engineer(), "en-US", "ticket", fake::subcommand("close", &[("number", "1")])).await;
+    assert!(text(&closed).starts_with("ACME-1 is closed"), "{closed}");
+    let closing = bot
+        .fake
+        .wait_for("the closing post", |f| {
+            f.messages_in(thread).into_iter().find(|m| m["content"].as_str().is_some_and(|c| c.starts_with("Cerrado")))
+        })
+        .await;
+    assert!(closing["content"].as_str().unwrap().contains("¿Qué tal lo hemos hecho?"), "{closing}");
+    let ids: Vec<&str> = closing["components"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["custom_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["rate:ACME-1:1", "rate:ACME-1:2", "rate:ACME-1:3", "rate:ACME-1:4", "rate:ACME-1:5"]);
+    bot.fake.wait_for("the thread archived", |f| f.threads()[&thread].archived.then_some(())).await;
+    bot.advance(chrono::Duration::minutes(1)).await;
+    let requests_before = bot.fake.requests().len();
+
+    let press = |member: Value, custom_id: &str| {
+        let id = bot.fake.next_id();
+        bot.fake.dispatch("INTERACTION_CREATE", fake::button(id, thread, member, custom_id, closing.clone()));
+        bot.callback(id)
+    };
+    let thanks = press(alice(), "rate:ACME-1:4").await;
+    assert_ephemeral(&thanks);
+    assert!(text(&thanks).starts_with("Thank you for rating ACME-1 4 out of 5"), "{thanks}");
+    let comment = &thanks["data"]["components"][0]["components"][0];
+    assert_eq!(
+        (comment["custom_id"].as_str(), comment["label"].as_str()),
+        (Some("comment:ACME-1:4"), Some("Add a comment"))
+    );
+
+    let form = press(alice(), "comment:ACME-1:4").await;
+    assert_eq!(form["type"], 9, "a modal: {form}");
+    assert_eq!(form["data"]["custom_id"], "rating:ACME-1:4");
+    let field = &form["data"]["components"][0]["components"][0];
+    assert_eq!((field["max_length"].as_u64(), field["required"].as_bool()), (Some(1000), Some(false)), "{form}");
+
+    let submit = |value: &str| {
+        let id = bot.fake.next_id();
+        let submitted = fake::modal_submit(id, thread, alice(), "rating:ACME-1:4", "comment", value);
+        bot.fake.dispatch("INTERACTION_CREATE", submitted);
+        bot.callback(id)
+    };
+    let too_long = submit(&"x".repeat(1001)).await;
+    assert_ephemeral(&too_long);
+    assert!(text(&too_long).contains("1001 characters long; the limit is 1000"), "{too_long}");
+    let kept = submit("Quick and clear").await;
+    assert_eq!(text(&kept), "Thank you: your rating of 4 for ACME-1 and your comment are kept.");
+
+    let stranger = press(fake::member(MALLORY, "mallory", &[]), "rate:ACME-1:1").await;
+    assert_ephemeral(&stranger);
+    assert!(text(&stranger).contains("You are not a registered technical contact"), "{stranger}");
+    let tam = press(fake::member(TAM_ACME, "tam", &[STAFF_ROLE]), "rate:ACME-1:1").await;
+    assert!(text(&tam).contains("Only the customer's registered technical contacts can rate tickets"), "{tam}");
+
+    // Nothing but the answers: the thread stays archived, untouched.
+    assert!(bot.fake.threads()[&thread].archived);
+    let touched: Vec<String> = bot.fake.requests()[requests_before..]
+        .iter()
+        .filter(|r| !r.path.starts_with("/interactions/"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(touched.is_empty(), "{touched:?}");
+    let ticket = bot.app.store().ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    let ratings: Vec<(u8, Option<String>)> = bot
+        .app
+        .store()
+        .events(ticket.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            priority_line::domain::ticket::EventKind::Rated { score, comment } => Some((score.get(), comment)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ratings, [(4, None), (4, Some("Quick and clear".to_owned()))]);
+    bot.stop().await;
+}

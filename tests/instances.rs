@@ -117,6 +117,24 @@ async fn two_instances_on_the_gateway_apply_each_event_once() {
     assert!(reply.body["data"]["content"].as_str().unwrap().starts_with("You acknowledged ACME-2"), "{}", reply.body);
     fake.wait_for("ACME-2's acknowledgement", |f| (acks(f, thread2) == 1).then_some(())).await;
 
+    // ACME-2 closed; Alice's press of 5 under its closing post: one rating, one reply.
+    let close = json!([{"name": "close", "type": 1, "options": [{"name": "number", "type": 3, "value": "ACME-2"}]}]);
+    let closed = slash(&fake, staff(), "ticket", close).await;
+    assert!(closed["data"]["content"].as_str().unwrap().starts_with("ACME-2 is closed"), "{closed}");
+    let closing = fake
+        .wait_for("ACME-2's closing post", |f| {
+            f.messages_in(thread2).into_iter().find(|m| m["components"].as_array().is_some_and(|c| !c.is_empty()))
+        })
+        .await;
+    let rate = fake.next_id();
+    fake.dispatch("INTERACTION_CREATE", fake::button(rate, thread2, alice(), "rate:ACME-2:5", closing));
+    let reply = fake.request("POST", &format!("/interactions/{rate}/token-{rate}/callback"), 1).await;
+    assert!(
+        reply.body["data"]["content"].as_str().unwrap().starts_with("Thank you for rating ACME-2 5"),
+        "{}",
+        reply.body
+    );
+
     // One instance dies; the other goes on serving.
     kill(&mut first, "-KILL");
     fake.wait_for("one session left", |f| (f.open_sessions() == 1).then_some(())).await;
@@ -132,7 +150,11 @@ async fn two_instances_on_the_gateway_apply_each_event_once() {
     let creates = fake.requests().iter().filter(|r| r.method == "POST" && r.path.ends_with("/threads")).count();
     assert_eq!(creates, 4, "one thread creation per ticket");
     let second_replies = fake.requests().iter().filter(|r| r.path.contains("/callback")).count();
-    assert_eq!(second_replies, 6, "one reply per interaction: the contact, four opens, the button");
+    assert_eq!(second_replies, 8, "one reply per interaction: the contact, four opens, two buttons, the closing");
+    assert_eq!(callbacks(&fake, rate), 1);
+    let acme2 = db.store.ticket(&"ACME-2".parse().unwrap()).await.unwrap().unwrap();
+    let events = db.store.events(acme2.id).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind.name() == "rated").count(), 1, "one rating for one press");
     fake.assert_valid();
     db.finish().await;
 }

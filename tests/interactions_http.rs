@@ -196,6 +196,22 @@ async fn signed_interactions_are_answered_in_the_response_and_bad_signatures_get
     let (status, reply) = post(bot.addr, &signed_at(&discord_key(), late.as_bytes(), NOW - 299), late.as_bytes()).await;
     assert_eq!(status, 200, "{reply}");
     assert!(reply.contains("ACME-2"), "{reply}");
+
+    // A rating's "Add a comment" is answered with its form (a modal), and
+    // the form's submission (type 5) as the command it stands for.
+    let alice = fake::member(ALICE, "alice", &[]);
+    let thanks = fake::message(fake.next_id(), ACME_CHANNEL, fake::BOT_ID, &json!({"content": "Thank you"}));
+    let press = fake::button(fake.next_id(), ACME_CHANNEL, alice.clone(), "comment:ACME-1:4", thanks);
+    let (status, form) = interaction(bot.addr, &press).await;
+    assert_eq!(
+        (status, form["type"].clone(), form["data"]["custom_id"].clone()),
+        (200, json!(9), json!("rating:ACME-1:4"))
+    );
+    assert_eq!(fake::validate_body("POST", "/interactions/1/t/callback", &form), Ok(()), "a valid modal: {form}");
+    let submitted = fake::modal_submit(fake.next_id(), ACME_CHANNEL, alice, "rating:ACME-1:4", "comment", "Fast");
+    let (status, reply) = interaction(bot.addr, &submitted).await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["data"]["content"], "ACME-1 is open: it can be rated once it is closed", "{reply}");
     bot.stop().await;
     fake.assert_valid();
     db.finish().await;

@@ -20,8 +20,8 @@ const OTHER_FILE: &str = "d41d8cd98f00b204e9800998ecf8427e";
 const SPECIALISTS: Snowflake = Snowflake(320000000000000003);
 const CAROL: Snowflake = Snowflake(500000000000000003);
 
-/// A post: channel, text, users pinged, roles pinged, button.
-type Posted = (Snowflake, String, Vec<Snowflake>, Vec<Snowflake>, Option<Button>);
+/// A post: channel, text, users pinged, roles pinged, buttons.
+type Posted = (Snowflake, String, Vec<Snowflake>, Vec<Snowflake>, Vec<Button>);
 
 fn request(hash: &str, release: &str) -> Command {
     cmd(
@@ -63,8 +63,8 @@ impl World {
             .actions()
             .into_iter()
             .filter_map(|a| match a {
-                Action::Post { channel, msg, ping, roles, button, .. } => {
-                    Some((channel, msg.plain(), ping, roles, button))
+                Action::Post { channel, msg, ping, roles, buttons, .. } => {
+                    Some((channel, msg.plain(), ping, roles, buttons))
                 }
                 _ => None,
             })
@@ -215,7 +215,7 @@ async fn every_stage_moves_by_command_and_tells_the_requester(db: &TestDb) {
     w.out.clear();
     w.ok(ENGINEER, ACME_CHANNEL, advance(&n, "released", &[("release", "R2")])).await;
     let posts = w.posted();
-    assert_eq!(posts[0].4, Some(Button::Confirm { ticket: n.clone(), lang: Language::Es }));
+    assert_eq!(posts[0].4, [Button::Confirm { ticket: n.clone(), lang: Language::Es }]);
     assert!(posts[0].1.contains("R2"), "{posts:?}");
     // released → confirmed, by the contact who filed it only.
     let carol = w.refused(CAROL, ACME_CHANNEL, cmd("signature confirm", &[("number", &n.to_string())])).await;
@@ -292,7 +292,7 @@ async fn one_fix_informs_every_requester_of_the_file_and_no_one_else(db: &TestDb
     assert_eq!((&in_acme[0].2, &in_globex[0].2), (&vec![ALICE], &vec![BOB]));
     assert!(in_acme[0].1.contains("publicada"), "Acme reads Spanish: {}", in_acme[0].1);
     assert!(in_globex[0].1.contains("is out in database release R2"), "Globex reads English: {}", in_globex[0].1);
-    assert_eq!(in_globex[0].4, Some(Button::Confirm { ticket: globex.clone(), lang: Language::En }));
+    assert_eq!(in_globex[0].4, [Button::Confirm { ticket: globex.clone(), lang: Language::En }]);
     for (text, others) in [
         (&in_acme[0].1, ["GLOBEX", "Globex", &BOB.to_string()]),
         (&in_globex[0].1, ["ACME", "Acme", &ALICE.to_string()]),

@@ -64,7 +64,7 @@ impl World {
 fn severity(opened: u32, answered: u32, within: u32, breached: u32, median: Option<u64>, p90: Option<u64>) -> Value {
     json!({"opened": opened, "answered": answered, "within_target": within, "breached": breached,
            "median_first_response_s": median, "p90_first_response_s": p90,
-           "updates_due": 0, "updates_late": 0, "by_phone": 0})
+           "updates_due": 0, "updates_late": 0, "by_phone": 0, "rated": 0, "satisfaction_avg": null})
 }
 
 fn no_signatures() -> Value {
@@ -120,6 +120,7 @@ async fn a_week_computed_by_hand(db: &TestDb) {
                 {"ticket": "ACME-5", "severity": 2, "late_by_s": 82 * 3600},
                 {"ticket": "ACME-3", "severity": 1, "late_by_s": 600},
             ],
+            "low_ratings": [],
             "open": [
                 {"ticket": "ACME-5", "severity": 2, "age_s": 86 * 3600},
                 {"ticket": "ACME-6", "severity": 3, "age_s": 57 * 3600 + 1800},
@@ -147,7 +148,7 @@ async fn a_week_computed_by_hand(db: &TestDb) {
     assert!(text.contains("median 20 min (before: 12 min)"), "{text}");
     assert!(text.contains("ACME-5 L2 · 3 d 10 h late and still unanswered"), "{text}");
     let csv = w.app.report("2026-W47".parse().unwrap(), MADRID, None).await.unwrap().csv();
-    assert!(csv.lines().any(|l| l == "2026-W47,1,1,1,1,0,720,720,0,0,0"), "{csv}");
+    assert!(csv.lines().any(|l| l == "2026-W47,1,1,1,1,0,720,720,0,0,0,0,"), "{csv}");
 }
 
 /// 2026-W43 holds the night of 25 October, when Madrid's clocks go back:
@@ -187,7 +188,7 @@ async fn an_empty_week(db: &TestDb) {
         report,
         json!({"week": "2026-W45", "zone": "America/New_York", "customer": "GLOBEX",
                "by_severity": {"1": zero, "2": zero, "3": zero, "4": zero},
-               "breaches": [], "open": [], "signatures": no_signatures()})
+               "breaches": [], "low_ratings": [], "open": [], "signatures": no_signatures()})
     );
     let globex = w.app.config().customer("GLOBEX");
     let text = w.app.report("2026-W45".parse().unwrap(), Tz::UTC, globex).await.unwrap().text(Language::En);
@@ -361,7 +362,130 @@ async fn the_week_in_progress_is_told_as_it_stands(db: &TestDb) {
     assert!(!acme.contains("no ha terminado"), "a finished week is told as finished: {acme}");
 }
 
+/// A step of a seeded week: at an instant, Alice opens ticket `n` (the
+/// tickets are numbered as opened), the engineer closes it, or Alice rates it.
+enum Step {
+    Open(Severity),
+    Close(i64),
+    Rate(i64, u8, Option<&'static str>),
+}
+
+/// Issue 25: 2026-W48 seeded with ratings (one replaced, one replaced
+/// after the week, one given after it), against a computation of this
+/// test: per severity, the tickets of the week with a rating given before
+/// the cut-off (the latest standing) and their average; the ratings of 1 or
+/// 2 with their comments. The finished week cuts off at its end; the week
+/// in progress at "now", so it counts only the ratings given by then.
+async fn ratings_count_as_they_stand_at_the_weeks_end(db: &TestDb) {
+    use Step::*;
+    let w = World::new(db).await;
+    let mut steps: Vec<(&str, Step)> = vec![
+        ("2026-11-23T09:00:00Z", Open(Severity::Critical)), // ACME-1
+        ("2026-11-23T10:00:00Z", Close(1)),
+        ("2026-11-23T12:00:00Z", Rate(1, 5, None)),
+        ("2026-11-24T09:00:00Z", Open(Severity::High)), // ACME-2
+        ("2026-11-24T10:00:00Z", Close(2)),
+        ("2026-11-24T12:00:00Z", Rate(2, 2, Some("took two days to get logs read"))),
+        ("2026-11-25T09:00:00Z", Open(Severity::Critical)), // ACME-3
+        ("2026-11-25T10:00:00Z", Close(3)),
+        ("2026-11-25T12:00:00Z", Rate(3, 4, None)),
+        ("2026-11-26T12:00:00Z", Rate(3, 1, Some("it broke again"))),
+        ("2026-11-26T09:00:00Z", Open(Severity::Low)), // ACME-4
+        ("2026-11-26T10:00:00Z", Close(4)),
+        ("2026-11-26T15:00:00Z", Rate(4, 3, None)),
+        ("2026-11-27T09:00:00Z", Open(Severity::High)), // ACME-5
+        ("2026-11-27T10:00:00Z", Close(5)),
+        ("2026-11-27T12:00:00Z", Rate(5, 1, None)),
+        ("2026-12-01T09:00:00Z", Rate(5, 4, None)), // after the week: W48 keeps the 1
+        ("2026-11-28T09:00:00Z", Open(Severity::Medium)), // ACME-6
+        ("2026-11-28T10:00:00Z", Close(6)),
+        ("2026-12-01T10:00:00Z", Rate(6, 2, Some("slow"))), // after the week: W48 has none
+        ("2026-11-28T11:00:00Z", Open(Severity::Medium)),   // ACME-7, never rated
+        ("2026-11-29T09:00:00Z", Open(Severity::Critical)), // ACME-8
+        ("2026-11-29T10:00:00Z", Close(8)),
+        ("2026-11-29T12:00:00Z", Rate(8, 5, None)),
+    ];
+    steps.sort_by_key(|(when, _)| at(when));
+    let mut opened: Vec<(DateTime<Utc>, Severity)> = Vec::new();
+    let mut given: Vec<(DateTime<Utc>, i64, u8, Option<&str>)> = Vec::new();
+    for (when, step) in &steps {
+        w.clock.set(at(when));
+        match step {
+            Open(severity) => {
+                w.open(&format!("Ticket {}", opened.len() + 1), Some(*severity)).await;
+                opened.push((at(when), *severity));
+            }
+            Close(n) => w.close(&format!("ACME-{n}")).await,
+            Rate(n, score, comment) => {
+                let (number, score) = (format!("ACME-{n}"), score.to_string());
+                let mut options = vec![("number", number.as_str()), ("score", score.as_str())];
+                options.extend(comment.map(|c| ("comment", c)));
+                w.ok(ALICE, ACME_CHANNEL, cmd("ticket rate", &options)).await;
+                given.push((at(when), *n, score.parse().unwrap(), *comment));
+            }
+        }
+    }
+    // The computation: each ticket opened before the cut-off, its latest
+    // rating before it.
+    let expected = |cut: DateTime<Utc>| {
+        let mut by_severity = [(0u32, 0u32); 4];
+        let mut low = Vec::new();
+        for (i, (opened_at, severity)) in opened.iter().enumerate() {
+            let n = i as i64 + 1;
+            let latest = given.iter().filter(|(when, t, ..)| *t == n && *when < cut).max_by_key(|(when, ..)| *when);
+            if let (true, Some((_, _, score, comment))) = (*opened_at < cut, latest) {
+                let by = &mut by_severity[usize::from(severity.level() - 1)];
+                *by = (by.0 + 1, by.1 + u32::from(*score));
+                if *score <= 2 {
+                    low.push((*score, n, json!({"ticket": format!("ACME-{n}"), "score": score, "comment": comment})));
+                }
+            }
+        }
+        low.sort_by_key(|(score, n, _)| (*score, *n));
+        let figures: Vec<(u32, Value)> = by_severity
+            .iter()
+            .map(|(rated, sum)| {
+                let avg = (*rated > 0).then(|| (f64::from(*sum) * 100.0 / f64::from(*rated)).round() / 100.0);
+                (*rated, json!(avg))
+            })
+            .collect();
+        (figures, low.into_iter().map(|(_, _, v)| v).collect::<Vec<_>>())
+    };
+    let check = |report: &Value, cut: DateTime<Utc>| {
+        let (figures, low) = expected(cut);
+        for (level, (rated, avg)) in figures.iter().enumerate() {
+            let got = &report["by_severity"][(level + 1).to_string()];
+            assert_eq!((&got["rated"], &got["satisfaction_avg"]), (&json!(rated), avg), "L{}: {report}", level + 1);
+        }
+        assert_eq!(report["low_ratings"], json!(low), "{report}");
+    };
+    let week_end = at("2026-11-29T23:00:00Z");
+    w.clock.set(at("2026-12-02T09:00:00Z"));
+    let finished = w.json("2026-W48", MADRID, Some("ACME")).await;
+    check(&finished, week_end);
+    // What the computation gives, so that the test says it: L1 ACME-1 5,
+    // ACME-3 1, ACME-8 5; L2 ACME-2 2, ACME-5 1; L4 ACME-4 3.
+    assert_eq!(finished["by_severity"]["1"]["satisfaction_avg"], json!(3.67));
+    assert_eq!(finished["low_ratings"].as_array().map(Vec::len), Some(3));
+
+    let thursday = at("2026-11-26T13:00:00Z");
+    w.clock.set(thursday);
+    let in_progress = w.json("2026-W48", MADRID, Some("ACME")).await;
+    check(&in_progress, thursday);
+    assert_eq!(in_progress["by_severity"]["1"]["rated"], 2, "ACME-1's 5 and ACME-3's 1 (given by now)");
+
+    // In words: the severity lines and the low ratings, with the comment.
+    w.clock.set(at("2026-12-02T09:00:00Z"));
+    let report = w.app.report("2026-W48".parse().unwrap(), MADRID, w.app.config().customer("ACME")).await.unwrap();
+    let text = report.text(Language::En).plain();
+    assert!(text.contains("rated 3, average 3.67/5"), "{text}");
+    assert!(text.contains("Low ratings (3):\n• ACME-3 L1 · 1/5: “it broke again”\n• ACME-5 L2 · 1/5\n• ACME-2 L2 · 2/5: “took two days to get logs read”"), "{text}");
+    assert!(report.text(Language::Es).plain().contains("valorados 3, media 3,67/5"));
+    assert!(report.csv().lines().any(|l| l.starts_with("2026-W48,1,3,") && l.ends_with(",3,3.67")), "{}", report.csv());
+}
+
 both_backends! {
+    ratings_count_as_they_stand_at_the_weeks_end,
     the_week_in_progress_is_told_as_it_stands,
     a_week_computed_by_hand,
     a_week_with_the_autumn_change,

@@ -356,7 +356,7 @@ impl App {
                     roles,
                     key: key(0),
                     thread: false,
-                    button: None,
+                    buttons: vec![],
                 });
                 return Ok(Some(delivery));
             }
@@ -450,6 +450,7 @@ impl App {
                     close_at: ticket.waiting_since.zip(self.config.followup.close_after).and_then(|(since, after)| {
                         chrono::Duration::from_std(after).ok().and_then(|d| since.checked_add_signed(d))
                     }),
+                    satisfaction: self.config.satisfaction.enabled,
                 };
                 let mut card = false;
                 for post in stored.posts(&facts) {
@@ -490,7 +491,7 @@ impl App {
                             roles: post.roles.clone(),
                             key: key(delivery.actions.len()),
                             thread,
-                            button: post.button.clone(),
+                            buttons: post.buttons.clone(),
                         });
                     }
                 }

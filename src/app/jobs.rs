@@ -14,6 +14,7 @@ use super::card::Card;
 use super::msg::{Local, Msg, SummaryPost};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::escalation::Trigger;
+use crate::domain::rating::Score;
 use crate::domain::sla::Severity;
 use crate::domain::ticket::{EventKind, TicketNumber};
 use crate::storage::Queued;
@@ -267,7 +268,7 @@ pub enum Action {
     },
     /// A message that may mention exactly `ping` and `roles`; `thread` when
     /// `channel` is a ticket's thread (unarchived if it has been archived);
-    /// with a button to press, maybe.
+    /// with buttons to press, maybe.
     Post {
         channel: Snowflake,
         msg: Msg,
@@ -278,7 +279,7 @@ pub enum Action {
         roles: Vec<Snowflake>,
         key: PostKey,
         thread: bool,
-        button: Option<Button>,
+        buttons: Vec<Button>,
     },
     RemoveMember {
         thread: Snowflake,
@@ -330,18 +331,24 @@ impl Action {
     }
 }
 
-/// A button under a post.
+/// A button under a post, or under a reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Button {
     /// The requester confirms that a released fix works.
     Confirm { ticket: TicketNumber, lang: Language },
+    /// A contact rates the closed ticket `score` (five of them, 1 to 5).
+    Rate { ticket: TicketNumber, score: Score },
+    /// Under the thanks for a rating: a comment to go with it.
+    Comment { ticket: TicketNumber, score: Score, lang: Language },
 }
 
 impl Button {
-    /// What the button says, in the post's language.
-    pub fn label(&self) -> &'static str {
+    /// What the button says, in its language.
+    pub fn label(&self) -> String {
         match self {
-            Button::Confirm { lang, .. } => Local::new("Confirm the fix", "Confirmar la corrección").get(*lang),
+            Button::Confirm { lang, .. } => Local::new("Confirm the fix", "Confirmar la corrección").get(*lang).into(),
+            Button::Rate { score, .. } => score.to_string(),
+            Button::Comment { lang, .. } => Local::new("Add a comment", "Añadir un comentario").get(*lang).into(),
         }
     }
 }

@@ -36,8 +36,9 @@
 //!   ([`Invocation`]); [`App::handle_input`] parses one as typed first;
 //!   [`App::thread_message`] is a message in a ticket's thread (an
 //!   acknowledgement, an update, the end of a wait); [`App::ticket_numbers`]
-//!   completes a ticket number as typed; [`App::refuse_once`] answers an
-//!   event with a refusal (a button no longer in use).
+//!   completes a ticket number as typed; [`App::comment_form`] opens the
+//!   form of a rating's comment; [`App::refuse_once`] answers an event with
+//!   a refusal (a button no longer in use).
 //! - **The outbox**: [`App::lead`] (whether this instance delivers: one at
 //!   a time) and [`App::step_down`], [`App::claim_due`] (or
 //!   [`App::claim_due_up_to`] an urgency) and [`App::deliver_due`] (what

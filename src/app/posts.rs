@@ -38,6 +38,8 @@ pub struct Facts<'a> {
     pub late: bool,
     /// When the ticket's wait on the customer closes unanswered, if it does.
     pub close_at: Option<DateTime<Utc>>,
+    /// `[satisfaction].enabled`: the closing post asks for a rating.
+    pub satisfaction: bool,
 }
 
 impl Facts<'_> {
@@ -90,7 +92,8 @@ pub struct Post {
     pub ping: Vec<Snowflake>,
     pub roles: Vec<Snowflake>,
     pub to: Vec<Place>,
-    pub button: Option<Button>,
+    /// Buttons under it (Discord shows five to a row).
+    pub buttons: Vec<Button>,
     /// News a change revealed (a breach already past): never late, even
     /// when sent well after its instant.
     pub news: bool,
@@ -111,7 +114,7 @@ impl Post {
             ping,
             roles: vec![],
             to: vec![Place::Thread],
-            button: None,
+            buttons: vec![],
             news: false,
             record: None,
             card: false,
@@ -252,6 +255,7 @@ pub mod testing {
             due_at: ticket.opened_at,
             late: false,
             close_at: None,
+            satisfaction: config.satisfaction.enabled,
         };
         word(&facts)
     }

@@ -151,7 +151,7 @@ fn step(f: &Facts, trigger: Trigger, past: Option<Past>) -> Option<Post> {
         what.append(late_note(lang, &at));
     }
     let card = ticket.is_unanswered();
-    Some(Post { msg, ping: users, roles, to, button: None, news, record, card, what: Some(what) })
+    Some(Post { msg, ping: users, roles, to, buttons: vec![], news, record, card, what: Some(what) })
 }
 
 /// Whether the update cycle due at `due` is still the ticket's running one.
@@ -227,7 +227,7 @@ fn update_overdue(f: &Facts, due: DateTime<Utc>) -> Option<Post> {
         ping,
         roles: vec![],
         to: vec![Place::Thread, Place::EscalationChannel],
-        button: None,
+        buttons: vec![],
         news: false,
         record: Some(EventKind::UpdateOverdue { due_at: due }),
         card: true,

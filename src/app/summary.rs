@@ -22,8 +22,13 @@ use crate::domain::sla::{ResponseTarget, Severity};
 use crate::domain::summary::{figures, Clocks, Figures, Week};
 use crate::storage::Once;
 
-/// How many breaches and open tickets a summary lists before "and N more".
+/// How many breaches, low ratings and open tickets a summary lists before
+/// "and N more".
 const LISTED: usize = 10;
+
+/// How much of a low rating's comment a summary shows (the report's JSON
+/// has all of it).
+const COMMENT_SHOWN: usize = 200;
 
 /// A week's figures and the week before's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,6 +247,16 @@ impl Report {
                     let phone = s.by_phone;
                     line.append(say!(lang, " · by phone {phone}", " · por teléfono {phone}", phone));
                 }
+                if let Some(avg) = s.satisfaction_avg() {
+                    let (rated, avg) = (s.rated, decimal(avg, lang));
+                    line.append(say!(
+                        lang,
+                        " · rated {rated}, average {avg}/5",
+                        " · valorados {rated}, media {avg}/5",
+                        rated,
+                        avg
+                    ));
+                }
                 lines.push(line);
             }
         }
@@ -278,6 +293,29 @@ impl Report {
                         late
                     ),
                 });
+            }
+            lines.extend(more(n, lang));
+        }
+        if !this.low_ratings.is_empty() {
+            let n = this.low_ratings.len();
+            let heading = Span::strong(Local::new("Low ratings", "Valoraciones bajas").get(lang));
+            lines.push(say!(lang, "\n{heading} ({n}):", "\n{heading} ({n}):", heading, n));
+            for r in this.low_ratings.iter().take(LISTED) {
+                let (ticket, level, score) = (Span::strong(&r.ticket), format!("L{}", r.severity.level()), r.score);
+                let mut line = say!(
+                    lang,
+                    "• {ticket} {level} · {score}/5",
+                    "• {ticket} {level} · {score}/5",
+                    ticket,
+                    level,
+                    score
+                );
+                if let Some(comment) = &r.comment {
+                    // The customer's words, cut so that ten fit in a post.
+                    let comment = crate::domain::text::quote(comment, COMMENT_SHOWN);
+                    line.append(say!(lang, ": “{comment}”", ": «{comment}»", comment));
+                }
+                lines.push(line);
             }
             lines.extend(more(n, lang));
         }
@@ -332,6 +370,7 @@ impl Report {
                         "breached": s.breached, "median_first_response_s": s.median.map(|d| d.as_secs()),
                         "p90_first_response_s": s.p90.map(|d| d.as_secs()),
                         "updates_due": s.updates_due, "updates_late": s.updates_late, "by_phone": s.by_phone,
+                        "rated": s.rated, "satisfaction_avg": s.satisfaction_avg(),
                     }),
                 )
             })
@@ -346,6 +385,9 @@ impl Report {
             "breaches": f.breaches.iter().map(|b| json!({
                 "ticket": b.ticket.to_string(), "severity": b.severity.level(), "late_by_s": b.late_by.as_secs(),
             })).collect::<Vec<_>>(),
+            "low_ratings": f.low_ratings.iter().map(|r| json!({
+                "ticket": r.ticket.to_string(), "score": r.score.get(), "comment": r.comment,
+            })).collect::<Vec<_>>(),
             "open": f.open.iter().map(|o| json!({
                 "ticket": o.ticket.to_string(), "severity": o.severity.level(), "age_s": o.age.as_secs(),
             })).collect::<Vec<_>>(),
@@ -358,13 +400,14 @@ impl Report {
     pub fn csv(&self) -> String {
         let mut out = String::from(
             "week,severity,opened,answered,within_target,breached,median_first_response_s,p90_first_response_s,\
-             updates_due,updates_late,by_phone\n",
+             updates_due,updates_late,by_phone,rated,satisfaction_avg\n",
         );
         for (week, f) in [(self.week, &self.this), (self.week.previous(), &self.previous)] {
             for (i, s) in f.by_severity.iter().enumerate() {
                 let secs = |d: Option<Duration>| d.map(|d| d.as_secs().to_string()).unwrap_or_default();
+                let avg = s.satisfaction_avg().map(|a| a.to_string()).unwrap_or_default();
                 out.push_str(&format!(
-                    "{week},{},{},{},{},{},{},{},{},{},{}\n",
+                    "{week},{},{},{},{},{},{},{},{},{},{},{},{avg}\n",
                     i + 1,
                     s.opened,
                     s.answered,
@@ -374,7 +417,8 @@ impl Report {
                     secs(s.p90),
                     s.updates_due,
                     s.updates_late,
-                    s.by_phone
+                    s.by_phone,
+                    s.rated
                 ));
             }
         }
@@ -385,6 +429,16 @@ impl Report {
 fn more(n: usize, lang: Language) -> Option<Msg> {
     let rest = n.checked_sub(LISTED).filter(|r| *r > 0)?;
     Some(say!(lang, "… and {rest} more", "… y {rest} más", rest))
+}
+
+/// A number to two decimals as written in `lang`: `4.5`, `4,5`.
+fn decimal(x: f64, lang: Language) -> String {
+    let written = format!("{x:.2}");
+    let written = written.trim_end_matches('0').trim_end_matches('.');
+    match lang {
+        Language::En => written.to_owned(),
+        Language::Es => written.replace('.', ","),
+    }
 }
 
 fn span_or_dash(d: Option<Duration>) -> String {

@@ -46,6 +46,14 @@ pub struct Config {
     pub summaries: Vec<SummaryConfig>,
     /// `[followup]`: waits on the customer left unanswered.
     pub followup: FollowupConfig,
+    /// `[satisfaction]`: the rating asked on closing.
+    pub satisfaction: SatisfactionConfig,
+}
+
+/// `[satisfaction]`: whether the closing post asks "How did we do?".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SatisfactionConfig {
+    pub enabled: bool,
 }
 
 /// `[followup]`: what happens to a wait on the customer left unanswered.
@@ -413,6 +421,7 @@ impl Validator {
         Config {
             summaries,
             followup,
+            satisfaction: SatisfactionConfig { enabled: raw.satisfaction.enabled },
             escalation,
             late_after,
             group_window,

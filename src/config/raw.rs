@@ -34,6 +34,15 @@ pub struct RawConfig {
     pub summaries: Vec<RawSummary>,
     #[serde(default)]
     pub followup: RawFollowup,
+    #[serde(default)]
+    pub satisfaction: RawSatisfaction,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSatisfaction {
+    #[serde(default)]
+    pub enabled: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod classify;
 pub mod customer;
 pub mod escalation;
+pub mod rating;
 pub mod signature;
 pub mod sla;
 pub mod summary;

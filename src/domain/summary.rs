@@ -19,6 +19,8 @@
 //! - Updates: the update deadlines that fell within the week (met by an
 //!   update, or recorded missed at the deadline), and how many of them were
 //!   met late or not at all; phone tickets among those opened.
+//! - Satisfaction: the tickets of the week rated by its end, and their
+//!   average score; the ratings of 1 or 2 listed with their comments.
 //! - A week in progress is told as it stands now: tickets as they stand
 //!   now, no deadline counted as breached before it has passed, ages and
 //!   lateness up to now.
@@ -32,6 +34,7 @@ use chrono_tz::Tz;
 
 use super::calendar::{local_instant, Calendar};
 use super::customer::CustomerKey;
+use super::rating::{Rating, Score};
 use super::signature::Stage;
 use super::sla::{ResponseTarget, Severity};
 pub use super::ticket::Fact;
@@ -150,7 +153,7 @@ impl UpdateMark {
 }
 
 /// A ticket as it stood at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AsAt {
     pub severity: Severity,
     pub due_at: DateTime<Utc>,
@@ -160,6 +163,8 @@ pub struct AsAt {
     pub closed_at: Option<DateTime<Utc>>,
     /// A signature request's stage then.
     pub stage: Option<Stage>,
+    /// Its latest rating by then.
+    pub rating: Option<Rating>,
 }
 
 impl History {
@@ -175,16 +180,18 @@ impl History {
             answered_at: self.facts.iter().find(|(_, f)| *f == Fact::Answered).map(|(when, _)| *when),
             closed_at: None,
             stage: (self.kind == TicketKind::Signature).then_some(Stage::Received),
+            rating: None,
         };
         for (when, fact) in self.facts.iter().take_while(|(when, _)| *when < at) {
-            match *fact {
+            match fact {
                 Fact::Reclassified { severity, due_at } => {
-                    s.severity = severity;
-                    s.due_at = due_at;
+                    s.severity = *severity;
+                    s.due_at = *due_at;
                 }
                 Fact::Closed => s.closed_at = Some(*when),
                 Fact::Reopened => s.closed_at = None,
-                Fact::Stage(to) => s.stage = Some(to),
+                Fact::Stage(to) => s.stage = Some(*to),
+                Fact::Rated(rating) => s.rating = Some(rating.clone()),
                 // The answer counts whenever it came (above); the rest
                 // changes no figure of the first response.
                 Fact::Answered
@@ -221,6 +228,18 @@ pub struct SeverityFigures {
     pub updates_late: u32,
     /// Tickets taken by phone.
     pub by_phone: u32,
+    /// Tickets rated.
+    pub rated: u32,
+    /// The sum of their scores.
+    pub scores: u32,
+}
+
+impl SeverityFigures {
+    /// The rated tickets' average score, to two decimals; none when none
+    /// was rated.
+    pub fn satisfaction_avg(&self) -> Option<f64> {
+        (self.rated > 0).then(|| (f64::from(self.scores) * 100.0 / f64::from(self.rated)).round() / 100.0)
+    }
 }
 
 /// A ticket's first response against its target (the chart's points).
@@ -245,6 +264,15 @@ pub struct Breach {
     pub ongoing: bool,
 }
 
+/// A rating of 1 or 2, listed with its ticket and the customer's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LowRating {
+    pub ticket: TicketNumber,
+    pub severity: Severity,
+    pub score: Score,
+    pub comment: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Open {
     pub ticket: TicketNumber,
@@ -261,6 +289,8 @@ pub struct Figures {
     pub breaches: Vec<Breach>,
     /// Open at the end of the week, oldest first.
     pub open: Vec<Open>,
+    /// The week's ratings of 1 or 2, lowest first.
+    pub low_ratings: Vec<LowRating>,
     /// Signature requests opened in the week, by their stage at its end,
     /// in [`Stage::ALL`]'s order.
     pub signatures: [u32; 6],
@@ -304,6 +334,18 @@ pub fn figures(
             if let Some(stage) = s.stage {
                 let i = Stage::ALL.iter().position(|x| *x == stage).unwrap_or(0);
                 f.signatures[i] += 1;
+            }
+            if let Some(rating) = &s.rating {
+                by.rated += 1;
+                by.scores += u32::from(rating.score.get());
+                if rating.score.is_low() {
+                    f.low_ratings.push(LowRating {
+                        ticket: h.number.clone(),
+                        severity: s.severity,
+                        score: rating.score,
+                        comment: rating.comment.clone(),
+                    });
+                }
             }
             if let Some(answered) = s.answered_at {
                 by.answered += 1;
@@ -352,6 +394,9 @@ pub fn figures(
     }
     f.breaches.sort_by(|a, b| b.late_by.cmp(&a.late_by).then_with(|| a.due_at.cmp(&b.due_at)));
     f.open.sort_by(|a, b| b.age.cmp(&a.age).then_with(|| a.ticket.seq.cmp(&b.ticket.seq)));
+    f.low_ratings.sort_by(|a, b| {
+        (a.score, a.ticket.customer.as_str(), a.ticket.seq).cmp(&(b.score, b.ticket.customer.as_str(), b.ticket.seq))
+    });
     f
 }
 

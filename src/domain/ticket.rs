@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::customer::{CustomerKey, Snowflake};
+use super::rating::{Rating, Score};
 use super::signature::{Label, SignatureRequest, Stage, StageRefusal};
 use super::sla::Severity;
 
@@ -303,12 +304,18 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         by_fix: bool,
     },
+    /// The customer's contact rated the closed ticket (a later rating
+    /// replaces it).
+    Rated {
+        score: Score,
+        comment: Option<String>,
+    },
 }
 
 /// What the record needs to know of an event: the weekly summary's figures
 /// replay these, and a transcript tells them. Each event kind says its own
 /// ([`EventKind::fact`]), so a new kind is one variant and one arm there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fact {
     /// The severity and deadline after a reclassification.
     Reclassified {
@@ -336,6 +343,8 @@ pub enum Fact {
     },
     WaitStarted,
     WaitEnded,
+    /// The customer's rating (the latest stands).
+    Rated(Rating),
 }
 
 impl EventKind {
@@ -357,6 +366,7 @@ impl EventKind {
             EventKind::UpdateOverdue { due_at } => Fact::UpdateMissed { due: *due_at },
             EventKind::WaitStarted { .. } => Fact::WaitStarted,
             EventKind::WaitEnded { .. } => Fact::WaitEnded,
+            EventKind::Rated { score, comment } => Fact::Rated(Rating { score: *score, comment: comment.clone() }),
         })
     }
 
@@ -374,6 +384,7 @@ impl EventKind {
             EventKind::UpdateOverdue { .. } => "update_overdue",
             EventKind::WaitStarted { .. } => "wait_started",
             EventKind::WaitEnded { .. } => "wait_ended",
+            EventKind::Rated { .. } => "rated",
         }
     }
 }
@@ -426,6 +437,8 @@ pub enum Refusal {
     AlreadyWaiting { since: DateTime<Utc> },
     #[error("the ticket is not waiting on the customer")]
     NotWaiting,
+    #[error("the ticket is not closed ({}): it is rated once closed", .0.as_str())]
+    RatedWhenClosed(TicketState),
 }
 
 impl Ticket {
@@ -616,6 +629,15 @@ impl Ticket {
         t.waiting_since = None;
         t.update_due_at = None;
         (t, EventKind::Closed { resolution, no_answer })
+    }
+
+    /// The customer's rating of the closed ticket, replacing an earlier one.
+    /// The ticket itself does not change (its rating is in its log).
+    pub fn rate(&self, score: Score, comment: Option<String>) -> Result<EventKind, Refusal> {
+        match self.state {
+            TicketState::Closed => Ok(EventKind::Rated { score, comment }),
+            state => Err(Refusal::RatedWhenClosed(state)),
+        }
     }
 
     /// Moves a signature change request to `to` (staff, the specialist
@@ -896,5 +918,21 @@ mod tests {
             released.release_by_fix(&release, Snowflake(99), at("2026-11-30T09:31:00Z")).is_none(),
             "released already"
         );
+    }
+
+    /// A closed ticket is rated, again and again (the latest stands); an
+    /// open or reopened one is not yet, whichever its history.
+    #[test]
+    fn a_ticket_is_rated_once_closed() {
+        let four = Score::new(4).unwrap();
+        assert_eq!(ticket().rate(four, None), Err(Refusal::RatedWhenClosed(TicketState::Open)));
+        let (closed, _) = ticket().close(at("2026-11-30T10:00:00Z"), None).unwrap();
+        let rated = closed.rate(four, Some("Quick".into())).unwrap();
+        assert_eq!(rated, EventKind::Rated { score: four, comment: Some("Quick".into()) });
+        assert_eq!(rated.fact(), Some(Fact::Rated(Rating { score: four, comment: Some("Quick".into()) })));
+        let json = serde_json::to_string(&rated).unwrap();
+        assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), rated, "{json}");
+        let (reopened, _) = closed.reopen(None).unwrap();
+        assert_eq!(reopened.rate(four, None), Err(Refusal::RatedWhenClosed(TicketState::Reopened)));
     }
 }

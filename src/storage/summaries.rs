@@ -5,8 +5,8 @@
 //! and fetching a row costs far more than its bytes (and building JSON
 //! twice what joining text does); so the database folds the tickets into
 //! one string of lines. A ticket whose log is the usual (answered, closed)
-//! comes from its own columns; the few reclassified, reopened or moved
-//! through stages bring their events in a second query.
+//! comes from its own columns; the few reclassified, reopened, moved
+//! through stages or rated bring their events in a second query.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -19,7 +19,7 @@ use crate::domain::summary::{Fact, History, UpdateMark};
 use crate::domain::ticket::{EventKind, TicketKind, TicketNumber, TicketState};
 
 /// The events that make a ticket's log other than the usual.
-const UNUSUAL: &str = "'severity_changed', 'reopened', 'stage_changed'";
+const UNUSUAL: &str = "'severity_changed', 'reopened', 'stage_changed', 'rated'";
 
 impl Store {
     /// The histories (whole: a first response may come after the window)

@@ -1134,6 +1134,22 @@ pub fn button(id: u64, channel: u64, member: Value, custom_id: &str, message: Va
     })
 }
 
+/// INTERACTION_CREATE for a modal submitted in `channel` (type 5): its one
+/// text field `field` holding `value`, as Discord sends it (no style, no
+/// label).
+pub fn modal_submit(id: u64, channel: u64, member: Value, custom_id: &str, field: &str, value: &str) -> Value {
+    json!({
+        "id": id.to_string(), "application_id": APP_ID.to_string(), "type": 5, "token": format!("token-{id}"),
+        "version": 1, "guild_id": GUILD.to_string(), "channel_id": channel.to_string(), "member": member,
+        "data": {"custom_id": custom_id, "components": [
+            {"type": 1, "components": [{"type": 4, "custom_id": field, "value": value}]}
+        ]},
+        "locale": "en-US", "guild_locale": "en-US", "app_permissions": "2248473465835073", "entitlements": [],
+        "authorizing_integration_owners": {"0": GUILD.to_string()}, "context": 0,
+        "attachment_size_limit": 26214400
+    })
+}
+
 /// MESSAGE_CREATE for a person's message in `channel`.
 /// `interaction` with the members its user options name resolved, as
 /// Discord sends them: their users and, for members, their roles.

@@ -285,7 +285,18 @@ impl Console {
         if let Some(summary) = outcome.summary() {
             out.push(self.summary(summary));
         }
+        out.extend(self.buttons(outcome.button().cloned().as_slice()));
         out.join("\n")
+    }
+
+    /// Buttons as their labels and the command that presses them:
+    /// `    [1] [2] [3] [4] [5]  (/ticket rate number:ACME-1 score:1…5)`.
+    fn buttons(&self, buttons: &[crate::app::Button]) -> Option<String> {
+        if buttons.is_empty() {
+            return None;
+        }
+        let labels: Vec<String> = buttons.iter().map(|b| format!("[{}]", b.label())).collect();
+        Some(format!("    {}  ({})", labels.join(" "), commands::buttons_command(buttons, self.language)))
     }
 
     /// A weekly summary: its title, text and where its chart was saved.
@@ -349,7 +360,7 @@ impl Console {
                             }
                         });
                     }
-                    Action::Post { channel, msg, lang, ping, roles, thread, button, .. } => {
+                    Action::Post { channel, msg, lang, ping, roles, thread, buttons, .. } => {
                         if let (true, Some(n)) = (thread, &delivery.ticket) {
                             self.threads.entry(*channel).or_insert_with(|| n.clone());
                         }
@@ -365,13 +376,7 @@ impl Console {
                         };
                         // Worded in the customer's language, its times too.
                         out.push(format!("[{place}] {}{pinged}", render::msg(msg, self, *lang, now)));
-                        if let Some(button) = button {
-                            out.push(format!(
-                                "    [{}]  ({})",
-                                button.label(),
-                                commands::button_command(button, self.language)
-                            ));
-                        }
+                        out.extend(self.buttons(buttons));
                     }
                     Action::Summary { channel, post, .. } => {
                         out.push(format!("[{}]", render::Names::place(self, *channel)));

@@ -4,12 +4,13 @@
 //! interaction's response.
 
 use serenity::all::{
-    ChannelId, CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
-    EditInteractionResponse, Interaction, InteractionId, Member, RoleId, User,
+    ActionRowComponent, ChannelId, CreateAutocompleteResponse, CreateInteractionResponse,
+    CreateInteractionResponseMessage, EditInteractionResponse, Interaction, InteractionId, Member, RoleId, User,
 };
 
-use super::{render, typed_input};
-use crate::app::commands::{Ack, ConfirmSignature};
+use super::render::{self, Pressed};
+use super::typed_input;
+use crate::app::commands::{Ack, CommentForm, ConfirmSignature, TicketRate};
 use crate::app::{App, Chart, EventId, Invocation, Outcome, Refusal, Reply};
 use crate::domain::customer::{Language, Snowflake};
 use serde_json::Value;
@@ -31,7 +32,11 @@ impl Answer {
     /// which describes the files [`Answer::files`] gives to upload with it.
     pub fn response(&self) -> Option<Value> {
         let response = match self {
-            Answer::Reply(outcome) if !outcome.skipped() => CreateInteractionResponse::Message(reply_message(outcome)),
+            Answer::Reply(outcome) if outcome.skipped() => return None,
+            Answer::Reply(outcome) => match outcome.form() {
+                Some(form) => CreateInteractionResponse::Modal(render::comment_modal(form, outcome.lang)),
+                None => CreateInteractionResponse::Message(reply_message(outcome)),
+            },
             Answer::Choices(numbers) => CreateInteractionResponse::Autocomplete(
                 numbers.iter().fold(CreateAutocompleteResponse::new(), |r, n| r.add_string_choice(n, n)),
             ),
@@ -52,8 +57,10 @@ impl Answer {
         if outcome.skipped() {
             return None;
         }
+        // A form cannot follow a deferral: its edit says the command instead.
         let edit = EditInteractionResponse::new()
             .content(render::fit(&render::markdown(&outcome.text())))
+            .components(outcome.button().map(|b| render::buttons(std::slice::from_ref(b))).unwrap_or_default())
             .allowed_mentions(render::mentions(&[]));
         let edit = match (outcome.card(), outcome.summary()) {
             (Some(card), _) => edit.embed(render::card_embed(card)),
@@ -94,7 +101,8 @@ impl std::fmt::Display for Answer {
             Answer::Reply(outcome) => outcome,
         };
         match &outcome.reply {
-            Reply::Done { msg, card, summary, personal } => {
+            Reply::Form(_) => f.write_str("a form"),
+            Reply::Done { msg, card, summary, personal, button } => {
                 write!(f, "a reply of {} characters", msg.plain().chars().count())?;
                 if card.is_some() {
                     f.write_str(" with a card")?;
@@ -102,6 +110,9 @@ impl std::fmt::Display for Answer {
                 if let Some(summary) = summary {
                     let chart = &summary.chart;
                     write!(f, " with a summary and {} ({} bytes)", chart.file_name, chart.png.len())?;
+                }
+                if button.is_some() {
+                    f.write_str(" with a button")?;
                 }
                 if *personal {
                     f.write_str(", personal data kept nowhere")?;
@@ -149,13 +160,38 @@ impl Answerer {
             }
             Interaction::Component(c) => {
                 let inv = self.invocation(c.id, &c.user, c.member.as_ref(), c.channel_id, &c.locale);
-                let id = &c.data.custom_id;
-                Answer::Reply(match (render::ack_button_ticket(id), render::confirm_button_ticket(id)) {
+                Answer::Reply(match Pressed::parse(&c.data.custom_id) {
                     // The card lives in the ticket's thread, so /ack there is this ticket's.
-                    (Some(_), _) => self.app.handle(&inv, Ack::default().into()).await,
-                    (_, Some(number)) => self.app.handle(&inv, ConfirmSignature { number: number.into() }.into()).await,
-                    (None, None) => self.app.refuse_once(&inv, Refusal::UnknownButton).await,
+                    Some(Pressed::Ack(_)) => self.app.handle(&inv, Ack::default().into()).await,
+                    Some(Pressed::Confirm(number)) => {
+                        self.app.handle(&inv, ConfirmSignature { number: number.into() }.into()).await
+                    }
+                    Some(Pressed::Rate(number, score)) => {
+                        let rate = TicketRate { number: number.into(), score, comment: None };
+                        self.app.handle(&inv, rate.into()).await
+                    }
+                    Some(Pressed::Comment(number, score)) => self.app.comment_form(&inv, number, score).await,
+                    Some(Pressed::CommentForm(..)) | None => self.app.refuse_once(&inv, Refusal::UnknownButton).await,
                 })
+            }
+            Interaction::Modal(m) => {
+                let inv = self.invocation(m.id, &m.user, m.member.as_ref(), m.channel_id, &m.locale);
+                let Some(Pressed::CommentForm(ticket, score)) = Pressed::parse(&m.data.custom_id) else {
+                    return Answer::Reply(self.app.refuse_once(&inv, Refusal::UnknownButton).await);
+                };
+                // What was written comes back as the command, checked as typed.
+                let comment = m
+                    .data
+                    .components
+                    .iter()
+                    .flat_map(|row| &row.components)
+                    .find_map(|c| match c {
+                        ActionRowComponent::InputText(t) if t.custom_id == render::COMMENT_FIELD => t.value.clone(),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let (path, options) = CommentForm { ticket, score }.submitted(&comment);
+                Answer::Reply(self.app.handle_input(&inv, &path, &options).await)
             }
             Interaction::Autocomplete(c) => {
                 let inv = self.invocation(c.id, &c.user, c.member.as_deref(), c.channel_id, &c.locale);
@@ -204,6 +240,7 @@ pub fn language_of(interaction: &Interaction) -> Language {
     match interaction {
         Interaction::Command(c) | Interaction::Autocomplete(c) => language(&c.locale),
         Interaction::Component(c) => language(&c.locale),
+        Interaction::Modal(m) => language(&m.locale),
         _ => Language::En,
     }
 }
@@ -213,6 +250,7 @@ pub fn identity(interaction: &Interaction) -> Option<(InteractionId, &str)> {
     match interaction {
         Interaction::Command(c) | Interaction::Autocomplete(c) => Some((c.id, &c.token)),
         Interaction::Component(c) => Some((c.id, &c.token)),
+        Interaction::Modal(m) => Some((m.id, &m.token)),
         _ => None,
     }
 }
@@ -223,6 +261,10 @@ fn reply_message(outcome: &Outcome) -> CreateInteractionResponseMessage {
         .content(render::fit(&render::markdown(&outcome.text())))
         .ephemeral(true)
         .allowed_mentions(render::mentions(&[]));
+    let message = match outcome.button() {
+        Some(button) => message.components(render::buttons(std::slice::from_ref(button))),
+        None => message,
+    };
     match (outcome.card(), outcome.summary()) {
         (Some(card), _) => message.embed(render::card_embed(card)),
         (_, Some(summary)) => message.embed(render::summary_embed(summary)),

@@ -80,10 +80,10 @@ impl Deliver for DiscordOut {
                         .await
                         .map_err(failed("editing the card"))?;
                 }
-                Action::Post { channel, msg, ping, roles, key, thread, button, .. } => {
+                Action::Post { channel, msg, ping, roles, key, thread, buttons, .. } => {
                     let mut message = post(msg, ping, roles, *key);
-                    if let Some(button) = button {
-                        message = message.components(render::button(button));
+                    if !buttons.is_empty() {
+                        message = message.components(render::buttons(buttons));
                     }
                     let (body, path) = (Body::Json(to_json(&message)), format!("channels/{channel}/messages"));
                     let send = || calls.created(Method::POST, &path, &body);

@@ -2,16 +2,20 @@
 //! `allowed_mentions` explicitly: nothing a user typed can ping `@everyone`,
 //! `@here` or a role; only the users the application layer names are pinged.
 
-use serenity::all::{ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, UserId};
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateInputText, CreateModal,
+    InputTextStyle, UserId,
+};
 
-use crate::app::commands::Local;
+use crate::app::commands::{CommentForm, Local};
 use crate::app::words;
 use crate::app::{Button, Card, CardStatus, Chart, FollowUp, Msg, Span, SummaryPost, TimeStyle};
-use crate::domain::customer::Snowflake;
+use crate::domain::customer::{Language, Snowflake};
+use crate::domain::rating::Score;
 use crate::domain::ticket::TicketNumber;
 
 /// The prefix of the Acknowledge button's `custom_id`, followed by the ticket number.
-pub const ACK_BUTTON: &str = "ack:";
+const ACK_BUTTON: &str = "ack:";
 
 /// Mentions limited to `users` (none when empty): no everyone, here or roles.
 pub fn mentions(users: &[Snowflake]) -> CreateAllowedMentions {
@@ -104,34 +108,82 @@ pub fn card_components(card: &Card) -> Vec<CreateActionRow> {
     }
     match card.status {
         CardStatus::Acknowledged | CardStatus::Closed => vec![],
-        _ => vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{ACK_BUTTON}{}", card.ticket.number))
-            .style(ButtonStyle::Success)
-            .label(Local::new("Acknowledge", "Acusar recibo").get(card.language))])],
+        _ => vec![CreateActionRow::Buttons(vec![CreateButton::new(
+            Pressed::Ack(card.ticket.number.clone()).custom_id(),
+        )
+        .style(ButtonStyle::Success)
+        .label(Local::new("Acknowledge", "Acusar recibo").get(card.language))])],
     }
 }
 
-/// The ticket named by an Acknowledge button's `custom_id`.
-pub fn ack_button_ticket(custom_id: &str) -> Option<TicketNumber> {
-    custom_id.strip_prefix(ACK_BUTTON)?.parse().ok()
+/// What a pressed button (or a submitted form) stands for, as its
+/// `custom_id` says: `ack:ACME-1`, `confirm:ACME-1`, `rate:ACME-1:4`,
+/// `comment:ACME-1:4` (a rating's "Add a comment"), and the comment form
+/// itself, `rating:ACME-1:4`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pressed {
+    Ack(TicketNumber),
+    Confirm(TicketNumber),
+    Rate(TicketNumber, Score),
+    Comment(TicketNumber, Score),
+    CommentForm(TicketNumber, Score),
 }
 
-/// The prefix of the Confirm button's `custom_id`, followed by the ticket number.
-pub const CONFIRM_BUTTON: &str = "confirm:";
-
-/// The ticket named by a Confirm button's `custom_id`.
-pub fn confirm_button_ticket(custom_id: &str) -> Option<TicketNumber> {
-    custom_id.strip_prefix(CONFIRM_BUTTON)?.parse().ok()
-}
-
-/// A post's button.
-pub fn button(button: &Button) -> Vec<CreateActionRow> {
-    match button {
-        Button::Confirm { ticket, .. } => {
-            vec![CreateActionRow::Buttons(vec![CreateButton::new(format!("{CONFIRM_BUTTON}{ticket}"))
-                .style(ButtonStyle::Success)
-                .label(button.label())])]
+impl Pressed {
+    /// The `custom_id` it is sent back as.
+    pub fn custom_id(&self) -> String {
+        match self {
+            Pressed::Ack(t) => format!("{ACK_BUTTON}{t}"),
+            Pressed::Confirm(t) => format!("confirm:{t}"),
+            Pressed::Rate(t, s) => format!("rate:{t}:{s}"),
+            Pressed::Comment(t, s) => format!("comment:{t}:{s}"),
+            Pressed::CommentForm(t, s) => format!("rating:{t}:{s}"),
         }
     }
+
+    /// What `custom_id` stands for; `None` for one this version does not make.
+    pub fn parse(custom_id: &str) -> Option<Pressed> {
+        let (kind, rest) = custom_id.split_once(':')?;
+        let rated = || -> Option<(TicketNumber, Score)> {
+            let (ticket, score) = rest.rsplit_once(':')?;
+            Some((ticket.parse().ok()?, score.parse().ok()?))
+        };
+        Some(match kind {
+            "ack" => Pressed::Ack(rest.parse().ok()?),
+            "confirm" => Pressed::Confirm(rest.parse().ok()?),
+            "rate" => rated().map(|(t, s)| Pressed::Rate(t, s))?,
+            "comment" => rated().map(|(t, s)| Pressed::Comment(t, s))?,
+            "rating" => rated().map(|(t, s)| Pressed::CommentForm(t, s))?,
+            _ => return None,
+        })
+    }
+}
+
+/// The id of a form's one text field.
+pub const COMMENT_FIELD: &str = "comment";
+
+/// Buttons as message components: five to a row, as Discord allows.
+pub fn buttons(buttons: &[Button]) -> Vec<CreateActionRow> {
+    let one = |button: &Button| {
+        let (pressed, style) = match button {
+            Button::Confirm { ticket, .. } => (Pressed::Confirm(ticket.clone()), ButtonStyle::Success),
+            Button::Rate { ticket, score } => (Pressed::Rate(ticket.clone(), *score), ButtonStyle::Secondary),
+            Button::Comment { ticket, score, .. } => (Pressed::Comment(ticket.clone(), *score), ButtonStyle::Primary),
+        };
+        CreateButton::new(pressed.custom_id()).style(style).label(button.label())
+    };
+    buttons.chunks(5).map(|row| CreateActionRow::Buttons(row.iter().map(one).collect())).collect()
+}
+
+/// A form as a modal of one optional text field, at most its `max`
+/// characters.
+pub fn comment_modal(form: &CommentForm, lang: Language) -> CreateModal {
+    let max = u16::try_from(form.max()).unwrap_or(4000);
+    let field = CreateInputText::new(InputTextStyle::Paragraph, form.label(lang), COMMENT_FIELD)
+        .required(false)
+        .max_length(max);
+    CreateModal::new(Pressed::CommentForm(form.ticket.clone(), form.score).custom_id(), cut(&form.title(lang), 45))
+        .components(vec![CreateActionRow::InputText(field)])
 }
 
 /// Discord's message length limit, keeping the end visible as an ellipsis.
@@ -197,7 +249,27 @@ mod tests {
         let long = "x".repeat(2500);
         assert_eq!(fit(&long).chars().count(), 2000);
         assert_eq!(fit("short"), "short");
-        assert_eq!(ack_button_ticket("ack:ACME-7").map(|n| n.to_string()), Some("ACME-7".into()));
-        assert_eq!(ack_button_ticket("other:ACME-7"), None);
+    }
+
+    /// Every button's id reads back as what it was made for; ids of
+    /// another kind, or with a score out of range, stand for nothing.
+    #[test]
+    fn button_ids_read_back_as_what_they_were_made_for() {
+        let (t, four): (TicketNumber, Score) = ("ACME-7".parse().unwrap(), "4".parse().unwrap());
+        for pressed in [
+            Pressed::Ack(t.clone()),
+            Pressed::Confirm(t.clone()),
+            Pressed::Rate(t.clone(), four),
+            Pressed::Comment(t.clone(), four),
+            Pressed::CommentForm(t.clone(), four),
+        ] {
+            let id = pressed.custom_id();
+            assert!(id.len() <= 100, "Discord's limit: {id}");
+            assert_eq!(Pressed::parse(&id), Some(pressed), "{id}");
+        }
+        assert_eq!(Pressed::parse("ack:ACME-7"), Some(Pressed::Ack(t)));
+        for nothing in ["other:ACME-7", "rate:ACME-7:6", "rate:ACME-7", "rate:ACME-7:x", "ack", ""] {
+            assert_eq!(Pressed::parse(nothing), None, "{nothing}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! the command and answers each Discord event once across instances.
 
 use super::access::{Cx, Invocation};
+use super::ticket_rate::{self, CommentForm};
 use super::{refusals, signature_confirm, Command};
 use crate::app::application::{App, AppError};
 use crate::app::card::Card;
@@ -18,6 +19,28 @@ use crate::storage::Claim;
 pub fn button_command(button: &Button, lang: Language) -> String {
     match button {
         Button::Confirm { ticket, .. } => signature_confirm::SPEC.typed(lang, &[("number", &ticket.to_string())]),
+        Button::Rate { ticket, score } => {
+            ticket_rate::SPEC.typed(lang, &[("number", &ticket.to_string()), ("score", &score.to_string())])
+        }
+        Button::Comment { ticket, score, .. } => ticket_rate::SPEC
+            .typed(lang, &[("number", &ticket.to_string()), ("score", &score.to_string()), ("comment", "…")]),
+    }
+}
+
+/// The command a row of buttons stands for, as typed in `lang`: a rating's
+/// five as one command whose score is to choose.
+pub fn buttons_command(buttons: &[Button], lang: Language) -> String {
+    let rating = |b: &Button| match b {
+        Button::Rate { ticket, .. } => Some(ticket.clone()),
+        _ => None,
+    };
+    match buttons {
+        [one] => button_command(one, lang),
+        [first, ..] if buttons.iter().all(|b| rating(b).is_some() && rating(b) == rating(first)) => {
+            let (ticket, scores) = (rating(first).map(|t| t.to_string()).unwrap_or_default(), "1…5");
+            ticket_rate::SPEC.typed(lang, &[("number", &ticket), ("score", scores)])
+        }
+        _ => buttons.iter().map(|b| button_command(b, lang)).collect::<Vec<_>>().join(" | "),
     }
 }
 
@@ -40,8 +63,16 @@ pub enum Reply {
     /// The command ran: what to say, with a ticket's card or a weekly
     /// summary to show.
     /// `personal` when it shows someone's personal data (a contact's e-mail
-    /// or phone), which is then kept nowhere.
-    Done { msg: Msg, card: Option<Box<Card>>, summary: Option<Box<SummaryPost>>, personal: bool },
+    /// or phone), which is then kept nowhere. A button to press next, maybe.
+    Done {
+        msg: Msg,
+        card: Option<Box<Card>>,
+        summary: Option<Box<SummaryPost>>,
+        personal: bool,
+        button: Option<Button>,
+    },
+    /// A form to fill in (Discord: a modal), whose submission is a command.
+    Form(CommentForm),
     /// The command was refused; the reply says why and what to do instead.
     Refused(Refusal),
     /// It failed on our side (logged in full); the reply apologises.
@@ -62,7 +93,29 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn done(lang: Language, msg: Msg) -> Outcome {
-        Outcome { lang, reply: Reply::Done { msg, card: None, summary: None, personal: false } }
+        Outcome { lang, reply: Reply::Done { msg, card: None, summary: None, personal: false, button: None } }
+    }
+
+    /// The reply with a button to press next.
+    pub fn with_button(mut self, next: Button) -> Outcome {
+        if let Reply::Done { button, .. } = &mut self.reply {
+            *button = Some(next);
+        }
+        self
+    }
+
+    pub fn button(&self) -> Option<&Button> {
+        match &self.reply {
+            Reply::Done { button, .. } => button.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn form(&self) -> Option<&CommentForm> {
+        match &self.reply {
+            Reply::Form(form) => Some(form),
+            _ => None,
+        }
     }
 
     /// The reply shows someone's personal data.
@@ -88,6 +141,7 @@ impl Outcome {
     pub fn text(&self) -> Msg {
         match &self.reply {
             Reply::Done { msg, .. } => msg.clone(),
+            Reply::Form(form) => form.instead(self.lang),
             Reply::Refused(r) => refusals::refusal(self.lang, r),
             Reply::Failed { command } => refusals::failed(self.lang, command),
             Reply::Skipped => Msg::default(),

@@ -26,7 +26,8 @@ pub use super::declare::{Access, Choice, Group, Kind, Opt, Spec, SEVERITY_CHOICE
 pub use super::msg::Local;
 pub(crate) use access::Actor;
 pub use access::{Cx, EventId, Invocation};
-pub use dispatch::{button_command, handled_once, Outcome, Reply};
+pub use dispatch::{button_command, buttons_command, handled_once, Outcome, Reply};
+pub use ticket_rate::CommentForm;
 
 use super::application::{App, AppError};
 use super::jobs::Effect;
@@ -123,6 +124,7 @@ commands! {
     TicketResume in ticket_resume posts Resumed,
     TicketClose in ticket_close posts Closed,
     TicketReopen in ticket_reopen posts Reopened,
+    TicketRate in ticket_rate,
     Ack in ack posts Acknowledged,
     ContactsAdd in contacts_add,
     ContactsRemove in contacts_remove,

@@ -109,10 +109,10 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
             let (what, add) = (command.what.get(lang), contacts_add::SPEC.mention(lang, &[]));
             say!(
                 lang,
-                "Only the customer's registered technical contacts can {what}, so that the SLA clock runs for them. \
+                "Only the customer's registered technical contacts can {what}. \
                  Ask a contact to do it, or add the person with {add}.",
-                "Solo los contactos técnicos registrados del cliente pueden {what}, para que el reloj del SLA corra \
-                 para ellos. Pide a un contacto que lo haga, o añade a la persona con {add}.",
+                "Solo los contactos técnicos registrados del cliente pueden {what}. \
+                 Pide a un contacto que lo haga, o añade a la persona con {add}.",
                 what,
                 add
             )
@@ -355,6 +355,16 @@ fn ticket_refusal(lang: Language, n: &ticket::TicketNumber, r: &ticket::Refusal,
             say!(lang, "{n} is already {s}", "{n} ya es {s}", n, s)
         }
         AlreadyClosed => say!(lang, "{n} is already closed", "{n} ya está cerrado", n),
+        RatedWhenClosed(s) => {
+            let s = state(lang, *s);
+            say!(
+                lang,
+                "{n} is {s}: it can be rated once it is closed",
+                "{n} está {s}: se puede valorar cuando esté cerrado",
+                n,
+                s
+            )
+        }
         NotClosed(s) => {
             let s = state(lang, *s);
             say!(
@@ -687,6 +697,7 @@ mod tests {
                 ticket::Refusal::AlreadyOwner(Snowflake(2)),
                 ticket::Refusal::AlreadyWaiting { since: at },
                 ticket::Refusal::NotWaiting,
+                ticket::Refusal::RatedWhenClosed(TicketState::Reopened),
             ]
             .into_iter()
             .map(ticket),

@@ -207,6 +207,6 @@ fn stage_changed(f: &Facts, to: Stage, release: Option<&str>, note: Option<&str>
         };
         msg.push_text(&format!("\n{}: {note}", label.get(lang)));
     }
-    let button = (to == Stage::Released).then(|| Button::Confirm { ticket: ticket.number.clone(), lang });
-    Post { button, ..Post::thread(msg, vec![ticket.opened_by]) }
+    let buttons = (to == Stage::Released).then(|| Button::Confirm { ticket: ticket.number.clone(), lang });
+    Post { buttons: buttons.into_iter().collect(), ..Post::thread(msg, vec![ticket.opened_by]) }
 }

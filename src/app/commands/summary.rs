@@ -97,6 +97,9 @@ impl Summary {
         let report = app.report(week, zone, customer).await?;
         let post = app.summary_post(report, lang).await;
         let msg = say!(lang, "The summary of {week}:", "El resumen de {week}:", week = week.to_string());
-        Ok(Outcome { lang, reply: Reply::Done { msg, card: None, summary: Some(Box::new(post)), personal: false } })
+        Ok(Outcome {
+            lang,
+            reply: Reply::Done { msg, card: None, summary: Some(Box::new(post)), personal: false, button: None },
+        })
     }
 }

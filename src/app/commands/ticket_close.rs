@@ -7,7 +7,7 @@ use super::{Args, Cx, Declared, Outcome, UsageError};
 use crate::app::application::{App, AppError};
 use crate::app::declare::{text, ticket_number, Access, Spec, TICKET};
 use crate::app::jobs::Job;
-use crate::app::msg::{say, Local, Span};
+use crate::app::msg::{say, Local, Msg, Span};
 use crate::app::posts::{Facts, Post, ThreadPost};
 use crate::app::tickets::refused;
 use crate::domain::customer::Snowflake;
@@ -91,7 +91,10 @@ fn closed(f: &Facts, by: Snowflake, resolution: Option<&str>) -> Post {
         Some(r) => say!(lang, "Closed by {who}: {r}", "Cerrado por {who}: {r}", who, r),
         None => say!(lang, "Closed by {who}.", "Cerrado por {who}.", who),
     };
-    Post::thread(msg, vec![])
+    match super::ticket_rate::question(f) {
+        Some((question, buttons)) => Post { buttons, ..Post::thread(Msg::join([msg, question], "\n"), vec![]) },
+        None => Post::thread(msg, vec![]),
+    }
 }
 
 /// A ticket closed by the bot: the customer did not answer its wait.

@@ -41,6 +41,9 @@ impl TicketStatus {
         let card = app.card(customer, &ticket)?;
         let (n, level, status) = (&ticket.number, words::severity(lang, ticket.severity), card.status_line(lang));
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
-        Ok(Outcome { lang, reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None, personal: false } })
+        Ok(Outcome {
+            lang,
+            reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None, personal: false, button: None },
+        })
     }
 }
