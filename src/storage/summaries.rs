@@ -5,8 +5,9 @@
 //! and fetching a row costs far more than its bytes (and building JSON
 //! twice what joining text does); so the database folds the tickets into
 //! one string of lines. A ticket whose log is the usual (answered, closed)
-//! comes from its own columns; the few reclassified, reopened, moved
-//! through stages or rated bring their events in a second query.
+//! comes from its own columns; the few reclassified, reopened or moved
+//! through stages bring their events in a second query, and the ratings of
+//! the window's tickets (one in five, say) come folded in a third.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -14,12 +15,17 @@ use sqlx::Row;
 use super::events::event_from_json;
 use super::{instant, Backend, StorageError, Store};
 use crate::domain::customer::CustomerKey;
+use crate::domain::rating::{Rating, Score};
 use crate::domain::sla::Severity;
 use crate::domain::summary::{Fact, History, UpdateMark};
 use crate::domain::ticket::{EventKind, TicketKind, TicketNumber, TicketState};
 
 /// The events that make a ticket's log other than the usual.
-const UNUSUAL: &str = "'severity_changed', 'reopened', 'stage_changed', 'rated'";
+const UNUSUAL: &str = "'severity_changed', 'reopened', 'stage_changed'";
+
+/// What separates the folded ratings: a control character, which an
+/// event's JSON never holds unescaped.
+const RECORD: &str = "\u{1e}";
 
 impl Store {
     /// The histories (whole: a first response may come after the window)
@@ -88,13 +94,15 @@ impl Store {
         let folded = query.fetch_one(&mut *tx).await?.unwrap_or_default();
         let mut keys: Vec<CustomerKey> = Vec::new();
         let mut out = Vec::new();
+        let mut ids = Vec::new();
         let mut unusual = Vec::new();
         for line in folded.split(',').filter(|l| !l.is_empty()) {
-            let (history, is_unusual) = ticket_line(line, &mut keys)?;
+            let ((history, id), is_unusual) = ticket_line(line, &mut keys)?;
             if is_unusual {
-                unusual.push((history.1, out.len()));
+                unusual.push((id, out.len()));
             }
-            out.push(history.0);
+            out.push(history);
+            ids.push(id);
         }
         // The unusual ones' logs.
         if !unusual.is_empty() {
@@ -116,9 +124,58 @@ impl Store {
                 replay(&mut out[at], events.remove(&id).unwrap_or_default())?;
             }
         }
+        // The ratings of the window's tickets: given after their opening,
+        // so since the window's start (migration 0012's index), folded.
+        let of_customer = if customer.is_some() { "AND t.customer = $4" } else { "" };
+        let sql = format!(
+            "SELECT string_agg(e.ticket_id || ' ' || e.at || ' ' || e.detail, $3) FROM ticket_events e
+             JOIN tickets t ON t.id = e.ticket_id
+             WHERE e.kind = 'rated' AND e.at >= $1 AND t.opened_at >= $1 AND t.opened_at < $2 {of_customer}"
+        );
+        let mut query =
+            sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql)).bind(from_ms).bind(to_ms).bind(RECORD);
+        if let Some(customer) = customer {
+            query = query.bind(customer.to_owned());
+        }
+        let ratings = query.fetch_one(&mut *tx).await?.unwrap_or_default();
         tx.commit().await?;
+        add_ratings(&mut out, &ids, &ratings)?;
         Ok(out)
     }
+}
+
+/// A rating's stored detail (`EventKind::Rated` as `event_json` writes
+/// it), read for its two fields alone: a week's report reads tens of
+/// thousands, and the whole event's tagged form costs several times more.
+#[derive(serde::Deserialize)]
+struct RatedDetail {
+    score: Score,
+    comment: Option<String>,
+}
+
+/// Adds the folded `ratings` (`ticket_id at detail`, by [`RECORD`]) to the
+/// histories of their tickets (`ids[i]` is `histories[i]`'s), each in its
+/// place among the ticket's facts.
+fn add_ratings(histories: &mut [History], ids: &[i64], ratings: &str) -> Result<(), StorageError> {
+    let bad = corrupt("ticket_events");
+    let at_index: std::collections::HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    let mut touched = std::collections::BTreeSet::new();
+    for record in ratings.split(RECORD).filter(|r| !r.is_empty()) {
+        let mut parts = record.splitn(3, ' ');
+        let (Some(id), Some(at), Some(detail)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad(format!("rating {record}")));
+        };
+        let number = |s: &str| s.parse::<i64>().map_err(|_| bad(format!("number {s} in a rating")));
+        let Some(&i) = at_index.get(&number(id)?) else { continue };
+        let at = instant(number(at)?, "ticket_events")?;
+        let rated: RatedDetail = serde_json::from_str(detail).map_err(|e| bad(e.to_string()))?;
+        histories[i].facts.push((at, Fact::Rated(Rating { score: rated.score, comment: rated.comment })));
+        touched.insert(i);
+    }
+    for i in touched {
+        histories[i].facts.sort_by_key(|(at, _)| *at);
+    }
+    Ok(())
 }
 
 /// How far from a window an update deadline's marks are looked for: an
@@ -227,4 +284,21 @@ fn replay(h: &mut History, events: Vec<(i64, String)>) -> Result<(), StorageErro
 
 fn corrupt(table: &'static str) -> impl Fn(String) -> StorageError {
     move |problem| StorageError::Corrupt { table, problem }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rating's detail reads as the event it was written from.
+    #[test]
+    fn a_ratings_detail_reads_as_its_event() {
+        for comment in [None, Some("took two days, \"really\"\u{1e}".to_owned())] {
+            let score = Score::new(2).unwrap();
+            let detail = super::super::events::event_json(&EventKind::Rated { score, comment: comment.clone() });
+            let read: RatedDetail = serde_json::from_str(&detail).unwrap();
+            assert_eq!((read.score, read.comment), (score, comment));
+            assert!(!detail.contains(RECORD), "the separator never stands in a detail: {detail}");
+        }
+    }
 }
