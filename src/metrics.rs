@@ -89,6 +89,12 @@ pub struct Metrics {
     pub deliverer: Gauge,
     /// Ratings given (a replaced rating counts again), by score.
     pub ratings: Family<ScoreLabel, Counter>,
+    /// Bytes the record of tickets' threads keeps (files and texts); set
+    /// from the database at each scrape.
+    pub transcript_bytes: Gauge,
+    /// Files of tickets' threads kept, and given up.
+    pub files_kept: Counter,
+    pub files_failed: Counter,
 }
 
 impl Default for Metrics {
@@ -202,7 +208,24 @@ impl Metrics {
         );
         let ratings = Family::<ScoreLabel, Counter>::default();
         registry.register("ratings", "Ratings customers gave closed tickets, by score (1 to 5)", ratings.clone());
+        let transcript_bytes = Gauge::default();
+        registry.register(
+            "transcript_bytes",
+            "Bytes the record of tickets' threads keeps: files and message texts",
+            transcript_bytes.clone(),
+        );
+        let files_kept = Counter::default();
+        registry.register("files_kept", "Files attached in tickets' threads, downloaded and kept", files_kept.clone());
+        let files_failed = Counter::default();
+        registry.register(
+            "files_failed",
+            "Files attached in tickets' threads that could not be kept (their links failed for good)",
+            files_failed.clone(),
+        );
         Metrics {
+            transcript_bytes,
+            files_kept,
+            files_failed,
             ratings,
             registry,
             open_tickets,

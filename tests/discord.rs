@@ -24,6 +24,8 @@ const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;
 const BOB: u64 = 500000000000000002;
 const MALLORY: u64 = 500000000000000099;
+/// `[transcripts].channel` of the example.
+const TRANSCRIPTS: u64 = 310000000000000014;
 
 /// Monday 30 November 2026, 10:00 in Madrid: inside Acme's working hours.
 fn monday_morning() -> DateTime<Utc> {
@@ -184,7 +186,7 @@ async fn commands_are_registered_in_the_guild_with_spanish_localisations() {
     assert_eq!(commands[0]["options"][0]["options"][0]["max_length"], 200, "summary ≤ 200 characters");
     let identify = bot.fake.sent().into_iter().find(|s| s.op == 2).unwrap();
     let intents = identify.d["intents"].as_u64().unwrap();
-    assert_eq!(intents, 1 | 512, "GUILDS and GUILD_MESSAGES only");
+    assert_eq!(intents, 1 | 512 | 32768, "GUILDS, GUILD_MESSAGES and, for the record, MESSAGE_CONTENT");
     bot.stop().await;
 }
 
@@ -1188,6 +1190,7 @@ async fn a_rating_in_an_archived_thread_is_answered_and_leaves_it_archived() {
     assert_eq!(ids, ["rate:ACME-1:1", "rate:ACME-1:2", "rate:ACME-1:3", "rate:ACME-1:4", "rate:ACME-1:5"]);
     bot.fake.wait_for("the thread archived", |f| f.threads()[&thread].archived.then_some(())).await;
     bot.advance(chrono::Duration::minutes(1)).await;
+    bot.fake.request("POST", &format!("/channels/{TRANSCRIPTS}/messages"), 1).await;
     let requests_before = bot.fake.requests().len();
 
     let press = |member: Value, custom_id: &str| {

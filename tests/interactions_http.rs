@@ -319,7 +319,7 @@ async fn in_http_mode_the_gateway_brings_thread_messages_only() {
     let bot = Instance::start(config(&fake, &db.url, true), &db, "http-a").await;
     fake.connected(1).await;
     let identify = fake.sent().into_iter().find(|s| s.op == 2).unwrap();
-    assert_eq!(identify.d["intents"].as_u64().unwrap(), 1 | 512, "GUILDS and GUILD_MESSAGES");
+    assert_eq!(identify.d["intents"].as_u64().unwrap(), 1 | 512 | 32768, "GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT");
     let thread = an_l1_thread(&fake, &bot).await;
     let id = fake.next_id();
     fake.dispatch("MESSAGE_CREATE", fake::typed_message(id, thread, ENGINEER, "engineer", &[STAFF_ROLE], "On it"));

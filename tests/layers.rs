@@ -31,7 +31,7 @@ const CRATE: [(&str, &[&str]); 6] = [
 const APP: [(&str, &[&str]); 4] = [
     ("vocabulary", &["msg", "words", "clock", "declare", "args", "refusal", "card", "jobs"]),
     ("wording", &["posts", "reminders"]),
-    ("core", &["application", "tickets", "instance", "summary", "chart"]),
+    ("core", &["application", "tickets", "instance", "summary", "chart", "record", "transcript"]),
     ("top", &["commands", "delivery"]),
 ];
 

@@ -41,6 +41,14 @@ async fn metrics(State(app): State<App>) -> Response {
         // The rest is still worth scraping; the gauge keeps its last values.
         Err(e) => tracing::warn!(error = %e, "cannot count the open tickets for /metrics"),
     }
+    if app.config().transcripts.is_some() {
+        match app.store().record_bytes().await {
+            Ok(bytes) => {
+                app.metrics().transcript_bytes.set(bytes);
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot measure the record for /metrics"),
+        }
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], app.metrics().encode()).into_response()
 }
 

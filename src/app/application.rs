@@ -70,6 +70,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     /// Woken when a ticket change may have moved the next due notification.
     pub(super) wake: Arc<tokio::sync::Notify>,
+    /// Woken when a message brought files to download.
+    pub(super) files: Arc<tokio::sync::Notify>,
     pub(super) metrics: Arc<Metrics>,
     /// This instance's name (`App::named`).
     pub(super) instance: Arc<str>,
@@ -94,6 +96,7 @@ impl App {
             store,
             clock,
             wake: Arc::default(),
+            files: Arc::default(),
             metrics: Arc::default(),
             instance,
             seen_unknown: Arc::default(),

@@ -22,8 +22,10 @@ use super::jobs::{
 };
 use super::msg::{say, Msg, Span};
 use super::posts::{Facts, Place, ThreadPost};
+use super::record;
 use super::summary::{late_note, summary_job};
 use super::tickets::Change;
+use super::transcript::TRANSCRIPT_PATIENCE;
 use super::words;
 use crate::domain::customer::Snowflake;
 use crate::domain::customer::{Customer, Language};
@@ -113,6 +115,25 @@ impl Lease for Held<'_> {
             }
         }
     }
+}
+
+/// The line a transcript is posted with: the ticket, its customer and
+/// summary, and what the record holds.
+fn transcript_line(t: &super::transcript::Transcript) -> Msg {
+    let (lang, n) = (t.lang, Span::strong(&t.ticket.number));
+    let (customer, summary) = (&t.customer, &t.ticket.summary);
+    let messages = t.messages.len();
+    let files = t.messages.iter().map(|m| m.files.len()).sum::<usize>();
+    say!(
+        lang,
+        "Transcript of {n} · {customer} · {summary} (messages: {messages}, files: {files})",
+        "Transcripción de {n} · {customer} · {summary} (mensajes: {messages}, archivos: {files})",
+        n,
+        customer,
+        summary,
+        messages,
+        files
+    )
 }
 
 /// What a failure needs of its job.
@@ -222,6 +243,11 @@ impl App {
         if let (Some(Job::WaitClose { since }), Some(ticket)) = (job, &ticket) {
             return self.close_unanswered(row, ticket, *since).await;
         }
+        if let (Some(Job::Transcript), Some(ticket)) = (job, &ticket) {
+            if self.transcript_waits(row, ticket).await? {
+                return Ok(Done::Left);
+            }
+        }
         let delivery = match self.resolve(row, &stored, ticket, now).await {
             Ok(Some(delivery)) => delivery,
             Ok(None) => {
@@ -262,6 +288,26 @@ impl App {
             }
             Err(e) => self.failed(&failing(&delivery.actions), &e).await,
         }
+    }
+
+    /// Whether a closed ticket's transcript waits for files still being
+    /// downloaded (looked at again shortly), for at most
+    /// [`TRANSCRIPT_PATIENCE`] after it fell due.
+    async fn transcript_waits(&self, row: &Claimed, ticket: &Ticket) -> Result<bool, AppError> {
+        let now = self.now();
+        let patience = chrono::Duration::from_std(TRANSCRIPT_PATIENCE).unwrap_or_default();
+        if now - row.due_at >= patience {
+            return Ok(false);
+        }
+        let pending = self.store.pending_files(ticket.id).await?;
+        if pending == 0 {
+            return Ok(false);
+        }
+        let again = (now + chrono::Duration::seconds(15)).min(row.due_at + patience);
+        let waiting = format!("waiting for {pending} file(s) to be kept");
+        self.store.retry_later(row.id, now, again, &waiting).await?;
+        tracing::info!(ticket = %ticket.number, pending, "the transcript waits for its files");
+        Ok(true)
     }
 
     /// A wait left unanswered for `[followup].close_after`: the bot closes
@@ -434,6 +480,29 @@ impl App {
                 if let Some(thread) = ticket.thread_id {
                     delivery.actions.push(Action::ArchiveThread { thread, archived });
                 }
+            }
+            Some(Job::FileNotKept { name, size, max }) => {
+                if let Some(thread) = ticket.thread_id {
+                    let lang = customer.language;
+                    delivery.actions.push(Action::Post {
+                        channel: thread,
+                        msg: record::not_kept(lang, name, *size, *max),
+                        lang,
+                        ping: vec![],
+                        roles: vec![],
+                        key: key(0),
+                        thread: true,
+                        buttons: vec![],
+                    });
+                }
+            }
+            Some(Job::Transcript) => {
+                // Transcripts turned off since the closing: none.
+                let Some(t) = self.config.transcripts else { return Ok(None) };
+                let Some(transcript) = self.transcript(&ticket.number).await? else { return Ok(None) };
+                let msg = transcript_line(&transcript);
+                let document = transcript.document();
+                delivery.actions.push(Action::Transcript { channel: t.channel, msg, document, key: key(0) });
             }
             _ => {
                 let discord = self.config.discord.as_ref();
@@ -609,6 +678,7 @@ impl App {
                 Action::PostCard { thread, .. } => (Some(*thread), Lost::Card),
                 Action::Escalation { channel, msg, .. } => (Some(*channel), Lost::Post { msg: msg.clone() }),
                 Action::Summary { channel, post, .. } => (Some(*channel), Lost::Post { msg: post.msg.clone() }),
+                Action::Transcript { channel, msg, .. } => (Some(*channel), Lost::Post { msg: msg.clone() }),
                 // Membership and archiving that cannot be done leave nothing to say.
                 Action::RemoveMember { .. } | Action::AddMember { .. } | Action::ArchiveThread { .. } => return None,
             },

@@ -72,6 +72,11 @@ impl App {
             if let Err(e) = self.store.instance_seen(&self.instance, self.now()).await {
                 tracing::warn!(error = %e, "cannot record that this instance is running");
             }
+            // `[transcripts].keep`: a few tickets' records a beat, aside
+            // from anything someone waits for.
+            if let Err(e) = self.forget_old_records().await {
+                tracing::warn!(error = %e, "cannot delete records past their retention");
+            }
         }
         if let Err(e) = self.store.instance_stopped(&self.instance, self.now()).await {
             tracing::warn!(error = %e, "cannot record that this instance stopped");

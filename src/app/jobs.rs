@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::card::Card;
-use super::msg::{Local, Msg, SummaryPost};
+use super::msg::{Document, Local, Msg, SummaryPost};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::escalation::Trigger;
 use crate::domain::rating::Score;
@@ -72,6 +72,14 @@ pub enum Job {
     Escalation { group: i64 },
     /// Archive the ticket's thread (closed), or bring it back (reopened).
     Archive { archived: bool },
+    /// Tell the thread that a file of `size` bytes was recorded without its
+    /// bytes, being over `[transcripts].max_file` (`max`).
+    FileNotKept { name: String, size: u64, max: u64 },
+    /// Post the closed ticket's transcript to `[transcripts].channel`,
+    /// once its files are in (or [`TRANSCRIPT_PATIENCE`] after closing).
+    ///
+    /// [`TRANSCRIPT_PATIENCE`]: crate::app::transcript::TRANSCRIPT_PATIENCE
+    Transcript,
     /// A kind this version does not know (a newer version queued it, during
     /// a rolling upgrade, or a command's post: `commands::CommandPost`):
     /// never queued, only read.
@@ -103,13 +111,15 @@ impl Job {
             // update is what someone must hear of now.
             Job::Thread { .. } | Job::Step { .. } | Job::UpdateOverdue { .. } | Job::Escalation { .. } => Urgency::Ping,
             Job::UpdateReminder { .. } | Job::WaitReminder { .. } | Job::WaitClose { .. } => Urgency::Post,
+            Job::FileNotKept { .. } => Urgency::Post,
             Job::Undeliverable { .. } | Job::Unknown => Urgency::Post,
             Job::Card
             | Job::Members { .. }
             | Job::Leave { .. }
             | Job::Join { .. }
             | Job::Archive { .. }
-            | Job::Summary { .. } => Urgency::Background,
+            | Job::Summary { .. }
+            | Job::Transcript => Urgency::Background,
         }
     }
 
@@ -301,6 +311,14 @@ pub enum Action {
         post: Box<SummaryPost>,
         key: PostKey,
     },
+    /// A closed ticket's transcript, as a file with a line about it,
+    /// posted once (`key`).
+    Transcript {
+        channel: Snowflake,
+        msg: Msg,
+        document: Document,
+        key: PostKey,
+    },
     /// The escalation channel's message of a group of notices (`msg`, each
     /// ticket on its line): posted once for the group if it has no
     /// `message` yet, else that message edited to show every line. The
@@ -321,7 +339,11 @@ impl Action {
     /// a delivery does only while it holds its job.
     pub fn creates(&self) -> bool {
         match self {
-            Action::OpenThread { .. } | Action::PostCard { .. } | Action::Post { .. } | Action::Summary { .. } => true,
+            Action::OpenThread { .. }
+            | Action::PostCard { .. }
+            | Action::Post { .. }
+            | Action::Summary { .. }
+            | Action::Transcript { .. } => true,
             Action::Escalation { message, .. } => message.is_none(),
             Action::EditCard { .. }
             | Action::RemoveMember { .. }

@@ -22,7 +22,9 @@
 //! 3. **Core**: `application` (the `App`: configuration, storage, clock;
 //!    plans, cards and escalation steps), `tickets` (storing changes),
 //!    `instance` (this process among the deployment's), `summary` and
-//!    `chart` (weekly figures, worded and drawn).
+//!    `chart` (weekly figures, worded and drawn), `record` (threads'
+//!    messages and files kept) and `transcript` (a ticket's record as a
+//!    page).
 //! 4. **Top**: `commands` (one file per command, the list, who may run
 //!    what, how refusals read, the dispatch) and `delivery` (the outbox's
 //!    lifecycle: claim, resolve, deliver, record, retry, give up).
@@ -48,6 +50,11 @@
 //!   here and at other instances).
 //! - **Weekly summaries**: [`App::report`], [`App::summary_post`],
 //!   [`App::plan_summaries`].
+//! - **The record of tickets' threads**: [`App::record_message`],
+//!   [`App::record_edit`] and [`App::record_deletion`] (as the chat tells
+//!   them), [`App::keep_files`] (downloads in the background) or
+//!   [`App::keep_due_files`] (the console's, at once),
+//!   [`App::transcript`], [`App::forget_old_records`] (the retention).
 //! - **This instance among the deployment's**: [`App::named`],
 //!   [`App::instance`], [`App::mode`], [`App::heartbeat`],
 //!   [`App::run_instance`].
@@ -71,10 +78,12 @@ mod instance;
 mod jobs;
 pub mod msg;
 mod posts;
+mod record;
 mod refusal;
 mod reminders;
 mod summary;
 mod tickets;
+mod transcript;
 pub mod words;
 
 pub use application::{App, AppError, CLAIMS_KEPT};
@@ -86,6 +95,8 @@ pub use instance::DELIVERER_LEASE;
 pub use jobs::{
     Action, Button, Deliver, Delivery, DeliveryError, Job, Lease, Made, Permanent, PostKey, Receipt, Urgency,
 };
-pub use msg::{Chart, Local, Msg, Span, SummaryPost, TimeStyle};
+pub use msg::{Chart, Document, Local, Msg, Span, SummaryPost, TimeStyle};
+pub use record::{Fetch, FetchError, FileBytes, DOWNLOADS_AT_ONCE};
 pub use refusal::Refusal;
 pub use summary::{next_week_to_post, posting_instant, Report};
+pub use transcript::Transcript;

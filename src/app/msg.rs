@@ -240,6 +240,20 @@ pub struct SummaryPost {
     pub chart: Chart,
 }
 
+/// A file to post, or to answer with: its name and bytes (a transcript).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Document {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Its name and size: the bytes never reach a log.
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document").field("file_name", &self.file_name).field("bytes", &self.bytes.len()).finish()
+    }
+}
+
 /// A PNG image and its file name (`summary-2026-W48.png`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Chart {

@@ -105,6 +105,8 @@ pub enum Refusal {
     },
     /// A button of a message that no longer acts (an old version's).
     UnknownButton,
+    /// Transcripts are asked for, and `[transcripts]` is not enabled.
+    TranscriptsOff,
     /// No customer has this key.
     UnknownCustomer {
         key: String,

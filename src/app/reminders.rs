@@ -22,7 +22,9 @@ impl ThreadPost for Job {
             Job::UpdateOverdue { due } => update_overdue(f, *due).into_iter().collect(),
             Job::WaitReminder { since, reason } => wait_reminder(f, *since, reason).into_iter().collect(),
             // Not posts: a thread, a card, members, archiving, a summary,
-            // the closing of an unanswered wait (its own post follows).
+            // the closing of an unanswered wait (its own post follows); or
+            // posts delivery words itself (an undeliverable job's notice,
+            // the record's notice of a file not kept, a transcript).
             Job::Thread { .. }
             | Job::Card
             | Job::Members { .. }
@@ -33,6 +35,8 @@ impl ThreadPost for Job {
             | Job::Summary { .. }
             | Job::Escalation { .. }
             | Job::Undeliverable { .. }
+            | Job::FileNotKept { .. }
+            | Job::Transcript
             | Job::Unknown => vec![],
         }
     }

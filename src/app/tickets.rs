@@ -3,7 +3,7 @@
 //! transaction with the claim of the event that caused it, if any.
 
 use super::application::{refuse, App, AppError};
-use super::jobs::Effect;
+use super::jobs::{Effect, Job};
 use super::refusal::Refusal;
 use crate::domain::calendar::Calendar;
 use crate::domain::customer::Snowflake;
@@ -35,8 +35,18 @@ impl App {
         release: Option<(&FileHash, &Release<'_>)>,
     ) -> Result<Vec<TicketNumber>, AppError> {
         let now = self.now();
-        let queued: Vec<Vec<Queued>> =
-            changes.iter().map(|c| c.jobs.iter().map(|j| j.queued(now, Some(c.ticket.severity))).collect()).collect();
+        let queued: Vec<Vec<Queued>> = changes
+            .iter()
+            .map(|c| {
+                let mut rows: Vec<Queued> = c.jobs.iter().map(|j| j.queued(now, Some(c.ticket.severity))).collect();
+                // Every closing, however it came, posts the record's transcript.
+                if self.config.transcripts.is_some() && c.events.iter().any(|e| matches!(e, EventKind::Closed { .. })) {
+                    let after = chrono::Duration::from_std(super::transcript::TRANSCRIPT_AFTER).unwrap_or_default();
+                    rows.push(Job::Transcript.queued(now + after, Some(c.ticket.severity)));
+                }
+                rows
+            })
+            .collect();
         let stored: Vec<TicketChange> = changes
             .iter()
             .zip(&queued)

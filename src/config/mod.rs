@@ -48,7 +48,26 @@ pub struct Config {
     pub followup: FollowupConfig,
     /// `[satisfaction]`: the rating asked on closing.
     pub satisfaction: SatisfactionConfig,
+    /// `[transcripts]`: the record of tickets' threads; `None` when off.
+    pub transcripts: Option<TranscriptsConfig>,
 }
+
+/// `[transcripts]`, when `enabled`: every message and file of tickets'
+/// threads kept, and a transcript posted on closing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TranscriptsConfig {
+    /// The staff channel each closed ticket's transcript goes to.
+    pub channel: Snowflake,
+    /// Larger attachments are recorded without their bytes.
+    pub max_file: u64,
+    /// Messages and files of tickets closed longer ago are deleted; `None`:
+    /// kept for ever.
+    pub keep: Option<std::time::Duration>,
+}
+
+/// `[transcripts].max_file` when not given: Discord's own upload limit
+/// for a server without boosts.
+pub const DEFAULT_MAX_FILE: u64 = 25 * 1024 * 1024;
 
 /// `[satisfaction]`: whether the closing post asks "How did we do?".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -349,6 +368,27 @@ impl Validator {
         Some(parsed)
     }
 
+    /// `[transcripts]`: when enabled, a channel to post to; a size; a
+    /// positive duration to keep for, if any.
+    fn transcripts(&mut self, raw: &raw::RawTranscripts) -> Option<TranscriptsConfig> {
+        let channel = raw.channel.as_ref().and_then(|c| self.parsed("transcripts.channel", c.parse()));
+        let max_file = match &raw.max_file {
+            Some(size) => self.parsed("transcripts.max_file", crate::domain::record::parse_size(size)),
+            None => Some(DEFAULT_MAX_FILE),
+        };
+        let keep = self.positive("transcripts.keep", raw.keep.as_deref());
+        if !raw.enabled {
+            return None;
+        }
+        let Some(channel) = channel else {
+            if raw.channel.is_none() {
+                self.problem("transcripts.channel", "transcripts need a staff channel to post to (its id)");
+            }
+            return None;
+        };
+        Some(TranscriptsConfig { channel, max_file: max_file?, keep })
+    }
+
     /// `[followup]`: each key a positive duration; closing after reminding.
     fn followup(&mut self, raw: &raw::RawFollowup) -> FollowupConfig {
         let remind_after = self.positive("followup.remind_after", raw.remind_after.as_deref());
@@ -412,6 +452,7 @@ impl Validator {
             None => DEFAULT_GROUP_WINDOW,
         };
         let followup = self.followup(&raw.followup);
+        let transcripts = self.transcripts(&raw.transcripts);
         let log_format = match &raw.log.format {
             Some(f) => self.parsed("log.format", f.parse()).unwrap_or_default(),
             None => LogFormat::default(),
@@ -422,6 +463,7 @@ impl Validator {
             summaries,
             followup,
             satisfaction: SatisfactionConfig { enabled: raw.satisfaction.enabled },
+            transcripts,
             escalation,
             late_after,
             group_window,

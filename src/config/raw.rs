@@ -36,6 +36,18 @@ pub struct RawConfig {
     pub followup: RawFollowup,
     #[serde(default)]
     pub satisfaction: RawSatisfaction,
+    #[serde(default)]
+    pub transcripts: RawTranscripts,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTranscripts {
+    #[serde(default)]
+    pub enabled: bool,
+    pub channel: Option<String>,
+    pub max_file: Option<String>,
+    pub keep: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

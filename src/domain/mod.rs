@@ -7,6 +7,7 @@ pub mod classify;
 pub mod customer;
 pub mod escalation;
 pub mod rating;
+pub mod record;
 pub mod signature;
 pub mod sla;
 pub mod summary;

@@ -1,7 +1,7 @@
 //! Durable storage on SQLite (the embedded default) or PostgreSQL: the
 //! connection and its locks here; contacts, tickets and their audit trail,
-//! the outbox, event claims, signature requests, instances and the
-//! summary's reads in files of their own.
+//! the outbox, event claims, signature requests, instances, the
+//! summary's reads and the record of tickets' threads in files of their own.
 //!
 //! One implementation serves both backends through sqlx's `Any` driver: the
 //! SQL is portable (`$N` parameters, `ON CONFLICT`, `RETURNING`), each backend
@@ -33,6 +33,7 @@ mod escalations;
 mod events;
 mod instances;
 mod outbox;
+mod record;
 mod rows;
 mod signatures;
 mod summaries;
@@ -41,6 +42,7 @@ pub use claims::Claim;
 pub use contacts::{AddContactError, Contact, NewContact, MAX_CONTACTS};
 pub use escalations::GroupMessage;
 pub use outbox::{Claimed, Escalate, Finish, Line, Once, OutboxRow, OutboxState, Queued, Reschedule, Shown, StepClock};
+pub use record::{Download, CHUNK};
 pub use tickets::{OpenCount, Release, Released, TicketChange};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -152,6 +154,33 @@ impl Store {
         };
         let listen = (backend == Backend::Postgres).then(|| url.as_str().into());
         Ok(Store { pool, backend, writer: Arc::default(), _owner: owner, url: listen })
+    }
+
+    /// Opens the database to read it beside a running bot, for the report
+    /// and transcripts: on SQLite read-only, without the file's lock (the
+    /// bot keeps it) and without migrating; on PostgreSQL a small pool.
+    pub async fn connect_reader(url: &str) -> Result<Store, StorageError> {
+        sqlx::any::install_default_drivers();
+        let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+            return Store::connect_without_migrating(url).await;
+        };
+        let file = path.split_once('?').map_or(path, |(f, _)| f);
+        if !Path::new(file).exists() {
+            // No database yet: an empty one, which no bot uses.
+            return Store::connect(url).await;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA busy_timeout = 30000").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            })
+            .connect(&format!("sqlite://{file}?mode=ro"))
+            .await?;
+        Ok(Store { pool, backend: Backend::Sqlite, writer: Arc::default(), _owner: None, url: None })
     }
 
     /// Begins a write transaction; on SQLite, after this process's earlier writers.

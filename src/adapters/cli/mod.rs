@@ -72,6 +72,27 @@ enum Command {
         #[arg(long, value_name = "LANG", default_value = "en")]
         language: String,
     },
+    /// A ticket's transcript from the configured storage: its facts and
+    /// every message of its thread (with [transcripts] on), to standard
+    /// output, or with its kept files to a directory.
+    Transcript {
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The ticket, e.g. ACME-42.
+        #[arg(value_name = "TICKET")]
+        ticket: String,
+        #[arg(long, value_enum, default_value_t = TranscriptFormat::Html)]
+        format: TranscriptFormat,
+        /// Write transcript.html (or .json) here, and every kept file under files/<sha256>.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum TranscriptFormat {
+    Html,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -126,6 +147,7 @@ pub fn main() -> ExitCode {
         Command::Report { config, week, customer, zone, format, chart, language } => {
             report(&ReportArgs { config, week, customer, zone, format, chart, language })
         }
+        Command::Transcript { config, ticket, format, out } => transcript(&config, &ticket, format, out.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,7 +287,7 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
     };
     let rt = runtime()?;
     let report = rt.block_on(async {
-        let store = crate::storage::Store::connect(&config.storage.url)
+        let store = crate::storage::Store::connect_reader(&config.storage.url)
             .await
             .map_err(|e| Failure::Usage(format!("cannot open the storage: {e}")))?;
         let app = crate::app::App::new(config.clone(), store.clone(), std::sync::Arc::new(crate::app::SystemClock));
@@ -285,6 +307,77 @@ fn report(args: &ReportArgs) -> Result<(), Failure> {
         std::fs::write(path, report.chart(lang).png)
             .map_err(|e| Failure::Usage(format!("cannot write the chart to {}: {e}", path.display())))?;
     }
+    Ok(())
+}
+
+/// `priority-line transcript`: the transcript to standard output, or with
+/// `--out` to `DIR/transcript.html` (or `.json`) and every kept file to
+/// `DIR/files/<sha256>`, a chunk at a time.
+fn transcript(
+    path: &std::path::Path,
+    ticket: &str,
+    format: TranscriptFormat,
+    out: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    init_logs("warn");
+    let config = std::sync::Arc::new(Config::load(path)?);
+    let number: crate::domain::ticket::TicketNumber = ticket.parse().map_err(Failure::Usage)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let store = crate::storage::Store::connect_reader(&config.storage.url)
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot open the storage: {e}")))?;
+        let app = crate::app::App::new(config.clone(), store.clone(), std::sync::Arc::new(crate::app::SystemClock));
+        let written = write_transcript(&app, &number, format, out).await;
+        store.close().await;
+        written
+    })
+}
+
+async fn write_transcript(
+    app: &crate::app::App,
+    number: &crate::domain::ticket::TicketNumber,
+    format: TranscriptFormat,
+    out: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    let failed = |what: String| move |e: std::io::Error| Failure::Usage(format!("{what}: {e}"));
+    let transcript = app
+        .transcript(number)
+        .await
+        .map_err(|e| Failure::Usage(format!("cannot read {number}: {e}")))?
+        .ok_or_else(|| Failure::Usage(format!("no ticket {number} (of a configured customer) in the storage")))?;
+    let (text, name) = match format {
+        TranscriptFormat::Html => (transcript.html(), "transcript.html"),
+        TranscriptFormat::Json => (format!("{:#}\n", transcript.json()), "transcript.json"),
+    };
+    let Some(dir) = out else {
+        return std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(failed("cannot write the transcript".into()));
+    };
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).map_err(failed(format!("cannot create {}", files.display())))?;
+    std::fs::write(dir.join(name), text).map_err(failed(format!("cannot write {}", dir.join(name).display())))?;
+    let mut written = std::collections::BTreeSet::new();
+    for (file, sha256) in transcript.kept_files() {
+        // Named by its digest: the same file sent twice is written once.
+        if !written.insert(sha256.clone()) {
+            continue;
+        }
+        let target = files.join(&sha256);
+        let mut f = std::fs::File::create(&target).map_err(failed(format!("cannot create {}", target.display())))?;
+        let kept = app
+            .store()
+            .read_file(file, |chunk| f.write_all(chunk))
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot read a file of {number}: {e}")))?;
+        if !kept {
+            let _ = std::fs::remove_file(&target);
+            written.remove(&sha256);
+        }
+    }
+    println!("{}: {} and {} file(s) under {}", number, dir.join(name).display(), written.len(), files.display());
     Ok(())
 }
 

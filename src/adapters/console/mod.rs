@@ -5,6 +5,7 @@
 //! makes it speak, and understand, Spanish. In a terminal it keeps a line
 //! history; from a pipe it reads one command a line, so it can be scripted.
 
+mod files;
 mod parse;
 mod render;
 
@@ -51,6 +52,8 @@ pub struct Console {
     language: Language,
     /// The application's clock, which `:later` moves.
     clock: Arc<ShiftedClock>,
+    /// Messages and files made so far: their ids' low bits.
+    made: u64,
 }
 
 impl render::Names for Console {
@@ -76,6 +79,9 @@ impl render::Names for Console {
         let config = self.app.config();
         if config.discord.as_ref().and_then(|d| d.escalation_channel) == Some(channel) {
             return "#escalations".into();
+        }
+        if config.transcripts.is_some_and(|t| t.channel == channel) {
+            return "#transcripts".into();
         }
         if let Some(c) = config.customer_by_channel(channel) {
             return format!("#{}-support", c.key.as_str().to_lowercase());
@@ -106,7 +112,8 @@ impl Console {
             .ok_or("the configuration has no [[console.users]]: add some to use the console")?;
         let me = Me { name: first.name.clone(), id: first.id, staff: first.staff, specialist: first.specialist };
         let channel = config.customers.first().map(|c| c.support_channel).unwrap_or(Snowflake(1));
-        let mut console = Console { app, me, channel, names, threads: BTreeMap::new(), language: Language::En, clock };
+        let mut console =
+            Console { app, me, channel, names, threads: BTreeMap::new(), language: Language::En, clock, made: 0 };
         if let Some(who) = start_as {
             console.switch_user(who).await.map_err(|e| format!("error: {e}"))?;
         }
@@ -142,7 +149,7 @@ impl Console {
         let Some(meta) = line.strip_prefix(':') else {
             return Some(match line.starts_with('/') {
                 true => self.command(line).await,
-                false => self.message().await,
+                false => self.message(line, vec![]).await,
             });
         };
         let (word, arg) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
@@ -155,6 +162,7 @@ impl Console {
             "later" | "luego" => self.later(arg).await,
             "lang" | "idioma" => self.switch_language(arg),
             "help" | "h" | "ayuda" => Ok(self.help()),
+            "attach" | "adjuntar" => self.attach(arg).await,
             other => {
                 let other = other.to_owned();
                 Err(match self.language {
@@ -223,10 +231,33 @@ impl Console {
         }
     }
 
+    /// An id of Discord's form for something made now.
+    fn next_id(&mut self) -> Snowflake {
+        self.made += 1;
+        files::snowflake(self.app.now().timestamp_millis(), self.made)
+    }
+
     /// A message the current user writes in the current channel: in a
-    /// ticket's thread it may count (an acknowledgement, an update, the
-    /// customer's answer), as on Discord. Its words are not read.
-    async fn message(&mut self) -> String {
+    /// ticket's thread the record keeps it (with transcripts on), and it
+    /// may count (an acknowledgement, an update, the customer's answer), as
+    /// on Discord, by who wrote it where, never by its words.
+    async fn message(&mut self, text: &str, files: Vec<crate::domain::record::Attached>) -> String {
+        let arrived = crate::domain::record::Arrived {
+            id: self.next_id(),
+            channel: self.channel,
+            author: self.me.id,
+            author_name: self.me.name.clone(),
+            by_bot: false,
+            at: self.app.now(),
+            text: text.to_owned(),
+            files,
+        };
+        if let Err(e) = self.app.record_message(&arrived).await {
+            return format!(
+                "error: {}: {e}",
+                self.say("the message was not recorded", "el mensaje no se ha registrado")
+            );
+        }
         let outcome = self.app.thread_message(&self.invocation()).await;
         let said = self.say("(message sent)", "(mensaje enviado)").to_owned();
         match outcome {
@@ -234,6 +265,31 @@ impl Console {
             Some(outcome) if outcome.refusal().is_some() => self.show(outcome),
             _ => said,
         }
+    }
+
+    /// `:attach FILE [text]`: a message with a local file attached, kept by
+    /// the record as a file sent in Discord would be.
+    async fn attach(&mut self, arg: &str) -> Result<String, String> {
+        let (path, text) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
+        if path.is_empty() {
+            return Err(self.say("write :attach FILE [text]", "escribe :adjuntar ARCHIVO [texto]").to_owned());
+        }
+        let path = std::path::Path::new(path);
+        let unreadable = |e: std::io::Error| format!("{}: {e}", path.display());
+        let full = std::fs::canonicalize(path).map_err(unreadable)?;
+        let size = std::fs::metadata(&full).map_err(unreadable)?.len();
+        let url = url::Url::from_file_path(&full).map_err(|()| format!("{}: not a local path", path.display()))?;
+        let name = full.file_name().map_or_else(|| "file".to_owned(), |n| n.to_string_lossy().into_owned());
+        let attached = crate::domain::record::Attached {
+            id: self.next_id(),
+            name: name.clone(),
+            content_type: None,
+            size,
+            url: url.to_string(),
+        };
+        let sent = self.message(text.trim(), vec![attached]).await;
+        let size = crate::domain::record::size_words(size);
+        Ok(format!("{sent} ({name}, {size})"))
     }
 
     fn parse_error(&self, e: &ParseError) -> String {
@@ -286,6 +342,9 @@ impl Console {
             out.push(self.summary(summary));
         }
         out.extend(self.buttons(outcome.button().cloned().as_slice()));
+        if let Some(document) = outcome.document() {
+            out.push(format!("    {}", self.saved(document)));
+        }
         out.join("\n")
     }
 
@@ -297,6 +356,18 @@ impl Console {
         }
         let labels: Vec<String> = buttons.iter().map(|b| format!("[{}]", b.label())).collect();
         Some(format!("    {}  ({})", labels.join(" "), commands::buttons_command(buttons, self.language)))
+    }
+
+    /// Where a document (a transcript) was saved: `(transcript-ACME-1.html,
+    /// 12.0 KB: /tmp/priority-line-transcripts/transcript-ACME-1.html)`.
+    fn saved(&self, document: &crate::app::Document) -> String {
+        let dir = std::env::temp_dir().join("priority-line-transcripts");
+        let path = dir.join(&document.file_name);
+        let size = crate::domain::record::size_words(document.bytes.len() as u64);
+        match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &document.bytes)) {
+            Ok(()) => format!("({}, {size}: {})", document.file_name, path.display()),
+            Err(e) => format!("({}, {size}: not saved to {}: {e})", document.file_name, path.display()),
+        }
     }
 
     /// A weekly summary: its title, text and where its chart was saved.
@@ -381,6 +452,14 @@ impl Console {
                     Action::Summary { channel, post, .. } => {
                         out.push(format!("[{}]", render::Names::place(self, *channel)));
                         out.push(self.summary(post));
+                    }
+                    Action::Transcript { channel, msg, document, .. } => {
+                        let place = render::Names::place(self, *channel);
+                        out.push(format!(
+                            "[{place}] {} {}",
+                            render::msg(msg, self, self.language, now),
+                            self.saved(document)
+                        ));
                     }
                     Action::AddMember { thread, .. } => {
                         // The people a delivery adds, on one line.
@@ -479,7 +558,35 @@ impl Console {
             return format!("error: {}: {e}", self.say("the scheduler failed", "el planificador ha fallado"));
         }
         let delivered = std::mem::take(&mut *collected.0.lock().unwrap_or_else(|p| p.into_inner()));
+        self.record_posts(&delivered).await;
+        self.app.keep_due_files(&files::LocalFiles).await;
         self.show_deliveries(delivered)
+    }
+
+    /// The bot's posts in tickets' threads, as the record keeps them (on
+    /// Discord, the gateway echoes them).
+    async fn record_posts(&mut self, delivered: &[(Delivery, Receipt)]) {
+        if self.app.config().transcripts.is_none() {
+            return;
+        }
+        for (delivery, _) in delivered {
+            for action in &delivery.actions {
+                let Action::Post { channel, msg, lang, thread: true, .. } = action else { continue };
+                let arrived = crate::domain::record::Arrived {
+                    id: self.next_id(),
+                    channel: *channel,
+                    author: Snowflake(0),
+                    author_name: "priority-line".into(),
+                    by_bot: true,
+                    at: self.app.now(),
+                    text: render::msg(msg, self, *lang, self.app.now()),
+                    files: vec![],
+                };
+                if let Err(e) = self.app.record_message(&arrived).await {
+                    tracing::warn!(error = %e, "cannot record the bot's post");
+                }
+            }
+        }
     }
 
     async fn switch_user(&mut self, who: &str) -> Result<String, String> {
@@ -575,7 +682,7 @@ impl Console {
         let thread =
             say!(lang, "go into a ticket's thread (for {ack})", "entrar en el hilo de un ticket (para {ack})", ack)
                 .plain();
-        let meta: [(&str, &str, &str, &str); 7] = [
+        let meta: [(&str, &str, &str, &str); 8] = [
             (
                 ":as NAME",
                 "act as a configured user (:users lists them)",
@@ -595,6 +702,12 @@ impl Console {
                 "move the console's clock forward: escalations fall due",
                 ":luego 20m",
                 "adelantar el reloj de la consola: vencen las escaladas",
+            ),
+            (
+                ":attach FILE [text]",
+                "write a message with a local file attached (the record keeps both)",
+                ":adjuntar ARCHIVO [texto]",
+                "escribir un mensaje con un archivo local adjunto (el registro guarda ambos)",
             ),
             (":help", "this help", ":ayuda", "esta ayuda"),
             (":quit", "leave", ":salir", "salir"),

@@ -11,7 +11,7 @@ use serenity::all::{
 use super::render::{self, Pressed};
 use super::typed_input;
 use crate::app::commands::{Ack, CommentForm, ConfirmSignature, TicketRate};
-use crate::app::{App, Chart, EventId, Invocation, Outcome, Refusal, Reply};
+use crate::app::{App, EventId, Invocation, Outcome, Refusal, Reply};
 use crate::domain::customer::{Language, Snowflake};
 use serde_json::Value;
 
@@ -42,7 +42,7 @@ impl Answer {
             ),
             _ => return None,
         };
-        Some(render::describing_chart(&response, &["data"], self.chart()))
+        Some(render::describing_file(&response, &["data"], self.file_name()))
     }
 
     /// Whether the answer may be kept for a retried delivery of its
@@ -67,26 +67,29 @@ impl Answer {
             (_, Some(summary)) => edit.embed(render::summary_embed(summary)),
             _ => edit,
         };
-        Some(render::describing_chart(&edit, &[], self.chart()))
+        Some(render::describing_file(&edit, &[], self.file_name()))
     }
 
     /// The files the answer uploads (a summary's chart), given to the
     /// request beside the response, which describes them.
     pub fn files(&self) -> Vec<super::rest::Upload> {
-        self.chart().map(render::chart_file).into_iter().collect()
+        let Answer::Reply(outcome) = self else { return vec![] };
+        let chart = outcome.summary().map(|s| render::chart_file(&s.chart));
+        chart.or_else(|| outcome.document().map(render::document_file)).into_iter().collect()
     }
 
     /// Whether the answer uploads files (then it cannot travel in an HTTP
     /// response).
     pub fn has_files(&self) -> bool {
-        self.chart().is_some()
+        self.file_name().is_some()
     }
 
-    fn chart(&self) -> Option<&Chart> {
-        match self {
-            Answer::Reply(outcome) => outcome.summary().map(|s| &s.chart),
-            _ => None,
-        }
+    /// The file the answer uploads, if any: a summary's chart, or a
+    /// document (a transcript).
+    fn file_name(&self) -> Option<&str> {
+        let Answer::Reply(outcome) = self else { return None };
+        let chart = outcome.summary().map(|s| s.chart.file_name.as_str());
+        chart.or_else(|| outcome.document().map(|d| d.file_name.as_str()))
     }
 }
 
@@ -102,7 +105,7 @@ impl std::fmt::Display for Answer {
         };
         match &outcome.reply {
             Reply::Form(_) => f.write_str("a form"),
-            Reply::Done { msg, card, summary, personal, button } => {
+            Reply::Done { msg, card, summary, personal, button, document } => {
                 write!(f, "a reply of {} characters", msg.plain().chars().count())?;
                 if card.is_some() {
                     f.write_str(" with a card")?;
@@ -113,6 +116,9 @@ impl std::fmt::Display for Answer {
                 }
                 if button.is_some() {
                     f.write_str(" with a button")?;
+                }
+                if let Some(d) = document {
+                    write!(f, " with {} ({} bytes)", d.file_name, d.bytes.len())?;
                 }
                 if *personal {
                     f.write_str(", personal data kept nowhere")?;

@@ -135,6 +135,19 @@ impl Deliver for DiscordOut {
                         .await
                         .map_err(failed("posting the summary"))?;
                 }
+                Action::Transcript { channel, msg, document, key } => {
+                    let message = CreateMessage::new()
+                        .content(render::fit(&render::markdown(msg)))
+                        .allowed_mentions(render::mentions(&[]))
+                        .nonce(serenity::all::Nonce::String(retry::outbox_nonce(*key)))
+                        .enforce_nonce(true);
+                    let payload = render::describing_file(&message, &[], Some(&document.file_name));
+                    let body = Body::with_files(payload, vec![render::document_file(document)]);
+                    calls
+                        .created(Method::POST, &format!("channels/{channel}/messages"), &body)
+                        .await
+                        .map_err(failed("posting the transcript"))?;
+                }
                 Action::AddMember { thread, user } => {
                     self.in_thread(&calls, *thread, || calls.add_member(*thread, *user))
                         .await

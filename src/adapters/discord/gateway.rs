@@ -1,6 +1,7 @@
 //! The gateway session: interactions (in gateway mode) answered over REST
 //! within Discord's three seconds, messages in tickets' threads (in both
-//! modes: they acknowledge, update and end waits), and the session's
+//! modes: they acknowledge, update and end waits, and with transcripts on
+//! the record keeps them, their edits and deletions), and the session's
 //! health. Every instance's session receives every event; the application
 //! layer's claims make each take effect once, and an instance that did not
 //! take an event says nothing.
@@ -9,10 +10,14 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serenity::all::{Context, EventHandler, Interaction, InteractionId, Message, Ready, ShardStageUpdateEvent};
+use serenity::all::{
+    ChannelId, Context, EventHandler, GuildId, Interaction, InteractionId, Message, MessageId, MessageUpdateEvent,
+    Ready, ShardStageUpdateEvent,
+};
 use serenity::gateway::ConnectionStage;
 
 use super::answer::{deferral, identity, Answer, Answerer};
+use super::files;
 use super::rest::Rest;
 use super::retry::ALREADY_ACKNOWLEDGED;
 use super::{register_commands, DEFER_AFTER};
@@ -54,6 +59,12 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, _: Context, message: Message) {
+        // The record keeps every message of a ticket's thread, the bot's own too.
+        if let Some(arrived) = files::arrived(&message) {
+            if let Err(e) = self.answerer.app.record_message(&arrived).await {
+                tracing::error!(error = %e, message = message.id.get(), "cannot record a thread message");
+            }
+        }
         // Discord echoes the bot's own posts; other bots are neither staff nor contacts.
         if message.author.bot || message.guild_id.is_none() {
             return;
@@ -73,6 +84,39 @@ impl EventHandler for Handler {
             if !outcome.skipped() {
                 tracing::info!(user = %inv.user, refused = outcome.refusal().is_some(), "a message in a ticket's thread counted");
             }
+        }
+    }
+
+    async fn message_update(&self, _: Context, _: Option<Message>, _: Option<Message>, event: MessageUpdateEvent) {
+        self.record_edit(&event).await;
+    }
+
+    async fn message_delete(&self, _: Context, _: ChannelId, message: MessageId, _: Option<GuildId>) {
+        self.record_deletion(message).await;
+    }
+
+    async fn message_delete_bulk(&self, _: Context, _: ChannelId, messages: Vec<MessageId>, _: Option<GuildId>) {
+        for message in messages {
+            self.record_deletion(message).await;
+        }
+    }
+}
+
+impl Handler {
+    /// Records a message's new text, if it was edited (an update that only
+    /// adds an embed's preview has no edit time).
+    async fn record_edit(&self, event: &MessageUpdateEvent) {
+        let (Some(text), Some(at)) = (&event.content, event.edited_timestamp.as_ref().and_then(files::instant)) else {
+            return;
+        };
+        if let Err(e) = self.answerer.app.record_edit(Snowflake(event.id.get()), at, text).await {
+            tracing::error!(error = %e, message = event.id.get(), "cannot record a message's edit");
+        }
+    }
+
+    async fn record_deletion(&self, message: MessageId) {
+        if let Err(e) = self.answerer.app.record_deletion(Snowflake(message.get())).await {
+            tracing::error!(error = %e, message = message.get(), "cannot record a message's deletion");
         }
     }
 }

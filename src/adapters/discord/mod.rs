@@ -17,6 +17,7 @@ mod answer;
 mod commands;
 mod deliver;
 mod endpoint;
+mod files;
 mod gateway;
 mod limits;
 mod render;
@@ -47,6 +48,12 @@ use crate::scheduler;
 /// How long an interaction waits for the application layer before Discord is
 /// told that an answer is coming (Discord allows three seconds in all).
 pub const DEFER_AFTER: Duration = Duration::from_millis(1500);
+
+/// Why the bot stops when Discord closes the gateway with code 4014.
+pub const INTENT_REFUSED: &str = "Discord refused the Message Content intent (gateway close code 4014), which \
+    [transcripts].enabled needs to read what people write in tickets' threads. Switch it on in the Discord \
+    Developer Portal: your application, Bot, Privileged Gateway Intents, \"Message Content Intent\"; or set \
+    [transcripts].enabled = false";
 
 /// The bot: its REST client, how interactions reach it, and what it runs.
 pub struct Bot {
@@ -107,6 +114,15 @@ impl Bot {
         });
         let out = deliver::DiscordOut { rest: self.rest.clone(), guild: self.guild };
         let watcher = tokio::spawn(scheduler::run(app.clone(), out, until_stopped(stopping.clone())));
+        // The record's files, downloaded while their links last.
+        let keeper = match app.config().transcripts {
+            Some(_) => {
+                let fetch = Arc::new(files::DiscordFiles::new(self.rest.clone(), &self.discord.api_base)?);
+                let (app, stopping) = (app.clone(), until_stopped(stopping.clone()));
+                Some(tokio::spawn(async move { app.keep_files(fetch, stopping).await }))
+            }
+            None => None,
+        };
         let http_mode = matches!(self.discord.interactions, Interactions::Http { .. });
         self.rest.learn_application().await.context("cannot read the application's id")?;
         if http_mode {
@@ -123,6 +139,9 @@ impl Bot {
             tracing::warn!("the scheduler did not stop within 15 s; its claims will be taken again");
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), alive).await;
+        if let Some(keeper) = keeper {
+            let _ = tokio::time::timeout(Duration::from_secs(5), keeper).await;
+        }
         ended
     }
 
@@ -140,9 +159,13 @@ impl Bot {
             global_commands: self.discord.global_commands,
             interactions,
         };
-        // Interactions arrive without intents; thread messages need GUILD_MESSAGES
-        // (their content is not read, so no MESSAGE_CONTENT).
-        let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES;
+        // Interactions arrive without intents; thread messages need
+        // GUILD_MESSAGES, and their text and files (for the record only)
+        // the privileged MESSAGE_CONTENT.
+        let mut intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES;
+        if self.app.config().transcripts.is_some() {
+            intents |= GatewayIntents::MESSAGE_CONTENT;
+        }
         let mut client = ClientBuilder::new_with_http(rest_client(&self.discord, &self.token), intents)
             .event_handler(handler)
             .await
@@ -153,7 +176,12 @@ impl Bot {
             tracing::info!("closing the gateway connection");
             shards.shutdown_all().await;
         });
-        client.start().await.context("the Discord gateway connection ended")
+        match client.start().await {
+            Err(serenity::Error::Gateway(serenity::gateway::GatewayError::DisallowedGatewayIntents)) => {
+                Err(anyhow::anyhow!(INTENT_REFUSED))
+            }
+            ended => ended.context("the Discord gateway connection ended"),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use serenity::all::{
 
 use crate::app::commands::{CommentForm, Local};
 use crate::app::words;
-use crate::app::{Button, Card, CardStatus, Chart, FollowUp, Msg, Span, SummaryPost, TimeStyle};
+use crate::app::{Button, Card, CardStatus, Chart, Document, FollowUp, Msg, Span, SummaryPost, TimeStyle};
 use crate::domain::customer::{Language, Snowflake};
 use crate::domain::rating::Score;
 use crate::domain::ticket::TicketNumber;
@@ -217,13 +217,24 @@ pub fn summary_embed(post: &SummaryPost) -> CreateEmbed {
 /// attachment `"0"`. (Discord's API describes attachment ids as snowflake
 /// strings; serenity's builders write the number.)
 pub fn describing_chart(body: &impl serde::Serialize, at: &[&str], chart: Option<&Chart>) -> serde_json::Value {
+    describing_file(body, at, chart.map(|c| c.file_name.as_str()))
+}
+
+/// A request body that uploads one file, named `file_name`, as `files[0]`
+/// (see [`describing_chart`]).
+pub fn describing_file(body: &impl serde::Serialize, at: &[&str], file_name: Option<&str>) -> serde_json::Value {
     // Builders of plain fields: serialising them cannot fail.
     let mut value = serde_json::to_value(body).unwrap_or_default();
-    if let Some(chart) = chart {
+    if let Some(name) = file_name {
         let target = at.iter().fold(&mut value, |v, key| &mut v[*key]);
-        target["attachments"] = serde_json::json!([{"id": "0", "filename": chart.file_name}]);
+        target["attachments"] = serde_json::json!([{"id": "0", "filename": name}]);
     }
     value
+}
+
+/// A document as the message's file.
+pub fn document_file(document: &Document) -> super::rest::Upload {
+    super::rest::Upload { filename: document.file_name.clone(), bytes: document.bytes.clone().into() }
 }
 
 /// The chart as the message's file.

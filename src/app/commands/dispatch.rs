@@ -9,7 +9,7 @@ use crate::app::application::{App, AppError};
 use crate::app::card::Card;
 use crate::app::declare::Spec;
 use crate::app::jobs::Button;
-use crate::app::msg::{say, Msg, SummaryPost};
+use crate::app::msg::{say, Document, Msg, SummaryPost};
 use crate::app::refusal::Refusal;
 use crate::domain::customer::Language;
 use crate::storage::Claim;
@@ -63,13 +63,15 @@ pub enum Reply {
     /// The command ran: what to say, with a ticket's card or a weekly
     /// summary to show.
     /// `personal` when it shows someone's personal data (a contact's e-mail
-    /// or phone), which is then kept nowhere. A button to press next, maybe.
+    /// or phone), which is then kept nowhere. A button to press next, or a
+    /// file to take (a transcript), maybe.
     Done {
         msg: Msg,
         card: Option<Box<Card>>,
         summary: Option<Box<SummaryPost>>,
         personal: bool,
         button: Option<Button>,
+        document: Option<Box<Document>>,
     },
     /// A form to fill in (Discord: a modal), whose submission is a command.
     Form(CommentForm),
@@ -93,7 +95,8 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn done(lang: Language, msg: Msg) -> Outcome {
-        Outcome { lang, reply: Reply::Done { msg, card: None, summary: None, personal: false, button: None } }
+        let reply = Reply::Done { msg, card: None, summary: None, personal: false, button: None, document: None };
+        Outcome { lang, reply }
     }
 
     /// The reply with a button to press next.
@@ -102,6 +105,21 @@ impl Outcome {
             *button = Some(next);
         }
         self
+    }
+
+    /// The reply with a file to take.
+    pub fn with_document(mut self, file: Document) -> Outcome {
+        if let Reply::Done { document, .. } = &mut self.reply {
+            *document = Some(Box::new(file));
+        }
+        self
+    }
+
+    pub fn document(&self) -> Option<&Document> {
+        match &self.reply {
+            Reply::Done { document, .. } => document.as_deref(),
+            _ => None,
+        }
     }
 
     pub fn button(&self) -> Option<&Button> {

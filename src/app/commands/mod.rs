@@ -125,6 +125,7 @@ commands! {
     TicketClose in ticket_close posts Closed,
     TicketReopen in ticket_reopen posts Reopened,
     TicketRate in ticket_rate,
+    TicketTranscript in ticket_transcript,
     Ack in ack posts Acknowledged,
     ContactsAdd in contacts_add,
     ContactsRemove in contacts_remove,

@@ -221,6 +221,13 @@ pub fn refusal(lang: Language, r: &Refusal) -> Msg {
                 known
             )
         }
+        Refusal::TranscriptsOff => say!(
+            lang,
+            "This bot keeps no record of tickets' threads, so it has no transcript: its operators turn it on with \
+             [transcripts] in its configuration.",
+            "Este bot no guarda registro de los hilos de los tickets, así que no tiene transcripciones: sus \
+             operadores lo activan con [transcripts] en su configuración."
+        ),
         Refusal::UnknownButton => {
             let ack = ack::SPEC.mention(lang, &[]);
             say!(
@@ -662,6 +669,7 @@ mod tests {
             Refusal::NotAContact { user: Snowflake(2), customer: "Acme".into() },
             Refusal::NotAnEmail { email: "x".into() },
             Refusal::UnknownButton,
+            Refusal::TranscriptsOff,
             Refusal::UnknownCustomer { key: "X".into(), known: vec!["ACME".into()] },
             Refusal::DatabasesOutdated {
                 named: "R1".parse().unwrap(),

@@ -53,6 +53,11 @@ impl SignatureQueue {
             ));
         }
         let n = rows.len();
+        // With the record on: each request's sample, where its file was kept.
+        let samples = match app.config.transcripts {
+            Some(_) => app.store.samples(&rows.iter().map(|r| r.3.id).collect::<Vec<_>>()).await?,
+            None => vec![],
+        };
         let mut lines = vec![say!(
             lang,
             "Open signature change requests ({n}), premium first, then oldest:",
@@ -69,7 +74,7 @@ impl SignatureQueue {
                 r.hash.as_str(),
                 Span::time(t.opened_at, Some(*zone), TimeStyle::Relative),
             );
-            lines.push(say!(
+            let mut line = say!(
                 lang,
                 "• {number} {plan} · {stage} · {kind} · {hash_kind} {hash} · filed {opened}",
                 "• {number} {plan} · {stage} · {kind} · {hash_kind} {hash} · presentada {opened}",
@@ -80,7 +85,18 @@ impl SignatureQueue {
                 hash_kind,
                 hash,
                 opened
-            ));
+            );
+            for (_, name, size) in samples.iter().filter(|(id, ..)| *id == t.id) {
+                let (name, size) = (Span::strong(name), crate::domain::record::size_words(*size));
+                line.append(say!(
+                    lang,
+                    " · sample kept: {name} ({size})",
+                    " · muestra guardada: {name} ({size})",
+                    name,
+                    size
+                ));
+            }
+            lines.push(line);
         }
         Ok(Outcome::done(lang, Msg::join(lines, "\n")))
     }

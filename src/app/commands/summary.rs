@@ -99,7 +99,14 @@ impl Summary {
         let msg = say!(lang, "The summary of {week}:", "El resumen de {week}:", week = week.to_string());
         Ok(Outcome {
             lang,
-            reply: Reply::Done { msg, card: None, summary: Some(Box::new(post)), personal: false, button: None },
+            reply: Reply::Done {
+                msg,
+                card: None,
+                summary: Some(Box::new(post)),
+                personal: false,
+                button: None,
+                document: None,
+            },
         })
     }
 }

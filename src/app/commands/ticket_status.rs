@@ -43,7 +43,14 @@ impl TicketStatus {
         let msg = say!(lang, "{n} · {level} · {status}", "{n} · {level} · {status}", n, level, status);
         Ok(Outcome {
             lang,
-            reply: Reply::Done { msg, card: Some(Box::new(card)), summary: None, personal: false, button: None },
+            reply: Reply::Done {
+                msg,
+                card: Some(Box::new(card)),
+                summary: None,
+                personal: false,
+                button: None,
+                document: None,
+            },
         })
     }
 }
