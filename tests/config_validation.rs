@@ -349,3 +349,29 @@ fn update_intervals_and_followup_are_checked() {
     assert_eq!(targets.get(Severity::Critical).update(), None, "no update clock where it is left out");
     assert_eq!(config.followup, Default::default(), "[followup] left out: never");
 }
+
+/// `[transcripts]` and `[satisfaction]`: SPEC.md's keys, each problem named
+/// by its key; transcripts need a channel; left out, both are off.
+#[test]
+fn transcripts_and_satisfaction_keys_are_checked() {
+    let config = Config::load(Path::new("config/example.toml")).unwrap();
+    let t = config.transcripts.expect("the example keeps the record");
+    assert_eq!((t.channel.0, t.max_file), (310000000000000014, 25 * 1024 * 1024));
+    assert_eq!(t.keep, Some(std::time::Duration::from_secs(400 * 24 * 3600)));
+    assert!(config.satisfaction.enabled);
+    let off = Config::parse(GOOD_CALENDAR_AND_PLAN, Path::new("x.toml")).unwrap();
+    assert_eq!((off.transcripts, off.satisfaction.enabled), (None, false), "left out: off");
+    let no_channel = format!("{GOOD_CALENDAR_AND_PLAN}\n[transcripts]\nenabled = true\n");
+    assert_has(&problems(&no_channel), "transcripts.channel", "a staff channel");
+    let bad = format!(
+        "{GOOD_CALENDAR_AND_PLAN}\n[transcripts]\nenabled = true\nchannel = \"31\"\nmax_file = \"2.5MB\"\nkeep = \"0d\"\n"
+    );
+    let found = problems(&bad);
+    assert_has(&found, "transcripts.max_file", "not a size like \"25MB\"");
+    assert_has(&found, "transcripts.keep", "longer than zero");
+    let defaults = format!("{GOOD_CALENDAR_AND_PLAN}\n[transcripts]\nenabled = true\nchannel = \"31\"\n");
+    let t = Config::parse(&defaults, Path::new("x.toml")).unwrap().transcripts.unwrap();
+    assert_eq!((t.max_file, t.keep), (25 * 1024 * 1024, None), "25MB, and kept for ever");
+    let typo = format!("{GOOD_CALENDAR_AND_PLAN}\n[satisfaction]\nenable = true\n");
+    assert!(Config::parse(&typo, Path::new("x.toml")).is_err(), "an unknown key is refused");
+}

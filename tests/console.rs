@@ -199,3 +199,60 @@ Here is the log
     assert_in(&out, "[thread ACME-1] Cerrado por @alice: Client updated");
     assert_in(&out, "[thread ACME-1] the thread is archived");
 }
+
+/// Issue 24: the console keeps the record as Discord does. Plain lines in a
+/// ticket's thread are its messages, `:attach` sends a local file that the
+/// record keeps with its SHA-256, `/ticket transcript` answers with the page
+/// (saved where the console says), and closing posts it to the
+/// transcripts channel.
+#[test]
+fn the_console_keeps_the_record_and_its_transcripts() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("vpn-client.log");
+    std::fs::write(&log, "12:01 tunnel down\n12:02 retry\n").unwrap();
+    let script = format!(
+        r#"
+/contacts add user:@alice name:"Alice Ortega"
+:as alice
+/ticket open summary:"VPN down" severity:2
+:in ACME-1
+The client gives up after a minute
+:attach {} the client's log
+:as engineer
+:in ACME-1
+Thanks, looking at it
+/ticket transcript number:ACME-1
+/ticket close number:ACME-1 resolution:"Tunnel restored"
+:later 1m
+"#,
+        log.display()
+    );
+    let db = format!("sqlite://{}/console.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .args(["console", "--config", "config/example.toml", "--db", &db, "--as", "tam-acme"])
+        .env("TMPDIR", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (out, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(err.is_empty(), "{err}");
+    assert_in(&out, "(message sent) (vpn-client.log, 30 B)");
+    assert_in(&out, "The transcript of ACME-1, as it stands (messages: ");
+    let saved = dir.path().join("priority-line-transcripts").join("transcript-ACME-1.html");
+    assert_in(&out, "(transcript-ACME-1.html, ");
+    assert_in(&out, &saved.display().to_string());
+    assert_in(&out, "[#transcripts] Transcripción de ACME-1 · Acme Corp · VPN down (mensajes: ");
+    let html = std::fs::read_to_string(&saved).unwrap();
+    let sha: String = sha2::Sha256::digest(std::fs::read(&log).unwrap()).iter().map(|b| format!("{b:02x}")).collect();
+    for shown in
+        ["The client gives up after a minute", "the client&#39;s log", "vpn-client.log", &sha, "Thanks, looking at it"]
+    {
+        assert!(html.contains(shown), "the transcript shows {shown:?}");
+    }
+    assert!(html.contains("Tunnel restored"), "the closing's transcript replaced the earlier one");
+}

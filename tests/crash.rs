@@ -415,3 +415,74 @@ async fn killed_while_an_overdue_update_is_posted_it_is_posted_once() {
     assert_eq!(missed, 1, "recorded once");
     fake.assert_valid();
 }
+
+/// Issue 24: the bot is killed (SIGKILL) half-way through downloading a
+/// file of Alice's, a chunk of it already written; started again, it
+/// downloads the file anew and keeps it once, with the SHA-256 of what was
+/// sent and no chunk of the dead try left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_a_download_the_file_is_kept_once_after_restart() {
+    use sha2::Digest;
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/bot.db", dir.path().display());
+    let path = process::write_config(&fake, dir.path(), &url, &[]);
+    let mut bot = start(&path);
+    fake.connected(1).await;
+    let thread = open_l1(&fake).await;
+    let log: Vec<u8> = (0..2_500_000_u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    fake.hold_downloads(Some(1_600_000));
+    fake.write(thread, &fake::member(ALICE, "alice", &[]), "The log", &[("vpn.log", &log)]);
+    fake.wait_for("the download", |f| f.requests().into_iter().find(|r| r.path.ends_with("/vpn.log"))).await;
+    // Read beside the bot, as the report and transcript commands do.
+    let reader = priority_line::storage::Store::connect_reader(&url).await.unwrap();
+    let chunks = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM file_chunks").fetch_one(reader.pool()).await.unwrap()
+    };
+    support::eventually(|| async { (chunks().await >= 1).then_some(()).ok_or("no chunk written yet".to_owned()) })
+        .await;
+    kill(&mut bot, "-KILL");
+    fake.hold_downloads(None);
+    bot = start(&path);
+    fake.connected(2).await;
+    let kept = || async {
+        sqlx::query_scalar::<_, Option<String>>("SELECT sha256 FROM message_files WHERE name = 'vpn.log'")
+            .fetch_one(reader.pool())
+            .await
+            .unwrap()
+    };
+    support::eventually(|| async { kept().await.map(|_| ()).ok_or("not kept yet".to_owned()) }).await;
+    let expected: String = sha2::Sha256::digest(&log).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(kept().await, Some(expected));
+    assert_eq!(chunks().await, 3, "2.5 MB in chunks of 1 MiB, the dead try's gone");
+    let tries = fake.requests().iter().filter(|r| r.path.ends_with("/vpn.log")).count();
+    assert_eq!(tries, 2, "the interrupted download and the one after the restart");
+    kill(&mut bot, "-TERM");
+    reader.close().await;
+    fake.assert_valid();
+}
+
+/// Issue 24: with transcripts on, the bot asks for the Message Content
+/// intent; when Discord refuses it (close code 4014) the bot stops, exits
+/// with a failure and says which Developer Portal setting to switch on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_message_content_intent_stops_the_bot_naming_the_setting() {
+    let fake = FakeDiscord::start().await;
+    fake.refuse_intents(1 << 15);
+    let dir = tempfile::tempdir().unwrap();
+    let path = process::write_config(&fake, dir.path(), &format!("sqlite://{}/bot.db", dir.path().display()), &[]);
+    let log = dir.path().join("bot.log");
+    let mut bot = process::start_logged(&path, &log, "warn");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = bot.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "the bot did not stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(!status.success(), "{status:?}");
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(said.contains("4014") && said.contains("Message Content Intent"), "{said}");
+    assert!(said.contains("Developer Portal"), "{said}");
+}

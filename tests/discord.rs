@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use priority_line::app::{App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
+use priority_line::domain::record::FileState;
 use serde_json::{json, Value};
 use support::fake_discord::{self as fake, Failure, FakeDiscord, Request, STAFF_ROLE};
 use support::{cmd, TestDb};
@@ -45,9 +46,15 @@ impl Bot {
     /// The bot, connected to a fresh fake Discord, with ALICE a contact of
     /// ACME and BOB one of GLOBEX.
     async fn start() -> Bot {
+        Bot::start_with(|_| {}).await
+    }
+
+    /// The bot with the example's configuration changed by `tweak`.
+    async fn start_with(tweak: impl FnOnce(&mut Config)) -> Bot {
         let fake = FakeDiscord::start().await;
         let db = support::sqlite().await;
-        let config = Config::load(Path::new("config/example.toml")).unwrap();
+        let mut config = Config::load(Path::new("config/example.toml")).unwrap();
+        tweak(&mut config);
         let mut discord = config.discord.clone().expect("the example has [discord]");
         discord.api_base = fake.api_base();
         let clock = Arc::new(ManualClock::new(monday_morning()));
@@ -1253,5 +1260,230 @@ async fn a_rating_in_an_archived_thread_is_answered_and_leaves_it_archived() {
         })
         .collect();
     assert_eq!(ratings, [(4, None), (4, Some("Quick and clear".to_owned()))]);
+    bot.stop().await;
+}
+
+/// A ticket's record as the store keeps it.
+async fn record_of(bot: &Bot, number: &str) -> Vec<priority_line::domain::record::KeptMessage> {
+    let ticket = bot.app.store().ticket(&number.parse().unwrap()).await.unwrap().unwrap();
+    bot.app.store().record(ticket.id).await.unwrap()
+}
+
+/// `n` bytes that differ from any other call's (a file's contents).
+fn contents(seed: u8, n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 9) as u8).collect()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Issue 24, end to end: in ACME-1's thread Alice sends a screenshot and a
+/// log of several chunks, a message she edits, one she deletes, one whose
+/// link had expired before the bot fetched it, and a file over max_file
+/// (4 MiB here); the engineer answers. Each file is downloaded once, with
+/// the SHA-256 of what was sent; the thread is told of the one too large.
+/// Closed, the transcript is posted once to the transcripts channel as an
+/// HTML file that tells all of it. Once every link has expired,
+/// `priority-line transcript --out` (beside the running bot) writes the
+/// transcript and the files, whose SHA-256 match what was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_tickets_transcript_keeps_its_thread_and_outlives_its_links() {
+    let bot = Bot::start_with(|c| {
+        if let Some(t) = c.transcripts.as_mut() {
+            t.max_file = 4 << 20;
+        }
+    })
+    .await;
+    let (thread, _) = bot.open_critical().await;
+    let (screenshot, log, late, big) =
+        (contents(1, 180_000), contents(2, 2_600_000), contents(3, 40_000), contents(4, (4 << 20) + 1));
+    let alice = alice();
+    bot.fake.write(thread, &alice, "The VPN drops every five minutes", &[("screenshot.png", &screenshot)]);
+    bot.fake.write(thread, &alice, "Here is the client log", &[("vpn.log", &log)]);
+    let typo = bot.fake.write(thread, &alice, "It started on Mondya", &[]);
+    bot.fake.edit(typo, "It started on Monday");
+    let wrong = bot.fake.write(thread, &alice, "Wrong thread, sorry", &[]);
+    bot.fake.delete(wrong);
+    bot.fake.next_links_stale();
+    bot.fake.write(thread, &alice, "And the crash dump", &[("crash.dmp", &late)]);
+    bot.fake.write(thread, &alice, "The disk image", &[("disk.img", &big)]);
+    bot.fake.write(thread, &engineer(), "On it: the certificate expired", &[]);
+    let told = bot
+        .fake
+        .wait_for("the thread told of the file too large", |f| {
+            f.messages_in(thread).into_iter().find(|m| m["content"].as_str().is_some_and(|c| c.contains("disk.img")))
+        })
+        .await;
+    assert!(told["content"].as_str().unwrap().contains("supera los 4.0 MB"), "{told}");
+
+    support::eventually(|| async {
+        let record = record_of(&bot, "ACME-1").await;
+        let files: Vec<_> = record.iter().flat_map(|m| &m.files).collect();
+        let settled = files.len() == 4 && files.iter().all(|f| f.state != FileState::Pending);
+        let edited = record.iter().any(|m| m.texts.len() == 2);
+        let deleted = record.iter().any(|m| m.deleted_at.is_some());
+        match settled && edited && deleted {
+            true => Ok(()),
+            false => Err(format!("the record is not complete yet: {record:#?}")),
+        }
+    })
+    .await;
+    let record = record_of(&bot, "ACME-1").await;
+    let file = |name: &str| record.iter().flat_map(|m| &m.files).find(|f| f.name == name).unwrap().clone();
+    for (name, bytes) in [("screenshot.png", &screenshot), ("vpn.log", &log), ("crash.dmp", &late)] {
+        let f = file(name);
+        assert_eq!((f.state, f.sha256.clone()), (FileState::Kept, Some(sha256(bytes))), "{name}");
+    }
+    assert_eq!((file("disk.img").state, file("disk.img").sha256), (FileState::TooLarge, None));
+    let downloads = |name: &str| {
+        bot.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/cdn/") && r.path.ends_with(name) && r.status == 200)
+            .count()
+    };
+    assert_eq!((downloads("screenshot.png"), downloads("vpn.log"), downloads("disk.img")), (1, 1, 0));
+    // The crash dump's first link had expired: the message was fetched again for a fresh one.
+    let refetched = bot.fake.requests().iter().filter(|r| r.method == "GET" && r.path.contains("/messages/")).count();
+    assert_eq!((downloads("crash.dmp"), refetched), (1, 1));
+    // The bot's own posts are in the record too, once each.
+    let bot_posts = record.iter().filter(|m| m.by_bot).count();
+    let posted = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == format!("/channels/{thread}/messages"))
+        .count();
+    assert_eq!(bot_posts, posted);
+
+    let closed = bot
+        .slash(
+            thread,
+            engineer(),
+            "en-US",
+            "ticket",
+            fake::subcommand("close", &[("number", "1"), ("resolution", "New certificate")]),
+        )
+        .await;
+    assert!(text(&closed).starts_with("ACME-1 is closed"), "{closed}");
+    bot.advance(chrono::Duration::seconds(10)).await;
+    let posted = bot.fake.request("POST", &format!("/channels/{TRANSCRIPTS}/messages"), 1).await;
+    assert_eq!(posted.files.len(), 1, "the transcript as a file");
+    assert_eq!(posted.files[0].filename, "transcript-ACME-1.html");
+    assert!(posted.body["content"].as_str().unwrap().starts_with("Transcripción de **ACME-1**"), "{}", posted.body);
+    let html = String::from_utf8(posted.files[0].bytes.clone()).unwrap();
+    for shown in [
+        "The VPN drops every five minutes",
+        "It started on Monday",
+        "It started on Mondya",
+        "editado",
+        "Wrong thread, sorry",
+        "borrado",
+        "no guardado: demasiado grande",
+        "On it: the certificate expired",
+        "New certificate",
+        &sha256(&log),
+        &sha256(&screenshot),
+    ] {
+        assert!(html.contains(shown), "the transcript shows {shown:?}");
+    }
+    bot.advance(chrono::Duration::minutes(5)).await;
+    let transcripts =
+        bot.fake.requests().iter().filter(|r| r.path == format!("/channels/{TRANSCRIPTS}/messages")).count();
+    assert_eq!(transcripts, 1, "posted once");
+
+    // Every link dead: the record outlives them.
+    bot.fake.expire_links();
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::process::write_config(&bot.fake, dir.path(), &bot.db.url, &[]);
+    let out = dir.path().join("out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_priority-line"))
+        .args(["transcript", "--config"])
+        .arg(&config)
+        .arg("ACME-1")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    for bytes in [&screenshot, &log, &late] {
+        let written = std::fs::read(out.join("files").join(sha256(bytes))).unwrap();
+        assert_eq!(sha256(&written), sha256(bytes));
+    }
+    assert_eq!(std::fs::read_dir(out.join("files")).unwrap().count(), 3, "the file too large has no bytes");
+    assert!(std::fs::read_to_string(out.join("transcript.html")).unwrap().contains("It started on Monday"));
+    bot.stop().await;
+}
+
+/// What people write is shown as text: the transcript, parsed by a real
+/// HTML parser, has no script, no event handler, nothing it would load or
+/// follow, and every hostile message is there as it was written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_in_a_thread_is_only_text_in_its_transcript() {
+    let bot = Bot::start().await;
+    let (thread, _) = bot.open_critical().await;
+    let long = "A".repeat(3_990) + "<b>END";
+    let hostile = [
+        "<script>alert('x')</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click me](javascript:alert(1)) javascript:alert(2)",
+        "<a href=\"https://evil.example/x\">link</a> <iframe src=\"https://evil.example\"></iframe>",
+        "\u{202e}gnp.exe \u{200f}right-to-left\u{200e}",
+        "\"><style>body{background:url(https://evil.example/t.png)}</style>",
+        long.as_str(),
+    ];
+    for text in hostile {
+        bot.fake.write(thread, &alice(), text, &[("<svg onload=alert(1)>.html", b"<script>x</script>")]);
+    }
+    support::eventually(|| async {
+        let record = record_of(&bot, "ACME-1").await;
+        let people = record.iter().filter(|m| !m.by_bot).count();
+        let kept = record.iter().flat_map(|m| &m.files).filter(|f| f.state == FileState::Kept).count();
+        (people == hostile.len() && kept == hostile.len()).then_some(()).ok_or("not all recorded yet".to_owned())
+    })
+    .await;
+    let reply =
+        bot.slash(thread, engineer(), "en-US", "ticket", fake::subcommand("transcript", &[("number", "ACME-1")])).await;
+    assert!(text(&reply).starts_with("The transcript of ACME-1"), "{reply}");
+    assert_eq!(reply["data"]["flags"], 64, "only the caller sees it");
+    let answered = bot
+        .fake
+        .wait_for("the transcript's upload", |f| {
+            f.requests().into_iter().find(|r| {
+                (r.path.starts_with("/interactions/") || r.path.starts_with("/webhooks/")) && !r.files.is_empty()
+            })
+        })
+        .await;
+    let html = String::from_utf8(answered.files[0].bytes.clone()).unwrap();
+    let page = scraper::Html::parse_document(&html);
+    let all = scraper::Selector::parse("*").unwrap();
+    for element in page.select(&all) {
+        let name = element.value().name();
+        assert!(
+            !["script", "iframe", "img", "object", "embed", "link", "base", "form", "a"].contains(&name),
+            "<{name}> in the page"
+        );
+        for (attribute, value) in element.value().attrs() {
+            assert!(!attribute.starts_with("on"), "an event handler: {attribute}={value}");
+            assert!(!["src", "href", "action", "srcset", "background"].contains(&attribute), "{attribute}={value}");
+        }
+    }
+    let styles: Vec<String> =
+        page.select(&scraper::Selector::parse("style").unwrap()).map(|s| s.inner_html()).collect();
+    assert_eq!(styles.len(), 1, "the page's own style only");
+    assert!(!styles[0].contains("url("), "the style loads nothing");
+    let csp = scraper::Selector::parse("meta[http-equiv=\"Content-Security-Policy\"]").unwrap();
+    let policy = page.select(&csp).next().and_then(|m| m.value().attr("content")).unwrap_or_default().to_owned();
+    assert!(policy.starts_with("default-src 'none'"), "{policy}");
+    let texts: Vec<String> =
+        page.select(&scraper::Selector::parse("div.text").unwrap()).map(|d| d.text().collect()).collect();
+    for text in hostile {
+        assert!(texts.iter().any(|t| t == text), "shown as written: {text:?}");
+    }
+    let files: Vec<String> =
+        page.select(&scraper::Selector::parse("span.file").unwrap()).map(|d| d.text().collect()).collect();
+    assert!(files.iter().all(|f| f == "<svg onload=alert(1)>.html"), "{files:?}");
     bot.stop().await;
 }

@@ -135,6 +135,18 @@ async fn two_instances_on_the_gateway_apply_each_event_once() {
         reply.body
     );
 
+    // Alice writes in ACME-1's thread with a file: both sessions see it;
+    // the record keeps the message once and downloads the file once.
+    let log: Vec<u8> = (0..300_000_u32).map(|i| (i % 251) as u8).collect();
+    let written = fake.write(thread1, &alice(), "The log, as asked", &[("vpn.log", &log)]);
+    let acme1 = db.store.ticket(&"ACME-1".parse().unwrap()).await.unwrap().unwrap();
+    support::eventually(|| async {
+        let record = db.store.record(acme1.id).await.map_err(|e| e.to_string())?;
+        let kept = record.iter().flat_map(|m| &m.files).any(|f| f.sha256.is_some());
+        kept.then_some(()).ok_or("the log is not kept yet".to_owned())
+    })
+    .await;
+
     // One instance dies; the other goes on serving.
     kill(&mut first, "-KILL");
     fake.wait_for("one session left", |f| (f.open_sessions() == 1).then_some(())).await;
@@ -152,6 +164,11 @@ async fn two_instances_on_the_gateway_apply_each_event_once() {
     let second_replies = fake.requests().iter().filter(|r| r.path.contains("/callback")).count();
     assert_eq!(second_replies, 8, "one reply per interaction: the contact, four opens, two buttons, the closing");
     assert_eq!(callbacks(&fake, rate), 1);
+    let record = db.store.record(acme1.id).await.unwrap();
+    assert!(record.iter().any(|m| m.id.0 == written), "Alice's message");
+    assert!(record.iter().any(|m| m.by_bot), "the bot's posts, as Discord echoed them to both sessions");
+    let downloads = fake.requests().iter().filter(|r| r.path.ends_with("/vpn.log")).count();
+    assert_eq!(downloads, 1, "one download of the file");
     let acme2 = db.store.ticket(&"ACME-2".parse().unwrap()).await.unwrap().unwrap();
     let events = db.store.events(acme2.id).await.unwrap();
     assert_eq!(events.iter().filter(|e| e.kind.name() == "rated").count(), 1, "one rating for one press");

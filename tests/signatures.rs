@@ -397,7 +397,56 @@ async fn a_request_filed_while_a_fix_is_released_is_released_too(db: &TestDb) {
     assert_eq!(before + after, 8);
 }
 
+/// Issue 24: in a request's thread, the file whose digest is the request's
+/// hash (here its SHA-256) is kept as its sample, and /signature queue says
+/// so; another file of the thread is not.
+async fn the_requests_sample_is_found_among_its_threads_files(db: &TestDb) {
+    use priority_line::domain::record::{Arrived, Attached};
+    let w = World::new(db).await;
+    w.latest_db("R1").await;
+    let (number, thread) = w.file(ALICE, ACME_CHANNEL, FILE, "R1").await;
+    let served = Served::default();
+    let link = |name: &str| format!("https://cdn.discordapp.com/attachments/{thread}/1/{name}");
+    served.add(&link("sample.bin"), b"");
+    served.add(&link("notes.txt"), b"what we saw");
+    let attached = |id: u64, name: &str, size: u64| Attached {
+        id: Snowflake(id),
+        name: name.into(),
+        content_type: None,
+        size,
+        url: link(name),
+    };
+    let message = Arrived {
+        id: Snowflake(9001),
+        channel: thread,
+        author: ALICE,
+        author_name: "alice".into(),
+        by_bot: false,
+        at: w.clock.now(),
+        text: "The file, and our notes".into(),
+        files: vec![attached(9101, "sample.bin", 0), attached(9102, "notes.txt", 11)],
+    };
+    assert!(w.app.record_message(&message).await.unwrap());
+    assert_eq!(w.app.keep_due_files(&served).await, 2);
+    let ticket = w.app.store().ticket(&number).await.unwrap().unwrap();
+    let files: Vec<(String, bool)> = w
+        .app
+        .store()
+        .record(ticket.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|m| m.files)
+        .map(|f| (f.name, f.sample))
+        .collect();
+    assert_eq!(files, [("sample.bin".to_owned(), true), ("notes.txt".to_owned(), false)]);
+    let queue = w.ok(ANALYST, ACME_CHANNEL, cmd("signature queue", &[])).await.text().plain();
+    let line = queue.lines().find(|l| l.contains(&number.to_string())).unwrap();
+    assert!(line.ends_with("sample kept: sample.bin (0 B)"), "{queue}");
+}
+
 both_backends! {
+    the_requests_sample_is_found_among_its_threads_files,
     a_request_filed_while_a_fix_is_released_is_released_too,
     the_latest_databases_are_required_with_a_grace,
     every_stage_moves_by_command_and_tells_the_requester,

@@ -347,7 +347,124 @@ async fn one_open_request_per_file_and_customer_even_in_a_race(db: &TestDb) {
     store.open_ticket(&request("GLOBEX"), &ev, None).await.unwrap();
 }
 
+/// Issue 24: the record. A message seen twice is stored once, its files
+/// too; an edit seen before its message, and a deletion, are kept once and
+/// read with it. A download claimed by one try is not claimed by another
+/// until its lease runs out; the later try's chunks become the file's, in
+/// order, and the stale try can neither keep it nor leave chunks behind. A
+/// failed try waits with a fresh link, or fails for good. The retention
+/// deletes the records of tickets closed before its cutoff, a batch at a
+/// time, and their events stay.
+async fn the_record_keeps_each_thing_once_and_files_by_their_claims(db: &TestDb) {
+    use priority_line::domain::record::{Arrived, Attached, Digests, FileState};
+    let store = &db.store;
+    let t = store.open_ticket(&new_ticket("ACME", 1, t0()), &breach_step(t0()), None).await.unwrap();
+    let file = |id: u64, name: &str, size: u64| Attached {
+        id: Snowflake(id),
+        name: name.into(),
+        content_type: Some("text/plain".into()),
+        size,
+        url: format!("https://cdn.discordapp.com/attachments/7/{id}/{name}"),
+    };
+    let message = Arrived {
+        id: Snowflake(100),
+        channel: Snowflake(7),
+        author: Snowflake(1),
+        author_name: "alice".into(),
+        by_bot: false,
+        at: t0(),
+        text: "The log is attached".into(),
+        files: vec![file(200, "vpn.log", 3_000_000), file(201, "disk.img", 9_000_000)],
+    };
+    let notice = Queued {
+        step: None,
+        job: r#"{"kind":"file_not_kept","name":"disk.img","size":9000000,"max":5000000}"#.into(),
+        due_at: t0(),
+        urgency: 15,
+    };
+    let edited = t0() + Duration::minutes(1);
+    assert!(store.record_edit(t.id, Snowflake(100), edited, "The log is attached, v2").await.unwrap());
+    assert!(!store.record_edit(t.id, Snowflake(100), edited, "The log is attached, v2").await.unwrap());
+    assert!(store.record_message(t.id, &message, 5_000_000, std::slice::from_ref(&notice)).await.unwrap());
+    assert!(!store.record_message(t.id, &message, 5_000_000, std::slice::from_ref(&notice)).await.unwrap());
+    let deleted = t0() + Duration::minutes(2);
+    assert!(store.record_deletion(t.id, Snowflake(100), deleted).await.unwrap());
+    assert!(!store.record_deletion(t.id, Snowflake(100), deleted + Duration::minutes(1)).await.unwrap());
+    let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE job LIKE '%file_not_kept%'")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(notices, 1, "the thread is told once");
+    let record = store.record(t.id).await.unwrap();
+    assert_eq!(record.len(), 1);
+    let m = &record[0];
+    assert_eq!(
+        m.texts.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+        ["The log is attached", "The log is attached, v2"]
+    );
+    assert_eq!((m.text(), m.deleted_at), ("The log is attached, v2", Some(deleted)));
+    let states: Vec<(&str, FileState)> = m.files.iter().map(|f| (f.name.as_str(), f.state)).collect();
+    assert_eq!(states, [("vpn.log", FileState::Pending), ("disk.img", FileState::TooLarge)]);
+
+    // Two tries of one download.
+    let lease = Duration::seconds(60);
+    let first = store.claim_download(t0(), t0() + lease).await.unwrap().expect("the log is due");
+    assert_eq!((first.file, first.attempt, first.tries), (Snowflake(200), 1, 1));
+    assert_eq!(store.claim_download(t0(), t0() + lease).await.unwrap(), None, "claimed already");
+    store.write_chunk(&first, 0, vec![9; 1000]).await.unwrap();
+    let later = t0() + Duration::minutes(5);
+    assert_eq!(store.next_download_at().await.unwrap(), Some(t0() + lease), "free again once the lease runs out");
+    let second = store.claim_download(later, later + lease).await.unwrap().expect("the first try's lease ran out");
+    assert_eq!(second.attempt, 2);
+    assert!(!store.renew_download(&first, later + lease).await.unwrap(), "the first try lost its claim");
+    let (a, b) = (vec![1_u8; 1 << 20], vec![2_u8; 5]);
+    store.write_chunk(&second, 0, a.clone()).await.unwrap();
+    store.write_chunk(&second, 1, b.clone()).await.unwrap();
+    let digests = Digests { md5: "m".into(), sha1: "s".into(), sha256: "abc".into() };
+    assert!(!store.keep_file(&first, 1000, &digests, false).await.unwrap(), "a lost claim keeps nothing");
+    assert!(store.keep_file(&second, (a.len() + b.len()) as u64, &digests, false).await.unwrap());
+    let mut read = Vec::new();
+    assert!(store
+        .read_file(Snowflake(200), |chunk| {
+            read.extend_from_slice(chunk);
+            Ok(())
+        })
+        .await
+        .unwrap());
+    assert_eq!(read, [a, b].concat());
+    let chunks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM file_chunks").fetch_one(store.pool()).await.unwrap();
+    assert_eq!(chunks, 2, "the stale try's chunk is gone");
+    assert!(!store.read_file(Snowflake(201), |_| Ok(())).await.unwrap(), "no bytes kept of a file too large");
+    assert!(store.record_bytes().await.unwrap() >= (1 << 20) + 5);
+
+    // A failed try: again with a fresh link, then for good.
+    let another = Arrived { id: Snowflake(101), files: vec![file(202, "dump.bin", 10)], ..message.clone() };
+    assert!(store.record_message(t.id, &another, 5_000_000, &[]).await.unwrap());
+    let d = store.claim_download(later, later + lease).await.unwrap().unwrap();
+    store
+        .retry_download(&d, Some(later), "the link had expired", Some("https://cdn.discordapp.com/fresh"))
+        .await
+        .unwrap();
+    let d = store.claim_download(later, later + lease).await.unwrap().unwrap();
+    assert_eq!((d.url.as_str(), d.tries), ("https://cdn.discordapp.com/fresh", 2));
+    store.retry_download(&d, None, "gone", None).await.unwrap();
+    assert_eq!(store.claim_download(later, later + lease).await.unwrap(), None);
+    assert_eq!(store.pending_files(t.id).await.unwrap(), 0);
+
+    // Retention.
+    let (closed, event) = t.close(t0() + Duration::hours(1), None).unwrap();
+    let keep = Reschedule::Keep;
+    assert!(store.update_tickets(&[change(&closed, t0(), STAFF, &event, &keep)], None).await.unwrap());
+    assert_eq!(store.forget_records(t0(), 10).await.unwrap(), 0, "closed after the cutoff");
+    assert_eq!(store.forget_records(t0() + Duration::days(2), 10).await.unwrap(), 1);
+    assert!(store.record(t.id).await.unwrap().is_empty());
+    assert_eq!(store.record_bytes().await.unwrap(), 0);
+    assert_eq!(store.forget_records(t0() + Duration::days(2), 10).await.unwrap(), 0, "nothing left to forget");
+    assert_eq!(store.events(t.id).await.unwrap().len(), 2, "the events stay");
+}
+
 both_backends! {
+    the_record_keeps_each_thing_once_and_files_by_their_claims,
     one_open_request_per_file_and_customer_even_in_a_race,
     an_event_claimed_with_its_change_takes_effect_once,
     a_taken_event_changes_nothing,

@@ -10,18 +10,29 @@ CREATE TABLE thread_messages (
     author_name  TEXT NOT NULL,
     -- 1 when this bot wrote it.
     by_bot       BIGINT NOT NULL,
-    at           BIGINT NOT NULL,
-    deleted_at   BIGINT
+    at           BIGINT NOT NULL
 );
 CREATE INDEX thread_messages_by_ticket ON thread_messages (ticket_id, at);
 
--- A message's texts: as written (edited_at 0), then after each edit.
+-- A message's texts: as written (edited_at 0), then after each edit. An
+-- edit or a deletion may be seen before the message itself (events are
+-- handled side by side, and by several instances), so neither refers to
+-- the message's row: each is kept, and read with the message once it is.
 CREATE TABLE message_texts (
-    message_id  BIGINT NOT NULL REFERENCES thread_messages (id) ON DELETE CASCADE,
+    message_id  BIGINT NOT NULL,
     edited_at   BIGINT NOT NULL,
+    ticket_id   BIGINT NOT NULL REFERENCES tickets (id),
     text        TEXT NOT NULL,
     PRIMARY KEY (message_id, edited_at)
 );
+CREATE INDEX message_texts_by_ticket ON message_texts (ticket_id);
+
+CREATE TABLE message_deletions (
+    message_id  BIGINT PRIMARY KEY,
+    ticket_id   BIGINT NOT NULL REFERENCES tickets (id),
+    at          BIGINT NOT NULL
+);
+CREATE INDEX message_deletions_by_ticket ON message_deletions (ticket_id);
 
 -- The files attached, each downloaded by a job of its own while its link
 -- lasts: a row is its queue entry as well (state 'pending', claimed by

@@ -108,20 +108,31 @@ impl App {
         Ok(stored)
     }
 
-    /// A message's new text, edited at `at`: kept beside the earlier, once.
-    pub async fn record_edit(&self, message: Snowflake, at: DateTime<Utc>, text: &str) -> Result<bool, AppError> {
+    /// A message of `channel` edited at `at` to `text`: kept beside its
+    /// earlier texts, once, if `channel` is a ticket's thread. (It may be
+    /// seen before the message itself, which then finds it.)
+    pub async fn record_edit(
+        &self,
+        channel: Snowflake,
+        message: Snowflake,
+        at: DateTime<Utc>,
+        text: &str,
+    ) -> Result<bool, AppError> {
         if self.config.transcripts.is_none() {
             return Ok(false);
         }
-        Ok(self.store.record_edit(message, at, text).await?)
+        let Some(ticket) = self.store.ticket_by_thread(channel).await? else { return Ok(false) };
+        Ok(self.store.record_edit(ticket.id, message, at, text).await?)
     }
 
-    /// A message deleted: marked so, now (its texts and files stay).
-    pub async fn record_deletion(&self, message: Snowflake) -> Result<bool, AppError> {
+    /// A message of `channel` deleted: marked so, now, if `channel` is a
+    /// ticket's thread (its texts and files stay).
+    pub async fn record_deletion(&self, channel: Snowflake, message: Snowflake) -> Result<bool, AppError> {
         if self.config.transcripts.is_none() {
             return Ok(false);
         }
-        Ok(self.store.record_deletion(message, self.now()).await?)
+        let Some(ticket) = self.store.ticket_by_thread(channel).await? else { return Ok(false) };
+        Ok(self.store.record_deletion(ticket.id, message, self.now()).await?)
     }
 
     /// Downloads the files of the record as they fall due, through
@@ -131,6 +142,11 @@ impl App {
     pub async fn keep_files(&self, fetch: Arc<dyn Fetch>, stopping: impl std::future::Future<Output = ()>) {
         let Some(transcripts) = self.config.transcripts else { return };
         tokio::pin!(stopping);
+        match self.store.release_download_claims().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "downloads a stopped process left are started again"),
+            Err(e) => tracing::warn!(error = %e, "cannot free the downloads a stopped process left"),
+        }
         let mut running = tokio::task::JoinSet::new();
         loop {
             while running.len() < DOWNLOADS_AT_ONCE {

@@ -69,8 +69,9 @@ impl Store {
         if inserted.rows_affected() == 0 {
             return Ok(false);
         }
-        sqlx::query("INSERT INTO message_texts (message_id, edited_at, text) VALUES ($1, 0, $2)")
+        sqlx::query("INSERT INTO message_texts (message_id, edited_at, ticket_id, text) VALUES ($1, 0, $2, $3)")
             .bind(id_to_db(m.id))
+            .bind(ticket_id)
             .bind(m.text.clone())
             .execute(&mut *w.tx)
             .await?;
@@ -99,32 +100,49 @@ impl Store {
         Ok(true)
     }
 
-    /// A message's text after an edit at `at`, kept beside the earlier
-    /// ones, once. False when it was kept already, or the message is not
-    /// in the record (not a ticket's, or written before the record began).
-    pub async fn record_edit(&self, message: Snowflake, at: DateTime<Utc>, text: &str) -> Result<bool, StorageError> {
+    /// A message of the ticket `ticket_id`'s thread, its text after an edit
+    /// at `at`: kept beside the earlier ones, once (false when it was kept
+    /// already). It may come before the message itself, whose row then
+    /// finds it.
+    pub async fn record_edit(
+        &self,
+        ticket_id: i64,
+        message: Snowflake,
+        at: DateTime<Utc>,
+        text: &str,
+    ) -> Result<bool, StorageError> {
         let done = self
             .execute_write(
                 sqlx::query(
-                    "INSERT INTO message_texts (message_id, edited_at, text)
-                     SELECT id, $2, $3 FROM thread_messages WHERE id = $1
+                    "INSERT INTO message_texts (message_id, edited_at, ticket_id, text) VALUES ($1, $2, $3, $4)
                      ON CONFLICT (message_id, edited_at) DO NOTHING",
                 )
                 .bind(id_to_db(message))
-                .bind(at.timestamp_millis())
+                .bind(at.timestamp_millis().max(1))
+                .bind(ticket_id)
                 .bind(text.to_owned()),
             )
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// Marks a message deleted at `at` (its texts and files stay), once.
-    pub async fn record_deletion(&self, message: Snowflake, at: DateTime<Utc>) -> Result<bool, StorageError> {
+    /// A message of the ticket `ticket_id`'s thread deleted at `at`: marked
+    /// so, once (its texts and files stay).
+    pub async fn record_deletion(
+        &self,
+        ticket_id: i64,
+        message: Snowflake,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
         let done = self
             .execute_write(
-                sqlx::query("UPDATE thread_messages SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
-                    .bind(id_to_db(message))
-                    .bind(at.timestamp_millis()),
+                sqlx::query(
+                    "INSERT INTO message_deletions (message_id, ticket_id, at) VALUES ($1, $2, $3)
+                     ON CONFLICT (message_id) DO NOTHING",
+                )
+                .bind(id_to_db(message))
+                .bind(ticket_id)
+                .bind(at.timestamp_millis()),
             )
             .await?;
         Ok(done.rows_affected() == 1)
@@ -168,6 +186,18 @@ impl Store {
             tries: r.try_get("tries")?,
             sample_of: hash.map(|h| h.parse().map_err(corrupt)).transpose()?,
         }))
+    }
+
+    /// Frees every download's claim. Only for a store that is the
+    /// database's one user (SQLite): the tries of a process that died start
+    /// again at once instead of when their leases run out.
+    pub async fn release_download_claims(&self) -> Result<u64, StorageError> {
+        if self.backend != super::Backend::Sqlite {
+            return Ok(0);
+        }
+        let release =
+            "UPDATE message_files SET claimed_until = NULL WHERE state = 'pending' AND claimed_until IS NOT NULL";
+        Ok(self.execute_write(sqlx::query(release)).await?.rows_affected())
     }
 
     /// Extends a download's claim; false when it is no longer this try's.
@@ -294,8 +324,9 @@ impl Store {
     pub async fn record(&self, ticket_id: i64) -> Result<Vec<KeptMessage>, StorageError> {
         let bad = |table: &'static str| move |problem: String| StorageError::Corrupt { table, problem };
         let rows = sqlx::query(
-            "SELECT id, author, author_name, by_bot, at, deleted_at FROM thread_messages WHERE ticket_id = $1
-             ORDER BY at, id",
+            "SELECT m.id, m.author, m.author_name, m.by_bot, m.at, d.at AS deleted_at FROM thread_messages m
+             LEFT JOIN message_deletions d ON d.message_id = m.id
+             WHERE m.ticket_id = $1 ORDER BY m.at, m.id",
         )
         .bind(ticket_id)
         .fetch_all(&self.pool)
@@ -319,8 +350,7 @@ impl Store {
         let index: std::collections::HashMap<Snowflake, usize> =
             messages.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
         let texts = sqlx::query(
-            "SELECT t.message_id, t.edited_at, t.text FROM message_texts t JOIN thread_messages m ON m.id = t.message_id
-             WHERE m.ticket_id = $1 ORDER BY t.message_id, t.edited_at",
+            "SELECT message_id, edited_at, text FROM message_texts WHERE ticket_id = $1 ORDER BY message_id, edited_at",
         )
         .bind(ticket_id)
         .fetch_all(&self.pool)
@@ -391,7 +421,8 @@ impl Store {
         let mut w = self.begin_write().await?;
         let tickets: Vec<i64> = sqlx::query_scalar(
             "SELECT t.id FROM tickets t WHERE t.closed_at IS NOT NULL AND t.closed_at < $1
-                 AND EXISTS (SELECT 1 FROM thread_messages m WHERE m.ticket_id = t.id)
+                 AND (EXISTS (SELECT 1 FROM thread_messages m WHERE m.ticket_id = t.id)
+                      OR EXISTS (SELECT 1 FROM message_texts x WHERE x.ticket_id = t.id))
              ORDER BY t.closed_at LIMIT $2",
         )
         .bind(cutoff.timestamp_millis())
@@ -399,8 +430,8 @@ impl Store {
         .fetch_all(&mut *w.tx)
         .await?;
         for id in &tickets {
-            // Chunks and texts go with their files and messages (ON DELETE CASCADE).
-            for table in ["message_files", "thread_messages"] {
+            // Chunks go with their files (ON DELETE CASCADE).
+            for table in ["message_files", "message_texts", "message_deletions", "thread_messages"] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE ticket_id = $1")))
                     .bind(*id)
                     .execute(&mut *w.tx)

@@ -24,6 +24,17 @@
 //!   (and `X-RateLimit-Global` for the global one). Each request records
 //!   the status it got.
 //!
+//! - the bot's own messages come back to every session as `MESSAGE_CREATE`
+//!   (Discord echoes them); messages written as people ([`FakeDiscord::write`])
+//!   are kept, edited and deleted with their gateway events, and
+//!   `GET /channels/{id}/messages/{id}` returns them with fresh links;
+//! - attachments are served from `/cdn/…` links that stop working once
+//!   [`FakeDiscord::expire_links`] says their time is up (404, as Discord's
+//!   CDN answers), and a download can be held part-way
+//!   ([`FakeDiscord::hold_downloads`]);
+//! - a session that asks for an intent the application may not have is
+//!   closed with code 4014 ([`FakeDiscord::refuse_intents`]).
+//!
 //! Every REST request is recorded, and every JSON body is validated against
 //! Discord's own OpenAPI description (`tests/discord/openapi.json`, v10, MIT
 //! licence): a body Discord would refuse is recorded as a violation, and
@@ -201,6 +212,27 @@ struct Shared {
     validate: bool,
     limits: Limits,
     counted: Mutex<Counted>,
+    /// Attachments served at `/cdn/…`, by id.
+    files: Mutex<HashMap<u64, CdnFile>>,
+    /// Links signed before this generation have expired.
+    links_valid_from: AtomicU64,
+    link_generation: AtomicU64,
+    /// A download sends this many bytes, then stalls (a process to kill).
+    hold_after: Mutex<Option<usize>>,
+    /// Intents whose asking closes the session with 4014.
+    refused_intents: AtomicU64,
+    /// The instant messages the fake makes are stamped with.
+    time: Mutex<String>,
+    /// The next message written hands out links that expired already.
+    stale_links: std::sync::atomic::AtomicBool,
+}
+
+/// A file the fake's CDN serves.
+#[derive(Debug, Clone)]
+struct CdnFile {
+    channel: u64,
+    filename: String,
+    bytes: Vec<u8>,
 }
 
 enum Outgoing {
@@ -220,6 +252,76 @@ impl Drop for FakeDiscord {
     }
 }
 
+/// Dispatches an event to every session (see [`FakeDiscord::dispatch`]).
+fn dispatch(shared: &Shared, t: &str, d: &Value) {
+    let mut sessions = shared.sessions.lock().unwrap();
+    for session in sessions.values_mut() {
+        session.seq += 1;
+        let frame = json!({"op": 0, "t": t, "s": session.seq, "d": d});
+        session.events.push((session.seq, frame.clone()));
+        if let Some(tx) = &session.connection {
+            let _ = tx.send(Outgoing::Frame(frame));
+        }
+    }
+}
+
+/// An attachment as a message shows it, with a link signed now.
+fn attachment(shared: &Shared, fid: u64) -> Value {
+    let files = shared.files.lock().unwrap();
+    let Some(f) = files.get(&fid) else { return Value::Null };
+    let generation = shared.link_generation.load(Ordering::SeqCst);
+    let url = format!(
+        "http://127.0.0.1:{}/cdn/attachments/{}/{fid}/{}?ex=6a2b1c00&is=6a29ca80&hm={generation}",
+        shared.port, f.channel, f.filename
+    );
+    json!({"id": fid.to_string(), "filename": f.filename, "size": f.bytes.len(), "url": url, "proxy_url": url,
+           "content_type": "application/octet-stream"})
+}
+
+/// The CDN: a file while its link lasts, else 404 as Discord's answers.
+async fn cdn(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path((_, file, _)): axum::extract::Path<(u64, u64, String)>,
+    uri: Uri,
+) -> Response {
+    let arrived = Instant::now();
+    let generation: Option<u64> =
+        uri.query().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("hm="))).and_then(|g| g.parse().ok());
+    // A link of no generation was signed too long ago.
+    let expired = generation.is_none_or(|g| g < shared.links_valid_from.load(Ordering::SeqCst));
+    let found = shared.files.lock().unwrap().get(&file).cloned();
+    let record = |status: u16| {
+        shared.requests.lock().unwrap().push(Request {
+            method: "GET".into(),
+            path: uri.path().to_owned(),
+            body: Value::Null,
+            files: vec![],
+            at: arrived,
+            status,
+            limited: None,
+        });
+        shared.changed.notify_waiters();
+    };
+    let (Some(f), false) = (found, expired) else {
+        record(404);
+        return (StatusCode::NOT_FOUND, "This content is no longer available.").into_response();
+    };
+    record(200);
+    let hold = *shared.hold_after.lock().unwrap();
+    let body = match hold {
+        None => axum::body::Body::from(f.bytes),
+        Some(n) => {
+            // Part of it, then nothing more: the download hangs.
+            let first = Bytes::from(f.bytes[..n.min(f.bytes.len())].to_vec());
+            use futures_util::StreamExt;
+            let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(first) })
+                .chain(futures_util::stream::pending());
+            axum::body::Body::from_stream(stream)
+        }
+    };
+    ([(axum::http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response()
+}
+
 impl FakeDiscord {
     pub async fn start() -> FakeDiscord {
         FakeDiscord::start_with(true, Limits::DISCORD).await
@@ -233,9 +335,16 @@ impl FakeDiscord {
     async fn start_with(validate: bool, limits: Limits) -> FakeDiscord {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let shared =
-            Arc::new(Shared { port: addr.port(), next_id: AtomicU64::new(1), validate, limits, ..Shared::default() });
+        let shared = Arc::new(Shared {
+            port: addr.port(),
+            next_id: AtomicU64::new(1),
+            validate,
+            limits,
+            time: Mutex::new("2026-11-30T09:00:00.000000+00:00".into()),
+            ..Shared::default()
+        });
         let router = Router::new()
+            .route("/cdn/attachments/{channel}/{file}/{name}", get(cdn))
             .route("/api/v10/gateway", get(gateway_url))
             .route("/api/v10/gateway/bot", get(gateway_url))
             .route("/gateway", get(gateway))
@@ -313,15 +422,91 @@ impl FakeDiscord {
     /// Dispatches an event to every session, as Discord does for a guild's
     /// events (a session not connected gets it in its RESUME replay).
     pub fn dispatch(&self, t: &str, d: Value) {
-        let mut sessions = self.shared.sessions.lock().unwrap();
-        for session in sessions.values_mut() {
-            session.seq += 1;
-            let frame = json!({"op": 0, "t": t, "s": session.seq, "d": d});
-            session.events.push((session.seq, frame.clone()));
-            if let Some(tx) = &session.connection {
-                let _ = tx.send(Outgoing::Frame(frame));
-            }
-        }
+        dispatch(&self.shared, t, &d);
+    }
+
+    /// `member` writes `content` in `channel`, attaching `files` (name and
+    /// bytes): the message is kept (for `GET` and edits) and dispatched as
+    /// `MESSAGE_CREATE` with its attachments' links. Returns its id.
+    pub fn write(&self, channel: u64, member: &Value, content: &str, files: &[(&str, &[u8])]) -> u64 {
+        let id = self.next_id();
+        let author = member["user"]["id"].as_str().and_then(|i| i.parse().ok()).unwrap_or(0);
+        let name = member["user"]["username"].as_str().unwrap_or("someone").to_owned();
+        let roles: Vec<u64> =
+            member["roles"].as_array().into_iter().flatten().filter_map(|r| r.as_str()?.parse().ok()).collect();
+        let mut m = typed_message(id, channel, author, &name, &roles, content);
+        m["timestamp"] = json!(self.shared.time.lock().unwrap().clone());
+        let attachments: Vec<Value> = files
+            .iter()
+            .map(|(filename, bytes)| {
+                let fid = self.next_id();
+                let file = CdnFile { channel, filename: (*filename).to_owned(), bytes: bytes.to_vec() };
+                self.shared.files.lock().unwrap().insert(fid, file);
+                let mut a = attachment(&self.shared, fid);
+                if self.shared.stale_links.load(Ordering::SeqCst) {
+                    // Signed long ago: expired before anyone fetches it.
+                    let url = a["url"].as_str().unwrap_or_default().replace("&hm=", "&hm=stale");
+                    a["url"] = json!(url.clone());
+                    a["proxy_url"] = json!(url);
+                }
+                a
+            })
+            .collect();
+        self.shared.stale_links.store(false, Ordering::SeqCst);
+        m["attachments"] = json!(attachments);
+        self.shared.messages.lock().unwrap().insert(id, (m.clone(), Instant::now()));
+        self.dispatch("MESSAGE_CREATE", m);
+        id
+    }
+
+    /// A kept message's author edits it to `content`: `MESSAGE_UPDATE`.
+    pub fn edit(&self, id: u64, content: &str) {
+        let m = {
+            let mut messages = self.shared.messages.lock().unwrap();
+            let (m, _) = messages.get_mut(&id).expect("a message the fake keeps");
+            m["content"] = json!(content);
+            m["edited_timestamp"] = json!(self.shared.time.lock().unwrap().clone());
+            m.clone()
+        };
+        self.dispatch("MESSAGE_UPDATE", m);
+    }
+
+    /// A kept message is deleted: `MESSAGE_DELETE`.
+    pub fn delete(&self, id: u64) {
+        let (m, _) = self.shared.messages.lock().unwrap().remove(&id).expect("a message the fake keeps");
+        self.dispatch(
+            "MESSAGE_DELETE",
+            json!({"id": id.to_string(), "channel_id": m["channel_id"], "guild_id": GUILD.to_string()}),
+        );
+    }
+
+    /// Every attachment link handed out so far stops working (as Discord's
+    /// expire within about a day); links handed out later work.
+    pub fn expire_links(&self) {
+        let next = self.shared.link_generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.shared.links_valid_from.store(next, Ordering::SeqCst);
+    }
+
+    /// The next message written carries links that expired already: fetched
+    /// again (`GET` the message), they are signed anew.
+    pub fn next_links_stale(&self) {
+        self.shared.stale_links.store(true, Ordering::SeqCst);
+    }
+
+    /// Downloads send `bytes` bytes, then stall (`None`: they complete).
+    pub fn hold_downloads(&self, bytes: Option<usize>) {
+        *self.shared.hold_after.lock().unwrap() = bytes;
+    }
+
+    /// Identifying with any of `intents` is refused with close code 4014,
+    /// as when the application may not use them (privileged intents).
+    pub fn refuse_intents(&self, intents: u64) {
+        self.shared.refused_intents.store(intents, Ordering::SeqCst);
+    }
+
+    /// The instant messages are stamped with from now on (RFC 3339).
+    pub fn set_time(&self, at: &str) {
+        *self.shared.time.lock().unwrap() = at.to_owned();
     }
 
     /// Cuts every gateway connection without a close frame, as a network drop does.
@@ -461,6 +646,13 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                 let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
                 let op = v["op"].as_u64().unwrap_or(u64::MAX);
                 shared.sent.lock().unwrap().push(Sent { op, d: v["d"].clone() });
+                let refused = shared.refused_intents.load(Ordering::SeqCst);
+                if op == 2 && v["d"]["intents"].as_u64().unwrap_or(0) & refused != 0 {
+                    let close = axum::extract::ws::CloseFrame { code: 4014, reason: "Disallowed intent(s).".into() };
+                    let _ = socket.send(WsMessage::Close(Some(close))).await;
+                    shared.changed.notify_waiters();
+                    break;
+                }
                 let replies = {
                     let mut sessions = shared.sessions.lock().unwrap();
                     match op {
@@ -983,8 +1175,33 @@ fn answer(shared: &Shared, method: &Method, path: &str, body: &Value, arrived: I
                 }
             }
             let mid = next_id(shared);
-            let m = message(mid, id(channel), BOT_ID, body);
+            let mut m = message(mid, id(channel), BOT_ID, body);
+            m["timestamp"] = json!(shared.time.lock().unwrap().clone());
             messages.insert(mid, (m.clone(), Instant::now()));
+            // Discord tells every session of the bot's own message too.
+            let mut echo = m.clone();
+            echo["author"]["bot"] = json!(true);
+            echo["guild_id"] = json!(GUILD.to_string());
+            dispatch(shared, "MESSAGE_CREATE", &echo);
+            Json(m).into_response()
+        }
+        ("GET", ["channels", channel, "messages", mid]) => {
+            if let Some(refused) = refused_in(shared, id(channel), false) {
+                return refused;
+            }
+            let messages = shared.messages.lock().unwrap();
+            let Some((m, _)) = messages.get(&id(mid)).filter(|(m, _)| m["channel_id"] == *channel) else {
+                return error(StatusCode::NOT_FOUND, 10008, "Unknown Message");
+            };
+            // Fetched again, a message's links are signed anew.
+            let mut m = m.clone();
+            if let Some(attachments) = m["attachments"].as_array_mut() {
+                for a in attachments {
+                    if let Some(fid) = a["id"].as_str().and_then(|f| f.parse().ok()) {
+                        *a = attachment(shared, fid);
+                    }
+                }
+            }
             Json(m).into_response()
         }
         ("PATCH", ["channels", channel, "messages", mid]) => {

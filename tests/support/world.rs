@@ -133,3 +133,42 @@ impl World {
         (number, stored.thread_id.expect("the thread is recorded"), out)
     }
 }
+
+/// Files as a chat's file server would hand them out, by link: what the
+/// record's downloads fetch in application tests.
+#[derive(Default)]
+pub struct Served(std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>);
+
+impl Served {
+    pub fn add(&self, url: &str, bytes: &[u8]) {
+        self.0.lock().unwrap().insert(url.to_owned(), bytes.to_vec());
+    }
+}
+
+struct Whole(Option<Vec<u8>>);
+
+#[async_trait::async_trait]
+impl priority_line::app::FileBytes for Whole {
+    async fn next(&mut self) -> Result<Option<bytes::Bytes>, priority_line::app::FetchError> {
+        Ok(self.0.take().filter(|b| !b.is_empty()).map(Into::into))
+    }
+}
+
+#[async_trait::async_trait]
+impl priority_line::app::Fetch for Served {
+    async fn open(&self, url: &str) -> Result<Box<dyn priority_line::app::FileBytes>, priority_line::app::FetchError> {
+        let bytes = self.0.lock().unwrap().get(url).cloned();
+        bytes
+            .map(|b| Box::new(Whole(Some(b))) as Box<dyn priority_line::app::FileBytes>)
+            .ok_or(priority_line::app::FetchError::Expired)
+    }
+
+    async fn fresh_url(
+        &self,
+        _: Snowflake,
+        _: Snowflake,
+        _: Snowflake,
+    ) -> Result<Option<String>, priority_line::app::FetchError> {
+        Ok(None)
+    }
+}

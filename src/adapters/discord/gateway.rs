@@ -91,13 +91,13 @@ impl EventHandler for Handler {
         self.record_edit(&event).await;
     }
 
-    async fn message_delete(&self, _: Context, _: ChannelId, message: MessageId, _: Option<GuildId>) {
-        self.record_deletion(message).await;
+    async fn message_delete(&self, _: Context, channel: ChannelId, message: MessageId, _: Option<GuildId>) {
+        self.record_deletion(channel, message).await;
     }
 
-    async fn message_delete_bulk(&self, _: Context, _: ChannelId, messages: Vec<MessageId>, _: Option<GuildId>) {
+    async fn message_delete_bulk(&self, _: Context, channel: ChannelId, messages: Vec<MessageId>, _: Option<GuildId>) {
         for message in messages {
-            self.record_deletion(message).await;
+            self.record_deletion(channel, message).await;
         }
     }
 }
@@ -109,13 +109,15 @@ impl Handler {
         let (Some(text), Some(at)) = (&event.content, event.edited_timestamp.as_ref().and_then(files::instant)) else {
             return;
         };
-        if let Err(e) = self.answerer.app.record_edit(Snowflake(event.id.get()), at, text).await {
+        let (channel, message) = (Snowflake(event.channel_id.get()), Snowflake(event.id.get()));
+        if let Err(e) = self.answerer.app.record_edit(channel, message, at, text).await {
             tracing::error!(error = %e, message = event.id.get(), "cannot record a message's edit");
         }
     }
 
-    async fn record_deletion(&self, message: MessageId) {
-        if let Err(e) = self.answerer.app.record_deletion(Snowflake(message.get())).await {
+    async fn record_deletion(&self, channel: ChannelId, message: MessageId) {
+        let (channel, id) = (Snowflake(channel.get()), Snowflake(message.get()));
+        if let Err(e) = self.answerer.app.record_deletion(channel, id).await {
             tracing::error!(error = %e, message = message.get(), "cannot record a message's deletion");
         }
     }
