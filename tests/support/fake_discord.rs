@@ -232,7 +232,8 @@ struct Shared {
 struct CdnFile {
     channel: u64,
     filename: String,
-    bytes: Vec<u8>,
+    /// Shared by every answer that serves it (no copy per download).
+    bytes: Bytes,
 }
 
 enum Outgoing {
@@ -312,7 +313,7 @@ async fn cdn(
         None => axum::body::Body::from(f.bytes),
         Some(n) => {
             // Part of it, then nothing more: the download hangs.
-            let first = Bytes::from(f.bytes[..n.min(f.bytes.len())].to_vec());
+            let first = f.bytes.slice(..n.min(f.bytes.len()));
             use futures_util::StreamExt;
             let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(first) })
                 .chain(futures_util::stream::pending());
@@ -429,6 +430,12 @@ impl FakeDiscord {
     /// bytes): the message is kept (for `GET` and edits) and dispatched as
     /// `MESSAGE_CREATE` with its attachments' links. Returns its id.
     pub fn write(&self, channel: u64, member: &Value, content: &str, files: &[(&str, &[u8])]) -> u64 {
+        let shared: Vec<(&str, Bytes)> = files.iter().map(|(n, b)| (*n, Bytes::copy_from_slice(b))).collect();
+        self.write_shared(channel, member, content, &shared)
+    }
+
+    /// [`FakeDiscord::write`] with files the caller keeps too (no copy).
+    pub fn write_shared(&self, channel: u64, member: &Value, content: &str, files: &[(&str, Bytes)]) -> u64 {
         let id = self.next_id();
         let author = member["user"]["id"].as_str().and_then(|i| i.parse().ok()).unwrap_or(0);
         let name = member["user"]["username"].as_str().unwrap_or("someone").to_owned();
@@ -440,7 +447,7 @@ impl FakeDiscord {
             .iter()
             .map(|(filename, bytes)| {
                 let fid = self.next_id();
-                let file = CdnFile { channel, filename: (*filename).to_owned(), bytes: bytes.to_vec() };
+                let file = CdnFile { channel, filename: (*filename).to_owned(), bytes: bytes.clone() };
                 self.shared.files.lock().unwrap().insert(fid, file);
                 let mut a = attachment(&self.shared, fid);
                 if self.shared.stale_links.load(Ordering::SeqCst) {
