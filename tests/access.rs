@@ -4,16 +4,14 @@
 //! get follows from its declaration, so a new command is tried too), then
 //! on Globex's own; the staff role keeps its reach over every customer.
 
-mod support;
-
+use crate::support::world::*;
+use crate::support::{cmd, TestDb};
 use priority_line::app::commands::{Access, Kind, Opt};
 use priority_line::app::{commands, Command, Refusal, Spec};
 use priority_line::domain::customer::Language;
 use priority_line::domain::customer::Snowflake;
 use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::TicketNumber;
-use support::world::*;
-use support::{cmd, TestDb};
 
 /// What Globex's TAM gets for one command about Acme.
 enum Expect {

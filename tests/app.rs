@@ -3,8 +3,8 @@
 //! asserted as values; replies and posts by their text where the words are
 //! the behaviour (the language, what the reply says about classification).
 
-mod support;
-
+use crate::support::world::*;
+use crate::support::{cmd, TestDb};
 use chrono::Duration;
 use priority_line::app::commands::{self, Problem};
 use priority_line::app::{Action, Button, CardStatus, Command, Invocation, Refusal, UsageError};
@@ -13,8 +13,6 @@ use priority_line::domain::rating::Score;
 use priority_line::domain::sla::Severity;
 use priority_line::domain::text::TextError;
 use priority_line::domain::ticket::{self as ticket, EventKind, TicketState};
-use support::world::*;
-use support::{cmd, TestDb};
 
 async fn a_critical_ticket_gets_a_thread_a_card_and_a_tam_ping(db: &TestDb) {
     let w = World::new(db).await;

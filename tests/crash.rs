@@ -8,15 +8,14 @@
 //! from a fixed list, so a failure can be replayed; nothing is asserted about
 //! timing, only about what Discord received.
 
-mod support;
-
+use crate::support;
+use crate::support::process::Running;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::process::Running;
 
+use crate::support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use crate::support::process::{self, kill, slash, start};
 use serde_json::{json, Value};
-use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
-use support::process::{self, kill, slash, start};
 
 const ESCALATION_CHANNEL: u64 = 310000000000000009;
 const ENGINEER: u64 = 410000000000000001;

@@ -5,16 +5,15 @@
 //! version does not know is left for one that does, and old event claims
 //! are forgotten.
 
-mod support;
-
+use crate::support;
 use std::sync::Arc;
 
+use crate::support::world::*;
+use crate::support::{Recorder, TestDb};
 use chrono::Duration;
 use priority_line::app::{Action, App, Clock, Deliver, Delivery, DeliveryError, Lease, Receipt, CLAIMS_KEPT, LEASE};
 use priority_line::scheduler;
 use priority_line::storage::{Once, OutboxState, Queued};
-use support::world::*;
-use support::{Recorder, TestDb};
 
 /// A deliverer that waits to be let through, then, as the Discord adapter
 /// does, asks its lease before it creates anything.

@@ -3,19 +3,18 @@
 //! `support/fake_discord.rs` on 127.0.0.1. Every request body the bot sends is
 //! checked against Discord's OpenAPI description.
 
-mod support;
-
+use crate::support;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::support::fake_discord::{self as fake, Failure, FakeDiscord, Request, STAFF_ROLE};
+use crate::support::{cmd, TestDb};
 use chrono::{DateTime, Utc};
 use priority_line::app::{App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::domain::record::FileState;
 use serde_json::{json, Value};
-use support::fake_discord::{self as fake, Failure, FakeDiscord, Request, STAFF_ROLE};
-use support::{cmd, TestDb};
 
 const ACME_CHANNEL: u64 = 310000000000000001;
 const GLOBEX_CHANNEL: u64 = 310000000000000002;

@@ -5,8 +5,8 @@
 //! message, reminded and closed unanswered), phone tickets, threads archived
 //! on closing, and what the weekly summary counts of it all.
 
-mod support;
-
+use crate::support::world::*;
+use crate::support::{cmd, Recorder, TestDb};
 use chrono::{DateTime, Duration, Utc};
 use priority_line::app::{
     Action, CardStatus, Clock, Deliver, Delivery, DeliveryError, Lease, Permanent, Receipt, Refusal,
@@ -16,8 +16,6 @@ use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::{self as ticket, EventKind, Ticket, TicketNumber, TicketState};
 use priority_line::scheduler;
 use priority_line::storage::OutboxState;
-use support::world::*;
-use support::{cmd, Recorder, TestDb};
 
 const ESCALATIONS: Snowflake = Snowflake(310000000000000009);
 

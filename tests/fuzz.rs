@@ -4,8 +4,7 @@
 //! durations. None may panic, and each line gets one answer. The lines come
 //! from proptest's deterministic runner, so a failure replays.
 
-mod support;
-
+use crate::support;
 use std::path::Path;
 use std::sync::Arc;
 

@@ -2,18 +2,17 @@
 //! adapter, after real work: tickets opened, one acknowledged, the watcher
 //! announcing a breach.
 
-mod support;
-
+use crate::support;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::support::{cmd, Recorder};
 use chrono::Duration;
 use priority_line::app::{App, Invocation, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::domain::sla::Severity;
 use priority_line::scheduler;
-use support::{cmd, Recorder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);

@@ -4,13 +4,12 @@
 //! one ticket, one thread and one reply; each staff message and each button
 //! press one acknowledgement; and when one instance dies the other serves.
 
-mod support;
-
+use crate::support;
+use crate::support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use crate::support::process::Running;
+use crate::support::process::{kill, slash, start, write_config, ACME_CHANNEL};
+use crate::support::TestDb;
 use serde_json::{json, Value};
-use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
-use support::process::Running;
-use support::process::{kill, slash, start, write_config, ACME_CHANNEL};
-use support::TestDb;
 
 const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;

@@ -4,20 +4,19 @@
 //! bot's REST calls (the outbox's threads and posts, command registration)
 //! go to the fake Discord.
 
-mod support;
-
+use crate::support;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use crate::support::TestDb;
 use ed25519_dalek::{Signer, SigningKey};
 use priority_line::adapters::discord::Bot;
 use priority_line::app::{App, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::ticket::EventKind;
 use serde_json::{json, Value};
-use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
-use support::TestDb;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const ACME_CHANNEL: u64 = 310000000000000001;

@@ -7,11 +7,9 @@
 //! they typed reaches the log, nor the chart's bytes; what happened does
 //! (the kinds of refusal, what each answer sent).
 
-mod support;
-
+use crate::support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
+use crate::support::process::{self, kill, slash, slash_in};
 use serde_json::{json, Value};
-use support::fake_discord::{self as fake, FakeDiscord, STAFF_ROLE};
-use support::process::{self, kill, slash, slash_in};
 
 const ENGINEER: u64 = 410000000000000001;
 const ALICE: u64 = 500000000000000001;

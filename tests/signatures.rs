@@ -4,15 +4,13 @@
 //! same file, and the specialists' queue. Refusals are asserted as values;
 //! posts by whom they ping and what they must not say.
 
-mod support;
-
+use crate::support::world::*;
+use crate::support::{cmd, TestDb};
 use chrono::Duration;
 use priority_line::app::{Action, Button, Clock, Command, Refusal};
 use priority_line::domain::customer::{Language, Snowflake};
 use priority_line::domain::signature::{Recorded, Stage, StageRefusal};
 use priority_line::domain::ticket::{self as ticket, EventKind, TicketNumber, TicketState};
-use support::world::*;
-use support::{cmd, TestDb};
 
 /// A SHA-256 as a contact might paste it: upper case.
 const FILE: &str = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";

@@ -1,7 +1,6 @@
 //! The storage suite, run against SQLite and PostgreSQL alike.
 
-mod support;
-
+use crate::support::TestDb;
 use chrono::{DateTime, Duration, Utc};
 use priority_line::domain::customer::{CustomerKey, Snowflake};
 use priority_line::domain::escalation::Trigger;
@@ -11,7 +10,6 @@ use priority_line::storage::{
     AddContactError, Claim, NewContact, Queued, Reschedule, StorageError, Store, TicketChange, MAX_CONTACTS,
 };
 use sqlx::Row;
-use support::TestDb;
 
 fn t0() -> DateTime<Utc> {
     "2026-11-30T09:00:00Z".parse().unwrap()

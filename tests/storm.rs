@@ -6,20 +6,19 @@
 //! grouped message lists every ticket once. Two instances in one storm
 //! stay within the one global budget together.
 
-mod support;
-
+use crate::support;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::fake_discord::FakeDiscord;
+use crate::support::process::{self, kill};
+use crate::support::storm::{self, Customer};
+use crate::support::TestDb;
 use priority_line::app::{App, ManualClock};
 use priority_line::config::Config;
 use priority_line::domain::customer::Snowflake;
 use priority_line::storage::NewContact;
-use support::fake_discord::FakeDiscord;
-use support::process::{self, kill};
-use support::storm::{self, Customer};
-use support::TestDb;
 
 const ESCALATION_CHANNEL: u64 = 310000000000000009;
 

@@ -4,16 +4,14 @@
 //! posting schedule on an injected clock around the October change, once
 //! per week and channel, late when the bot was down, and the chart as a PNG.
 
-mod support;
-
+use crate::support::world::*;
+use crate::support::{cmd, TestDb};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use priority_line::app::Action;
 use priority_line::domain::customer::{Language, Snowflake};
 use priority_line::domain::sla::Severity;
 use serde_json::{json, Value};
-use support::world::*;
-use support::{cmd, TestDb};
 
 const MADRID: Tz = Tz::Europe__Madrid;
 /// `[[summaries]]` of the example: Acme's, in Spanish, Mondays 09:00 Madrid.

@@ -3,11 +3,11 @@
 //! acknowledgement, late delivery after downtime, breach events at the
 //! deadline, and instances claiming concurrently without duplicates.
 
-mod support;
-
+use crate::support;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::support::{cmd, Recorder, TestDb};
 use chrono::{DateTime, Duration, Utc};
 use priority_line::app::Clock;
 use priority_line::app::{Action, App, Invocation, ManualClock};
@@ -17,7 +17,6 @@ use priority_line::domain::sla::Severity;
 use priority_line::domain::ticket::EventKind;
 use priority_line::scheduler;
 use priority_line::storage::OutboxState;
-use support::{cmd, Recorder, TestDb};
 
 const ACME_CHANNEL: Snowflake = Snowflake(310000000000000001);
 const TAM_ACME: Snowflake = Snowflake(400000000000000002);

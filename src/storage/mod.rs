@@ -22,7 +22,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
 use crate::domain::customer::Snowflake;
@@ -32,6 +31,7 @@ mod contacts;
 mod escalations;
 mod events;
 mod instances;
+mod migrations;
 mod outbox;
 mod record;
 mod rows;
@@ -45,11 +45,8 @@ pub use outbox::{Claimed, Escalate, Finish, Line, Once, OutboxRow, OutboxState, 
 pub use record::{Download, CHUNK};
 pub use tickets::{OpenCount, Release, Released, TicketChange};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-
 /// The PostgreSQL channel on which instances announce new outbox jobs.
 const OUTBOX_CHANNEL: &str = "priority_line_outbox";
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -211,8 +208,8 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<(), StorageError> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+            Backend::Sqlite => migrations::SQLITE_MIGRATOR.run(&self.pool).await?,
+            Backend::Postgres => migrations::POSTGRES_MIGRATOR.run(&self.pool).await?,
         }
         Ok(())
     }
