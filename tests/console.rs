@@ -6,10 +6,15 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn run_console(script: &str) -> (String, String, bool) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}/console.db", dir.path().display());
+    run_console_in(tempfile::tempdir().unwrap().path(), script)
+}
+
+/// The console as the TAM, its database and its temporary files in `dir`.
+fn run_console_in(dir: &std::path::Path, script: &str) -> (String, String, bool) {
+    let db = format!("sqlite://{}/console.db", dir.display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_priority-line"))
         .args(["console", "--config", "config/example.toml", "--db", &db, "--as", "tam-acme"])
+        .env("TMPDIR", dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -228,18 +233,7 @@ Thanks, looking at it
 "#,
         log.display()
     );
-    let db = format!("sqlite://{}/console.db", dir.path().display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_priority-line"))
-        .args(["console", "--config", "config/example.toml", "--db", &db, "--as", "tam-acme"])
-        .env("TMPDIR", dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let (out, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let (out, err, _) = run_console_in(dir.path(), &script);
     assert!(err.is_empty(), "{err}");
     assert_in(&out, "(message sent) (vpn-client.log, 30 B)");
     assert_in(&out, "The transcript of ACME-1, as it stands (messages: ");

@@ -1,7 +1,7 @@
-//! The schema's migrations, embedded in the binary: one list per backend,
-//! each file by name. sqlx's `migrate!` would read the folders by itself, but
+//! The schema's migrations, embedded in the binary: the files named once,
+//! read from both backends' folders. sqlx's `migrate!` would read the folders by itself, but
 //! it builds a second sqlx, SQLite's C source included, to run inside the
-//! compiler: a sixth of a clean build. A test checks these lists against the
+//! compiler: a sixth of a clean build. A test checks the lists against the
 //! folders as sqlx reads them, checksum for checksum, so a migration added to
 //! a folder and not here fails the suite naming the file.
 
@@ -11,30 +11,18 @@ use std::sync::LazyLock;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::SqlSafeStr;
 
-/// `(file name without .sql, its SQL)` for every file of a folder.
-macro_rules! folder {
-    ($dir:literal: $($file:literal),* $(,)?) => {
-        &[$(($file, include_str!(concat!("../../migrations/", $dir, "/", $file, ".sql")))),*]
+/// `(file name without .sql, its SQL)` for every file of each folder: every
+/// migration is written for both backends, under the same name.
+macro_rules! folders {
+    ($($file:literal),* $(,)?) => {
+        pub const SQLITE: &[(&str, &str)] =
+            &[$(($file, include_str!(concat!("../../migrations/sqlite/", $file, ".sql")))),*];
+        pub const POSTGRES: &[(&str, &str)] =
+            &[$(($file, include_str!(concat!("../../migrations/postgres/", $file, ".sql")))),*];
     };
 }
 
-pub const SQLITE: &[(&str, &str)] = folder!("sqlite":
-    "0001_tickets_and_contacts",
-    "0002_notifications",
-    "0003_outbox",
-    "0004_instances",
-    "0005_event_claims",
-    "0006_signatures",
-    "0007_summaries",
-    "0008_job_leases",
-    "0009_follow_up",
-    "0010_removed_contacts_details",
-    "0011_the_busiest_day",
-    "0012_ratings",
-    "0013_transcripts",
-);
-
-pub const POSTGRES: &[(&str, &str)] = folder!("postgres":
+folders!(
     "0001_tickets_and_contacts",
     "0002_notifications",
     "0003_outbox",
