@@ -784,20 +784,24 @@ async fn rest(
             .collect();
         body["attachments"] = json!(stored);
     }
+    // Every request is kept with how it was answered (0: never), and told.
+    let record = |status: u16, limited: Option<&'static str>| {
+        shared.requests.lock().unwrap().push(Request {
+            method: method.to_string(),
+            path: path.clone(),
+            body: body.clone(),
+            files: files.clone(),
+            at: arrived,
+            status,
+            limited,
+        });
+        shared.changed.notify_waiters();
+    };
     let bucket = match limited(&shared, &method, &path, arrived) {
         Ok(bucket) => bucket,
         Err(refused) => {
             let (response, scope) = (refused.response(), refused.scope);
-            shared.requests.lock().unwrap().push(Request {
-                method: method.to_string(),
-                path,
-                body,
-                files,
-                at: arrived,
-                status: 429,
-                limited: Some(scope),
-            });
-            shared.changed.notify_waiters();
+            record(429, Some(scope));
             return response;
         }
     };
@@ -822,16 +826,7 @@ async fn rest(
         if stall.processed {
             let _ = answer(&shared, &method, &path, &body, arrived);
         }
-        shared.requests.lock().unwrap().push(Request {
-            method: method.to_string(),
-            path: path.clone(),
-            body: body.clone(),
-            files: files.clone(),
-            at: arrived,
-            status: 0,
-            limited: None,
-        });
-        shared.changed.notify_waiters();
+        record(0, None);
         std::future::pending::<()>().await;
     }
     let failure = {
@@ -859,16 +854,7 @@ async fn rest(
     let mut response = response;
     bucket.headers(response.headers_mut());
     let status = response.status().as_u16();
-    shared.requests.lock().unwrap().push(Request {
-        method: method.to_string(),
-        path,
-        body,
-        files,
-        at: arrived,
-        status,
-        limited: None,
-    });
-    shared.changed.notify_waiters();
+    record(status, None);
     response
 }
 
