@@ -2,7 +2,7 @@
 //! the Discord command builder: fragments of the declared grammar in both
 //! languages, quoting, unicode, control characters, huge numbers and
 //! durations. None may panic, and each line gets one answer. The lines come
-//! from proptest's deterministic runner, so a failure replays.
+//! from proptest's runner with fixed seeds, so a failure replays.
 
 use crate::support;
 use std::path::Path;

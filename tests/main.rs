@@ -1,7 +1,7 @@
 //! The integration suite, one test binary: each file beside this one is a
 //! module of it (`cargo test --test suite discord::` runs one of them). One
 //! binary links the crate and compiles `support/` once instead of once per
-//! file, which took a third of CI's build. Every test still has a database,
+//! file (a sixth of a clean build's CPU time). Every test has a database,
 //! a fake Discord and a directory of its own, so they run side by side.
 
 #[macro_use]
