@@ -17,7 +17,7 @@ use super::application::{App, AppError};
 use super::jobs::Job;
 use super::msg::{say, Msg, Span};
 use crate::domain::customer::{Language, Snowflake};
-use crate::domain::record::{size_words, Arrived, Hasher};
+use crate::domain::record::{size_words, Arrived, FileState, Hasher};
 use crate::storage::{Download, CHUNK};
 
 /// How many files download at once (each holds at most a chunk in memory).
@@ -91,7 +91,7 @@ impl App {
         let notices: Vec<_> = m
             .files
             .iter()
-            .filter(|f| f.size > t.max_file)
+            .filter(|f| f.first_state(t.max_file) == FileState::TooLarge)
             .map(|f| Job::FileNotKept { name: f.name.clone(), size: f.size, max: t.max_file }.queued(now, None))
             .collect();
         let stored = self.store.record_message(ticket.id, m, t.max_file, &notices).await?;
@@ -150,19 +150,9 @@ impl App {
         let mut running = tokio::task::JoinSet::new();
         loop {
             while running.len() < DOWNLOADS_AT_ONCE {
-                let now = self.now();
-                let until = now + chrono::Duration::from_std(DOWNLOAD_LEASE).unwrap_or_default();
-                match self.store.claim_download(now, until).await {
-                    Ok(Some(d)) => {
-                        let (app, fetch) = (self.clone(), fetch.clone());
-                        running.spawn(async move { app.download(&*fetch, d, transcripts.max_file).await });
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot claim a file to download");
-                        break;
-                    }
-                }
+                let Some(d) = self.claim_next_download().await else { break };
+                let (app, fetch) = (self.clone(), fetch.clone());
+                running.spawn(async move { app.download(&*fetch, d, transcripts.max_file).await });
             }
             let next = match running.len() < DOWNLOADS_AT_ONCE {
                 true => self.store.next_download_at().await.unwrap_or_else(|e| {
@@ -173,9 +163,8 @@ impl App {
             };
             // Looked at again at least every half minute (another instance's
             // files, a lease run out), whatever wakes it sooner.
-            let wake_at = next
-                .unwrap_or(self.now() + chrono::Duration::seconds(30))
-                .min(self.now() + chrono::Duration::seconds(30));
+            let look_again = self.now() + chrono::Duration::seconds(30);
+            let wake_at = next.map_or(look_again, |next| next.min(look_again));
             tokio::select! {
                 () = &mut stopping => break,
                 () = self.files.notified() => {}
@@ -192,21 +181,23 @@ impl App {
     pub async fn keep_due_files(&self, fetch: &dyn Fetch) -> usize {
         let Some(transcripts) = self.config.transcripts else { return 0 };
         let mut tried = 0;
-        loop {
-            let now = self.now();
-            let until = now + chrono::Duration::from_std(DOWNLOAD_LEASE).unwrap_or_default();
-            match self.store.claim_download(now, until).await {
-                Ok(Some(d)) => {
-                    self.download(fetch, d, transcripts.max_file).await;
-                    tried += 1;
-                }
-                Ok(None) => return tried,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot claim a file to download");
-                    return tried;
-                }
-            }
+        while let Some(d) = self.claim_next_download().await {
+            self.download(fetch, d, transcripts.max_file).await;
+            tried += 1;
         }
+        tried
+    }
+
+    /// The next file due for download, claimed for [`DOWNLOAD_LEASE`];
+    /// `None` when none is due, or when the claim failed (logged: the next
+    /// look tries again).
+    async fn claim_next_download(&self) -> Option<Download> {
+        let now = self.now();
+        let until = now + chrono::Duration::from_std(DOWNLOAD_LEASE).unwrap_or_default();
+        self.store.claim_download(now, until).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot claim a file to download");
+            None
+        })
     }
 
     /// One try of a file's download: its bytes stream into chunks and

@@ -18,8 +18,9 @@ use super::application::{App, AppError};
 use super::msg::{Document, Local};
 use super::words;
 use crate::domain::customer::{Language, Snowflake};
+use crate::domain::rating::Rating;
 use crate::domain::record::{size_words, FileState, KeptMessage};
-use crate::domain::ticket::{Event, EventKind, Ticket, TicketKind, TicketNumber};
+use crate::domain::ticket::{Event, EventKind, Fact, Ticket, TicketKind, TicketNumber};
 
 /// A closed ticket's transcript is due this long after its closing: the
 /// chat's echo of the bot's closing post reaches the record first.
@@ -156,7 +157,7 @@ impl Transcript {
             },
         };
         facts.push((self.say(Local::new("First response", "Primera respuesta")), first));
-        let updates = self.events.iter().filter(|e| matches!(e.kind, EventKind::Updated { .. })).count();
+        let updates = self.events.iter().filter(|e| matches!(e.kind.fact(), Some(Fact::Updated { .. }))).count();
         facts.push((self.say(Local::new("Updates", "Actualizaciones")), updates.to_string()));
         let waits = self.waits();
         if !waits.is_empty() {
@@ -169,23 +170,24 @@ impl Transcript {
                 .collect();
             facts.push((self.say(Local::new("Waits on the customer", "Esperas al cliente")), listed.join("; ")));
         }
-        let closed = self.events.iter().rev().find_map(|e| match &e.kind {
-            EventKind::Closed { resolution, .. } => Some((e.at, resolution.clone())),
+        // The resolution is the closing's words, not a fact the summary counts.
+        let resolution = self.events.iter().rev().find_map(|e| match &e.kind {
+            EventKind::Closed { resolution, .. } => Some(resolution.as_deref()),
             _ => None,
         });
         facts.push((
             self.say(Local::new("Closed", "Cerrado")),
-            match (t.closed_at, closed) {
-                (Some(at), Some((_, Some(resolution)))) => format!("{} · {resolution}", self.time(at)),
-                (Some(at), _) => self.time(at),
+            match (t.closed_at, resolution.flatten()) {
+                (Some(at), Some(resolution)) => format!("{} · {resolution}", self.time(at)),
+                (Some(at), None) => self.time(at),
                 (None, _) => self.say(Local::new("not yet", "aún no")).to_owned(),
             },
         ));
-        if let Some((score, comment)) = self.events.iter().rev().find_map(|e| match &e.kind {
-            EventKind::Rated { score, comment } => Some((score, comment)),
+        if let Some(Rating { score, comment }) = self.events.iter().rev().find_map(|e| match e.kind.fact() {
+            Some(Fact::Rated(rating)) => Some(rating),
             _ => None,
         }) {
-            let comment = comment.as_ref().map(|c| format!(" · “{c}”")).unwrap_or_default();
+            let comment = comment.map(|c| format!(" · “{c}”")).unwrap_or_default();
             facts.push((self.say(Local::new("Rating", "Valoración")), format!("{score}/5{comment}")));
         }
         facts
@@ -195,9 +197,9 @@ impl Transcript {
     fn waits(&self) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> {
         let mut waits: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = Vec::new();
         for e in &self.events {
-            match &e.kind {
-                EventKind::WaitStarted { .. } => waits.push((e.at, None)),
-                EventKind::WaitEnded { .. } | EventKind::Closed { .. } => {
+            match e.kind.fact() {
+                Some(Fact::WaitStarted) => waits.push((e.at, None)),
+                Some(Fact::WaitEnded | Fact::Closed) => {
                     if let Some(open) = waits.last_mut().filter(|(_, end)| end.is_none()) {
                         open.1 = Some(e.at);
                     }

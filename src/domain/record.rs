@@ -42,6 +42,17 @@ pub struct Attached {
     pub url: String,
 }
 
+impl Attached {
+    /// How its record starts: waiting for its download, or, over
+    /// `max_file` bytes, recorded without them.
+    pub fn first_state(&self, max_file: u64) -> FileState {
+        match self.size > max_file {
+            true => FileState::TooLarge,
+            false => FileState::Pending,
+        }
+    }
+}
+
 /// A message as kept: each text it had, in order (the first as written),
 /// and when it was deleted, if it was.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -76,7 +76,7 @@ impl Store {
             .execute(&mut *w.tx)
             .await?;
         for f in &m.files {
-            let state = if f.size > max_file { FileState::TooLarge } else { FileState::Pending };
+            let state = f.first_state(max_file);
             sqlx::query(
                 "INSERT INTO message_files (id, message_id, ticket_id, thread_id, name, content_type, size, url, state,
                                             next_try_at)
