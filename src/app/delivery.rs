@@ -22,7 +22,6 @@ use super::jobs::{
 };
 use super::msg::{say, Msg, Span};
 use super::posts::{Facts, Place, ThreadPost};
-use super::record;
 use super::summary::{late_note, summary_job};
 use super::tickets::Change;
 use super::transcript::TRANSCRIPT_PATIENCE;
@@ -479,21 +478,6 @@ impl App {
             Some(&Job::Archive { archived }) => {
                 if let Some(thread) = ticket.thread_id {
                     delivery.actions.push(Action::ArchiveThread { thread, archived });
-                }
-            }
-            Some(Job::FileNotKept { name, size, max }) => {
-                if let Some(thread) = ticket.thread_id {
-                    let lang = customer.language;
-                    delivery.actions.push(Action::Post {
-                        channel: thread,
-                        msg: record::not_kept(lang, name, *size, *max),
-                        lang,
-                        ping: vec![],
-                        roles: vec![],
-                        key: key(0),
-                        thread: true,
-                        buttons: vec![],
-                    });
                 }
             }
             Some(Job::Transcript) => {

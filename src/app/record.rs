@@ -15,8 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::application::{App, AppError};
 use super::jobs::Job;
-use super::msg::{say, Msg, Span};
-use crate::domain::customer::{Language, Snowflake};
+use crate::domain::customer::Snowflake;
 use crate::domain::record::{size_words, Arrived, FileState, Hasher};
 use crate::storage::{Download, CHUNK};
 
@@ -325,17 +324,4 @@ impl App {
         }
         Ok(forgotten)
     }
-}
-
-/// The thread's notice of a file recorded without its bytes.
-pub(super) fn not_kept(lang: Language, name: &str, size: u64, max: u64) -> Msg {
-    let (name, size, max) = (Span::strong(name), size_words(size), size_words(max));
-    say!(
-        lang,
-        "{name} ({size}) is larger than the {max} the record keeps: it is listed in the transcript without its bytes. If we need it, we will ask for it another way.",
-        "{name} ({size}) supera los {max} que guarda el registro: figura en la transcripción sin su contenido. Si lo necesitamos, te lo pediremos por otra vía.",
-        name,
-        size,
-        max
-    )
 }

@@ -2,7 +2,8 @@
 //! of the first response (reminders, the breach), the update clock's
 //! reminder and overdue notice, and the reminder of a wait on the
 //! customer. A clock job that became moot meanwhile (answered, updated,
-//! resumed) says nothing.
+//! resumed) says nothing. The thread's other job posts are worded here too
+//! (the record's notice of a file kept without its bytes).
 
 use chrono::{DateTime, Utc};
 
@@ -10,8 +11,9 @@ use super::jobs::{Job, Past};
 use super::msg::{say, Msg, Span, TimeStyle};
 use super::posts::{late_note, Facts, Place, Post, ThreadPost};
 use super::words;
-use crate::domain::customer::Snowflake;
+use crate::domain::customer::{Language, Snowflake};
 use crate::domain::escalation::{Destination, Recipient, Step, Trigger};
+use crate::domain::record::size_words;
 use crate::domain::ticket::{EventKind, Ticket, TicketState};
 
 impl ThreadPost for Job {
@@ -21,10 +23,13 @@ impl ThreadPost for Job {
             Job::UpdateReminder { due } => update_reminder(f, *due).into_iter().collect(),
             Job::UpdateOverdue { due } => update_overdue(f, *due).into_iter().collect(),
             Job::WaitReminder { since, reason } => wait_reminder(f, *since, reason).into_iter().collect(),
+            Job::FileNotKept { name, size, max } => {
+                vec![Post::thread(not_kept(f.lang(), name, *size, *max), vec![])]
+            }
             // Not posts: a thread, a card, members, archiving, a summary,
             // the closing of an unanswered wait (its own post follows); or
             // posts delivery words itself (an undeliverable job's notice,
-            // the record's notice of a file not kept, a transcript).
+            // a transcript).
             Job::Thread { .. }
             | Job::Card
             | Job::Members { .. }
@@ -35,7 +40,6 @@ impl ThreadPost for Job {
             | Job::Summary { .. }
             | Job::Escalation { .. }
             | Job::Undeliverable { .. }
-            | Job::FileNotKept { .. }
             | Job::Transcript
             | Job::Unknown => vec![],
         }
@@ -261,4 +265,17 @@ fn wait_reminder(f: &Facts, since: DateTime<Utc>, reason: &str) -> Option<Post> 
         msg.append(say!(lang, "\nWithout an answer it closes {close}.", "\nSin respuesta se cerrará {close}.", close));
     }
     Some(Post::thread(msg, vec![t.opened_by]))
+}
+
+/// The thread's notice of a file recorded without its bytes.
+fn not_kept(lang: Language, name: &str, size: u64, max: u64) -> Msg {
+    let (name, size, max) = (Span::strong(name), size_words(size), size_words(max));
+    say!(
+        lang,
+        "{name} ({size}) is larger than the {max} the record keeps: it is listed in the transcript without its bytes. If we need it, we will ask for it another way.",
+        "{name} ({size}) supera los {max} que guarda el registro: figura en la transcripción sin su contenido. Si lo necesitamos, te lo pediremos por otra vía.",
+        name,
+        size,
+        max
+    )
 }
